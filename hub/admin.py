@@ -1,0 +1,86 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from hub.models import (
+    LegalPage,
+    Organisation,
+    OrganisationMembership,
+    Site,
+    Skill,
+    Structure,
+    StructureRole,
+)
+
+
+class StructureRoleInline(admin.TabularInline):
+    model = StructureRole
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "legal_form", "siret", "vat_regime", "invoice_prefix", "is_active"]
+    list_filter = ["kind", "vat_regime", "is_active"]
+    search_fields = ["name", "siret"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [StructureRoleInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "kind", "legal_form", "description", "is_active", "position")}),
+        (
+            _("Coordonnées"),
+            {"fields": ("address_line1", "address_line2", "postcode", "city", "email", "phone", "website")},
+        ),
+        (_("Identité légale"), {"fields": ("siret", "share_capital", "registration_number")}),
+        (
+            _("TVA et facturation"),
+            {"fields": ("vat_regime", "vat_number", "vat_exemption_mention", "default_vat_rate", "invoice_prefix")},
+        ),
+        (_("Services à la personne"), {"fields": ("sap_declaration_number", "sap_declaration_date")}),
+        (_("Paiements"), {"fields": ("stripe_account_id", "iban", "bic")}),
+    )
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["name", "structure", "city", "is_pickup_point", "capacity", "is_active"]
+    list_filter = ["is_pickup_point", "is_active", "structure"]
+    list_select_related = ["structure"]
+    search_fields = ["name", "city"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class OrganisationMembershipInline(admin.TabularInline):
+    model = OrganisationMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "siren", "city", "vat_registered", "created_at"]
+    list_filter = ["vat_registered"]
+    search_fields = ["name", "siren"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [OrganisationMembershipInline]
+
+
+@admin.register(StructureRole)
+class StructureRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "structure", "role", "created_at"]
+    list_filter = ["role", "structure"]
+    list_select_related = ["user", "structure"]
+    search_fields = ["user__email", "structure__name"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(LegalPage)
+class LegalPageAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "updated_at"]

@@ -1,0 +1,27 @@
+from rest_framework import serializers
+
+from hub.models import Structure
+
+
+class StructureOutputSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Structure
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "kind_label",
+            "legal_form",
+            "description",
+            "siret",
+            "address_line1",
+            "address_line2",
+            "postcode",
+            "city",
+            "email",
+            "phone",
+            "website",
+        ]
+        read_only_fields = fields

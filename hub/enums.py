@@ -1,0 +1,36 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StructureKind(models.TextChoices):
+    ACI = "aci", _("Atelier et chantier d'insertion (ACI)")
+    AI = "ai", _("Association intermédiaire (AI)")
+    EI = "ei", _("Entreprise d'insertion (EI)")
+    ETTI = "etti", _("Entreprise de travail temporaire d'insertion (ETTI)")
+    EITI = "eiti", _("Entreprise d'insertion par le travail indépendant (EITI)")
+    TRAINING_CENTRE = "training_centre", _("Organisme de formation")
+    COLLECTIVE = "collective", _("Collectif du pôle")
+
+
+class VatRegime(models.TextChoices):
+    LIABLE = "liable", _("Assujettie à la TVA")
+    EXEMPT = "exempt", _("Exonérée de TVA")
+    NOT_LIABLE = "not_liable", _("Non assujettie à la TVA")
+
+
+class StaffRole(models.TextChoices):
+    MANAGER = "manager", _("Direction")
+    SUPERVISOR = "supervisor", _("Encadrant·e technique")
+    ACCOUNTANT = "accountant", _("Comptable")
+    STAFF = "staff", _("Salarié·e permanent·e")
+
+
+class OrganisationRole(models.TextChoices):
+    ADMIN = "admin", _("Administrateur·rice")
+    MEMBER = "member", _("Membre")
+
+
+class LegalPageKind(models.TextChoices):
+    LEGAL_NOTICE = "mentions-legales", _("Mentions légales")
+    TERMS_OF_SALE = "conditions-generales-de-vente", _("Conditions générales de vente")
+    PRIVACY = "politique-de-confidentialite", _("Politique de confidentialité")

@@ -1,0 +1,344 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hub.enums import LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
+from hub.validators import validate_iban, validate_siren, validate_siret, validate_vat_number
+
+
+class Address(models.Model):
+    address_line1 = models.CharField(_("adresse"), max_length=200)
+    address_line2 = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
+    postcode = models.CharField(
+        _("code postal"),
+        max_length=5,
+        validators=[RegexValidator(r"^\d{5}$", _("Le code postal compte 5 chiffres."))],
+    )
+    city = models.CharField(_("commune"), max_length=100)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def address_lines(self) -> list[str]:
+        lines = [self.address_line1, self.address_line2, f"{self.postcode} {self.city}"]
+        return [line for line in lines if line.strip()]
+
+
+class StructureQuerySet(models.QuerySet):
+    def active(self) -> "StructureQuerySet":
+        return self.filter(is_active=True)
+
+    def sellers(self) -> "StructureQuerySet":
+        """Structures that sell to the public (every one but the Collectif)."""
+        return self.exclude(kind=StructureKind.COLLECTIVE)
+
+    def collective(self) -> "Structure":
+        return self.get(kind=StructureKind.COLLECTIVE)
+
+
+class Structure(Address):
+    """A legal entity of the hub: its own SIRET, VAT regime, invoice series and books."""
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    kind = models.CharField(_("type de structure"), max_length=20, choices=StructureKind.choices)
+    legal_form = models.CharField(
+        _("forme juridique"), max_length=100, help_text=_("Ex. : association loi 1901, SARL Scop.")
+    )
+    description = models.TextField(_("présentation"), blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
+    email = models.EmailField(_("e-mail de contact"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+
+    vat_regime = models.CharField(_("régime de TVA"), max_length=20, choices=VatRegime.choices)
+    vat_number = models.CharField(
+        _("n° de TVA intracommunautaire"), max_length=13, blank=True, validators=[validate_vat_number]
+    )
+    vat_exemption_mention = models.CharField(
+        _("mention d'exonération de TVA"),
+        max_length=200,
+        blank=True,
+        help_text=_("Imprimée sur les factures, ex. : « TVA non applicable, art. 261-7-1° bis du CGI »."),
+    )
+    default_vat_rate = models.DecimalField(
+        _("taux de TVA par défaut (%)"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Proposé pour les nouvelles offres d'une structure assujettie."),
+    )
+
+    invoice_prefix = models.CharField(
+        _("préfixe des factures"),
+        max_length=10,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{2,10}$", _("De 2 à 10 lettres majuscules ou chiffres."))],
+    )
+    sap_declaration_number = models.CharField(_("n° de déclaration SAP"), max_length=30, blank=True)
+    sap_declaration_date = models.DateField(_("date de déclaration SAP"), null=True, blank=True)
+    share_capital = models.DecimalField(_("capital social (€)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    registration_number = models.CharField(
+        _("immatriculation (RCS)"), max_length=60, blank=True, help_text=_("Ex. : RCS Guéret 123 456 789.")
+    )
+    stripe_account_id = models.CharField(_("compte Stripe connecté"), max_length=60, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre d'affichage"), default=0)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind=StructureKind.COLLECTIVE),
+                name="hub_structure_one_collective",
+                violation_error_message=_("Le pôle compte déjà un Collectif : il ne peut y en avoir qu'un."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=StructureKind.values),
+                name="hub_structure_kind_valid",
+                violation_error_message=_("Type de structure inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_regime__in=VatRegime.values),
+                name="hub_structure_vat_regime_valid",
+                violation_error_message=_("Régime de TVA inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(vat_regime=VatRegime.LIABLE) | ~Q(vat_number=""),
+                name="hub_structure_liable_has_vat_number",
+                violation_error_message=_("Une structure assujettie à la TVA doit avoir un numéro de TVA."),
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_regime=VatRegime.LIABLE) | ~Q(vat_exemption_mention=""),
+                name="hub_structure_exempt_has_mention",
+                violation_error_message=_(
+                    "Une structure exonérée ou non assujettie doit indiquer la mention imprimée sur ses factures."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sap_declaration_number="", sap_declaration_date__isnull=True)
+                | (~Q(sap_declaration_number="") & Q(sap_declaration_date__isnull=False)),
+                name="hub_structure_sap_number_and_date",
+                violation_error_message=_("Le numéro et la date de déclaration SAP vont ensemble."),
+            ),
+            models.CheckConstraint(
+                condition=Q(share_capital__isnull=True) | Q(share_capital__gte=0),
+                name="hub_structure_share_capital_positive",
+                violation_error_message=_("Le capital social ne peut pas être négatif."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def siren(self) -> str:
+        return self.siret[:9]
+
+    @property
+    def is_collective(self) -> bool:
+        return self.kind == StructureKind.COLLECTIVE
+
+    @property
+    def is_vat_liable(self) -> bool:
+        return self.vat_regime == VatRegime.LIABLE
+
+    @property
+    def is_company(self) -> bool:
+        return self.share_capital is not None
+
+
+class Skill(models.Model):
+    """A trade skill, required by offerings and held by workers."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("compétence")
+        verbose_name_plural = _("compétences")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SiteQuerySet(models.QuerySet):
+    def pickup_points(self) -> "SiteQuerySet":
+        return self.filter(is_pickup_point=True, is_active=True)
+
+
+class Site(Address):
+    """A place of the hub: a workshop, an office, or a pickup point with a capacity."""
+
+    name = models.CharField(_("nom"), max_length=150)
+    slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    structure = models.ForeignKey(
+        Structure,
+        verbose_name=_("structure"),
+        on_delete=models.PROTECT,
+        related_name="sites",
+        null=True,
+        blank=True,
+        help_text=_("Vide pour un lieu commun à tout le pôle."),
+    )
+    is_pickup_point = models.BooleanField(_("point de retrait"), default=False)
+    capacity = models.PositiveIntegerField(
+        _("capacité"), null=True, blank=True, help_text=_("Nombre de retraits possibles par distribution.")
+    )
+    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lieu")
+        verbose_name_plural = _("lieux")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_pickup_point=False) | Q(capacity__gt=0),
+                name="hub_site_pickup_point_has_capacity",
+                violation_error_message=_("Un point de retrait doit avoir une capacité d'au moins 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(Address):
+    """A customer organisation (association, school, small business) that orders and is billed."""
+
+    name = models.CharField(_("nom"), max_length=150)
+    slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
+    vat_registered = models.BooleanField(_("assujettie à la TVA"), default=False)
+    vat_number = models.CharField(
+        _("n° de TVA intracommunautaire"), max_length=13, blank=True, validators=[validate_vat_number]
+    )
+    email = models.EmailField(_("e-mail de facturation"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="OrganisationMembership",
+        related_name="organisations",
+        verbose_name=_("membres"),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation cliente")
+        verbose_name_plural = _("organisations clientes")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(vat_registered=False) | ~Q(vat_number=""),
+                name="hub_organisation_vat_registered_has_number",
+                violation_error_message=_("Une organisation assujettie à la TVA doit avoir un numéro de TVA."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationMembership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne"),
+        on_delete=models.CASCADE,
+        related_name="organisation_memberships",
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=10, choices=OrganisationRole.choices, default=OrganisationRole.MEMBER)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre d'une organisation")
+        verbose_name_plural = _("membres des organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="hub_organisation_membership_unique",
+                violation_error_message=_("Cette personne est déjà membre de l'organisation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=OrganisationRole.values),
+                name="hub_organisation_membership_role_valid",
+                violation_error_message=_("Rôle inconnu."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organisation} ({self.get_role_display()})"
+
+
+class StructureRole(models.Model):
+    """A staff role of a person in one structure; one person may hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne"),
+        on_delete=models.CASCADE,
+        related_name="structure_roles",
+    )
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    role = models.CharField(_("rôle"), max_length=12, choices=StaffRole.choices)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rôle dans une structure")
+        verbose_name_plural = _("rôles dans les structures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "structure", "role"],
+                name="hub_structure_role_unique",
+                violation_error_message=_("Cette personne a déjà ce rôle dans cette structure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=StaffRole.values),
+                name="hub_structure_role_valid",
+                violation_error_message=_("Rôle inconnu."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.structure} ({self.get_role_display()})"
+
+
+class LegalPage(models.Model):
+    """Mentions légales, CGV and privacy policy: text edited by hub admins."""
+
+    kind = models.CharField(_("page"), max_length=40, choices=LegalPageKind.choices, unique=True)
+    title = models.CharField(_("titre"), max_length=150)
+    body = models.TextField(_("texte"), help_text=_("Texte brut ; les lignes vides séparent les paragraphes."))
+    updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("page légale")
+        verbose_name_plural = _("pages légales")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.title

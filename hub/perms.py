@@ -1,0 +1,95 @@
+"""Who may see or do what in the hub. Views, API and templates all ask here.
+
+A hub admin is an active superuser and may do everything. Structure roles are loaded once per
+user object (one query) and cached on it, so a page asking many questions costs one query.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+
+from hub.enums import OrganisationRole, StaffRole
+from hub.models import Organisation, Structure
+
+_ROLES_CACHE = "_hub_structure_roles"
+_ORGS_CACHE = "_hub_organisation_roles"
+
+
+def is_hub_admin(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def structure_roles(user) -> dict[int, frozenset[str]]:
+    """{structure id: roles} for a signed-in user; empty for anonymous or inactive users."""
+    if isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
+        return {}
+    cached = getattr(user, _ROLES_CACHE, None)
+    if cached is None:
+        roles: dict[int, set[str]] = {}
+        for structure_id, role in user.structure_roles.values_list("structure_id", "role"):
+            roles.setdefault(structure_id, set()).add(role)
+        cached = {structure_id: frozenset(values) for structure_id, values in roles.items()}
+        setattr(user, _ROLES_CACHE, cached)
+    return cached
+
+
+def organisation_roles(user) -> dict[int, str]:
+    """{organisation id: role} for a signed-in user."""
+    if isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
+        return {}
+    cached = getattr(user, _ORGS_CACHE, None)
+    if cached is None:
+        cached = dict(user.organisation_memberships.values_list("organisation_id", "role"))
+        setattr(user, _ORGS_CACHE, cached)
+    return cached
+
+
+def has_structure_role(user, structure: Structure, *roles: str) -> bool:
+    if is_hub_admin(user):
+        return True
+    held = structure_roles(user).get(structure.pk, frozenset())
+    return bool(held & set(roles))
+
+
+def is_structure_staff(user, structure: Structure) -> bool:
+    return has_structure_role(user, structure, *StaffRole.values)
+
+
+def can_manage_structure(user, structure: Structure) -> bool:
+    """Offerings, prices, staff and refunds of a structure."""
+    return has_structure_role(user, structure, StaffRole.MANAGER)
+
+
+def can_supervise(user, structure: Structure) -> bool:
+    """Teams, workers, jobs and timesheets of a structure."""
+    return has_structure_role(user, structure, StaffRole.SUPERVISOR, StaffRole.MANAGER)
+
+
+def can_view_books(user, structure: Structure) -> bool:
+    """Ledgers, FEC and reports of a structure."""
+    return has_structure_role(user, structure, StaffRole.ACCOUNTANT)
+
+
+def structures_with_role(user, *roles: str) -> list[int]:
+    """Ids of the structures where the user holds one of these roles (all for a hub admin)."""
+    if is_hub_admin(user):
+        return list(Structure.objects.values_list("pk", flat=True))
+    return [pk for pk, held in structure_roles(user).items() if held & set(roles)]
+
+
+def is_organisation_member(user, organisation: Organisation) -> bool:
+    return organisation.pk in organisation_roles(user)
+
+
+def can_order_for_organisation(user, organisation: Organisation) -> bool:
+    """Any member may order and book for the organisation, billed to it."""
+    return is_organisation_member(user, organisation)
+
+
+def can_manage_organisation(user, organisation: Organisation) -> bool:
+    """Members, billing details: the organisation's admins and hub admins."""
+    if is_hub_admin(user):
+        return True
+    return organisation_roles(user).get(organisation.pk) == OrganisationRole.ADMIN
+
+
+def can_view_organisation(user, organisation: Organisation) -> bool:
+    return is_hub_admin(user) or is_organisation_member(user, organisation)
