@@ -1,6 +1,6 @@
 """The demo hub of DOMAIN.md: seven structures, pickup points, organisations and one login per role.
 
-`seed_demo` calls `seed_hub()`; later apps add their own demo data in the same command.
+`manage.py seed_demo` calls the `seed_demo()` of every app that has a `demo` module, lowest layer first.
 Everything is keyed on natural keys (slug, e-mail), so running it twice changes nothing.
 """
 
@@ -231,7 +231,7 @@ LEGAL_PAGES = {
 
 
 @transaction.atomic
-def seed_hub() -> dict[str, int]:
+def seed_demo() -> dict[str, int]:
     structures = {}
     for data in STRUCTURES:
         values = {**_ADDRESS, **data}

@@ -1,7 +1,12 @@
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from hub.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_hub
+from hub.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -16,14 +21,21 @@ class Command(BaseCommand):
                 "DEBUG est désactivé : refus de charger des données de démonstration. "
                 "Relancez avec --force si c'est bien voulu."
             )
-        counts = seed_hub()
+        counts: dict[str, int] = {}
+        # Each app seeds its own demo data, in INSTALLED_APPS order (lowest layer first), so a
+        # lower app never has to import a higher one.
+        with transaction.atomic():
+            for app_config in apps.get_app_configs():
+                module_name = f"{app_config.name}.demo"
+                if find_spec(module_name) is None:
+                    continue
+                module = import_module(module_name)
+                if hasattr(module, "seed_demo"):
+                    counts.update(module.seed_demo() or {})
         if options["verbosity"] < 1:
             return
-        self.stdout.write(
-            self.style.SUCCESS(
-                "Pôle de démonstration chargé : " + ", ".join(f"{count} {name}" for name, count in counts.items())
-            )
-        )
+        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Pôle de démonstration chargé : {summary}"))
         self.stdout.write(f"\nComptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.email:<28} {login.what}")
