@@ -213,7 +213,7 @@ class Site(Address):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(is_pickup_point=False) | Q(capacity__gt=0),
+                condition=Q(is_pickup_point=False) | Q(capacity__isnull=False, capacity__gt=0),
                 name="hub_site_pickup_point_has_capacity",
                 violation_error_message=_("Un point de retrait doit avoir une capacité d'au moins 1."),
             ),

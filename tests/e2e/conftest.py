@@ -1,0 +1,86 @@
+"""Playwright in Debian's Chromium against pytest-django's live server.
+
+Never `playwright install`: the browser is the system one (/usr/bin/chromium).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+
+from tests.conftest import CHROMIUM
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
+# test itself are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SCREENSHOTS = Path(os.environ["SCREENSHOTS_DIR"]) if os.environ.get("SCREENSHOTS_DIR") else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_demo_hub(live_server, transactional_db):
+    """The demo hub in the live server's database (a transactional test may have flushed it)."""
+    from hub.models import Structure
+
+    if not Structure.objects.filter(slug="jardins-du-pole").exists():
+        call_command("seed_demo", force=True, verbosity=0)
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return Axe()
+
+
+def serious_violations(axe, page) -> list[str]:
+    """axe-core violations of impact serious or critical, as readable lines."""
+    results = axe.run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+def screenshot(page, name: str) -> None:
+    """With SCREENSHOTS_DIR set, save the page at desktop and phone widths to look at."""
+    if SCREENSHOTS is None:
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(VIEWPORTS["desktop"])
