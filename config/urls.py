@@ -1,20 +1,18 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.views import healthz
 
-admin.site.site_header = _("Administration du Pôle Économie Solidaire")
-admin.site.site_title = _("Pôle Économie Solidaire")
-
 api_v1 = [
     path("", include("hub.api.urls")),
+    path("", include("services.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("hub.urls")),
+    path("catalogue/", include("services.urls")),
     path("compte/", include("accounts.urls")),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from hub import perms
+from hub.enums import StaffRole
 from hub.models import (
     LegalPage,
     Organisation,
@@ -84,3 +86,50 @@ class StructureRoleAdmin(admin.ModelAdmin):
 @admin.register(LegalPage)
 class LegalPageAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "updated_at"]
+
+
+class StructureScopedAdmin(admin.ModelAdmin):
+    """Admin for objects owned by a structure: its staff see and edit only their structures' rows."""
+
+    structure_field = "structure"
+    scoped_roles: tuple[str, ...] = (StaffRole.MANAGER, StaffRole.STAFF)
+
+    def _structure_ids(self, request) -> set[int]:
+        cache = "_scoped_structure_ids"
+        if not hasattr(request, cache):
+            setattr(request, cache, set(perms.structures_with_role(request.user, *self.scoped_roles)))
+        return getattr(request, cache)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if perms.is_hub_admin(request.user):
+            return queryset
+        return queryset.filter(**{f"{self.structure_field}__in": self._structure_ids(request)})
+
+    def _allowed(self, request, obj=None) -> bool:
+        if perms.is_hub_admin(request.user):
+            return True
+        ids = self._structure_ids(request)
+        if obj is None:
+            return bool(ids)
+        return getattr(obj, f"{self.structure_field}_id") in ids
+
+    def has_module_permission(self, request) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._allowed(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._allowed(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == self.structure_field and not perms.is_hub_admin(request.user):
+            kwargs["queryset"] = Structure.objects.filter(pk__in=self._structure_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class HubConfig(AppConfig):
+    default = True
     name = "hub"
     verbose_name = _("Pôle")
 
@@ -15,3 +17,10 @@ class HubConfig(AppConfig):
             export=hub_personal_data.export_roles,
             erase=hub_personal_data.erase_roles,
         )
+
+
+class HubAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the hub's own default site (structure staff get in, scoped)."""
+
+    default = False
+    default_site = "hub.admin_site.HubAdminSite"

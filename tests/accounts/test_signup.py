@@ -13,9 +13,7 @@ PASSWORD = "Courgettes-et-Poireaux-2026"
 
 
 def _signup(client, email="nouvelle@exemple.test"):
-    return client.post(
-        reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD}
-    )
+    return client.post(reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD})
 
 
 def test_signup_page_is_in_french(client):

@@ -14,9 +14,7 @@ OUR_APPS = ("accounts", "hub", "accounting", "services", "marketplace", "booking
 
 def _counts() -> dict[str, int]:
     return {
-        model._meta.label: model.objects.count()
-        for app in OUR_APPS
-        for model in apps.get_app_config(app).get_models()
+        model._meta.label: model.objects.count() for app in OUR_APPS for model in apps.get_app_config(app).get_models()
     }
 
 
