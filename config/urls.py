@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("hub.urls")),
     path("catalogue/", include("services.urls")),
     path("compte/", include("accounts.urls")),
+    path("", include("marketplace.urls")),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

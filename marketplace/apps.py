@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class MarketplaceConfig(AppConfig):
     name = "marketplace"
     verbose_name = _("Boutique")
+
+    def ready(self) -> None:
+        from allauth.account.signals import user_logged_in
+
+        from marketplace.carts import merge_session_cart
+
+        def _merge(sender, request, user, **kwargs):
+            merge_session_cart(request, user)
+
+        # Framework plumbing (allauth's login signal), not a domain event.
+        user_logged_in.connect(_merge, dispatch_uid="marketplace_merge_cart", weak=False)

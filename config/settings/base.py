@@ -222,3 +222,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+# Stripe (Connect): the Collectif is the platform. STRIPE_API_BASE points the library at a
+# local fake server (localstripe) in the demo and the tests; empty means Stripe itself.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# Unpaid card orders release their stock and bookings after this many minutes.
+CARD_PAYMENT_HOLD_MINUTES = int(os.environ.get("CARD_PAYMENT_HOLD_MINUTES", "15"))

@@ -1,0 +1,183 @@
+"""From cart to order: prices snapshotted, stock taken under the database's protection."""
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from hub import perms
+from hub.models import Organisation, Site, Structure
+from marketplace import events, tasks
+from marketplace.actions.cart import has_solidarity_pricing, summarise
+from marketplace.actions.invoicing import issue_order_invoices
+from marketplace.enums import FulfilmentStatus, PaymentMethod
+from marketplace.exceptions import CheckoutError, InsufficientStock
+from marketplace.models import Cart, Order, OrderLine, SellerSettings
+from services.enums import OfferingKind
+from services.models import Offering
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+KINDS_COLLECTED_AT_A_PICKUP_POINT = {OfferingKind.GOODS, OfferingKind.BASKET, OfferingKind.LAUNDRY}
+
+
+@dataclass(frozen=True)
+class Billing:
+    name: str
+    address: str
+    email: str
+
+
+def new_reference() -> str:
+    return "CMD-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def seller_methods(structures) -> set[str]:
+    """Methods accepted by every structure of the cart (a structure without settings takes the defaults)."""
+    settings = {s.structure_id: s for s in SellerSettings.objects.filter(structure__in=structures)}
+    methods: set[str] | None = None
+    for structure in structures:
+        accepted = (settings.get(structure.pk) or SellerSettings(structure=structure)).accepted_methods()
+        methods = accepted if methods is None else methods & accepted
+    return methods or set()
+
+
+def available_payment_methods(*, summary, organisation: Organisation | None) -> list[str]:
+    """What this cart may be paid with (DOMAIN.md rule 6)."""
+    offerings = [line.item.offering for line in summary.lines]
+    methods = seller_methods(list(summary.by_structure))
+    if organisation is None:
+        methods.discard(PaymentMethod.TRANSFER)  # bank transfer on invoice is for organisations
+    if not offerings or not all(o.sap_eligible for o in offerings):
+        methods.discard(PaymentMethod.CESU)  # CESU pays only services à la personne
+    if any(o.quantity_measured_later for o in offerings):
+        methods.discard(PaymentMethod.CARD)  # weighed or hour-based lines are paid once known
+    return [method for method in PaymentMethod.values if method in methods]
+
+
+def needs_pickup_point(summary) -> bool:
+    return any(line.item.offering.kind in KINDS_COLLECTED_AT_A_PICKUP_POINT for line in summary.lines)
+
+
+def _take_stock(offering: Offering, quantity: Decimal) -> None:
+    # A conditional update: the database refuses to go below zero even under parallel checkouts.
+    taken = Offering.objects.filter(pk=offering.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+    if not taken:
+        raise InsufficientStock(
+            _("« %(name)s » n'est plus disponible dans la quantité demandée.") % {"name": offering.name}
+        )
+
+
+@transaction.atomic
+def place_order(
+    *,
+    user,
+    cart: Cart,
+    payment_method: str,
+    billing: Billing,
+    organisation: Organisation | None = None,
+    pickup_point: Site | None = None,
+    purchase_order_number: str = "",
+) -> Order:
+    """Turn the cart into one order (whatever the number of sellers) and empty the cart.
+
+    Pay-later orders are confirmed at once and their fixed-price lines invoiced; card orders wait
+    for Stripe's `payment_intent.succeeded`.
+    """
+    cart = Cart.objects.select_for_update(of=("self",)).get(pk=cart.pk)
+    if organisation is not None and not perms.can_order_for_organisation(user, organisation):
+        raise CheckoutError(_("Vous n'êtes pas membre de cette organisation."))
+    solidarity = organisation is None and has_solidarity_pricing(user)
+    summary = summarise(cart, solidarity=solidarity)
+    if not summary.lines:
+        raise CheckoutError(_("Votre panier est vide."))
+    problems = [line.problem for line in summary.lines if line.problem]
+    if problems:
+        raise CheckoutError(" ".join(problems))
+    audience = "organisations" if organisation else "residents"
+    for line in summary.lines:
+        if line.item.offering.audience not in (audience, "both"):
+            raise CheckoutError(
+                _("« %(name)s » n'est pas proposé aux %(who)s.")
+                % {
+                    "name": line.item.offering.name,
+                    "who": _("organisations") if organisation else _("particuliers"),
+                }
+            )
+    if payment_method not in available_payment_methods(summary=summary, organisation=organisation):
+        raise CheckoutError(_("Ce moyen de paiement n'est pas possible pour cette commande."))
+    if needs_pickup_point(summary):
+        if pickup_point is None:
+            raise CheckoutError(_("Choisissez un point de retrait."))
+        if not pickup_point.is_pickup_point or not pickup_point.is_active:
+            raise CheckoutError(_("Ce lieu n'est pas un point de retrait ouvert."))
+    if not billing.name.strip() or not billing.address.strip():
+        raise CheckoutError(_("Le nom et l'adresse de facturation sont obligatoires."))
+
+    order = Order.objects.create(
+        reference=new_reference(),
+        customer=user,
+        organisation=organisation,
+        payment_method=payment_method,
+        pickup_point=pickup_point if needs_pickup_point(summary) else None,
+        purchase_order_number=purchase_order_number.strip() if organisation else "",
+        solidarity_pricing=solidarity,
+        billing_name=organisation.name if organisation else billing.name.strip(),
+        billing_address=billing.address.strip(),
+        billing_email=billing.email,
+        billing_siren=organisation.siren if organisation else "",
+        billing_vat_number=organisation.vat_number if organisation else "",
+        total_excl=summary.total_excl,
+        total_vat=summary.total_vat,
+        total_incl=summary.total_incl,
+    )
+    lines = []
+    for line in summary.lines:
+        offering = line.item.offering
+        if offering.stock is not None:
+            _take_stock(offering, line.item.quantity)
+        lines.append(
+            OrderLine(
+                order=order,
+                offering=offering,
+                seller=offering.structure,
+                name=offering.name,
+                unit=offering.unit,
+                quantity=line.item.quantity,
+                unit_price=line.unit_price,
+                vat_rate=offering.vat_rate,
+                vat_exemption_mention=offering.vat_exemption_mention,
+                revenue_account=offering.revenue_account,
+                is_goods=offering.kind in {OfferingKind.GOODS, OfferingKind.BASKET},
+                sap_eligible=offering.sap_eligible,
+                quantity_measured_later=offering.quantity_measured_later,
+                total_excl=line.total_excl,
+                total_vat=line.total_vat,
+                total_incl=line.total_incl,
+            )
+        )
+    OrderLine.objects.bulk_create(lines)
+    cart.items.all().delete()
+    transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "placed"))
+    if payment_method in PaymentMethod.pay_later():
+        order = confirm_order(order=order, by=user)
+    return order
+
+
+@transaction.atomic
+def confirm_order(*, order: Order, by=None) -> Order:
+    """Confirm (paid by card, or placed with a pay-later method): invoice what is fixed, tell bookings."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order.fulfilment_status != FulfilmentStatus.PLACED:
+        return order  # already confirmed: idempotent
+    order.set_fulfilment(FulfilmentStatus.CONFIRMED, by=by)
+    order.save(update_fields=["fulfilment_status", "confirmed_at"])
+    issue_order_invoices(order=order)
+    events.send_on_commit(events.order_confirmed, order_id=order.pk)
+    return order
+
+
+def sellers_of(order: Order) -> list[Structure]:
+    return list(Structure.objects.filter(pk__in=order.lines.values("seller_id")).order_by("position"))

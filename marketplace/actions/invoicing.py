@@ -1,0 +1,179 @@
+"""Invoices per selling structure, numbered gapless per structure and year (DOMAIN.md rules 8–9)."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hub import money
+from hub.models import Structure
+from marketplace.enums import InvoiceKind, OperationCategory
+from marketplace.models import Invoice, InvoiceLine, InvoiceSequence, Order, OrderLine, SellerSettings
+
+
+def allocate_number(*, structure: Structure, year: int) -> tuple[int, str]:
+    """The next number of a structure's series, under a row lock: no gap, no duplicate."""
+    # Create the year's counter if missing without racing: a concurrent creator is simply ignored.
+    InvoiceSequence.objects.bulk_create([InvoiceSequence(structure=structure, year=year)], ignore_conflicts=True)
+    sequence = InvoiceSequence.objects.select_for_update(of=("self",)).get(structure=structure, year=year)
+    InvoiceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
+    sequence.refresh_from_db(fields=["last_number"])
+    number = sequence.last_number
+    return number, f"{structure.invoice_prefix}-{year}-{number:05d}"
+
+
+def category_of(lines) -> str:
+    kinds = {line.is_goods for line in lines}
+    if kinds == {True}:
+        return OperationCategory.GOODS
+    if kinds == {False}:
+        return OperationCategory.SERVICES
+    return OperationCategory.MIXED
+
+
+def _due_date(*, structure: Structure, issue_date: datetime.date, business: bool) -> datetime.date:
+    if not business:
+        return issue_date  # payable on receipt
+    settings = SellerSettings.objects.filter(structure=structure).first()
+    days = settings.payment_terms_days if settings else 30
+    return issue_date + datetime.timedelta(days=days)
+
+
+def issue(invoice: Invoice, *, at: datetime.datetime | None = None) -> Invoice:
+    """Give a draft its number and date: from now on it is immutable."""
+    at = at or timezone.now()
+    issue_date = timezone.localdate(at)
+    sequence, number = allocate_number(structure=invoice.structure, year=issue_date.year)
+    Invoice.objects.filter(pk=invoice.pk, number="").update(
+        number=number,
+        year=issue_date.year,
+        sequence=sequence,
+        issue_date=issue_date,
+        issued_at=at,
+        due_date=invoice.due_date
+        or _due_date(structure=invoice.structure, issue_date=issue_date, business=invoice.buyer_is_business),
+    )
+    invoice.refresh_from_db()
+    return invoice
+
+
+def _invoice_line_values(line: OrderLine) -> dict:
+    quantity = line.billed_quantity
+    total_incl = money.line_total(line.unit_price, quantity)
+    total_excl, total_vat = money.split_incl(total_incl, line.vat_rate)
+    return {
+        "order_line": line,
+        "description": line.name,
+        "quantity": quantity,
+        "unit": line.unit,
+        "unit_price_incl": line.unit_price,
+        "unit_price_excl": money.unit_price_excl(line.unit_price, line.vat_rate),
+        "vat_rate": line.vat_rate,
+        "vat_exemption_mention": line.vat_exemption_mention,
+        "revenue_account": line.revenue_account,
+        "is_goods": line.is_goods,
+        "sap_eligible": line.sap_eligible,
+        "total_excl": total_excl,
+        "total_vat": total_vat,
+        "total_incl": total_incl,
+    }
+
+
+@transaction.atomic
+def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -> list[Invoice]:
+    """One invoice per selling structure for the order lines ready to invoice and not yet invoiced.
+
+    Idempotent: an order line is invoiced once (a one-to-one link), so calling it again issues
+    only what became ready since (e.g. a weighed line).
+    """
+    lines = [
+        line
+        for line in order.lines.select_for_update(of=("self",)).filter(invoice_line__isnull=True).order_by("pk")
+        if line.is_ready_to_invoice and line.billed_quantity > 0
+    ]
+    by_seller: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        by_seller[line.seller_id].append(line)
+    invoices = []
+    sellers = Structure.objects.in_bulk(list(by_seller))
+    for seller_id, seller_lines in sorted(by_seller.items()):
+        values = [_invoice_line_values(line) for line in seller_lines]
+        invoice = Invoice.objects.create(
+            kind=InvoiceKind.INVOICE,
+            structure=sellers[seller_id],
+            order=order,
+            category=category_of(seller_lines),
+            buyer_name=order.billing_name,
+            buyer_address=order.billing_address,
+            buyer_siren=order.billing_siren,
+            buyer_vat_number=order.billing_vat_number,
+            buyer_is_business=order.is_b2b,
+            customer=order.customer,
+            organisation=order.organisation,
+            purchase_order_number=order.purchase_order_number,
+            total_excl=sum((v["total_excl"] for v in values), Decimal("0")),
+            total_vat=sum((v["total_vat"] for v in values), Decimal("0")),
+            total_incl=sum((v["total_incl"] for v in values), Decimal("0")),
+            sap=any(v["sap_eligible"] for v in values),
+        )
+        InvoiceLine.objects.bulk_create(
+            [InvoiceLine(invoice=invoice, invoiced_line=v["order_line"], **v) for v in values]
+        )
+        invoices.append(issue(invoice, at=at))
+    return invoices
+
+
+@transaction.atomic
+def issue_credit_note(*, invoice: Invoice, amounts: dict[int, Decimal], at: datetime.datetime | None = None) -> Invoice:
+    """A credit note for some lines of an issued invoice: {invoice line id: amount incl. VAT credited}."""
+    lines = {line.pk: line for line in invoice.lines.all()}
+    values = []
+    for line_id, amount_incl in amounts.items():
+        line = lines[line_id]
+        total_excl, total_vat = money.split_incl(amount_incl, line.vat_rate)
+        ratio_quantity = (
+            (line.quantity * amount_incl / line.total_incl).quantize(Decimal("0.001")) if line.total_incl else 0
+        )
+        values.append(
+            {
+                "order_line": line.order_line,
+                "description": line.description,
+                "quantity": ratio_quantity,
+                "unit": line.unit,
+                "unit_price_incl": line.unit_price_incl,
+                "unit_price_excl": line.unit_price_excl,
+                "vat_rate": line.vat_rate,
+                "vat_exemption_mention": line.vat_exemption_mention,
+                "revenue_account": line.revenue_account,
+                "is_goods": line.is_goods,
+                "sap_eligible": line.sap_eligible,
+                "total_excl": total_excl,
+                "total_vat": total_vat,
+                "total_incl": money.quantize(amount_incl),
+            }
+        )
+    credit_note = Invoice.objects.create(
+        kind=InvoiceKind.CREDIT_NOTE,
+        structure=invoice.structure,
+        order=invoice.order,
+        credited_invoice=invoice,
+        category=invoice.category,
+        buyer_name=invoice.buyer_name,
+        buyer_address=invoice.buyer_address,
+        buyer_siren=invoice.buyer_siren,
+        buyer_vat_number=invoice.buyer_vat_number,
+        buyer_is_business=invoice.buyer_is_business,
+        buyer_structure=invoice.buyer_structure,
+        customer=invoice.customer,
+        organisation=invoice.organisation,
+        purchase_order_number=invoice.purchase_order_number,
+        total_excl=sum((v["total_excl"] for v in values), Decimal("0")),
+        total_vat=sum((v["total_vat"] for v in values), Decimal("0")),
+        total_incl=sum((v["total_incl"] for v in values), Decimal("0")),
+        sap=invoice.sap,
+    )
+    InvoiceLine.objects.bulk_create([InvoiceLine(invoice=credit_note, **v) for v in values])
+    return issue(credit_note, at=at)

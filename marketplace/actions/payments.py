@@ -1,0 +1,265 @@
+"""Payments: card through Stripe Connect (confirmed only by webhook), and the offline means."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hub import perms
+from hub.enums import StaffRole
+from hub.models import Site, Structure
+from hub.money import from_cents
+from marketplace import events, stripe_gateway, tasks
+from marketplace.actions.checkout import confirm_order
+from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
+from marketplace.exceptions import PaymentError
+from marketplace.models import DepositSlip, Order, Payment, SellerSettings, StripeEvent, StripeTransfer
+
+
+def amounts_by_seller(order: Order) -> dict[int, Decimal]:
+    """What each selling structure is owed for an order (incl. VAT)."""
+    totals: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+    for seller_id, total in order.lines.values_list("seller_id", "total_incl"):
+        totals[seller_id] += total
+    return dict(totals)
+
+
+def _mark_paid_if_settled(order: Order, *, by=None) -> None:
+    paid = order.payments.filter(state=PaymentState.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
+    if order.payment_status == PaymentStatus.UNPAID and paid >= order.total_incl:
+        order.set_payment(PaymentStatus.PAID, by=by)
+        order.save(update_fields=["payment_status", "paid_at"])
+        transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "paid"))
+        close_if_done(order)
+
+
+def close_if_done(order: Order) -> None:
+    if order.fulfilment_status == FulfilmentStatus.FULFILLED and order.payment_status == PaymentStatus.PAID:
+        order.set_fulfilment(FulfilmentStatus.CLOSED)
+        order.save(update_fields=["fulfilment_status", "closed_at"])
+
+
+# --- Card -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_card_payment(*, order: Order) -> str:
+    """Create (or find again) the order's PaymentIntent; returns its client secret for Stripe.js."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order.payment_method != PaymentMethod.CARD:
+        raise PaymentError(_("Cette commande ne se paie pas par carte."))
+    if order.payment_status != PaymentStatus.UNPAID or order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        raise PaymentError(_("Cette commande n'attend plus de paiement."))
+    sellers = list(Structure.objects.filter(pk__in=amounts_by_seller(order)))
+    seller = sellers[0] if len(sellers) == 1 else None
+    fee = Decimal("0")
+    if seller is not None:
+        settings = SellerSettings.objects.filter(structure=seller).first()
+        if settings and settings.platform_fee_percent:
+            fee = stripe_gateway.platform_fee(order.total_incl, settings.platform_fee_percent)
+    intent = stripe_gateway.create_payment_intent(
+        reference=order.reference, amount=order.total_incl, email=order.billing_email, seller=seller, fee=fee
+    )
+    if order.stripe_payment_intent_id != intent.id:
+        order.stripe_payment_intent_id = intent.id
+        order.save(update_fields=["stripe_payment_intent_id"])
+    return intent.client_secret
+
+
+@transaction.atomic
+def record_stripe_event(*, event_id: str, event_type: str, payload: dict) -> tuple[StripeEvent, bool]:
+    """Store a verified webhook event once; returns (event, created)."""
+    event, created = StripeEvent.objects.get_or_create(
+        event_id=event_id, defaults={"type": event_type, "payload": payload}
+    )
+    if created:
+        transaction.on_commit(lambda: tasks.process_stripe_event.delay(event.pk))
+    return event, created
+
+
+@transaction.atomic
+def process_stripe_event(*, event_pk: int) -> None:
+    """Apply one stored Stripe event, once: the event row is locked and marked processed."""
+    event = StripeEvent.objects.select_for_update(of=("self",)).get(pk=event_pk)
+    if event.processed_at is not None:
+        return
+    data = event.payload.get("data", {}).get("object", {})
+    if event.type == "payment_intent.succeeded":
+        _card_payment_succeeded(data)
+    elif event.type == "payment_intent.payment_failed":
+        _card_payment_failed(data)
+    event.processed_at = timezone.now()
+    event.save(update_fields=["processed_at"])
+
+
+def _order_for_intent(intent: dict) -> Order | None:
+    reference = (intent.get("metadata") or {}).get("order")
+    order = Order.objects.select_for_update(of=("self",)).filter(stripe_payment_intent_id=intent["id"]).first()
+    if order is None and reference:
+        order = Order.objects.select_for_update(of=("self",)).filter(reference=reference).first()
+    return order
+
+
+def _charge_id(intent: dict) -> str:
+    charge = intent.get("latest_charge")
+    if isinstance(charge, dict):
+        return charge.get("id", "")
+    if charge:
+        return charge
+    charges = (intent.get("charges") or {}).get("data") or []
+    return charges[0]["id"] if charges else ""
+
+
+def _card_payment_succeeded(intent: dict) -> None:
+    order = _order_for_intent(intent)
+    if order is None or Payment.objects.filter(stripe_payment_intent_id=intent["id"]).exists():
+        return  # unknown to us, or already recorded: accept as processed
+    amount = from_cents(intent["amount_received"] or intent["amount"])
+    sellers = amounts_by_seller(order)
+    single_seller = len(sellers) == 1
+    receiver = Structure.objects.get(pk=next(iter(sellers))) if single_seller else Structure.objects.collective()
+    charge_id = _charge_id(intent)
+    Payment.objects.create(
+        order=order,
+        method=PaymentMethod.CARD,
+        state=PaymentState.SUCCEEDED,
+        amount=amount,
+        received_by=receiver,
+        stripe_payment_intent_id=intent["id"],
+        stripe_charge_id=charge_id,
+        succeeded_at=timezone.now(),
+    )
+    if order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        return  # paid after its hold expired: staff refund it from the back-office
+    if not single_seller:
+        for structure in Structure.objects.filter(pk__in=sellers).order_by("pk"):
+            transfer = stripe_gateway.create_transfer(
+                reference=order.reference, structure=structure, amount=sellers[structure.pk], charge_id=charge_id
+            )
+            StripeTransfer.objects.get_or_create(
+                stripe_transfer_id=transfer.id,
+                defaults={"order": order, "structure": structure, "amount": sellers[structure.pk]},
+            )
+    _mark_paid_if_settled(order)
+    confirm_order(order=order)
+
+
+def _card_payment_failed(intent: dict) -> None:
+    order = _order_for_intent(intent)
+    if order is None or order.payment_status != PaymentStatus.UNPAID:
+        return  # a late failure after a success changes nothing
+    error = intent.get("last_payment_error") or {}
+    Payment.objects.create(
+        order=order,
+        method=PaymentMethod.CARD,
+        state=PaymentState.FAILED,
+        amount=from_cents(intent["amount"]),
+        received_by=Structure.objects.collective(),
+        failure_message=(error.get("message") or "")[:300],
+    )
+    events.send_on_commit(events.order_payment_failed, order_id=order.pk)
+    transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "payment_failed"))
+
+
+# --- Offline means --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_offline_payment(
+    *,
+    order: Order,
+    structure: Structure,
+    method: str,
+    amount: Decimal,
+    by,
+    site: Site | None = None,
+    cheque_number: str = "",
+    cheque_bank: str = "",
+    cheque_drawer: str = "",
+) -> Payment:
+    """Staff record cash, a cheque, a transfer or CESU received for one structure's share of an order."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if not perms.has_structure_role(by, structure, StaffRole.MANAGER, StaffRole.STAFF):
+        raise PaymentError(_("Vous n'encaissez pas pour cette structure."))
+    if method not in {PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER, PaymentMethod.CESU}:
+        raise PaymentError(_("Ce moyen de paiement s'enregistre automatiquement."))
+    if order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        raise PaymentError(_("Cette commande est annulée."))
+    due = amounts_by_seller(order).get(structure.pk)
+    if due is None:
+        raise PaymentError(_("Cette structure ne vend rien dans cette commande."))
+    already = (
+        order.payments.filter(state=PaymentState.SUCCEEDED, received_by=structure).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or 0
+    )
+    if amount <= 0:
+        raise PaymentError(_("Le montant doit être positif."))
+    if amount > due - already:
+        raise PaymentError(
+            _("Le montant dépasse ce qui reste dû à %(structure)s : %(rest)s €.")
+            % {"structure": structure.name, "rest": due - already}
+        )
+    if method == PaymentMethod.CHEQUE and not cheque_number.strip():
+        raise PaymentError(_("Indiquez le numéro du chèque."))
+    payment = Payment.objects.create(
+        order=order,
+        method=method,
+        state=PaymentState.SUCCEEDED,
+        amount=amount,
+        received_by=structure,
+        site=site,
+        cheque_number=cheque_number.strip(),
+        cheque_bank=cheque_bank.strip(),
+        cheque_drawer=cheque_drawer.strip(),
+        recorded_by=by,
+        succeeded_at=timezone.now(),
+    )
+    _mark_paid_if_settled(order, by=by)
+    return payment
+
+
+@transaction.atomic
+def mark_collected(*, order: Order, by) -> Order:
+    """The customer took their order (handover at the pickup point)."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order.fulfilment_status != FulfilmentStatus.CONFIRMED:
+        raise PaymentError(_("Seule une commande confirmée peut être remise."))
+    order.set_fulfilment(FulfilmentStatus.FULFILLED, by=by)
+    order.save(update_fields=["fulfilment_status", "fulfilled_at"])
+    close_if_done(order)
+    return order
+
+
+@transaction.atomic
+def create_deposit_slip(*, structure: Structure, payments: list[Payment], by) -> DepositSlip:
+    """Group a structure's cheques not yet deposited into a numbered bordereau de remise."""
+    if not perms.has_structure_role(by, structure, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT):
+        raise PaymentError(_("Vous ne remettez pas les chèques de cette structure."))
+    # Lock the structure's row: slip numbers are allocated one at a time.
+    Structure.objects.select_for_update(of=("self",)).get(pk=structure.pk)
+    ids = [payment.pk for payment in payments]
+    cheques = list(
+        Payment.objects.select_for_update(of=("self",)).filter(
+            pk__in=ids,
+            method=PaymentMethod.CHEQUE,
+            state=PaymentState.SUCCEEDED,
+            received_by=structure,
+            deposit_slip__isnull=True,
+        )
+    )
+    if not cheques or len(cheques) != len(set(ids)):
+        raise PaymentError(_("Choisissez des chèques de cette structure qui ne sont pas encore remis."))
+    last = DepositSlip.objects.filter(structure=structure).order_by("-number").values_list("number", flat=True).first()
+    slip = DepositSlip.objects.create(
+        structure=structure,
+        number=(last or 0) + 1,
+        created_by=by,
+        total=sum((cheque.amount for cheque in cheques), Decimal("0")),
+    )
+    Payment.objects.filter(pk__in=[c.pk for c in cheques]).update(deposit_slip=slip)
+    return slip

@@ -1,0 +1,181 @@
+"""Cancellations and refunds; every issued invoice touched gets a credit note (never an edit)."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hub import perms
+from hub.enums import StaffRole
+from hub.models import Structure
+from hub.money import quantize
+from marketplace import events, stripe_gateway, tasks
+from marketplace.actions.invoicing import issue_credit_note
+from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
+from marketplace.exceptions import RefundError
+from marketplace.models import Invoice, InvoiceLine, Order, OrderLine, Refund, StripeTransfer
+from services.models import Offering
+
+
+def _restock(order: Order) -> None:
+    for line in order.lines.select_related("offering"):
+        if line.offering.stock is not None:
+            Offering.objects.filter(pk=line.offering_id).update(stock=F("stock") + line.quantity)
+
+
+def _credit_whole_invoices(order: Order) -> list[Invoice]:
+    credit_notes = []
+    for invoice in order.invoices.issued().filter(kind=InvoiceKind.INVOICE).prefetch_related("lines"):
+        already = {
+            line.order_line_id: line.total_incl
+            for line in InvoiceLine.objects.filter(
+                invoice__credited_invoice=invoice, invoice__kind=InvoiceKind.CREDIT_NOTE
+            )
+        }
+        amounts = {
+            line.pk: line.total_incl - already.get(line.order_line_id, Decimal("0"))
+            for line in invoice.lines.all()
+            if line.total_incl - already.get(line.order_line_id, Decimal("0")) > 0
+        }
+        if amounts:
+            credit_notes.append(issue_credit_note(invoice=invoice, amounts=amounts))
+    return credit_notes
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
+    """Cancel an unpaid order: stock goes back, issued invoices are credited, bookings are released."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        return order
+    if order.payment_status != PaymentStatus.UNPAID:
+        raise RefundError(_("Cette commande est payée : remboursez-la plutôt que de l'annuler."))
+    if order.fulfilment_status not in {FulfilmentStatus.PLACED, FulfilmentStatus.CONFIRMED}:
+        raise RefundError(_("Une commande déjà servie ne peut plus être annulée."))
+    order.set_fulfilment(FulfilmentStatus.CANCELLED, by=by, note=reason)
+    order.save(update_fields=["fulfilment_status", "cancelled_at"])
+    _restock(order)
+    _credit_whole_invoices(order)
+    events.send_on_commit(events.order_cancelled, order_id=order.pk)
+    transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "cancelled"))
+    return order
+
+
+def expire_unpaid_card_orders(*, older_than: datetime.timedelta) -> int:
+    """Cancel card orders left unpaid past the hold: their stock and places go back to others."""
+    limit = timezone.now() - older_than
+    count = 0
+    for order in Order.objects.filter(
+        payment_method=PaymentMethod.CARD,
+        payment_status=PaymentStatus.UNPAID,
+        fulfilment_status=FulfilmentStatus.PLACED,
+        placed_at__lt=limit,
+    ).only("pk"):
+        cancel_order(order=order, reason=_("Paiement par carte non abouti dans le délai."))
+        count += 1
+    return count
+
+
+def refundable_amount(line: OrderLine) -> Decimal:
+    invoiced = getattr(line, "invoice_line", None)
+    base = invoiced.total_incl if invoiced is not None else line.total_incl
+    return base - line.refunded_amount
+
+
+@transaction.atomic
+def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None, reason: str = "") -> list[Refund]:
+    """Refund a paid order, whole (amounts=None) or {order line id: amount incl. VAT}.
+
+    Only a manager of every structure whose lines are refunded may do it. Card refunds go back
+    through Stripe (reversing the matching transfers); offline ones are handed back by staff.
+    """
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    if order.payment_status not in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}:
+        raise RefundError(_("Seule une commande payée peut être remboursée."))
+    lines = {
+        line.pk: line
+        for line in order.lines.select_for_update(of=("self",)).select_related("seller", "invoice_line__invoice")
+    }
+    if amounts is None:
+        amounts = {pk: refundable_amount(line) for pk, line in lines.items() if refundable_amount(line) > 0}
+    if not amounts:
+        raise RefundError(_("Il n'y a plus rien à rembourser sur cette commande."))
+    for line_id, amount in amounts.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise RefundError(_("Cette ligne n'appartient pas à la commande."))
+        if amount != quantize(amount) or amount <= 0:
+            raise RefundError(_("Un remboursement est un montant positif, au centime."))
+        if amount > refundable_amount(line):
+            raise RefundError(
+                _("« %(name)s » : on ne peut rembourser que %(rest)s €.")
+                % {"name": line.name, "rest": refundable_amount(line)}
+            )
+        if not perms.has_structure_role(by, line.seller, StaffRole.MANAGER):
+            raise RefundError(
+                _("Seule la direction de %(structure)s peut rembourser ses ventes.") % {"structure": line.seller.name}
+            )
+
+    per_structure: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+    for line_id, amount in amounts.items():
+        per_structure[lines[line_id].seller_id] += amount
+    total = sum(amounts.values(), Decimal("0"))
+    key = f"{order.reference}-{order.refunds.count() + 1}"
+
+    stripe_refund_id = ""
+    if order.payment_method == PaymentMethod.CARD:
+        single_seller = len({line.seller_id for line in lines.values()}) == 1
+        result = stripe_gateway.refund(
+            payment_intent_id=order.stripe_payment_intent_id, amount=total, key=key, reverse_transfer=single_seller
+        )
+        stripe_refund_id = result.id
+        if not single_seller:
+            for structure_id, amount in sorted(per_structure.items()):
+                transfer = StripeTransfer.objects.select_for_update(of=("self",)).get(
+                    order=order, structure_id=structure_id
+                )
+                stripe_gateway.reverse_transfer(
+                    transfer_id=transfer.stripe_transfer_id, amount=amount, key=f"{key}-{structure_id}"
+                )
+                StripeTransfer.objects.filter(pk=transfer.pk).update(amount_reversed=F("amount_reversed") + amount)
+
+    refunds = [
+        Refund.objects.create(
+            order=order,
+            structure_id=structure_id,
+            amount=amount,
+            method=order.payment_method,
+            stripe_refund_id=stripe_refund_id,
+            created_by=by,
+            reason=reason[:200],
+        )
+        for structure_id, amount in sorted(per_structure.items())
+    ]
+    by_invoice: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for line_id, amount in amounts.items():
+        line = lines[line_id]
+        OrderLine.objects.filter(pk=line_id).update(refunded_amount=F("refunded_amount") + amount)
+        invoice_line = getattr(line, "invoice_line", None)
+        if invoice_line is not None:
+            by_invoice[invoice_line.invoice_id][invoice_line.pk] = amount
+    for invoice_id, invoice_amounts in sorted(by_invoice.items()):
+        issue_credit_note(invoice=Invoice.objects.get(pk=invoice_id), amounts=invoice_amounts)
+
+    order.amount_refunded += total
+    order.set_payment(
+        PaymentStatus.REFUNDED if order.amount_refunded >= order.total_incl else PaymentStatus.PARTIALLY_REFUNDED,
+        by=by,
+        note=reason,
+    )
+    order.save(update_fields=["amount_refunded", "payment_status"])
+    events.send_on_commit(events.order_lines_refunded, order_id=order.pk, line_ids=sorted(amounts))
+    transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "refunded", key))
+    return refunds
+
+
+def structures_of(order: Order) -> list[Structure]:
+    return list(Structure.objects.filter(pk__in=order.lines.values("seller_id")))

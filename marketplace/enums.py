@@ -1,0 +1,48 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FulfilmentStatus(models.TextChoices):
+    PLACED = "placed", _("Passée")
+    CONFIRMED = "confirmed", _("Confirmée")
+    FULFILLED = "fulfilled", _("Servie")
+    CLOSED = "closed", _("Clôturée")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid", _("À payer")
+    PAID = "paid", _("Payée")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Remboursée en partie")
+    REFUNDED = "refunded", _("Remboursée")
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Carte bancaire")
+    CASH = "cash", _("Espèces au retrait")
+    CHEQUE = "cheque", _("Chèque au retrait")
+    TRANSFER = "transfer", _("Virement à réception de facture")
+    CESU = "cesu", _("CESU")
+    SEPA = "sepa", _("Prélèvement SEPA")
+
+    @classmethod
+    def pay_later(cls) -> set[str]:
+        """Methods whose order is confirmed at placement (DOMAIN.md rule 6)."""
+        return {cls.CASH, cls.CHEQUE, cls.TRANSFER, cls.CESU}
+
+
+class PaymentState(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    SUCCEEDED = "succeeded", _("Encaissé")
+    FAILED = "failed", _("Échoué")
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Facture")
+    CREDIT_NOTE = "credit_note", _("Avoir")
+
+
+class OperationCategory(models.TextChoices):
+    GOODS = "goods", _("Livraison de biens")
+    SERVICES = "services", _("Prestation de services")
+    MIXED = "mixed", _("Livraison de biens et prestation de services")

@@ -1,0 +1,64 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hub.models import Site
+from marketplace.enums import PaymentMethod
+
+
+class CheckoutForm(forms.Form):
+    buyer = forms.ChoiceField(label=_("Commander pour"), widget=forms.RadioSelect)
+    billing_name = forms.CharField(label=_("Nom et prénom"), max_length=150, required=False)
+    billing_address = forms.CharField(
+        label=_("Adresse de facturation"), widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"})
+    )
+    pickup_point = forms.ModelChoiceField(
+        label=_("Point de retrait"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("Choisissez un point de retrait"),
+    )
+    payment_method = forms.ChoiceField(label=_("Moyen de paiement"), widget=forms.RadioSelect)
+    purchase_order_number = forms.CharField(
+        label=_("N° de bon de commande (facultatif)"), max_length=50, required=False
+    )
+
+    def __init__(self, *args, organisations, methods, needs_pickup_point, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].choices = [("self", _("Moi-même (particulier)"))] + [
+            (str(org.pk), _("L'organisation « %(name)s » (facturée)") % {"name": org.name}) for org in organisations
+        ]
+        self.fields["buyer"].initial = "self"
+        self.fields["payment_method"].choices = [(m, PaymentMethod(m).label) for m in methods]
+        if len(methods) == 1:
+            self.fields["payment_method"].initial = methods[0]
+        if needs_pickup_point:
+            self.fields["pickup_point"].queryset = Site.objects.pickup_points().order_by("name")
+            self.fields["pickup_point"].required = True
+        else:
+            del self.fields["pickup_point"]
+        if not organisations:
+            self.fields["buyer"].widget = forms.HiddenInput()
+            del self.fields["purchase_order_number"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("buyer") == "self" and not (cleaned.get("billing_name") or "").strip():
+            self.add_error("billing_name", _("Indiquez le nom à porter sur la facture."))
+        return cleaned
+
+
+class OfflinePaymentForm(forms.Form):
+    structure = forms.IntegerField(widget=forms.HiddenInput)
+    method = forms.ChoiceField(
+        label=_("Moyen"),
+        choices=[
+            (PaymentMethod.CASH, PaymentMethod.CASH.label),
+            (PaymentMethod.CHEQUE, PaymentMethod.CHEQUE.label),
+            (PaymentMethod.TRANSFER, PaymentMethod.TRANSFER.label),
+            (PaymentMethod.CESU, PaymentMethod.CESU.label),
+        ],
+    )
+    amount = forms.DecimalField(label=_("Montant (€)"), max_digits=12, decimal_places=2, min_value=0)
+    cheque_number = forms.CharField(label=_("N° de chèque"), max_length=20, required=False)
+    cheque_bank = forms.CharField(label=_("Banque"), max_length=60, required=False)
+    cheque_drawer = forms.CharField(label=_("Tireur"), max_length=100, required=False)

@@ -1,0 +1,94 @@
+"""Parallel checkouts and invoice issuing on PostgreSQL: the database keeps stock and numbering right."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import close_old_connections, connection
+
+from accounts.models import User
+from hub.models import Structure
+from marketplace.actions.cart import add_to_cart
+from marketplace.actions.checkout import Billing, place_order
+from marketplace.actions.invoicing import allocate_number
+from marketplace.exceptions import MarketplaceError
+from marketplace.models import Cart, Order
+from services.models import Offering
+from tests.accounts.factories import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seeded():
+    if not Structure.objects.filter(slug="jardins-du-pole").exists():
+        call_command("seed_demo", force=True, verbosity=0)
+
+
+def _run_in_threads(count: int, target) -> list:
+    results: list = [None] * count
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = target(index)
+        except Exception as error:  # collected and asserted by the test
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    close_old_connections()
+    return results
+
+
+def test_parallel_buyers_of_the_last_units(seeded):
+    candle = Offering.objects.get(slug="bougie-a-la-cire-vegetale")
+    Offering.objects.filter(pk=candle.pk).update(stock=3)
+    buyers = [UserFactory() for _ in range(8)]
+    carts = []
+    for buyer in buyers:
+        cart = Cart.objects.create(user=buyer)
+        add_to_cart(cart=cart, offering=candle, quantity=Decimal("1"))
+        carts.append(cart)
+    site = Structure.objects.get(slug="collectif-du-pole").sites.get(slug="pole-accueil")
+
+    def buy(index: int):
+        return place_order(
+            user=User.objects.get(pk=buyers[index].pk),
+            cart=carts[index],
+            payment_method="cash",
+            billing=Billing(name="Acheteur", address="1 rue\n23400 Bourganeuf", email="a@exemple.test"),
+            pickup_point=site,
+        )
+
+    results = _run_in_threads(8, buy)
+    orders = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, MarketplaceError)]
+    assert len(orders) == 3, results
+    assert len(refused) == 5, results
+    assert Offering.objects.get(pk=candle.pk).stock == 0
+    assert Order.objects.filter(lines__offering=candle).count() == 3
+
+
+def test_parallel_invoice_numbers_have_no_gap_and_no_duplicate(seeded):
+    structure = Structure.objects.get(slug="blanchisserie-solidaire")
+
+    def allocate(_index: int):
+        from django.db import transaction
+
+        numbers = []
+        for _ in range(5):
+            with transaction.atomic():
+                numbers.append(allocate_number(structure=structure, year=2031)[0])
+        return numbers
+
+    results = _run_in_threads(8, allocate)
+    numbers = sorted(n for result in results for n in result)
+    assert numbers == list(range(1, 41)), results
