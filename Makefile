@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+STRIPE_PORT ?= 8420
 # xdist workers for the suite (2 cores on the reference machine); PYTEST_ARGS adds options.
 TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
@@ -24,11 +25,15 @@ $(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/base.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements/dev.txt requirements/base.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements/dev.txt
+$(VENV)/.demo-installed: requirements/demo.txt requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/demo.txt
 	touch $(VENV)/.base-installed $@
 
-install: $(VENV)/.base-installed ## Create .venv and install the runtime packages
+$(VENV)/.dev-installed: requirements/dev.txt requirements/demo.txt requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $(VENV)/.base-installed $(VENV)/.demo-installed $@
+
+install: $(VENV)/.demo-installed ## Create .venv and install the runtime packages (and the demo's fake Stripe)
 
 install-dev: $(VENV)/.dev-installed ## Install the runtime, test and lint packages
 
@@ -40,7 +45,19 @@ seed: migrate ## Load the demo hub (idempotent)
 
 run: seed ## Set everything up and serve the demo hub on http://127.0.0.1:8000
 	@echo ""
-	@echo "Le pôle de démonstration est servi sur http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)."
+	@if [ -n "$$STRIPE_SECRET_KEY" ]; then \
+	  echo "Clés Stripe fournies : le vrai Stripe est utilisé."; \
+	  echo "Le pôle de démonstration est servi sur http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)."; \
+	  exec $(MANAGE) runserver $(HOST):$(PORT); \
+	fi; \
+	$(BIN)/python -m devtools.localstripe_server --port $(STRIPE_PORT) > .localstripe.log 2>&1 & \
+	stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
+	export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_SECRET_KEY=sk_test_demo \
+	  STRIPE_PUBLISHABLE_KEY=pk_test_demo STRIPE_WEBHOOK_SECRET=whsec_demo \
+	  STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ SITE_URL=http://$(HOST):$(PORT); \
+	$(BIN)/python -c "from devtools.localstripe_server import wait_until_ready; wait_until_ready('http://127.0.0.1:$(STRIPE_PORT)')" && \
+	$(MANAGE) setup_demo_stripe && \
+	echo "Le pôle de démonstration est servi sur http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)." && \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install-dev ## Run the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)

@@ -14,6 +14,9 @@ from django.db import connection
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
+# The local fake Stripe server (devtools/localstripe_server.py), started once per worker when used.
+pytest_plugins = ["tests.stripe_fixtures"]
+
 
 def _missing_services() -> dict[str, str]:
     missing = {}

@@ -60,6 +60,13 @@ def start_card_payment(*, order: Order) -> str:
         settings = SellerSettings.objects.filter(structure=seller).first()
         if settings and settings.platform_fee_percent:
             fee = stripe_gateway.platform_fee(order.total_incl, settings.platform_fee_percent)
+    if order.stripe_payment_intent_id:
+        # A retry after a declined card reuses the same PaymentIntent (one order, one charge).
+        intent = stripe_gateway.retrieve_payment_intent(order.stripe_payment_intent_id)
+        if intent.status in {"requires_payment_method", "requires_confirmation", "requires_action"}:
+            return intent.client_secret
+        if intent.status in {"processing", "succeeded"}:
+            raise PaymentError(_("Le paiement de cette commande est déjà en cours de confirmation."))
     intent = stripe_gateway.create_payment_intent(
         reference=order.reference, amount=order.total_incl, email=order.billing_email, seller=seller, fee=fee
     )
@@ -117,7 +124,7 @@ def _card_payment_succeeded(intent: dict) -> None:
     order = _order_for_intent(intent)
     if order is None or Payment.objects.filter(stripe_payment_intent_id=intent["id"]).exists():
         return  # unknown to us, or already recorded: accept as processed
-    amount = from_cents(intent["amount_received"] or intent["amount"])
+    amount = from_cents(intent.get("amount_received") or intent["amount"])
     sellers = amounts_by_seller(order)
     single_seller = len(sellers) == 1
     receiver = Structure.objects.get(pk=next(iter(sellers))) if single_seller else Structure.objects.collective()

@@ -62,7 +62,8 @@ def test_resident_sees_prices_incl_vat_only(client, demo_hub):
     client.force_login(User.objects.get(email="resident@demo.pole.test"))
     html = client.get(reverse("services:offering", args=["linge-plat-au-kilo"])).content.decode()
     assert "4,20\u00a0€" in html
-    assert "HT" not in html
+    assert "hors taxes" not in html
+    assert "price-excl" not in html
 
 
 def test_organisation_member_sees_prices_excl_and_incl_vat(client, demo_hub):
