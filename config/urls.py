@@ -8,6 +8,7 @@ from config.views import healthz
 api_v1 = [
     path("", include("hub.api.urls")),
     path("", include("services.api.urls")),
+    path("", include("marketplace.api.urls")),
 ]
 
 urlpatterns = [

@@ -195,15 +195,21 @@ def order_pay(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "marketplace/order_pay.html", context)
 
 
+def receive_stripe_event(body: bytes, signature: str) -> bool:
+    """Verify the signature and store the event once; a task processes it. False if forged."""
+    try:
+        event = stripe_gateway.construct_event(body, signature)
+    except (ValueError, stripe.SignatureVerificationError):
+        return False
+    record_stripe_event(event_id=event["id"], event_type=event["type"], payload=event.to_dict())
+    return True
+
+
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    """Verify the signature, store the event once and answer at once; a task processes it."""
-    try:
-        event = stripe_gateway.construct_event(request.body, request.headers.get("Stripe-Signature", ""))
-    except (ValueError, stripe.SignatureVerificationError):
+    if not receive_stripe_event(request.body, request.headers.get("Stripe-Signature", "")):
         return HttpResponseBadRequest("invalid signature")
-    record_stripe_event(event_id=event["id"], event_type=event["type"], payload=event.to_dict())
     return HttpResponse(status=200)
 
 

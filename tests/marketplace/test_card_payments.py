@@ -203,3 +203,26 @@ def test_webhook_delivered_by_the_server_to_the_live_site(live_server, localstri
     assert order.payment_status == PaymentStatus.PAID
     assert order.fulfilment_status == FulfilmentStatus.CONFIRMED
     assert StripeTransfer.objects.filter(order=order).count() == 2
+
+
+def test_the_api_webhook_endpoint_is_the_same(client, stripe_env, django_capture_on_commit_callbacks):
+    from tests.marketplace.stripe_helpers import signature
+
+    order = order_for(resident(), {"bougie-a-la-cire-vegetale": "1"}, method="card")
+    intent = _pay(stripe_env, order)
+    payload = event_for(intent, "payment_intent.succeeded", "evt_api_endpoint")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/stripe/webhook/",
+            data=payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature(payload),
+        )
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.PAID
+    forged = client.post(
+        "/api/v1/stripe/webhook/", data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE="t=1,v1=00"
+    )
+    assert forged.status_code == 400
+    assert forged.json() == {"code": "invalid_signature", "message": "Signature Stripe invalide."}

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from marketplace.api import views
+
+urlpatterns = [
+    path("cart/", views.CartView.as_view(), name="cart"),
+    path("cart/items/", views.CartItemsView.as_view(), name="cart-items"),
+    path("cart/items/<int:pk>/", views.CartItemView.as_view(), name="cart-item"),
+    path("checkout/", views.CheckoutView.as_view(), name="checkout"),
+    path("orders/", views.OrderListView.as_view(), name="order-list"),
+    path("orders/<str:reference>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<str:reference>/invoices/", views.OrderInvoicesView.as_view(), name="order-invoices"),
+    path("stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe-webhook"),
+]

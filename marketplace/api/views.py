@@ -1,0 +1,213 @@
+import stripe
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hub.models import Organisation, Site
+from marketplace.actions.cart import (
+    add_to_cart,
+    has_solidarity_pricing,
+    parse_quantity,
+    remove_item,
+    set_quantity,
+    summarise,
+)
+from marketplace.actions.checkout import Billing, place_order
+from marketplace.actions.payments import start_card_payment
+from marketplace.api.serializers import (
+    CartItemInputSerializer,
+    CartItemUpdateInputSerializer,
+    CartOutputSerializer,
+    CheckoutInputSerializer,
+    CheckoutOutputSerializer,
+    InvoiceOutputSerializer,
+    OrderListOutputSerializer,
+    OrderOutputSerializer,
+)
+from marketplace.enums import PaymentMethod
+from marketplace.exceptions import MarketplaceError
+from marketplace.models import Cart, CartItem, Invoice, Order, OrderLine
+from marketplace.views import receive_stripe_event
+from services.models import Offering
+
+
+class Refused(APIException):
+    """A domain refusal as JSON: {"code": "<error code>", "message": "<French sentence>"}."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, error: MarketplaceError) -> None:
+        super().__init__(detail=error.message, code=error.code)
+
+
+def _cart(user) -> Cart:
+    cart, _created = Cart.objects.get_or_create(user=user)
+    return cart
+
+
+def _cart_body(user) -> dict:
+    cart = Cart.objects.filter(user=user).first()
+    return CartOutputSerializer(summarise(cart, solidarity=has_solidarity_pricing(user))).data
+
+
+class CartView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=CartOutputSerializer)
+    def get(self, request):
+        return Response(_cart_body(request.user))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        CartItem.objects.filter(cart__user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CartItemsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CartItemInputSerializer, responses={201: CartOutputSerializer})
+    def post(self, request):
+        data = CartItemInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        offering = Offering.objects.select_related("structure").filter(pk=data.validated_data["offering"]).first()
+        if offering is None:
+            raise Refused(MarketplaceError(_("Cette offre n'existe pas.")))
+        try:
+            quantity = parse_quantity(data.validated_data["quantity"], offering=offering)
+            add_to_cart(cart=_cart(request.user), offering=offering, quantity=quantity)
+        except MarketplaceError as error:
+            raise Refused(error) from error
+        return Response(_cart_body(request.user), status=status.HTTP_201_CREATED)
+
+
+class CartItemView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def _item(self, request, pk: int) -> CartItem:
+        return get_object_or_404(
+            CartItem.objects.select_related("offering__structure", "cart"), pk=pk, cart__user=request.user
+        )
+
+    @extend_schema(request=CartItemUpdateInputSerializer, responses=CartOutputSerializer)
+    def patch(self, request, pk: int):
+        item = self._item(request, pk)
+        data = CartItemUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            quantity = parse_quantity(data.validated_data["quantity"], offering=item.offering)
+            set_quantity(cart=item.cart, item=item, quantity=quantity)
+        except MarketplaceError as error:
+            raise Refused(error) from error
+        return Response(_cart_body(request.user))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        item = self._item(request, pk)
+        remove_item(cart=item.cart, item=item)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CheckoutView(APIView):
+    """Place the cart as an order; for a card, also returns the client secret for Stripe.js."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CheckoutInputSerializer, responses={201: CheckoutOutputSerializer})
+    def post(self, request):
+        data = CheckoutInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        organisation = None
+        if values["organisation"]:
+            organisation = Organisation.objects.filter(
+                slug=values["organisation"], memberships__user=request.user
+            ).first()
+            if organisation is None:
+                raise Refused(MarketplaceError(_("Vous n'êtes pas membre de cette organisation.")))
+        pickup_point = Site.objects.filter(slug=values["pickup_point"]).first() if values["pickup_point"] else None
+        try:
+            order = place_order(
+                user=request.user,
+                cart=_cart(request.user),
+                payment_method=values["payment_method"],
+                billing=Billing(
+                    name=values["billing_name"] or request.user.get_full_name() or request.user.email,
+                    address=values["billing_address"],
+                    email=request.user.email,
+                ),
+                organisation=organisation,
+                pickup_point=pickup_point,
+                purchase_order_number=values["purchase_order_number"],
+            )
+            client_secret = None
+            if order.payment_method == PaymentMethod.CARD:
+                client_secret = start_card_payment(order=order)
+        except MarketplaceError as error:
+            raise Refused(error) from error
+        except stripe.StripeError as error:
+            raise Refused(MarketplaceError(_("Le paiement par carte est momentanément indisponible."))) from error
+        order = _orders(request.user).get(pk=order.pk)
+        body = CheckoutOutputSerializer({"order": order, "client_secret": client_secret}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _orders(user):
+    return (
+        Order.objects.visible_to_customer(user)
+        .select_related("organisation", "pickup_point")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("seller")))
+    )
+
+
+class OrderListView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderListOutputSerializer
+
+    def get_queryset(self):
+        return (
+            Order.objects.visible_to_customer(self.request.user)
+            .select_related("organisation", "pickup_point")
+            .order_by("-placed_at")
+        )
+
+
+class OrderDetailView(generics.RetrieveAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderOutputSerializer
+    lookup_field = "reference"
+
+    def get_queryset(self):
+        return _orders(self.request.user)
+
+
+class OrderInvoicesView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = InvoiceOutputSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        order = get_object_or_404(
+            Order.objects.visible_to_customer(self.request.user), reference=self.kwargs["reference"]
+        )
+        return Invoice.objects.issued().filter(order=order).select_related("structure").order_by("issued_at", "pk")
+
+
+class StripeWebhookView(APIView):
+    """Stripe's events (signed with the endpoint secret); answered at once, processed by a task."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: None, 400: None})
+    def post(self, request):
+        body = request._request.body  # the exact bytes Stripe signed
+        if not receive_stripe_event(body, request.headers.get("Stripe-Signature", "")):
+            return Response({"code": "invalid_signature", "message": _("Signature Stripe invalide.")}, status=400)
+        return Response(status=status.HTTP_200_OK)
