@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace import views
+from marketplace import backoffice, views
 
 app_name = "marketplace"
 
@@ -13,5 +13,14 @@ urlpatterns = [
     path("commandes/<str:reference>/", views.order_detail, name="order"),
     path("commandes/<str:reference>/payer/", views.order_pay, name="order_pay"),
     path("factures/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("gestion/retraits/", backoffice.pickup_day, name="pickup_day"),
+    path("gestion/commandes/<str:reference>/", backoffice.handover, name="handover"),
+    path("gestion/commandes/<str:reference>/paiement/", backoffice.handover_payment, name="handover_payment"),
+    path("gestion/commandes/<str:reference>/remise/", backoffice.handover_collect, name="handover_collect"),
+    path("gestion/commandes/<str:reference>/pesee/<int:line_id>/", backoffice.handover_weigh, name="handover_weigh"),
+    path("gestion/cheques/", backoffice.cheques, name="cheques"),
+    path("gestion/cheques/bordereau/", backoffice.deposit_slip_create, name="deposit_slip_create"),
+    path("gestion/cheques/bordereau/<int:pk>/", backoffice.deposit_slip, name="deposit_slip"),
+    path("gestion/caisse/", backoffice.cash_up, name="cash_up"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -270,3 +270,33 @@ def create_deposit_slip(*, structure: Structure, payments: list[Payment], by) ->
     )
     Payment.objects.filter(pk__in=[c.pk for c in cheques]).update(deposit_slip=slip)
     return slip
+
+
+@transaction.atomic
+def record_final_quantity(*, line, quantity: Decimal, by):
+    """Weighing (or hours done): the line is re-priced at the final quantity, then invoiced (rule 4)."""
+    from hub.money import line_total, split_incl
+    from marketplace.actions.invoicing import issue_order_invoices
+    from marketplace.models import OrderLine
+
+    line = OrderLine.objects.select_for_update(of=("self",)).select_related("order", "seller").get(pk=line.pk)
+    if not perms.has_structure_role(by, line.seller, StaffRole.MANAGER, StaffRole.STAFF):
+        raise PaymentError(_("Vous ne pesez pas pour cette structure."))
+    if not line.quantity_measured_later:
+        raise PaymentError(_("Cette ligne a un prix fixe : rien à peser."))
+    if hasattr(line, "invoice_line"):
+        raise PaymentError(_("Cette ligne est déjà facturée : corrigez par un avoir."))
+    if line.order.fulfilment_status not in {FulfilmentStatus.CONFIRMED, FulfilmentStatus.FULFILLED}:
+        raise PaymentError(_("Seule une commande confirmée se pèse."))
+    if quantity <= 0:
+        raise PaymentError(_("La quantité définitive doit être positive."))
+    line.final_quantity = quantity
+    line.total_incl = line_total(line.unit_price, quantity)
+    line.total_excl, line.total_vat = split_incl(line.total_incl, line.vat_rate)
+    line.save(update_fields=["final_quantity", "total_incl", "total_excl", "total_vat"])
+    order = Order.objects.select_for_update(of=("self",)).get(pk=line.order_id)
+    totals = order.lines.aggregate(excl=Sum("total_excl"), vat=Sum("total_vat"), incl=Sum("total_incl"))
+    order.total_excl, order.total_vat, order.total_incl = totals["excl"], totals["vat"], totals["incl"]
+    order.save(update_fields=["total_excl", "total_vat", "total_incl"])
+    issue_order_invoices(order=order)
+    return line

@@ -1,0 +1,274 @@
+"""The structures' pages for the pickup day: orders to prepare, handover, cheques, cash-up."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hub import perms
+from hub.enums import StaffRole
+from hub.models import Site, Structure
+from marketplace.actions.cart import parse_quantity
+from marketplace.actions.payments import (
+    amounts_by_seller,
+    create_deposit_slip,
+    mark_collected,
+    record_final_quantity,
+    record_offline_payment,
+)
+from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState
+from marketplace.exceptions import MarketplaceError
+from marketplace.forms import OfflinePaymentForm
+from marketplace.models import DepositSlip, Order, OrderLine, Payment
+
+HANDLING_ROLES = (StaffRole.MANAGER, StaffRole.STAFF)
+
+
+def _my_structure_ids(request: HttpRequest, *roles: str) -> set[int]:
+    ids = set(perms.structures_with_role(request.user, *(roles or HANDLING_ROLES)))
+    if not ids:
+        raise Http404
+    return ids
+
+
+def _day(request: HttpRequest) -> datetime.date:
+    return parse_date(request.GET.get("jour", "")) or timezone.localdate()
+
+
+@login_required
+def pickup_day(request: HttpRequest) -> HttpResponse:
+    """Confirmed orders waiting at each pickup point, with what each structure must prepare."""
+    mine = _my_structure_ids(request)
+    points = list(Site.objects.pickup_points().order_by("name"))
+    point = next((p for p in points if p.slug == request.GET.get("point")), points[0] if points else None)
+    orders = (
+        Order.objects.filter(
+            fulfilment_status=FulfilmentStatus.CONFIRMED, pickup_point=point, lines__seller_id__in=mine
+        )
+        .distinct()
+        .select_related("customer", "organisation")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("seller").order_by("seller_id", "pk"))
+        )
+        .order_by("placed_at")
+    )
+    orders = list(orders)
+    to_prepare: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for order in orders:
+        for line in order.lines.all():
+            if line.seller_id in mine:
+                to_prepare[(line.seller.name, line.name)] += line.quantity
+    context = {
+        "points": points,
+        "point": point,
+        "orders": orders,
+        "to_prepare": sorted(to_prepare.items()),
+        "mine": mine,
+    }
+    return render(request, "marketplace/backoffice/pickup_day.html", context)
+
+
+def _staff_order(request: HttpRequest, reference: str) -> tuple[Order, set[int]]:
+    mine = _my_structure_ids(request)
+    order = (
+        Order.objects.filter(reference=reference, lines__seller_id__in=mine)
+        .distinct()
+        .select_related("customer", "organisation", "pickup_point")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("seller", "invoice_line__invoice")),
+            Prefetch("payments", queryset=Payment.objects.select_related("received_by").order_by("created_at")),
+        )
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order, mine
+
+
+@login_required
+def handover(request: HttpRequest, reference: str) -> HttpResponse:
+    order, mine = _staff_order(request, reference)
+    due = amounts_by_seller(order)
+    paid: dict[int, Decimal] = defaultdict(Decimal)
+    for payment in order.payments.all():
+        if payment.state == PaymentState.SUCCEEDED:
+            paid[payment.received_by_id] += payment.amount
+    shares = [
+        {
+            "structure": structure,
+            "due": due[structure.pk],
+            "paid": paid.get(structure.pk, Decimal("0")),
+            "rest": due[structure.pk] - paid.get(structure.pk, Decimal("0")),
+            "mine": structure.pk in mine,
+            "form": OfflinePaymentForm(
+                initial={
+                    "structure": structure.pk,
+                    "amount": due[structure.pk] - paid.get(structure.pk, Decimal("0")),
+                    "method": order.payment_method
+                    if order.payment_method in PaymentMethod.pay_later()
+                    else PaymentMethod.CASH,
+                },
+                prefix=f"s{structure.pk}",
+            ),
+        }
+        for structure in Structure.objects.filter(pk__in=due).order_by("position")
+    ]
+    context = {
+        "order": order,
+        "shares": shares,
+        "mine": mine,
+        "can_collect": order.fulfilment_status == FulfilmentStatus.CONFIRMED,
+    }
+    return render(request, "marketplace/backoffice/handover.html", context)
+
+
+@login_required
+@require_POST
+def handover_payment(request: HttpRequest, reference: str) -> HttpResponse:
+    order, mine = _staff_order(request, reference)
+    structure_id = request.POST.get("structure_id", "")
+    structure = get_object_or_404(Structure, pk=structure_id if structure_id.isdigit() else 0, pk__in=mine)
+    form = OfflinePaymentForm(request.POST, prefix=f"s{structure.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Paiement non enregistré : vérifiez le montant et le moyen."))
+        return redirect("marketplace:handover", order.reference)
+    data = form.cleaned_data
+    try:
+        record_offline_payment(
+            order=order,
+            structure=structure,
+            method=data["method"],
+            amount=data["amount"],
+            by=request.user,
+            site=order.pickup_point,
+            cheque_number=data["cheque_number"],
+            cheque_bank=data["cheque_bank"],
+            cheque_drawer=data["cheque_drawer"],
+        )
+    except MarketplaceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Paiement de %(amount)s € enregistré pour %(structure)s.")
+            % {"amount": data["amount"], "structure": structure.name},
+        )
+    return redirect("marketplace:handover", order.reference)
+
+
+@login_required
+@require_POST
+def handover_collect(request: HttpRequest, reference: str) -> HttpResponse:
+    order, _mine = _staff_order(request, reference)
+    try:
+        mark_collected(order=order, by=request.user)
+    except MarketplaceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Commande %(reference)s remise.") % {"reference": order.reference})
+    return redirect("marketplace:handover", order.reference)
+
+
+@login_required
+@require_POST
+def handover_weigh(request: HttpRequest, reference: str, line_id: int) -> HttpResponse:
+    order, mine = _staff_order(request, reference)
+    line = get_object_or_404(
+        OrderLine.objects.select_related("offering", "seller"), pk=line_id, order=order, seller_id__in=mine
+    )
+    try:
+        quantity = parse_quantity(request.POST.get("final_quantity", ""), offering=line.offering)
+        record_final_quantity(line=line, quantity=quantity, by=request.user)
+    except MarketplaceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("« %(name)s » pesé : la facture est émise.") % {"name": line.name})
+    return redirect("marketplace:handover", order.reference)
+
+
+@login_required
+def cheques(request: HttpRequest) -> HttpResponse:
+    """Cheques received and not yet taken to the bank, per structure, and the slips already made."""
+    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    pending = (
+        Payment.objects.filter(
+            method=PaymentMethod.CHEQUE,
+            state=PaymentState.SUCCEEDED,
+            deposit_slip__isnull=True,
+            received_by_id__in=mine,
+        )
+        .select_related("received_by", "order")
+        .order_by("received_by__position", "created_at")
+    )
+    by_structure: dict[Structure, list[Payment]] = defaultdict(list)
+    for cheque in pending:
+        by_structure[cheque.received_by].append(cheque)
+    slips = DepositSlip.objects.filter(structure_id__in=mine).select_related("structure").order_by("-created_at")[:30]
+    return render(request, "marketplace/backoffice/cheques.html", {"by_structure": dict(by_structure), "slips": slips})
+
+
+@login_required
+@require_POST
+def deposit_slip_create(request: HttpRequest) -> HttpResponse:
+    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    structure_id = request.POST.get("structure_id", "")
+    structure = get_object_or_404(Structure, pk=structure_id if structure_id.isdigit() else 0, pk__in=mine)
+    ids = [int(pk) for pk in request.POST.getlist("cheque") if pk.isdigit()]
+    try:
+        slip = create_deposit_slip(
+            structure=structure, payments=list(Payment.objects.filter(pk__in=ids)), by=request.user
+        )
+    except MarketplaceError as error:
+        messages.error(request, error.message)
+        return redirect("marketplace:cheques")
+    return redirect("marketplace:deposit_slip", slip.pk)
+
+
+@login_required
+def deposit_slip(request: HttpRequest, pk: int) -> HttpResponse:
+    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    slip = get_object_or_404(
+        DepositSlip.objects.select_related("structure", "created_by"), pk=pk, structure_id__in=mine
+    )
+    cheques = slip.cheques.select_related("order").order_by("pk")
+    return render(request, "marketplace/backoffice/deposit_slip.html", {"slip": slip, "cheques": cheques})
+
+
+@login_required
+def cash_up(request: HttpRequest) -> HttpResponse:
+    """The day's cash and cheques at one site, per structure: what the till and the envelope must hold."""
+    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    day = _day(request)
+    sites = list(Site.objects.pickup_points().order_by("name"))
+    site = next((s for s in sites if s.slug == request.GET.get("point")), sites[0] if sites else None)
+    payments = (
+        Payment.objects.filter(
+            state=PaymentState.SUCCEEDED,
+            method__in=[PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.CESU],
+            site=site,
+            succeeded_at__date=day,
+            received_by_id__in=mine,
+        )
+        .select_related("received_by", "order", "recorded_by")
+        .order_by("received_by__position", "method", "succeeded_at")
+    )
+    totals = (
+        Payment.objects.filter(pk__in=payments.values("pk"))
+        .values("received_by__name", "method")
+        .annotate(total=Sum("amount"))
+        .order_by("received_by__name", "method")
+    )
+    labels = dict(PaymentMethod.choices)
+    rows = [{"structure": t["received_by__name"], "method": labels[t["method"]], "total": t["total"]} for t in totals]
+    context = {"sites": sites, "site": site, "day": day, "payments": payments, "rows": rows,
+               "grand_total": sum((r["total"] for r in rows), Decimal("0"))}  # fmt: skip
+    return render(request, "marketplace/backoffice/cash_up.html", context)
