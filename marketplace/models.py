@@ -607,6 +607,12 @@ class Invoice(models.Model):
                 name="marketplace_invoice_totals_add_up",
                 violation_error_message=_("Le total TTC doit être la somme du HT et de la TVA."),
             ),
+            # The Collectif bills each member once per month for shared services.
+            models.UniqueConstraint(
+                fields=["structure", "buyer_structure", "period_start"],
+                condition=Q(kind=InvoiceKind.INVOICE, buyer_structure__isnull=False),
+                name="marketplace_shared_services_invoice_once_per_month",
+            ),
             models.CheckConstraint(
                 condition=~Q(kind=InvoiceKind.CREDIT_NOTE) | Q(credited_invoice__isnull=False),
                 name="marketplace_credit_note_has_invoice",
@@ -713,3 +719,56 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} −{self.amount} €"
+
+
+class AllocationMethod(models.TextChoices):
+    FIXED_SHARES = "fixed", _("Parts fixes")
+    TURNOVER = "turnover", _("Part du chiffre d'affaires du mois")
+
+
+class SharedServicesPlan(models.Model):
+    """What the Collectif bills its member structures each month for shared services (DOMAIN.md rule 12)."""
+
+    label = models.CharField(
+        _("libellé"), max_length=150, default="Services mutualisés : comptabilité, accueil, informatique"
+    )
+    monthly_amount = models.DecimalField(_("montant mensuel HT"), **MONEY)
+    method = models.CharField(_("clé de répartition"), max_length=10, choices=AllocationMethod.choices)
+    is_active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("refacturation des services mutualisés")
+        verbose_name_plural = _("refacturations des services mutualisés")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(monthly_amount__gt=0),
+                name="marketplace_shared_plan_amount_positive",
+                violation_error_message=_("Le montant mensuel doit être positif."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SharedServicesShare(models.Model):
+    plan = models.ForeignKey(SharedServicesPlan, on_delete=models.CASCADE, related_name="shares")
+    structure = models.ForeignKey(
+        Structure, verbose_name=_("structure membre"), on_delete=models.PROTECT, related_name="+"
+    )
+    percent = models.DecimalField(_("part (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("part fixe")
+        verbose_name_plural = _("parts fixes")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "structure"], name="marketplace_shared_share_unique"),
+            models.CheckConstraint(
+                condition=Q(percent__gt=0) & Q(percent__lte=100),
+                name="marketplace_shared_share_percent_range",
+                violation_error_message=_("Une part est comprise entre 0 et 100 %."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.structure} {self.percent} %"

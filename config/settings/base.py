@@ -234,3 +234,14 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # Unpaid card orders release their stock and bookings after this many minutes.
 CARD_PAYMENT_HOLD_MINUTES = int(os.environ.get("CARD_PAYMENT_HOLD_MINUTES", "15"))
+
+# Periodic jobs (run by one `celery beat`; django-celery-beat keeps them in the database).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
+    "shared-services-invoices": {
+        "task": "marketplace.issue_shared_services_invoices",
+        "schedule": crontab(minute=30, hour=6, day_of_month=1),
+    },
+}

@@ -1,0 +1,143 @@
+from django.contrib import admin
+
+from hub.admin import StructureScopedAdmin
+from marketplace.models import (
+    Invoice,
+    InvoiceLine,
+    Order,
+    OrderLine,
+    OrderTransition,
+    Payment,
+    SellerSettings,
+    SharedServicesPlan,
+    SharedServicesShare,
+    SolidarityStatus,
+    StripeEvent,
+)
+
+
+@admin.register(SellerSettings)
+class SellerSettingsAdmin(StructureScopedAdmin):
+    list_display = [
+        "structure",
+        "accepts_card",
+        "accepts_cash",
+        "accepts_cheque",
+        "accepts_transfer",
+        "accepts_cesu",
+        "platform_fee_percent",
+    ]
+    list_select_related = ["structure"]
+
+
+class SharedServicesShareInline(admin.TabularInline):
+    model = SharedServicesShare
+    extra = 0
+
+
+@admin.register(SharedServicesPlan)
+class SharedServicesPlanAdmin(admin.ModelAdmin):
+    list_display = ["label", "monthly_amount", "method", "is_active"]
+    inlines = [SharedServicesShareInline]
+
+
+@admin.register(SolidarityStatus)
+class SolidarityStatusAdmin(admin.ModelAdmin):
+    list_display = ["user", "valid_until", "verified_by", "verified_at"]
+    search_fields = ["user__email", "user__last_name"]
+    autocomplete_fields = ["user", "verified_by"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["name", "seller", "quantity", "final_quantity", "unit_price", "vat_rate", "total_incl", "refunded_amount"]
+    readonly_fields = fields
+
+
+class OrderTransitionInline(ReadOnlyInline):
+    model = OrderTransition
+    fields = ["at", "field", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["created_at", "method", "state", "amount", "received_by", "cheque_number", "deposit_slip"]
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders are changed through their workflows (pages and API), never edited here."""
+
+    list_display = [
+        "reference",
+        "placed_at",
+        "billing_name",
+        "fulfilment_status",
+        "payment_status",
+        "payment_method",
+        "total_incl",
+    ]
+    list_filter = ["fulfilment_status", "payment_status", "payment_method"]
+    search_fields = ["reference", "billing_name", "billing_email"]
+    date_hierarchy = "placed_at"
+    inlines = [OrderLineInline, PaymentInline, OrderTransitionInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = ["description", "quantity", "unit_price_excl", "vat_rate", "total_excl", "total_vat", "total_incl"]
+    readonly_fields = fields
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(StructureScopedAdmin):
+    """Issued invoices are immutable: the back-office only reads them."""
+
+    scoped_roles = ("manager", "staff", "accountant")
+    list_display = ["number", "kind", "structure", "issue_date", "buyer_name", "total_incl"]
+    list_filter = ["kind", "structure"]
+    list_select_related = ["structure"]
+    search_fields = ["number", "buyer_name"]
+    inlines = [InvoiceLineInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "type", "received_at", "processed_at"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]
+    readonly_fields = ["event_id", "type", "payload", "received_at", "processed_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
