@@ -22,8 +22,8 @@ def _check_database() -> str:
 
 
 def _check_broker() -> str:
-    if not settings.CELERY_BROKER_URL:
-        return "not_configured"
+    if not settings.CELERY_BROKER_URL or settings.CELERY_BROKER_URL.startswith("memory://"):
+        return "not_configured"  # tasks run eagerly, in-process
     from config.celery import app
 
     try:

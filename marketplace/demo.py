@@ -1,10 +1,46 @@
-"""Demo selling settings: who accepts what (DOMAIN.md rule 6)."""
+"""Demo selling data: who accepts what (DOMAIN.md rule 6), the shared-services plan, and four weeks
+of past orders from demo customers, paid by every means, some refunded, one cancelled — so that
+every selling structure has invoices (and entries) to show.
 
+The orders go through the real actions, dated in the past with their `at` arguments; card orders
+are recorded as Stripe would have confirmed them (the demo has no Stripe server at seed time).
+"""
+
+import datetime
+import random
 from decimal import Decimal
 
-from hub.models import Structure
-from marketplace.models import AllocationMethod, SellerSettings, SharedServicesPlan, SharedServicesShare
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
 
+from hub.demo import DEMO_PASSWORD
+from hub.models import Organisation, Site, Structure
+from marketplace.actions.cart import add_to_cart
+from marketplace.actions.checkout import Billing, confirm_order, place_order
+from marketplace.actions.payments import (
+    _mark_paid_if_settled,
+    amounts_by_seller,
+    create_deposit_slip,
+    mark_collected,
+    record_final_quantity,
+    record_offline_payment,
+)
+from marketplace.actions.refunds import cancel_order, refund_order
+from marketplace.enums import PaymentMethod, PaymentState
+from marketplace.models import (
+    AllocationMethod,
+    Cart,
+    Order,
+    Payment,
+    SellerSettings,
+    SharedServicesPlan,
+    SharedServicesShare,
+)
+from services.models import Offering
+
+CESU = {"pole-services"}
 SHARES = {
     "jardins-du-pole": Decimal("25"),
     "blanchisserie-solidaire": Decimal("20"),
@@ -13,17 +49,78 @@ SHARES = {
     "comptoir-equitable": Decimal("15"),
     "atelier-formation": Decimal("10"),
 }
+CUSTOMERS = [
+    ("resident@demo.pole.test", "Camille", "Martin", "4 rue des Tilleuls\n23400 Bourganeuf"),
+    ("jeanne.roche@demo.pole.test", "Jeanne", "Roche", "La Chassagne\n23400 Saint-Pierre-Chérignat"),
+    ("ahmed.benali@demo.pole.test", "Ahmed", "Benali", "7 place du Champ de Foire\n23400 Bourganeuf"),
+    ("lucie.faure@demo.pole.test", "Lucie", "Faure", "Le Bourg\n23460 Royère-de-Vassivière"),
+    ("paul.michaud@demo.pole.test", "Paul", "Michaud", "12 route de Pontarion\n23250 Thauron"),
+]
 
-CESU = {"pole-services"}
-NO_CARD: set[str] = set()
+# (days ago, customer index or "asso", {offering slug: quantity}, method, final quantities, what happens next)
+HISTORY = [
+    (27, 0, {"panier-moyen-format": "1", "cafe-equitable-moulu-250-g": "1"}, "cash", {}, "collected"),
+    (27, 1, {"panier-familial": "1"}, "cheque", {}, "collected"),
+    (
+        26,
+        "asso",
+        {"linge-plat-au-kilo": "18", "collecte-et-livraison-du-linge": "1"},
+        "transfer",
+        {"linge-plat-au-kilo": "19.4"},
+        "collected",
+    ),
+    (25, 2, {"menage-a-domicile": "3"}, "cesu", {"menage-a-domicile": "3"}, "done"),
+    (24, 3, {"location-de-voiture-a-la-journee": "2"}, "card", {}, "done"),
+    (23, 4, {"seance-de-code-de-la-route": "2"}, "cheque", {}, "done"),
+    (20, 0, {"panier-moyen-format": "1", "miel-toutes-fleurs-de-la-creuse-500-g": "1"}, "cheque", {}, "collected"),
+    (
+        20,
+        1,
+        {"panier-familial": "1", "lentilles-vertes-en-vrac": "1"},
+        "cash",
+        {"lentilles-vertes-en-vrac": "1.150"},
+        "collected",
+    ),
+    (19, 2, {"bougie-a-la-cire-vegetale": "1", "the-vert-bio-100-g": "2"}, "card", {}, "collected"),
+    (18, "asso", {"tenues-sportives-au-kilo": "6"}, "transfer", {"tenues-sportives-au-kilo": "5.8"}, "collected"),
+    (18, 3, {"petits-travaux-de-jardinage": "2"}, "cheque", {"petits-travaux-de-jardinage": "2.5"}, "done"),
+    (17, 4, {"transport-solidaire-au-kilometre": "34"}, "cash", {"transport-solidaire-au-kilometre": "37"}, "done"),
+    (13, 0, {"panier-moyen-format": "1"}, "cash", {}, "refund"),
+    (13, 1, {"panier-familial": "1", "jus-de-pomme-local-1-l": "3"}, "cheque", {}, "collected"),
+    (
+        12,
+        2,
+        {"menage-a-domicile": "2", "repassage-a-domicile": "1"},
+        "cesu",
+        {"menage-a-domicile": "2.5", "repassage-a-domicile": "1"},
+        "done",
+    ),
+    (11, 3, {"couette-ou-couverture": "2", "repassage-dune-chemise": "5"}, "cash", {}, "collected"),
+    (11, "asso", {"formation-hygiene-alimentaire-haccp": "1"}, "transfer", {}, "done"),
+    (10, 4, {"stage-de-code-intensif-5-seances": "1"}, "card", {}, "done"),
+    (6, 0, {"panier-moyen-format": "1", "chocolat-noir-70-100-g": "2"}, "cash", {}, "collected"),
+    (6, 1, {"panier-familial": "1"}, "cheque", {}, "refund"),
+    (5, 2, {"location-de-scooter-a-la-journee": "3"}, "cash", {}, "done"),
+    (
+        5,
+        "asso",
+        {"linge-plat-au-kilo": "20", "collecte-et-livraison-du-linge": "1"},
+        "transfer",
+        {"linge-plat-au-kilo": "21.2"},
+        "unpaid",
+    ),
+    (4, 3, {"petit-bricolage-homme-toutes-mains": "2"}, "cesu", {"petit-bricolage-homme-toutes-mains": "2"}, "unpaid"),
+    (3, 4, {"cafe-equitable-en-grains-1-kg": "1", "sucre-de-canne-complet-1-kg": "1"}, "cheque", {}, "cancel"),
+    (2, 0, {"panier-moyen-format": "1", "plants-de-tomates-barquette-de-6": "1"}, "cash", {}, "waiting"),
+    (2, 1, {"panier-familial": "1"}, "cheque", {}, "waiting"),
+    (1, 2, {"riz-basmati-equitable-1-kg": "2", "quinoa-equitable-500-g": "1"}, "cash", {}, "waiting"),
+    (1, "asso", {"nappes-et-serviettes-de-table-au-kilo": "8"}, "transfer", {}, "waiting"),
+]
 
 
 def seed_demo() -> dict[str, int]:
     for structure in Structure.objects.sellers():
-        SellerSettings.objects.get_or_create(
-            structure=structure,
-            defaults={"accepts_cesu": structure.slug in CESU, "accepts_card": structure.slug not in NO_CARD},
-        )
+        SellerSettings.objects.get_or_create(structure=structure, defaults={"accepts_cesu": structure.slug in CESU})
     plan, _created = SharedServicesPlan.objects.get_or_create(
         defaults={"monthly_amount": Decimal("2400.00"), "method": AllocationMethod.FIXED_SHARES}
     )
@@ -31,4 +128,112 @@ def seed_demo() -> dict[str, int]:
         SharedServicesShare.objects.get_or_create(
             plan=plan, structure=structure, defaults={"percent": SHARES[structure.slug]}
         )
-    return {"réglages de vente": SellerSettings.objects.count()}
+    customers = _customers()
+    if not Order.objects.filter(customer__in=customers).exists():
+        _history(customers)
+    return {"réglages de vente": SellerSettings.objects.count(), "commandes": Order.objects.count()}
+
+
+def _customers():
+    User = get_user_model()
+    users = []
+    for email, first_name, last_name, _address in CUSTOMERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name
+            )
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        users.append(user)
+    return users
+
+
+@transaction.atomic
+def _history(customers) -> None:
+    User = get_user_model()
+    staff = User.objects.get(email="admin@demo.pole.test")  # a hub admin records and refunds in the demo
+    asso = User.objects.get(email="asso@demo.pole.test")
+    creche = Organisation.objects.get(slug="creche-les-ptits-loups")
+    pickup_points = list(Site.objects.pickup_points().order_by("name"))
+    rng = random.Random(2026)
+    today = timezone.localdate()
+    for days_ago, who, items, method, finals, outcome in HISTORY:
+        day = today - datetime.timedelta(days=days_ago)
+        at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9 + rng.randrange(8), rng.randrange(60))))
+        user = asso if who == "asso" else customers[who]
+        address = "5 rue des Écoles\n23400 Bourganeuf" if who == "asso" else CUSTOMERS[who][3]
+        cart, _created = Cart.objects.get_or_create(user=user)
+        for slug, quantity in items.items():
+            add_to_cart(cart=cart, offering=Offering.objects.get(slug=slug), quantity=Decimal(quantity))
+        order = place_order(
+            user=user,
+            cart=cart,
+            payment_method=method,
+            billing=Billing(name=user.get_full_name(), address=address, email=user.email),
+            organisation=creche if who == "asso" else None,
+            pickup_point=rng.choice(pickup_points),
+            purchase_order_number=f"BC-{day:%m%d}" if who == "asso" else "",
+            at=at,
+        )
+        if method == PaymentMethod.CARD:
+            _card_paid(order, at=at + datetime.timedelta(minutes=2))
+        later = at + datetime.timedelta(hours=30)
+        for line in order.lines.filter(quantity_measured_later=True):
+            if line.offering.slug in finals:
+                record_final_quantity(line=line, quantity=Decimal(finals[line.offering.slug]), by=staff)
+        if outcome == "cancel":
+            cancel_order(order=order, by=staff, reason="Commande annulée à la demande de la cliente")
+            continue
+        if outcome == "waiting":
+            continue
+        if method != PaymentMethod.CARD and outcome != "unpaid":
+            order.refresh_from_db()
+            for structure_id, due in amounts_by_seller(order).items():
+                record_offline_payment(
+                    order=order,
+                    structure=Structure.objects.get(pk=structure_id),
+                    method=method,
+                    amount=due,
+                    by=staff,
+                    site=order.pickup_point,
+                    cheque_number=f"{rng.randrange(1000000, 9999999)}" if method == PaymentMethod.CHEQUE else "",
+                    cheque_bank="Crédit Agricole Centre Ouest" if method == PaymentMethod.CHEQUE else "",
+                    cheque_drawer=user.get_full_name() if method == PaymentMethod.CHEQUE else "",
+                    at=later,
+                )
+        if outcome in {"collected", "done", "refund", "unpaid"}:
+            order.refresh_from_db()
+            mark_collected(order=order, by=staff, at=later)
+        if outcome == "refund":
+            line = order.lines.first()
+            refund_order(order=order, by=staff, amounts={line.pk: (line.total_incl / 2).quantize(Decimal("0.01"))},
+                         reason="Légumes abîmés : remboursement de la moitié du panier")  # fmt: skip
+    _deposit_old_cheques(staff)
+
+
+def _deposit_old_cheques(staff) -> None:
+    """Cheques older than a week went to the bank, one slip per structure."""
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    old = Payment.objects.filter(
+        method=PaymentMethod.CHEQUE, state=PaymentState.SUCCEEDED, deposit_slip__isnull=True, succeeded_at__lt=week_ago
+    )
+    for structure in Structure.objects.filter(pk__in=old.values("received_by")):
+        create_deposit_slip(structure=structure, payments=list(old.filter(received_by=structure)), by=staff)
+
+
+def _card_paid(order: Order, *, at) -> None:
+    """What the webhook records when Stripe confirms a single-structure card payment."""
+    ((seller_id, amount),) = amounts_by_seller(order).items()
+    Payment.objects.create(
+        order=order,
+        method=PaymentMethod.CARD,
+        state=PaymentState.SUCCEEDED,
+        amount=amount,
+        received_by_id=seller_id,
+        stripe_payment_intent_id=f"pi_demo_{order.reference}",
+        stripe_charge_id=f"ch_demo_{order.reference}",
+        created_at=at,
+        succeeded_at=at,
+    )
+    _mark_paid_if_settled(order, at=at)
+    confirm_order(order=order, at=at)

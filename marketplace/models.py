@@ -295,26 +295,27 @@ class Order(models.Model):
 
     def set_fulfilment(self, status: str, *, by=None, note: str = "", at=None) -> None:
         """Move the fulfilment status along FULFILMENT_TRANSITIONS and log it (caller saves)."""
-        self._transition("fulfilment_status", FULFILMENT_TRANSITIONS, status, by=by, note=note)
         at = at or timezone.now()
+        self._transition("fulfilment_status", FULFILMENT_TRANSITIONS, status, by=by, note=note, at=at)
         if status in FULFILMENT_TIMESTAMPS:
             setattr(self, FULFILMENT_TIMESTAMPS[status], at)
 
     def set_payment(self, status: str, *, by=None, note: str = "", at=None) -> None:
         """Move the payment status along PAYMENT_TRANSITIONS and log it (caller saves)."""
-        self._transition("payment_status", PAYMENT_TRANSITIONS, status, by=by, note=note)
+        at = at or timezone.now()
+        self._transition("payment_status", PAYMENT_TRANSITIONS, status, by=by, note=note, at=at)
         if status == PaymentStatus.PAID:
-            self.paid_at = at or timezone.now()
+            self.paid_at = at
         elif status == PaymentStatus.UNPAID:
             self.paid_at = None
 
-    def _transition(self, field: str, table: dict[str, set[str]], status: str, *, by, note: str) -> None:
+    def _transition(self, field: str, table: dict[str, set[str]], status: str, *, by, note: str, at) -> None:
         current = getattr(self, field)
         if status not in table[current]:
             raise InvalidTransition(field=field, current=current, target=status)
         setattr(self, field, status)
         OrderTransition.objects.create(
-            order=self, field=field, from_status=current, to_status=status, by=by, note=note[:200]
+            order=self, field=field, from_status=current, to_status=status, by=by, note=note[:200], at=at
         )
 
 

@@ -4,7 +4,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_healthz_without_broker(client, settings):
-    settings.CELERY_BROKER_URL = ""
+    settings.CELERY_BROKER_URL = "memory://"
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "not_configured"}

@@ -1,11 +1,13 @@
 """From cart to order: prices snapshotted, stock taken under the database's protection."""
 
+import datetime
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub import perms
@@ -80,12 +82,14 @@ def place_order(
     organisation: Organisation | None = None,
     pickup_point: Site | None = None,
     purchase_order_number: str = "",
+    at: datetime.datetime | None = None,
 ) -> Order:
     """Turn the cart into one order (whatever the number of sellers) and empty the cart.
 
     Pay-later orders are confirmed at once and their fixed-price lines invoiced; card orders wait
-    for Stripe's `payment_intent.succeeded`.
+    for Stripe's `payment_intent.succeeded`. `at` records an order taken earlier (e.g. on paper).
     """
+    at = at or timezone.now()
     cart = Cart.objects.select_for_update(of=("self",)).get(pk=cart.pk)
     if organisation is not None and not perms.can_order_for_organisation(user, organisation):
         raise CheckoutError(_("Vous n'êtes pas membre de cette organisation."))
@@ -117,6 +121,7 @@ def place_order(
         raise CheckoutError(_("Le nom et l'adresse de facturation sont obligatoires."))
 
     order = Order.objects.create(
+        placed_at=at,
         reference=new_reference(),
         customer=user,
         organisation=organisation,
@@ -162,19 +167,19 @@ def place_order(
     cart.items.all().delete()
     transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "placed"))
     if payment_method in PaymentMethod.pay_later():
-        order = confirm_order(order=order, by=user)
+        order = confirm_order(order=order, by=user, at=at)
     return order
 
 
 @transaction.atomic
-def confirm_order(*, order: Order, by=None) -> Order:
+def confirm_order(*, order: Order, by=None, at: datetime.datetime | None = None) -> Order:
     """Confirm (paid by card, or placed with a pay-later method): invoice what is fixed, tell bookings."""
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if order.fulfilment_status != FulfilmentStatus.PLACED:
         return order  # already confirmed: idempotent
-    order.set_fulfilment(FulfilmentStatus.CONFIRMED, by=by)
+    order.set_fulfilment(FulfilmentStatus.CONFIRMED, by=by, at=at)
     order.save(update_fields=["fulfilment_status", "confirmed_at"])
-    issue_order_invoices(order=order)
+    issue_order_invoices(order=order, at=at)
     events.send_on_commit(events.order_confirmed, order_id=order.pk)
     return order
 

@@ -27,18 +27,18 @@ def amounts_by_seller(order: Order) -> dict[int, Decimal]:
     return dict(totals)
 
 
-def _mark_paid_if_settled(order: Order, *, by=None) -> None:
+def _mark_paid_if_settled(order: Order, *, by=None, at=None) -> None:
     paid = order.payments.filter(state=PaymentState.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
     if order.payment_status == PaymentStatus.UNPAID and paid >= order.total_incl:
-        order.set_payment(PaymentStatus.PAID, by=by)
+        order.set_payment(PaymentStatus.PAID, by=by, at=at)
         order.save(update_fields=["payment_status", "paid_at"])
         transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "paid"))
-        close_if_done(order)
+        close_if_done(order, at=at)
 
 
-def close_if_done(order: Order) -> None:
+def close_if_done(order: Order, *, at=None) -> None:
     if order.fulfilment_status == FulfilmentStatus.FULFILLED and order.payment_status == PaymentStatus.PAID:
-        order.set_fulfilment(FulfilmentStatus.CLOSED)
+        order.set_fulfilment(FulfilmentStatus.CLOSED, at=at)
         order.save(update_fields=["fulfilment_status", "closed_at"])
 
 
@@ -186,8 +186,13 @@ def record_offline_payment(
     cheque_number: str = "",
     cheque_bank: str = "",
     cheque_drawer: str = "",
+    at=None,
 ) -> Payment:
-    """Staff record cash, a cheque, a transfer or CESU received for one structure's share of an order."""
+    """Staff record cash, a cheque, a transfer or CESU received for one structure's share of an order.
+
+    `at` is when the money was received, if it is recorded later (a transfer seen on the statement).
+    """
+    at = at or timezone.now()
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if not perms.has_structure_role(by, structure, StaffRole.MANAGER, StaffRole.STAFF):
         raise PaymentError(_("Vous n'encaissez pas pour cette structure."))
@@ -224,21 +229,22 @@ def record_offline_payment(
         cheque_bank=cheque_bank.strip(),
         cheque_drawer=cheque_drawer.strip(),
         recorded_by=by,
-        succeeded_at=timezone.now(),
+        created_at=at,
+        succeeded_at=at,
     )
-    _mark_paid_if_settled(order, by=by)
+    _mark_paid_if_settled(order, by=by, at=at)
     return payment
 
 
 @transaction.atomic
-def mark_collected(*, order: Order, by) -> Order:
+def mark_collected(*, order: Order, by, at=None) -> Order:
     """The customer took their order (handover at the pickup point)."""
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if order.fulfilment_status != FulfilmentStatus.CONFIRMED:
         raise PaymentError(_("Seule une commande confirmée peut être remise."))
-    order.set_fulfilment(FulfilmentStatus.FULFILLED, by=by)
+    order.set_fulfilment(FulfilmentStatus.FULFILLED, by=by, at=at)
     order.save(update_fields=["fulfilment_status", "fulfilled_at"])
-    close_if_done(order)
+    close_if_done(order, at=at)
     return order
 
 

@@ -13,7 +13,16 @@ BILLING = Billing(
 
 
 def resident() -> User:
-    return User.objects.get(email="resident@demo.pole.test")
+    """A resident with no history (the demo's own residents already have orders)."""
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.filter(email="nouvelle.cliente@exemple.test").first()
+    if user is None:
+        user = User.objects.create_user(
+            email="nouvelle.cliente@exemple.test", password="demo-pole-2026", first_name="Camille", last_name="Martin"
+        )
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
 
 
 def asso_member() -> User:

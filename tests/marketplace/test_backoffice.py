@@ -9,7 +9,7 @@ from hub.models import Structure
 from marketplace.enums import FulfilmentStatus, PaymentStatus
 from marketplace.models import DepositSlip, Payment
 from tests.accounts.factories import UserFactory
-from tests.hub.factories import StructureRoleFactory
+from tests.hub.factories import SiteFactory, StructureRoleFactory
 from tests.marketplace.factories import asso_member, creche, order_for, resident
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +23,12 @@ def reception(demo_hub):
 
 
 def test_pickup_day_lists_orders_and_what_to_prepare(client, reception, django_assert_num_queries):
-    orders = [order_for(resident(), {"panier-moyen-format": "1", "cafe-equitable-moulu-250-g": "2"}) for _ in range(3)]
+    point = SiteFactory(pickup_point=True, name="Aaa — marché du samedi")
+    items = {"panier-moyen-format": "1", "cafe-equitable-moulu-250-g": "2"}
+    orders = [order_for(resident(), items, pickup_point=point) for _ in range(3)]
     client.force_login(reception)
     with django_assert_num_queries(6):  # session, user, roles, pickup points, orders (+ customer, organisation), lines
-        response = client.get(reverse("marketplace:pickup_day"), {"point": "pole-accueil"})
+        response = client.get(reverse("marketplace:pickup_day"), {"point": point.slug})
     assert response.status_code == 200
     assert [o.reference for o in response.context["orders"]] == [o.reference for o in orders]
     assert dict(response.context["to_prepare"]) == {
@@ -63,14 +65,15 @@ def test_handover_cash_cheque_and_deposit_slip_through_the_pages(client, recepti
 
     cheques = client.get(reverse("marketplace:cheques"))
     cheque = Payment.objects.get(order=order, method="cheque")
-    assert list(cheques.context["by_structure"][comptoir]) == [cheque]
+    assert [c for c in cheques.context["by_structure"][comptoir] if c.order_id == order.pk] == [cheque]
     response = client.post(
         reverse("marketplace:deposit_slip_create"), {"structure_id": comptoir.pk, "cheque": [cheque.pk]}
     )
-    slip = DepositSlip.objects.get(structure=comptoir)
+    slip = DepositSlip.objects.filter(structure=comptoir).latest("number")
     assert response["Location"] == reverse("marketplace:deposit_slip", args=[slip.pk])
     html = client.get(response["Location"]).content.decode()
-    assert "Bordereau de remise de chèques n° 1" in html
+    assert f"Bordereau de remise de chèques n° {slip.number}" in html
+    assert list(slip.cheques.all()) == [cheque]
     assert "7788" in html
     assert "10,40\u00a0€" in html
 

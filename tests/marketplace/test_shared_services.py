@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -40,10 +41,12 @@ def test_share_of_turnover_splits_to_the_cent(demo_hub):
     plan.method = AllocationMethod.TURNOVER
     plan.monthly_amount = Decimal("100.00")
     plan.save()
-    order = order_for(
-        resident(), {"panier-moyen-format": "1", "cafe-equitable-moulu-250-g": "2", "bougie-a-la-cire-vegetale": "1"}
-    )
+    # A month of its own, so that the demo's orders do not count.
+    at = datetime.datetime(2030, 5, 14, 10, 0, tzinfo=datetime.UTC)
+    items = {"panier-moyen-format": "1", "cafe-equitable-moulu-250-g": "2", "bougie-a-la-cire-vegetale": "1"}
+    order = order_for(resident(), items, at=at)
     day = order.invoices.first().issue_date
+    assert (day.year, day.month) == (2030, 5)
     start, end = month_bounds(day.year, day.month)
     amounts = allocation(plan=plan, start=start, end=end)
     jardins = Structure.objects.get(slug="jardins-du-pole").pk
