@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from hub.demo import DEMO_PASSWORD
 from hub.models import Organisation, Site, Structure
+from marketplace import notifications
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, confirm_order, place_order
 from marketplace.actions.payments import (
@@ -130,7 +131,8 @@ def seed_demo() -> dict[str, int]:
         )
     customers = _customers()
     if not Order.objects.filter(customer__in=customers).exists():
-        _history(customers)
+        with notifications.suppressed():
+            _history(customers)
     return {"réglages de vente": SellerSettings.objects.count(), "commandes": Order.objects.count()}
 
 

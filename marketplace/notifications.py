@@ -1,5 +1,8 @@
 """E-mails to customers about their orders, in French, sent once each (OrderNotification)."""
 
+import threading
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -10,6 +13,27 @@ from django.utils import translation
 from marketplace.models import Order, OrderNotification
 
 KINDS = {"placed", "paid", "invoice_ready", "payment_failed", "cancelled", "refunded"}
+_state = threading.local()
+
+
+@contextmanager
+def suppressed():
+    """No e-mail for what happens inside (the demo's past orders were notified long ago)."""
+    previous = getattr(_state, "suppressed", False)
+    _state.suppressed = True
+    try:
+        yield
+    finally:
+        _state.suppressed = previous
+
+
+def notify_on_commit(order_id: int, kind: str, key: str = "") -> None:
+    """Queue an e-mail about an order once the transaction commits (never inside it)."""
+    if getattr(_state, "suppressed", False):
+        return
+    from marketplace import tasks
+
+    transaction.on_commit(lambda: tasks.send_order_email.delay(order_id, kind, key))
 
 
 def send_order_email(*, order_id: int, kind: str, key: str = "") -> bool:

@@ -144,7 +144,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -246,3 +246,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=6, day_of_month=1),
     },
 }
+
+# Accounting: the clearing account of the Stripe balance in every structure's chart (DOMAIN.md rule 11).
+ACCOUNTING_STRIPE_CLEARING_ACCOUNT = os.environ.get("ACCOUNTING_STRIPE_CLEARING_ACCOUNT", "512800")

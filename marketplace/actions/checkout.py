@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hub import perms
 from hub.models import Organisation, Site, Structure
-from marketplace import events, tasks
+from marketplace import events, notifications
 from marketplace.actions.cart import has_solidarity_pricing, summarise
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, PaymentMethod
@@ -165,7 +165,7 @@ def place_order(
         )
     OrderLine.objects.bulk_create(lines)
     cart.items.all().delete()
-    transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "placed"))
+    notifications.notify_on_commit(order.pk, "placed")
     if payment_method in PaymentMethod.pay_later():
         order = confirm_order(order=order, by=user, at=at)
     return order

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from hub import money
 from hub.models import Structure
+from marketplace import notifications
 from marketplace.enums import InvoiceKind, OperationCategory
 from marketplace.models import Invoice, InvoiceLine, InvoiceSequence, Order, OrderLine, SellerSettings
 
@@ -123,6 +124,8 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
             [InvoiceLine(invoice=invoice, invoiced_line=v["order_line"], **v) for v in values]
         )
         invoices.append(issue(invoice, at=at))
+    if invoices:
+        notifications.notify_on_commit(order.pk, "invoice_ready", invoices[0].number)
     return invoices
 
 

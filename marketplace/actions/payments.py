@@ -12,7 +12,7 @@ from hub import perms
 from hub.enums import StaffRole
 from hub.models import Site, Structure
 from hub.money import from_cents
-from marketplace import events, stripe_gateway, tasks
+from marketplace import events, notifications, stripe_gateway, tasks
 from marketplace.actions.checkout import confirm_order
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import PaymentError
@@ -32,7 +32,7 @@ def _mark_paid_if_settled(order: Order, *, by=None, at=None) -> None:
     if order.payment_status == PaymentStatus.UNPAID and paid >= order.total_incl:
         order.set_payment(PaymentStatus.PAID, by=by, at=at)
         order.save(update_fields=["payment_status", "paid_at"])
-        transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "paid"))
+        notifications.notify_on_commit(order.pk, "paid")
         close_if_done(order, at=at)
 
 
@@ -168,7 +168,7 @@ def _card_payment_failed(intent: dict) -> None:
         failure_message=(error.get("message") or "")[:300],
     )
     events.send_on_commit(events.order_payment_failed, order_id=order.pk)
-    transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "payment_failed"))
+    notifications.notify_on_commit(order.pk, "payment_failed")
 
 
 # --- Offline means --------------------------------------------------------------------------

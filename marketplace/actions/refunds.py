@@ -13,7 +13,7 @@ from hub import perms
 from hub.enums import StaffRole
 from hub.models import Structure
 from hub.money import quantize
-from marketplace import events, stripe_gateway, tasks
+from marketplace import events, notifications, stripe_gateway
 from marketplace.actions.invoicing import issue_credit_note
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
 from marketplace.exceptions import RefundError
@@ -61,7 +61,7 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
     _restock(order)
     _credit_whole_invoices(order)
     events.send_on_commit(events.order_cancelled, order_id=order.pk)
-    transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "cancelled"))
+    notifications.notify_on_commit(order.pk, "cancelled")
     return order
 
 
@@ -173,7 +173,7 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
     )
     order.save(update_fields=["amount_refunded", "payment_status"])
     events.send_on_commit(events.order_lines_refunded, order_id=order.pk, line_ids=sorted(amounts))
-    transaction.on_commit(lambda: tasks.send_order_email.delay(order.pk, "refunded", key))
+    notifications.notify_on_commit(order.pk, "refunded", key)
     return refunds
 
 

@@ -35,7 +35,12 @@ def test_mixed_cash_order_is_confirmed_with_one_invoice_per_structure(demo_hub, 
     assert list(OrderTransition.objects.filter(order=order).values_list("field", "from_status", "to_status")) == [
         ("fulfilment_status", "placed", "confirmed")
     ]
-    assert [m.subject for m in mail.outbox] == [f"[Pôle Économie Solidaire] Commande {order.reference} enregistrée"]
+    assert [m.subject for m in mail.outbox] == [
+        f"[Pôle Économie Solidaire] Commande {order.reference} enregistrée",
+        f"[Pôle Économie Solidaire] Vos factures pour la commande {order.reference}",
+    ]
+    assert "JAR-" in mail.outbox[1].body
+    assert "CEQ-" in mail.outbox[1].body
 
 
 def test_organisation_order_by_transfer_is_billed_to_the_organisation(demo_hub):

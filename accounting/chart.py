@@ -1,0 +1,74 @@
+"""The seeded chart of accounts: the PCG 2025 subset of DOMAIN.md rule 11.
+
+Labels are data of the legal record (CompteLib of the FEC): they are stored in French whatever
+the language of the person who set the books up, so they are plain strings, not translations.
+"""
+
+from django.conf import settings
+
+from hub.models import Structure
+
+# (code, label) for every structure.
+COMMON_ACCOUNTS: tuple[tuple[str, str], ...] = (
+    ("110", "Report à nouveau (solde créditeur)"),
+    ("119", "Report à nouveau (solde débiteur)"),
+    ("120", "Résultat de l'exercice (excédent)"),
+    ("129", "Résultat de l'exercice (déficit)"),
+    ("401", "Fournisseurs"),
+    ("411", "Clients"),
+    ("4191", "Clients - Avances et acomptes reçus sur commandes"),
+    ("445711", "TVA collectée 20 %"),
+    ("445712", "TVA collectée 10 %"),
+    ("445713", "TVA collectée 5,5 %"),
+    ("44587", "Taxes sur le chiffre d'affaires sur factures à établir"),
+    ("512", "Banque"),
+    ("5112", "Chèques à encaisser"),
+    ("5118", "Autres valeurs à l'encaissement (CESU)"),
+    ("530", "Caisse"),
+    # The PCG's 58 "Virements internes": CompteNum must start with three digits (A47 A-1).
+    ("580", "Virements internes"),
+    ("627", "Services bancaires et assimilés"),
+    ("628", "Divers"),
+    ("701", "Ventes de produits finis"),
+    ("706", "Prestations de services"),
+    ("707", "Ventes de marchandises"),
+    ("7084", "Mise à disposition de personnel facturée"),
+)
+
+# One 706x per activity of the hub. Every structure gets all of them, so an offering of any
+# structure can point at the right one; an unused account costs nothing and prints nowhere.
+ACTIVITY_ACCOUNTS: tuple[tuple[str, str], ...] = (
+    ("7061", "Prestations de services - Blanchisserie"),
+    ("7062", "Prestations de services - Services à la personne"),
+    ("7063", "Prestations de services - Mobilité"),
+    ("7064", "Prestations de services - Formation"),
+    ("7065", "Prestations de services - Services mutualisés"),
+)
+
+# Equity: an association holds fonds propres (ANC 2018-06), a company (share capital set) capital.
+ASSOCIATION_EQUITY = ("102", "Fonds propres sans droit de reprise")
+COMPANY_EQUITY = ("101", "Capital")
+
+# VAT collected, one account per rate (rate in percent as a string, as in offerings).
+VAT_ACCOUNTS = {"20.00": "445711", "10.00": "445712", "5.50": "445713"}
+VAT_ON_RECEIPTS_ACCOUNT = "44587"
+PROFIT_ACCOUNT = "120"
+LOSS_ACCOUNT = "129"
+COUNTERPART_PREFIX = "467"
+
+
+def stripe_clearing_account() -> tuple[str, str]:
+    """The Stripe balance account: the accountant's choice (512x or 467x), 512800 by default."""
+    return getattr(settings, "ACCOUNTING_STRIPE_CLEARING_ACCOUNT", "512800"), "Stripe"
+
+
+def counterpart_account(counterpart: Structure) -> tuple[str, str]:
+    """The 467 account of another structure of the hub (keyed on its id: stable across renames)."""
+    return f"{COUNTERPART_PREFIX}{counterpart.pk:03d}", f"Compte courant - {counterpart.name}"[:150]
+
+
+def chart_for(structure: Structure, counterparts) -> list[tuple[str, str]]:
+    equity = COMPANY_EQUITY if structure.is_company else ASSOCIATION_EQUITY
+    accounts = [equity, *COMMON_ACCOUNTS, *ACTIVITY_ACCOUNTS, stripe_clearing_account()]
+    accounts += [counterpart_account(other) for other in counterparts if other.pk != structure.pk]
+    return sorted(accounts)

@@ -1,0 +1,20 @@
+import datetime
+
+import pytest
+
+from accounting.actions import setup_books
+from accounting.models import FiscalYear
+from tests.accounting.factories import StructureFactory
+
+
+@pytest.fixture
+def structure(db):
+    """A structure with its books set up and one open fiscal year: calendar 2025."""
+    structure = StructureFactory()
+    setup_books(structure=structure, on=datetime.date(2025, 6, 1))
+    return structure
+
+
+@pytest.fixture
+def fiscal_year(structure):
+    return FiscalYear.objects.get(structure=structure)

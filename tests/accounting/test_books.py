@@ -1,0 +1,148 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from accounting.actions import setup_books
+from accounting.demo import seed_demo
+from accounting.models import Account, Books, EntryCounter, FiscalYear, Journal
+from hub.models import Structure
+from tests.accounting.factories import StructureFactory
+
+COMMON_CODES = {
+    "110", "119", "120", "129", "401", "411", "4191", "445711", "445712", "445713", "44587", "512", "5112",
+    "5118", "530", "580", "627", "628", "701", "706", "7061", "7062", "7063", "7064", "7065", "707", "7084",
+    "512800",
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_setup_books_creates_the_chart_journals_year_and_counters():
+    other = StructureFactory()
+    structure = StructureFactory()
+
+    books = setup_books(structure=structure, on=datetime.date(2025, 6, 1))
+
+    codes = set(Account.objects.filter(structure=structure).values_list("code", flat=True))
+    demo_count = Structure.objects.exclude(pk=structure.pk).count()
+    counterpart_codes = {code for code in codes if code.startswith("467")}
+    assert codes - counterpart_codes == COMMON_CODES | {"102"}
+    assert len(counterpart_codes) == demo_count
+    assert f"467{other.pk:03d}" in counterpart_codes
+    assert Account.objects.get(structure=structure, code=f"467{other.pk:03d}").label == f"Compte courant - {other.name}"
+    assert Account.objects.get(structure=structure, code="512800").label == "Stripe"
+    assert set(Journal.objects.filter(structure=structure).values_list("code", "label")) == {
+        ("AN", "À-nouveaux"),
+        ("VE", "Ventes"),
+        ("AC", "Achats"),
+        ("BQ", "Banque"),
+        ("ST", "Stripe"),
+        ("CA", "Caisse"),
+        ("OD", "Opérations diverses"),
+    }
+    fiscal_year = FiscalYear.objects.get(structure=structure)
+    assert (fiscal_year.start_date, fiscal_year.end_date, fiscal_year.is_closed) == (
+        datetime.date(2025, 1, 1),
+        datetime.date(2025, 12, 31),
+        False,
+    )
+    assert EntryCounter.objects.filter(fiscal_year=fiscal_year).count() == 7
+    assert books.fiscal_year_start_month == 1
+    assert books.locked_until is None
+
+
+@pytest.mark.django_db
+def test_account_class_is_the_first_digit_of_the_code(structure):
+    classes = dict(Account.objects.filter(structure=structure).values_list("code", "account_class"))
+    assert classes["102"] == 1
+    assert classes["411"] == 4
+    assert classes["512800"] == 5
+    assert classes["7084"] == 7
+
+
+@pytest.mark.django_db
+def test_a_company_gets_capital_and_an_association_fonds_propres():
+    company = StructureFactory(company=True)
+    setup_books(structure=company, on=datetime.date(2025, 6, 1))
+    codes = set(Account.objects.filter(structure=company).values_list("code", flat=True))
+    assert "101" in codes
+    assert "102" not in codes
+    assert Account.objects.get(structure=company, code="101").label == "Capital"
+
+
+@pytest.mark.django_db
+def test_setup_books_twice_creates_nothing_more(structure):
+    counts = (
+        Account.objects.count(),
+        Journal.objects.count(),
+        FiscalYear.objects.count(),
+        EntryCounter.objects.count(),
+    )
+    setup_books(structure=structure, on=datetime.date(2025, 6, 1))
+    assert (
+        Account.objects.count(),
+        Journal.objects.count(),
+        FiscalYear.objects.count(),
+        EntryCounter.objects.count(),
+    ) == counts
+
+
+@pytest.mark.django_db
+def test_setup_books_again_adds_the_467_of_a_new_structure(structure):
+    newcomer = StructureFactory()
+    setup_books(structure=structure)
+    assert Account.objects.filter(structure=structure, code=f"467{newcomer.pk:03d}").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_fiscal_year_starting_in_july(db):
+    structure = StructureFactory()
+    Books.objects.create(structure=structure, fiscal_year_start_month=7)
+    setup_books(structure=structure, on=datetime.date(2025, 3, 1))
+    fiscal_year = FiscalYear.objects.get(structure=structure)
+    assert (fiscal_year.start_date, fiscal_year.end_date, fiscal_year.name) == (
+        datetime.date(2024, 7, 1),
+        datetime.date(2025, 6, 30),
+        "2024-2025",
+    )
+
+
+@pytest.mark.django_db
+def test_the_stripe_clearing_account_is_a_setting(settings):
+    settings.ACCOUNTING_STRIPE_CLEARING_ACCOUNT = "467900"
+    structure = StructureFactory()
+    setup_books(structure=structure, on=datetime.date(2025, 6, 1))
+    account = Account.objects.get(structure=structure, code="467900")
+    assert account.label == "Stripe"
+    assert not Account.objects.filter(structure=structure, code="512800").exists()
+
+
+@pytest.mark.django_db
+def test_an_account_code_must_start_with_three_pcg_digits(structure):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.create(structure=structure, code="9ZZ", label="Hors PCG")
+    assert not Account.objects.filter(code="9ZZ").exists()
+
+
+@pytest.mark.django_db
+def test_demo_books_cover_every_structure(demo_hub):
+    counts = seed_demo()
+    structures = Structure.objects.count()
+    assert counts["journaux"] == Journal.objects.count()
+    assert Journal.objects.filter(structure__in=demo_hub).count() == 7 * demo_hub.count()
+    collectif = Structure.objects.collective()
+    assert Account.objects.filter(structure=collectif, code__startswith="467").count() == structures - 1
+    assert Account.objects.filter(structure__slug="comptoir-equitable", code="101").exists()
+    assert Account.objects.filter(structure__slug="jardins-du-pole", code="102").exists()
+    assert counts["comptes"] == Account.objects.count()
+    assert FiscalYear.objects.filter(structure__in=demo_hub).count() == demo_hub.count()
+
+
+def test_money_fields_are_decimal_with_two_places():
+    from accounting.models import EntryLine
+
+    for name in ("debit", "credit"):
+        field = EntryLine._meta.get_field(name)
+        assert (field.max_digits, field.decimal_places) == (12, 2)
+        assert field.to_python("1.5") == Decimal("1.5")
