@@ -91,6 +91,7 @@ def main() -> int:
             "DJANGO_SECURE_COOKIES": "false",
             "CELERY_BROKER_URL": "",
             "LOG_LEVEL": "WARNING",
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             "STATIC_ROOT": static_root,
         }
         manage = [sys.executable, "manage.py"]

@@ -10,6 +10,12 @@ from hub import money
 from hub.models import Skill, Structure
 from services.enums import VAT_RATE_CHOICES, VAT_RATES, Audience, OfferingKind, RevenueAccount, Unit
 
+CARD_FIELDS = (
+    "slug", "name", "kind", "unit", "audience", "summary", "price", "solidarity_price", "vat_rate",
+    "vat_exemption_mention", "sap_eligible", "quantity_measured_later", "stock", "updated_at",
+    "structure__name", "structure__slug", "structure__is_active", "structure__position",
+)  # fmt: skip
+
 
 class OfferingQuerySet(models.QuerySet):
     def active(self) -> "OfferingQuerySet":
@@ -35,6 +41,15 @@ class OfferingQuerySet(models.QuerySet):
 
     def for_catalogue(self) -> "OfferingQuerySet":
         return self.active().select_related("structure").order_by("kind", "position", "name")
+
+    def catalogue_version(self) -> tuple:
+        """Changes whenever an offering is saved, added, or taken off sale (the page cache key)."""
+        version = self.filter(is_active=True).aggregate(count=models.Count("pk"), latest=models.Max("updated_at"))
+        return (version["count"], version["latest"])
+
+    def cards(self) -> "OfferingQuerySet":
+        """What a catalogue card shows, and nothing more (the description is the detail page's)."""
+        return self.for_catalogue().only(*CARD_FIELDS)
 
 
 class Offering(models.Model):
@@ -147,6 +162,16 @@ class Offering(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # Enum lookups: Django's get_FOO_display() hashes every lazy choice on each call, which
+    # showed up as a fifth of the catalogue page's time.
+    @property
+    def kind_label(self) -> str:
+        return str(OfferingKind(self.kind).label)
+
+    @property
+    def unit_label(self) -> str:
+        return str(Unit(self.unit).label)
 
     @property
     def is_exempt(self) -> bool:

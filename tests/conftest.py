@@ -68,3 +68,13 @@ def demo_hub(db):
     if not Structure.objects.filter(slug="jardins-du-pole").exists():
         call_command("seed_demo", force=True, verbosity=0)
     return Structure.objects.order_by("position")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalogue_caches():
+    """The catalogue's in-process page and card caches start empty in every test."""
+    from services import catalogue_cache
+    from services.templatetags import catalogue
+
+    catalogue_cache.clear()
+    catalogue.clear()

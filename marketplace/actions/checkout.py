@@ -64,8 +64,11 @@ def needs_pickup_point(summary) -> bool:
 
 
 def _take_stock(offering: Offering, quantity: Decimal) -> None:
-    # A conditional update: the database refuses to go below zero even under parallel checkouts.
-    taken = Offering.objects.filter(pk=offering.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+    # A conditional update: the database refuses to go below zero even under parallel checkouts;
+    # updated_at moves too, so cached catalogue pages show the new stock.
+    taken = Offering.objects.filter(pk=offering.pk, stock__gte=quantity).update(
+        stock=F("stock") - quantity, updated_at=timezone.now()
+    )
     if not taken:
         raise InsufficientStock(
             _("« %(name)s » n'est plus disponible dans la quantité demandée.") % {"name": offering.name}

@@ -24,7 +24,9 @@ from services.models import Offering
 def _restock(order: Order) -> None:
     for line in order.lines.select_related("offering"):
         if line.offering.stock is not None:
-            Offering.objects.filter(pk=line.offering_id).update(stock=F("stock") + line.quantity)
+            Offering.objects.filter(pk=line.offering_id).update(
+                stock=F("stock") + line.quantity, updated_at=timezone.now()
+            )
 
 
 def _credit_whole_invoices(order: Order) -> list[Invoice]:

@@ -13,18 +13,51 @@ pytestmark = pytest.mark.django_db
 
 def test_catalogue_first_page_and_query_count(client, demo_hub, django_assert_num_queries):
     total = Offering.objects.active().count()
-    with django_assert_num_queries(3):  # structures for the filter, count, page
+    with django_assert_num_queries(4):  # structures for the filter, catalogue version, count, page
         response = client.get(reverse("services:catalogue"))
     assert response.status_code == 200
     page = response.context["page"]
     assert page.paginator.count == total
     assert len(page.object_list) == PAGE_SIZE
     assert f"{total} offres" in response.content.decode()
+    # The same page again comes from the page cache: the filter's structures and the version only.
+    with django_assert_num_queries(2):
+        again = client.get(reverse("services:catalogue"))
+    assert again.content.decode().count('class="card offering-card"') == PAGE_SIZE
+
+
+def test_cached_page_follows_price_and_stock_changes(client, demo_hub):
+    client.get(reverse("services:catalogue"), {"q": "miel"})
+    honey = Offering.objects.get(slug="miel-toutes-fleurs-de-la-creuse-500-g")
+    honey.price = Decimal("9.10")
+    honey.save()
+    assert "9,10\u00a0€" in client.get(reverse("services:catalogue"), {"q": "miel"}).content.decode()
+    from django.utils import timezone
+
+    Offering.objects.filter(pk=honey.pk).update(stock=0, updated_at=timezone.now())
+    html = client.get(reverse("services:catalogue"), {"q": "miel"}).content.decode()
+    assert "Épuisé" in html
+
+
+def test_each_visitor_gets_their_own_csrf_token_in_cached_cards(client, demo_hub):
+    from django.test import Client
+
+    first = client.get(reverse("services:catalogue")).content.decode()
+    second = Client().get(reverse("services:catalogue")).content.decode()
+    assert "csrf-token-placeholder" not in first + second
+    import re
+
+    pattern = r'<form method="post" action="/panier/ajouter/\d+/".*?name="csrfmiddlewaretoken" value="([^"]+)"'
+    first_tokens = set(re.findall(pattern, first, flags=re.S))
+    second_tokens = set(re.findall(pattern, second, flags=re.S))
+    assert len(re.findall(pattern, first, flags=re.S)) == PAGE_SIZE
+    assert len(first_tokens) == len(second_tokens) == 1  # one token per page, put in every card
+    assert first_tokens != second_tokens
 
 
 def test_query_count_does_not_grow_with_the_catalogue(client, demo_hub, django_assert_num_queries):
     OfferingFactory.create_batch(30)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(reverse("services:catalogue"), {"page": 2})
     assert len(response.context["page"].object_list) == PAGE_SIZE
 

@@ -1,0 +1,231 @@
+"""The selling journey in a browser: two structures in one cart, one card payment, two invoices.
+
+Stripe is the local fake server (`localstripe`): the payment page loads its fake Stripe.js, whose
+`confirmCardPayment` opens a "3-D Secure" box with the buttons "Complete authentication" and
+"Fail authentication"; the order is paid only when localstripe delivers the signed
+`payment_intent.succeeded` webhook to the live server.
+"""
+
+import re
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from hub.demo import DEMO_PASSWORD
+from tests.e2e.conftest import screenshot, serious_violations
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+RESIDENT = "resident@demo.pole.test"
+BASKET = "Panier moyen format"  # Jardins du Pôle
+COFFEE = "Café équitable moulu (250 g)"  # Comptoir équitable
+WEBHOOK_SECRET = "whsec_e2e_card_checkout"
+
+
+@pytest.fixture
+def stripe_live(live_demo_hub, localstripe, settings):
+    """Settings pointed at localstripe, a connected account per seller, the webhook to the live site."""
+    from hub.models import Structure
+
+    settings.STRIPE_SECRET_KEY = localstripe.secret_key
+    settings.STRIPE_PUBLISHABLE_KEY = localstripe.publishable_key
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_JS_URL = localstripe.stripe_js_url
+    client = localstripe.client()
+    for structure in Structure.objects.sellers():
+        account = client.v1.accounts.create(params={"type": "express", "country": "FR"})
+        Structure.objects.filter(pk=structure.pk).update(stripe_account_id=account.id)
+    endpoint = f"e2e-{time.monotonic_ns()}"
+    localstripe.register_webhook(
+        endpoint,
+        live_demo_hub.url + "/stripe/webhook/",
+        WEBHOOK_SECRET,
+        events=["payment_intent.succeeded", "payment_intent.payment_failed"],
+    )
+    try:
+        yield live_demo_hub
+    finally:
+        localstripe.unregister_webhook(endpoint)
+
+
+def _sign_in(page, base_url: str) -> None:
+    page.goto(base_url + "/auth/login/")
+    page.get_by_label("Courriel").fill(RESIDENT)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(re.compile(r"/compte/$"))
+
+
+def _add_from_catalogue(page, name: str, quantity: str = "1") -> None:
+    """Search the catalogue for `name` and add it to the cart from its card (htmx)."""
+    # Typing fires one debounced request (`input changed delay`), whose results replace the grid and
+    # push the URL; the search box's own `change` is not a trigger, so no late swap wipes the
+    # add-to-cart status message (services/templates/services/catalogue.html, hx-trigger).
+    page.get_by_label("Rechercher").fill(name)
+    page.get_by_label("Rechercher").press("Tab")
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("q") == [name])
+    card = page.locator(".offering-card").filter(has=page.get_by_role("link", name=name, exact=True))
+    card.wait_for()
+    card.get_by_label(re.compile(r"^Quantité")).fill(quantity)
+    card.get_by_role("button", name="Ajouter au panier").click()
+    status = card.get_by_role("status")
+    status.get_by_text(f"« {name} » est dans votre panier.").wait_for()
+
+
+def _fill_checkout(page) -> None:
+    page.get_by_label("Nom et prénom").fill("Camille Martin")
+    page.get_by_label("Adresse de facturation").fill("3 rue des Tilleuls\n23400 Bourganeuf")
+    page.get_by_label("Point de retrait").select_option(label="Pôle — accueil")
+    page.get_by_label("Carte bancaire").check()
+
+
+def _order_being_paid(page):
+    from marketplace.models import Order
+
+    reference = re.search(r"/commandes/([^/]+)/payer/$", page.url).group(1)
+    return Order.objects.get(reference=reference)
+
+
+def _payment_status(page) -> str:
+    return page.locator("dt", has_text="Paiement").locator("xpath=following-sibling::dd[1]").inner_text()
+
+
+def _wait_for_payment_status(page, expected: str, timeout: float = 20.0) -> str:
+    """Reload the order page until its payment status starts with `expected` (the webhook's doing)."""
+    deadline = time.monotonic() + timeout
+    status = _payment_status(page)
+    while not status.startswith(expected) and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        page.reload()
+        status = _payment_status(page)
+    return status
+
+
+def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, axe):
+    from accounts.models import User
+    from hub.models import Organisation, OrganisationMembership
+    from marketplace.enums import PaymentStatus
+
+    base = stripe_live.url
+    # The demo resident buys for herself; as a member of an association she is asked for whom.
+    resident = User.objects.get(email=RESIDENT)
+    OrganisationMembership.objects.get_or_create(
+        user=resident, organisation=Organisation.objects.get(slug="as-bourganeuf")
+    )
+    _sign_in(page, base)
+
+    page.goto(base + "/catalogue/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Catalogue"
+    assert serious_violations(axe, page) == []
+    screenshot(page, "checkout-catalogue")
+    _add_from_catalogue(page, BASKET)
+    _add_from_catalogue(page, COFFEE)
+    page.get_by_role("link", name=re.compile(r"Voir le panier \(2 articles\)")).click()
+
+    page.wait_for_url(re.compile(r"/panier/$"))
+    assert page.get_by_role("heading", level=2, name="Jardins du Pôle").is_visible()
+    assert page.get_by_role("heading", level=2, name="Comptoir équitable").is_visible()
+    total = page.locator(".totals dd strong")
+    total_before = total.inner_text()
+    coffee_quantity = page.get_by_label(f"Quantité de {COFFEE}")
+    coffee_quantity.fill("2")
+    coffee_quantity.locator("xpath=ancestor::form").get_by_role("button", name="Mettre à jour").click()
+    page.wait_for_function(
+        "before => document.querySelector('.totals dd strong').textContent !== before", arg=total_before
+    )
+    assert page.get_by_label(f"Quantité de {COFFEE}").input_value() == "2"
+    assert serious_violations(axe, page) == []
+    screenshot(page, "checkout-cart")
+
+    page.get_by_role("link", name="Commander").click()
+    page.wait_for_url(re.compile(r"/commander/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Commander"
+    page.get_by_label("Moi-même (particulier)").check()
+    _fill_checkout(page)
+    assert serious_violations(axe, page) == []
+    screenshot(page, "checkout-form")
+    page.get_by_role("button", name="Valider la commande").click()
+
+    page.wait_for_url(re.compile(r"/commandes/[^/]+/payer/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Paiement par carte"
+    order = _order_being_paid(page)
+    assert order.customer == resident
+    assert order.organisation is None
+    assert order.payment_status == PaymentStatus.UNPAID
+    card = page.locator("#card-element")
+    card.locator("input").first.wait_for()  # the fake Stripe.js mounted its card element
+    card.locator("input[placeholder=number]").fill("4242424242424242")
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("34")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("23400")
+    assert serious_violations(axe, page) == []
+    screenshot(page, "checkout-payment")
+    page.get_by_role("button", name=re.compile(r"^Payer ")).click()
+    page.get_by_role("button", name="Complete authentication").click()
+
+    page.wait_for_url(re.compile(rf"/commandes/{re.escape(order.reference)}/$"))
+    assert _wait_for_payment_status(page, "Payée").startswith("Payée")
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.PAID
+    invoices = {invoice.structure.name: invoice.number for invoice in order.invoices.all()}
+    year = order.placed_at.year
+    assert set(invoices) == {"Jardins du Pôle", "Comptoir équitable"}
+    assert re.fullmatch(rf"JAR-{year}-\d+", invoices["Jardins du Pôle"])
+    assert re.fullmatch(rf"CEQ-{year}-\d+", invoices["Comptoir équitable"])
+    items = page.locator("main h2:has-text('Factures') + ul > li")
+    assert items.count() == 2
+    for name, number in invoices.items():
+        item = items.filter(has_text=number)
+        assert item.count() == 1
+        assert name in item.inner_text()
+        href = item.get_by_role("link", name="Télécharger (PDF)").get_attribute("href")
+        response = page.request.get(base + href)
+        assert response.status == 200
+        assert response.headers["content-type"] == "application/pdf"
+    assert serious_violations(axe, page) == []
+    screenshot(page, "checkout-order-paid")
+
+
+def test_refused_card_keeps_the_order_unpaid_and_can_be_retried(page, stripe_live, axe):
+    from marketplace.enums import PaymentStatus
+
+    base = stripe_live.url
+    _sign_in(page, base)
+    page.goto(base + "/catalogue/")
+    _add_from_catalogue(page, COFFEE)
+    page.goto(base + "/commander/")
+    _fill_checkout(page)
+    page.get_by_role("button", name="Valider la commande").click()
+    page.wait_for_url(re.compile(r"/commandes/[^/]+/payer/$"))
+    order = _order_being_paid(page)
+    pay_button = page.get_by_role("button", name=re.compile(r"^Payer "))
+
+    pay_button.click()
+    page.get_by_role("button", name="Fail authentication").click()
+
+    # Real Stripe.js answers a failed 3-D Secure with `result.error`; the fake one with a
+    # PaymentIntent back in `requires_payment_method`. The page must check the status either way.
+    alert = page.get_by_role("alert").filter(has_text=re.compile(r"^Le paiement a échoué"))
+    try:
+        alert.wait_for(timeout=5_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"no French error on the payment page after a refused authentication; now at {page.url}")
+    assert page.url.endswith(f"/commandes/{order.reference}/payer/")
+    assert pay_button.is_enabled()
+    assert serious_violations(axe, page) == []
+    screenshot(page, "checkout-payment-refused")
+    page.wait_for_timeout(1500)  # a webhook would arrive about 1 s after the refusal
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.UNPAID
+    order_page = page.request.get(base + f"/commandes/{order.reference}/")
+    assert re.search(r"<dd>À payer — Carte bancaire</dd>", order_page.text())
+
+    # The resident tries again from the same page, with the same PaymentIntent, and it goes through.
+    pay_button.click()
+    page.get_by_role("button", name="Complete authentication").click()
+    page.wait_for_url(re.compile(rf"/commandes/{re.escape(order.reference)}/$"))
+    assert _wait_for_payment_status(page, "Payée").startswith("Payée")
