@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from hub.demo import DEMO_PASSWORD
 from hub.models import Organisation, Site, Structure
-from marketplace import notifications
+from marketplace import notifications, postings
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, confirm_order, place_order
 from marketplace.actions.payments import (
@@ -226,7 +226,7 @@ def _deposit_old_cheques(staff) -> None:
 def _card_paid(order: Order, *, at) -> None:
     """What the webhook records when Stripe confirms a single-structure card payment."""
     ((seller_id, amount),) = amounts_by_seller(order).items()
-    Payment.objects.create(
+    payment = Payment.objects.create(
         order=order,
         method=PaymentMethod.CARD,
         state=PaymentState.SUCCEEDED,
@@ -237,5 +237,6 @@ def _card_paid(order: Order, *, at) -> None:
         created_at=at,
         succeeded_at=at,
     )
+    postings.post_payment(payment)
     _mark_paid_if_settled(order, at=at)
     confirm_order(order=order, at=at)

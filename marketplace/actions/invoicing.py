@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from hub import money
 from hub.models import Structure
-from marketplace import notifications
+from marketplace import notifications, postings
 from marketplace.enums import InvoiceKind, OperationCategory
 from marketplace.models import Invoice, InvoiceLine, InvoiceSequence, Order, OrderLine, SellerSettings
 
@@ -58,6 +58,7 @@ def issue(invoice: Invoice, *, at: datetime.datetime | None = None) -> Invoice:
         or _due_date(structure=invoice.structure, issue_date=issue_date, business=invoice.buyer_is_business),
     )
     invoice.refresh_from_db()
+    postings.post_invoice(invoice)
     return invoice
 
 

@@ -1,5 +1,6 @@
 """Payments: card through Stripe Connect (confirmed only by webhook), and the offline means."""
 
+import datetime
 from collections import defaultdict
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from hub import perms
 from hub.enums import StaffRole
 from hub.models import Site, Structure
 from hub.money import from_cents
-from marketplace import events, notifications, stripe_gateway, tasks
+from marketplace import events, notifications, postings, stripe_gateway, tasks
 from marketplace.actions.checkout import confirm_order
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import PaymentError
@@ -98,6 +99,10 @@ def process_stripe_event(*, event_pk: int) -> None:
         _card_payment_succeeded(data)
     elif event.type == "payment_intent.payment_failed":
         _card_payment_failed(data)
+    elif event.type == "charge.succeeded":
+        _stripe_fee(data)
+    elif event.type == "payout.paid":
+        _payout_paid(data, account=event.payload.get("account"))
     event.processed_at = timezone.now()
     event.save(update_fields=["processed_at"])
 
@@ -129,7 +134,7 @@ def _card_payment_succeeded(intent: dict) -> None:
     single_seller = len(sellers) == 1
     receiver = Structure.objects.get(pk=next(iter(sellers))) if single_seller else Structure.objects.collective()
     charge_id = _charge_id(intent)
-    Payment.objects.create(
+    payment = Payment.objects.create(
         order=order,
         method=PaymentMethod.CARD,
         state=PaymentState.SUCCEEDED,
@@ -139,6 +144,7 @@ def _card_payment_succeeded(intent: dict) -> None:
         stripe_charge_id=charge_id,
         succeeded_at=timezone.now(),
     )
+    postings.post_payment(payment)
     if order.fulfilment_status == FulfilmentStatus.CANCELLED:
         return  # paid after its hold expired: staff refund it from the back-office
     if not single_seller:
@@ -146,10 +152,11 @@ def _card_payment_succeeded(intent: dict) -> None:
             transfer = stripe_gateway.create_transfer(
                 reference=order.reference, structure=structure, amount=sellers[structure.pk], charge_id=charge_id
             )
-            StripeTransfer.objects.get_or_create(
+            stored, _created = StripeTransfer.objects.get_or_create(
                 stripe_transfer_id=transfer.id,
                 defaults={"order": order, "structure": structure, "amount": sellers[structure.pk]},
             )
+            postings.post_transfer(stored)
     _mark_paid_if_settled(order)
     confirm_order(order=order)
 
@@ -169,6 +176,27 @@ def _card_payment_failed(intent: dict) -> None:
     )
     events.send_on_commit(events.order_payment_failed, order_id=order.pk)
     notifications.notify_on_commit(order.pk, "payment_failed")
+
+
+def _stripe_fee(charge: dict) -> None:
+    """The platform (the Collectif) bears Stripe's fee on each charge (DOMAIN.md rule 12)."""
+    transaction_ = charge.get("balance_transaction")
+    fee = transaction_.get("fee", 0) if isinstance(transaction_, dict) else 0
+    if fee:
+        reference = (charge.get("metadata") or {}).get("order") or charge["id"]
+        day = timezone.localdate(datetime.datetime.fromtimestamp(charge["created"], tz=datetime.UTC))
+        postings.post_stripe_fee(reference=reference, fee=from_cents(fee), date=day, key=charge["id"])
+
+
+def _payout_paid(payout: dict, *, account: str | None) -> None:
+    """Stripe paid a balance out to a bank account: the clearing account empties into 512."""
+    structure = (
+        Structure.objects.filter(stripe_account_id=account).first() if account else Structure.objects.collective()
+    )
+    if structure is None:
+        return
+    day = timezone.localdate(datetime.datetime.fromtimestamp(payout["arrival_date"], tz=datetime.UTC))
+    postings.post_payout(structure=structure, amount=from_cents(payout["amount"]), date=day, payout_id=payout["id"])
 
 
 # --- Offline means --------------------------------------------------------------------------
@@ -232,6 +260,7 @@ def record_offline_payment(
         created_at=at,
         succeeded_at=at,
     )
+    postings.post_payment(payment)
     _mark_paid_if_settled(order, by=by, at=at)
     return payment
 
@@ -275,6 +304,7 @@ def create_deposit_slip(*, structure: Structure, payments: list[Payment], by) ->
         total=sum((cheque.amount for cheque in cheques), Decimal("0")),
     )
     Payment.objects.filter(pk__in=[c.pk for c in cheques]).update(deposit_slip=slip)
+    postings.post_deposit_slip(slip)
     return slip
 
 

@@ -13,7 +13,7 @@ from hub import perms
 from hub.enums import StaffRole
 from hub.models import Structure
 from hub.money import quantize
-from marketplace import events, notifications, stripe_gateway
+from marketplace import events, notifications, postings, stripe_gateway
 from marketplace.actions.invoicing import issue_credit_note
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
 from marketplace.exceptions import RefundError
@@ -157,6 +157,8 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
         )
         for structure_id, amount in sorted(per_structure.items())
     ]
+    for refund in refunds:
+        postings.post_refund(refund)
     by_invoice: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for line_id, amount in amounts.items():
         line = lines[line_id]

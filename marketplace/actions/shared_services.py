@@ -115,7 +115,7 @@ def issue_shared_services_invoices(*, year: int, month: int) -> list[Invoice]:
             unit_price_excl=excl,
             vat_rate=vat_rate,
             vat_exemption_mention=mention,
-            revenue_account="706",
+            revenue_account="7065",
             is_goods=False,
             total_excl=excl,
             total_vat=vat,

@@ -30,7 +30,7 @@ def test_fixed_shares_bill_every_member_once_a_month(demo_hub):
     line = jardins.lines.get()
     assert line.description == "Services mutualisés : comptabilité, accueil, informatique — octobre 2026"
     assert line.vat_rate == Decimal("0.00")  # the demo Collectif is not liable
-    assert line.revenue_account == "706"
+    assert line.revenue_account == "7065"
     # Running again issues nothing more.
     assert issue_shared_services_invoices(year=2026, month=10) == []
     assert Invoice.objects.filter(structure=collective, period_start__month=10).count() == 6

@@ -1,0 +1,212 @@
+"""Sales reach the books of the structure that earned them (DOMAIN.md rule 12), exactly."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounting.models import Entry, EntryLine
+from hub.models import Structure
+from marketplace.actions.payments import create_deposit_slip, record_offline_payment
+from marketplace.actions.refunds import cancel_order, refund_order
+from marketplace.actions.shared_services import issue_shared_services_invoices
+from marketplace.models import Payment
+from marketplace.postings import customer_account, post_payout, post_stripe_fee
+from tests.accounts.factories import UserFactory
+from tests.marketplace.factories import asso_member, creche, order_for, resident
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def lines_of(structure_slug: str, **filters) -> list[tuple]:
+    return list(
+        EntryLine.objects.filter(entry__structure__slug=structure_slug, **filters)
+        .order_by("entry__id", "position")
+        .values_list("entry__journal__code", "account__code", "debit", "credit")
+    )
+
+
+@pytest.fixture
+def admin():
+    return UserFactory(hub_admin=True)
+
+
+def test_cash_sale_of_goods(demo_hub, admin):
+    order = order_for(resident(), {"panier-moyen-format": "1"}, method="cash")
+    invoice = order.invoices.get()
+    assert lines_of("jardins-du-pole", entry__piece_ref=invoice.number) == [
+        ("VE", "411", D("17.00"), D("0")),
+        ("VE", "701", D("0"), D("16.11")),
+        ("VE", "445713", D("0"), D("0.89")),  # goods: VAT due at delivery
+    ]
+    record_offline_payment(order=order, structure=invoice.structure, method="cash", amount=D("17.00"), by=admin)
+    assert lines_of("jardins-du-pole", entry__piece_ref=order.reference) == [
+        ("CA", "530", D("17.00"), D("0")),
+        ("CA", "411", D("0"), D("17.00")),
+    ]
+    code, name = customer_account(order=order)
+    customer_lines = EntryLine.objects.filter(
+        entry__structure=invoice.structure, account__code="411", auxiliary_code=code
+    )
+    assert customer_lines.count() == 2
+    assert {line.auxiliary_name for line in customer_lines} == {"Camille Martin"}
+    assert len({line.lettering_code for line in customer_lines}) == 1
+    assert customer_lines.first().lettering_code != ""
+
+
+def test_services_vat_waits_for_payment_then_becomes_due(demo_hub, admin):
+    order = order_for(asso_member(), {"collecte-et-livraison-du-linge": "2"}, method="transfer", organisation=creche())
+    invoice = order.invoices.get()
+    assert lines_of("blanchisserie-solidaire", entry__piece_ref=invoice.number) == [
+        ("VE", "411", D("12.00"), D("0")),
+        ("VE", "7061", D("0"), D("10.00")),
+        ("VE", "44587", D("0"), D("2.00")),  # services: VAT on receipts
+    ]
+    code, name = customer_account(order=order)
+    assert (code, name) == (f"O{creche().pk:05d}", "Crèche associative Les P'tits Loups")
+    record_offline_payment(order=order, structure=invoice.structure, method="transfer", amount=D("12.00"), by=admin)
+    assert lines_of("blanchisserie-solidaire", entry__piece_ref=order.reference) == [
+        ("BQ", "512", D("12.00"), D("0")),
+        ("BQ", "411", D("0"), D("12.00")),
+        ("OD", "44587", D("2.00"), D("0")),
+        ("OD", "445711", D("0"), D("2.00")),
+    ]
+
+
+def test_cheques_then_deposit_slip(demo_hub, admin):
+    order = order_for(resident(), {"the-vert-bio-100-g": "1"}, method="cheque")
+    comptoir = Structure.objects.get(slug="comptoir-equitable")
+    cheque = record_offline_payment(
+        order=order, structure=comptoir, method="cheque", amount=D("4.60"), by=admin, cheque_number="42"
+    )
+    assert lines_of("comptoir-equitable", entry__piece_ref=order.reference) == [
+        ("BQ", "5112", D("4.60"), D("0")),
+        ("BQ", "411", D("0"), D("4.60")),
+    ]
+    slip = create_deposit_slip(structure=comptoir, payments=[cheque], by=admin)
+    assert lines_of("comptoir-equitable", entry__piece_ref=f"REM-{slip.number}") == [
+        ("BQ", "512", D("4.60"), D("0")),
+        ("BQ", "5112", D("0"), D("4.60")),
+    ]
+
+
+def test_refund_posts_the_credit_note_the_money_out_and_moves_vat_back(demo_hub, admin):
+    order = order_for(asso_member(), {"collecte-et-livraison-du-linge": "2"}, method="transfer", organisation=creche())
+    laundry = Structure.objects.get(slug="blanchisserie-solidaire")
+    record_offline_payment(order=order, structure=laundry, method="transfer", amount=D("12.00"), by=admin)
+    line = order.lines.get()
+    refund_order(order=order, by=admin, amounts={line.pk: D("6.00")}, reason="Une collecte annulée")
+    credit_note = order.invoices.get(kind="credit_note")
+    assert lines_of("blanchisserie-solidaire", entry__piece_ref=credit_note.number) == [
+        ("VE", "411", D("0"), D("6.00")),
+        ("VE", "7061", D("5.00"), D("0")),
+        ("VE", "44587", D("1.00"), D("0")),
+    ]
+    assert lines_of("blanchisserie-solidaire", entry__piece_ref=order.reference)[4:] == [
+        ("BQ", "411", D("6.00"), D("0")),  # paid back by bank transfer
+        ("BQ", "512", D("0"), D("6.00")),
+        ("OD", "445711", D("1.00"), D("0")),  # the refunded VAT is no longer due
+        ("OD", "44587", D("0"), D("1.00")),
+    ]
+    vat_on_receipts = EntryLine.objects.filter(
+        entry__structure=laundry,
+        account__code="44587",
+        entry__piece_ref__in=[order.reference, credit_note.number, order.invoices.get(kind="invoice").number],
+    )
+    totals = vat_on_receipts.aggregate(d=Sum("debit"), c=Sum("credit"))
+    assert totals["d"] == totals["c"]
+
+
+def test_cancelled_order_is_credited_and_lettered(demo_hub, admin):
+    order = order_for(resident(), {"panier-moyen-format": "1"}, method="cash")
+    cancel_order(order=order, by=admin)
+    code, _name = customer_account(order=order)
+    lines = EntryLine.objects.filter(entry__structure__slug="jardins-du-pole", account__code="411", auxiliary_code=code)
+    assert sorted((line.debit, line.credit) for line in lines) == [(D("0"), D("17.00")), (D("17.00"), D("0"))]
+    assert len({line.lettering_code for line in lines}) == 1
+    assert lines[0].lettering_code != ""
+
+
+def test_shared_services_in_both_books(demo_hub):
+    issue_shared_services_invoices(year=2026, month=10)
+    collective = Structure.objects.collective()
+    invoice = collective.invoices.get(buyer_structure__slug="jardins-du-pole", period_start=datetime.date(2026, 10, 1))
+    assert lines_of("collectif-du-pole", entry__piece_ref=invoice.number) == [
+        ("VE", "411", D("600.00"), D("0")),
+        ("VE", "7065", D("0"), D("600.00")),
+    ]
+    assert lines_of("jardins-du-pole", entry__piece_ref=invoice.number) == [
+        ("AC", "628", D("600.00"), D("0")),
+        ("AC", "401", D("0"), D("600.00")),
+    ]
+
+
+def test_stripe_fees_and_payouts(demo_hub):
+    day = timezone.localdate()
+    post_stripe_fee(reference="CMD-TEST", fee=D("0.55"), date=day, key="ch_fixture_1")
+    post_stripe_fee(reference="CMD-TEST", fee=D("0.55"), date=day, key="ch_fixture_1")  # replayed
+    assert lines_of("collectif-du-pole", entry__piece_ref="CMD-TEST") == [
+        ("ST", "627", D("0.55"), D("0")),
+        ("ST", "512800", D("0"), D("0.55")),
+    ]
+    jardins = Structure.objects.get(slug="jardins-du-pole")
+    post_payout(structure=jardins, amount=D("120.00"), date=day, payout_id="po_fixture_1")
+    assert lines_of("jardins-du-pole", entry__piece_ref="po_fixture_1") == [
+        ("ST", "512", D("120.00"), D("0")),
+        ("ST", "512800", D("0"), D("120.00")),
+    ]
+
+
+def test_every_demo_entry_balances_and_every_411_equals_what_is_unpaid(demo_hub):
+    for entry in Entry.objects.prefetch_related("lines"):
+        assert sum(line.debit for line in entry.lines.all()) == sum(line.credit for line in entry.lines.all()), entry
+    for structure in Structure.objects.sellers():
+        ledger = EntryLine.objects.filter(entry__structure=structure, account__code="411").aggregate(
+            d=Sum("debit"), c=Sum("credit")
+        )
+        balance = (ledger["d"] or 0) - (ledger["c"] or 0)
+        invoiced = sum(
+            (i.total_incl if i.kind == "invoice" else -i.total_incl)
+            for i in structure.invoices.issued().filter(buyer_structure__isnull=True)
+        )
+        received = Payment.objects.filter(received_by=structure, state="succeeded").aggregate(t=Sum("amount"))["t"] or 0
+        refunded = structure_refunds(structure)
+        assert balance == invoiced - received + refunded, structure.slug
+
+
+def structure_refunds(structure):
+    from marketplace.models import Refund
+
+    return Refund.objects.filter(structure=structure).aggregate(t=Sum("amount"))["t"] or 0
+
+
+def test_fee_and_payout_events_from_stripe_are_posted_once(demo_hub):
+    """localstripe reports no fees and no payouts: these are Stripe's own event payloads, as fixtures."""
+    from marketplace.actions.payments import process_stripe_event
+    from marketplace.models import StripeEvent
+
+    jardins = Structure.objects.get(slug="jardins-du-pole")
+    jardins.stripe_account_id = "acct_fixture_jardins"
+    jardins.save()
+    now = int(timezone.now().timestamp())
+    charge = {"id": "ch_fixture_2", "object": "charge", "created": now, "metadata": {"order": "CMD-FEES"},
+              "balance_transaction": {"id": "txn_1", "fee": 73, "amount": 2500}}  # fmt: skip
+    payout = {"id": "po_fixture_2", "object": "payout", "amount": 98765, "arrival_date": now}
+    events = [
+        StripeEvent.objects.create(event_id="evt_fee", type="charge.succeeded", payload={"data": {"object": charge}}),
+        StripeEvent.objects.create(event_id="evt_payout", type="payout.paid",
+                                   payload={"account": "acct_fixture_jardins", "data": {"object": payout}}),
+    ]  # fmt: skip
+    for event in events + events:
+        process_stripe_event(event_pk=event.pk)
+    assert lines_of("collectif-du-pole", entry__piece_ref="CMD-FEES") == [
+        ("ST", "627", D("0.73"), D("0")),
+        ("ST", "512800", D("0"), D("0.73")),
+    ]
+    assert lines_of("jardins-du-pole", entry__piece_ref="po_fixture_2") == [
+        ("ST", "512", D("987.65"), D("0")),
+        ("ST", "512800", D("0"), D("987.65")),
+    ]
