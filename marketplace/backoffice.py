@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Sum
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,7 +26,8 @@ from marketplace.actions.payments import (
     record_final_quantity,
     record_offline_payment,
 )
-from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState
+from marketplace.actions.refunds import refund_order
+from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.forms import OfflinePaymentForm
 from marketplace.models import DepositSlip, Order, OrderLine, Payment
@@ -122,11 +124,14 @@ def handover(request: HttpRequest, reference: str) -> HttpResponse:
         }
         for structure in Structure.objects.filter(pk__in=due).order_by("position")
     ]
+    refundable = order.payment_status in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
+    managed = set(perms.structures_with_role(request.user, StaffRole.MANAGER))
     context = {
         "order": order,
         "shares": shares,
         "mine": mine,
         "can_collect": order.fulfilment_status == FulfilmentStatus.CONFIRMED,
+        "refund_lines": [line for line in order.lines.all() if refundable and line.seller_id in managed],
     }
     return render(request, "marketplace/backoffice/handover.html", context)
 
@@ -192,6 +197,67 @@ def handover_weigh(request: HttpRequest, reference: str, line_id: int) -> HttpRe
         messages.error(request, error.message)
     else:
         messages.success(request, _("« %(name)s » pesé : la facture est émise.") % {"name": line.name})
+    return redirect("marketplace:handover", order.reference)
+
+
+@login_required
+def staff_orders(request: HttpRequest) -> HttpResponse:
+    """Every order that holds lines of my structures, newest first, filterable, 50 a page."""
+    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    orders = (
+        Order.objects.filter(pk__in=OrderLine.objects.filter(seller_id__in=mine).values("order_id"))
+        .select_related("organisation", "pickup_point")
+        .order_by("-placed_at", "-pk")
+    )
+    status = request.GET.get("etat", "")
+    if status in FulfilmentStatus.values:
+        orders = orders.filter(fulfilment_status=status)
+    payment = request.GET.get("paiement", "")
+    if payment in PaymentStatus.values:
+        orders = orders.filter(payment_status=payment)
+    text = request.GET.get("q", "").strip()
+    if text:
+        orders = orders.filter(Q(reference__icontains=text) | Q(billing_name__icontains=text))
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "query": query.urlencode(),
+        "status": status,
+        "payment": payment,
+        "text": text,
+        "statuses": FulfilmentStatus.choices,
+        "payments": PaymentStatus.choices,
+    }
+    return render(request, "marketplace/backoffice/orders.html", context)
+
+
+@login_required
+@require_POST
+def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
+    """A manager refunds lines of their structure (or the whole order when they manage every seller)."""
+    order, _mine = _staff_order(request, reference)
+    amounts = {}
+    for line in order.lines.all():
+        raw = request.POST.get(f"refund-{line.pk}", "").strip().replace(",", ".")
+        if raw:
+            try:
+                amounts[line.pk] = Decimal(raw)
+            except ArithmeticError:
+                messages.error(request, _("« %(value)s » n'est pas un montant.") % {"value": raw})
+                return redirect("marketplace:handover", order.reference)
+    try:
+        refund_order(
+            order=order,
+            by=request.user,
+            amounts=amounts or None,
+            reason=request.POST.get("reason", "")[:200],
+        )
+    except MarketplaceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Remboursement enregistré ; l'avoir est émis."))
     return redirect("marketplace:handover", order.reference)
 
 

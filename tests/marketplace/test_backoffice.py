@@ -135,3 +135,56 @@ def test_someone_unrelated_gets_404_on_handover(client, demo_hub):
     order = order_for(resident(), {"panier-moyen-format": "1"}, method="cash")
     client.force_login(UserFactory())
     assert client.get(reverse("marketplace:handover", args=[order.reference])).status_code == 404
+
+
+def test_staff_order_list_is_scoped_filterable_and_constant_in_queries(client, demo_hub, django_assert_num_queries):
+    laundry = Structure.objects.get(slug="blanchisserie-solidaire")
+    staff = StructureRoleFactory(structure=laundry, role=StaffRole.STAFF).user
+    mine = order_for(resident(), {"couette-ou-couverture": "1"}, method="cash")
+    other = order_for(resident(), {"the-vert-bio-100-g": "1"}, method="cash")
+    client.force_login(staff)
+    with django_assert_num_queries(5):  # session, user, roles, count, page
+        response = client.get(reverse("marketplace:staff_orders"))
+    references = [o.reference for o in response.context["page"]]
+    assert mine.reference in references
+    assert other.reference not in references
+    assert all(o.lines.filter(seller=laundry).exists() for o in response.context["page"])
+    for _ in range(5):
+        order_for(resident(), {"couette-ou-couverture": "1"}, method="cash")
+    with django_assert_num_queries(5):
+        client.get(reverse("marketplace:staff_orders"))
+    response = client.get(reverse("marketplace:staff_orders"), {"q": mine.reference})
+    assert [o.reference for o in response.context["page"]] == [mine.reference]
+
+
+def test_manager_refunds_from_the_handover_page(client, demo_hub):
+    laundry = Structure.objects.get(slug="blanchisserie-solidaire")
+    manager = StructureRoleFactory(structure=laundry, role=StaffRole.MANAGER).user
+    order = order_for(resident(), {"couette-ou-couverture": "2"}, method="cash")
+    from marketplace.actions.payments import record_offline_payment
+
+    record_offline_payment(order=order, structure=laundry, method="cash", amount=Decimal("28.00"), by=manager)
+    line = order.lines.get()
+    client.force_login(manager)
+    page = client.get(reverse("marketplace:handover", args=[order.reference]))
+    assert [refundable.pk for refundable in page.context["refund_lines"]] == [line.pk]
+    client.post(
+        reverse("marketplace:handover_refund", args=[order.reference]),
+        {f"refund-{line.pk}": "14,00", "reason": "Tache"},
+    )
+    order.refresh_from_db()
+    assert (order.payment_status, order.amount_refunded) == (PaymentStatus.PARTIALLY_REFUNDED, Decimal("14.00"))
+    assert order.invoices.filter(kind="credit_note").get().total_incl == Decimal("14.00")
+
+
+def test_staff_without_the_manager_role_cannot_refund(client, reception):
+    order = order_for(resident(), {"panier-moyen-format": "1"}, method="cash")
+    from marketplace.actions.payments import record_offline_payment
+
+    record_offline_payment(order=order, structure=Structure.objects.get(slug="jardins-du-pole"), method="cash",
+                           amount=Decimal("17.00"), by=reception)  # fmt: skip
+    client.force_login(reception)
+    assert client.get(reverse("marketplace:handover", args=[order.reference])).context["refund_lines"] == []
+    client.post(reverse("marketplace:handover_refund", args=[order.reference]), {})
+    order.refresh_from_db()
+    assert (order.payment_status, order.amount_refunded) == (PaymentStatus.PAID, Decimal("0"))

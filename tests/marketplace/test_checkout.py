@@ -145,3 +145,21 @@ def test_out_of_stock_between_cart_and_checkout_loses_nothing(demo_hub):
     assert offering("bougie-a-la-cire-vegetale").stock == 1
     assert Cart.objects.get(user=user).items.get().quantity == Decimal("2")
     assert not Order.objects.filter(customer=user).exists()
+
+
+def test_unpaid_card_orders_are_released_after_the_hold(demo_hub):
+    import datetime
+
+    from marketplace.actions.refunds import expire_unpaid_card_orders
+
+    stock = offering("bougie-a-la-cire-vegetale").stock
+    old = order_for(resident(), {"bougie-a-la-cire-vegetale": "1"}, method="card")
+    Order.objects.filter(pk=old.pk).update(placed_at=old.placed_at - datetime.timedelta(minutes=16))
+    fresh = order_for(resident(), {"bougie-a-la-cire-vegetale": "1"}, method="card")
+    assert expire_unpaid_card_orders(older_than=datetime.timedelta(minutes=15)) == 1
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert old.fulfilment_status == FulfilmentStatus.CANCELLED
+    assert fresh.fulfilment_status == FulfilmentStatus.PLACED
+    assert offering("bougie-a-la-cire-vegetale").stock == stock - 1  # the expired one went back
+    assert expire_unpaid_card_orders(older_than=datetime.timedelta(minutes=15)) == 0
