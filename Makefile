@@ -38,7 +38,7 @@ install: $(VENV)/.demo-installed ## Create .venv and install the runtime package
 install-dev: $(VENV)/.dev-installed ## Install the runtime, test and lint packages
 
 migrate: install ## Apply the migrations (SQLite unless DATABASE_URL is set)
-	$(MANAGE) migrate --noinput
+	$(MANAGE) migrate --noinput -v 0 && echo "Base de données à jour."
 
 seed: migrate ## Load the demo hub (idempotent)
 	$(MANAGE) seed_demo
@@ -73,8 +73,11 @@ format: install-dev ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install-dev ## Run the benchmarks of bench/ (needs DATABASE_URL for the PostgreSQL ones)
-	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python $$script || exit 1; done
+BENCHES := bench/catalogue.py bench/fec_export.py
+
+bench: install-dev ## Run the benchmarks (they need DATABASE_URL on PostgreSQL, and wrk for the catalogue)
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make bench : définissez DATABASE_URL=postgres://… (PostgreSQL)"; exit 2;; esac
+	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 messages: install-dev ## Extract and compile the translations (needs GNU gettext)
 	$(MANAGE) makemessages --locale en --ignore '.venv/*' --ignore 'staticfiles/*'
