@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 from accounts.models import User
 from hub.models import Structure
@@ -92,3 +93,35 @@ def test_parallel_invoice_numbers_have_no_gap_and_no_duplicate(seeded):
     results = _run_in_threads(8, allocate)
     numbers = sorted(n for result in results for n in result)
     assert numbers == list(range(1, 41)), results
+
+
+def test_parallel_checkouts_issue_gapless_invoice_numbers(seeded):
+    """Eight customers check out at once from the same structure: eight invoices, numbers n+1 … n+8."""
+    from marketplace.models import Invoice
+
+    laundry = Structure.objects.get(slug="blanchisserie-solidaire")
+    duvet = Offering.objects.get(slug="couette-ou-couverture")
+    site = Structure.objects.get(slug="collectif-du-pole").sites.get(slug="pole-accueil")
+    buyers = [UserFactory() for _ in range(8)]
+    carts = []
+    for buyer in buyers:
+        cart = Cart.objects.create(user=buyer)
+        add_to_cart(cart=cart, offering=duvet, quantity=Decimal("1"))
+        carts.append(cart)
+    year = timezone.localdate().year
+    before = Invoice.objects.issued().filter(structure=laundry, year=year).count()
+
+    def buy(index: int):
+        return place_order(
+            user=User.objects.get(pk=buyers[index].pk),
+            cart=carts[index],
+            payment_method="cash",
+            billing=Billing(name="Acheteur", address="1 rue\n23400 Bourganeuf", email="a@exemple.test"),
+            pickup_point=site,
+        )
+
+    results = _run_in_threads(8, buy)
+    assert all(isinstance(result, Order) for result in results), results
+    sequences = sorted(Invoice.objects.filter(structure=laundry, year=year).values_list("sequence", flat=True))
+    assert sequences == list(range(1, len(sequences) + 1))
+    assert len(sequences) == before + 8
