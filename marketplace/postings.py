@@ -313,3 +313,53 @@ def _shares(order: Order) -> dict[int, Decimal]:
     for seller_id, total in order.lines.values_list("seller_id", "total_incl"):
         shares[seller_id] += total
     return dict(shares)
+
+
+# --- Prepaid seasons (basket subscriptions paid upfront) -----------------------------------------
+
+
+def post_prepaid_season_payment(
+    *,
+    structure: Structure,
+    customer: tuple[str, str],
+    amount_incl: Decimal,
+    vat_rate: Decimal,
+    method: str,
+    date: datetime.date,
+    reference: str,
+    key: str,
+) -> None:
+    """A season paid upfront: goods' VAT is due on the deposit (since 2023); the rest waits on 4191."""
+    from hub.money import split_incl
+
+    excl, vat = split_incl(amount_incl, vat_rate)
+    journal, account = RECEIPT_ACCOUNTS[method]
+    code, name = customer
+    label = f"Acompte saison {reference} - {name}"
+    lines = [
+        DocumentLine(account=account or _clearing(), debit=amount_incl, label=label),
+        DocumentLine(account="4191", credit=excl, auxiliary_code=code, auxiliary_name=name, label=label),
+    ]
+    if vat:
+        lines.append(DocumentLine(account=VAT_ACCOUNTS[f"{vat_rate:.2f}"], credit=vat, label=label))
+    _post(structure, journal=journal, date=date, piece_ref=reference, piece_date=date, label=label, lines=lines,
+          key=IdempotencyKey("season", key, "paid"))  # fmt: skip
+
+
+def post_prepaid_delivery(
+    *,
+    structure: Structure,
+    customer: tuple[str, str],
+    amount_excl: Decimal,
+    revenue_account: str,
+    date: datetime.date,
+    reference: str,
+    key: str,
+) -> None:
+    """Each delivery of a prepaid season turns its share of the advance into revenue."""
+    code, name = customer
+    label = f"Livraison {reference} - {name}"
+    _post(structure, journal="OD", date=date, piece_ref=reference, piece_date=date, label=label,
+          lines=[DocumentLine(account="4191", debit=amount_excl, auxiliary_code=code, auxiliary_name=name, label=label),
+                 DocumentLine(account=revenue_account, credit=amount_excl, label=label)],
+          key=IdempotencyKey("delivery", key, "released"))  # fmt: skip
