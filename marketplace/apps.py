@@ -9,7 +9,11 @@ class MarketplaceConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_logged_in
 
+        from accounts import personal_data
+        from marketplace import personal_data as marketplace_personal_data
         from marketplace.carts import merge_session_cart
+
+        personal_data.register("achats", export=marketplace_personal_data.export, erase=marketplace_personal_data.erase)
 
         def _merge(sender, request, user, **kwargs):
             merge_session_cart(request, user)

@@ -159,3 +159,18 @@ def test_order_list_query_count(client, demo_hub, django_assert_num_queries):
     with django_assert_num_queries(3):  # session, user, orders
         response = client.get(reverse("marketplace:orders"))
     assert len(response.context["orders"]) == 3
+
+
+def test_personal_data_export_includes_orders_and_deletion_keeps_invoices(client, demo_hub):
+    import json
+
+    user = resident()
+    order = order_for(user, {"panier-moyen-format": "1"}, method="cash")
+    client.force_login(user)
+    data = json.loads(client.get(reverse("accounts:export")).content)
+    assert [o["reference"] for o in data["achats"]["commandes"]] == [order.reference]
+    assert data["achats"]["factures"] == [order.invoices.get().number]
+    client.post(reverse("marketplace:cart_add", args=[offering("the-vert-bio-100-g").pk]), {"quantity": "1"})
+    client.post(reverse("accounts:delete"), {"password": "demo-pole-2026", "confirm": "on"})
+    assert not Cart.objects.filter(user=user).exists()
+    assert order.invoices.get().buyer_name == "Camille Martin"  # the invoice keeps its snapshot
