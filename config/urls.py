@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("hub.api.urls")),
     path("", include("services.api.urls")),
     path("", include("marketplace.api.urls")),
+    path("", include("accounting.api.urls")),
 ]
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("catalogue/", include("services.urls")),
     path("compte/", include("accounts.urls")),
     path("", include("marketplace.urls")),
+    path("comptabilite/", include("accounting.urls")),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,92 @@
+"""The filters of the accountant's pages: a period (du/au), a journal, an account, a fiscal year."""
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounting.enums import JournalCode
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATE_ERRORS = {"invalid": _("Date invalide : saisissez-la au format JJ/MM/AAAA.")}
+
+
+class DescribedErrorsMixin:
+    """Ties each field's error message (rendered with id "<field id>-error") to its input."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+
+
+class PeriodForm(DescribedErrorsMixin, forms.Form):
+    du = forms.DateField(
+        label=_("Du"),
+        required=False,
+        input_formats=DATE_FORMATS,
+        error_messages=DATE_ERRORS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    au = forms.DateField(
+        label=_("Au"),
+        required=False,
+        input_formats=DATE_FORMATS,
+        error_messages=DATE_ERRORS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, data, *, default_start: datetime.date, default_end: datetime.date, **kwargs):
+        # Unbound fields fall back to the current fiscal year.
+        data = data.copy()
+        if not data.get("du"):
+            data["du"] = default_start.isoformat()
+        if not data.get("au"):
+            data["au"] = default_end.isoformat()
+        super().__init__(data, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("du"), cleaned.get("au")
+        if start and end and start > end:
+            raise forms.ValidationError(_("La date de début doit précéder la date de fin."), code="period")
+        return cleaned
+
+
+class JournalPeriodForm(PeriodForm):
+    journal = forms.ChoiceField(
+        label=_("Journal"),
+        required=False,
+        choices=[("", _("Tous les journaux")), *JournalCode.choices],
+        error_messages={"invalid_choice": _("Journal inconnu.")},
+    )
+
+
+class LedgerForm(PeriodForm):
+    compte = forms.ChoiceField(label=_("Compte"), error_messages={"invalid_choice": _("Compte inconnu.")})
+
+    def __init__(self, data, *, accounts, **kwargs):
+        self.accounts = {account.code: account for account in accounts}
+        super().__init__(data, **kwargs)
+        self.fields["compte"].choices = [(code, str(account)) for code, account in self.accounts.items()]
+
+    def clean_compte(self):
+        return self.accounts[self.cleaned_data["compte"]]
+
+
+class FiscalYearForm(DescribedErrorsMixin, forms.Form):
+    exercice = forms.TypedChoiceField(
+        label=_("Exercice"), coerce=int, error_messages={"invalid_choice": _("Exercice inconnu.")}
+    )
+
+    def __init__(self, data, *, fiscal_years, default, **kwargs):
+        self.years = {year.start_date.year: year for year in fiscal_years}
+        data = data.copy()
+        if not data.get("exercice") and default is not None:
+            data["exercice"] = str(default.start_date.year)
+        super().__init__(data, **kwargs)
+        self.fields["exercice"].choices = [(key, year.name) for key, year in self.years.items()]
+
+    def clean_exercice(self):
+        return self.years[self.cleaned_data["exercice"]]

@@ -1,0 +1,28 @@
+"""Who may see a structure's books: its accountants and hub admins (hub.perms decides).
+
+Anyone else gets a 404, never a 403: the books of a structure one may not read do not exist.
+"""
+
+from django.http import Http404
+
+from hub import perms as hub_perms
+from hub.enums import StaffRole
+from hub.models import Structure
+
+
+def can_view_books(user, structure: Structure) -> bool:
+    return hub_perms.can_view_books(user, structure)
+
+
+def structures_with_books(user):
+    """The structures whose books this person may read, in display order."""
+    ids = hub_perms.structures_with_role(user, StaffRole.ACCOUNTANT)
+    return Structure.objects.filter(pk__in=ids).order_by("position", "name")
+
+
+def get_structure_or_404(user, slug: str) -> Structure:
+    """The structure by slug if the person may read its books; a 404 whether it exists or not."""
+    structure = Structure.objects.filter(slug=slug).first()
+    if structure is None or not can_view_books(user, structure):
+        raise Http404
+    return structure

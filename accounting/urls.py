@@ -1,0 +1,16 @@
+from django.urls import path
+
+from accounting import views
+
+app_name = "accounting"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.structure_home, name="structure"),
+    path("<slug:slug>/journal/", views.journal, name="journal"),
+    path("<slug:slug>/grand-livre/", views.ledger, name="ledger"),
+    path("<slug:slug>/balance/", views.trial_balance, name="trial_balance"),
+    path("<slug:slug>/clients/", views.customers, name="customers"),
+    path("<slug:slug>/chiffre-affaires/", views.revenue, name="revenue"),
+    path("<slug:slug>/fec/<int:year>/", views.fec, name="fec"),
+]

@@ -1,0 +1,200 @@
+"""The accountant's pages: journals, general ledger, trial balance, customers, revenue, FEC.
+
+Thin: parse the filters, ask `perms` (404 for anyone else), call a selector, render or export.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from accounting import selectors
+from accounting.exports import csv_response, fec_response
+from accounting.forms import FiscalYearForm, JournalPeriodForm, LedgerForm, PeriodForm
+from accounting.models import FiscalYear
+from accounting.perms import get_structure_or_404, structures_with_books
+
+PAGE_SIZE = 50
+
+
+def _wants_csv(request: HttpRequest) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+def _period_form(request: HttpRequest, structure, form_class=PeriodForm, *, data=None, **kwargs):
+    default = selectors.default_period(structure)
+    data = request.GET if data is None else data
+    form = form_class(data, default_start=default.start, default_end=default.end, **kwargs)
+    period = selectors.Period(form.cleaned_data["du"], form.cleaned_data["au"]) if form.is_valid() else None
+    return form, period
+
+
+def _export_name(structure, report: str, period: selectors.Period) -> str:
+    return f"{structure.slug}-{report}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    structures = list(structures_with_books(request.user))
+    if not structures:
+        raise Http404
+    return render(request, "accounting/index.html", {"structures": structures})
+
+
+def structure_home(request: HttpRequest, slug: str) -> HttpResponse:
+    structure = get_structure_or_404(request.user, slug)
+    context = {"structure": structure, "fiscal_years": selectors.fiscal_years(structure), "section": "home"}
+    return render(request, "accounting/structure.html", context)
+
+
+def journal(request: HttpRequest, slug: str) -> HttpResponse:
+    structure = get_structure_or_404(request.user, slug)
+    form, period = _period_form(request, structure, JournalPeriodForm)
+    context = {"structure": structure, "form": form, "period": period, "section": "journal"}
+    if period is not None:
+        code = form.cleaned_data["journal"] or None
+        if _wants_csv(request):
+            header = [
+                _("Journal"),
+                _("N° d'écriture"),
+                _("Date"),
+                _("Pièce"),
+                _("Compte"),
+                _("Compte auxiliaire"),
+                _("Libellé"),
+                _("Débit"),
+                _("Crédit"),
+                _("Lettrage"),
+            ]
+            rows = (
+                (jc, ref, date, piece, account, aux, line_label or entry_label, debit, credit, lettering)
+                for (jc, ref, date, piece, account, aux, line_label, entry_label, debit, credit, lettering) in (
+                    selectors.journal_lines(structure, period, journal_code=code).iterator()
+                )
+            )
+            return csv_response(_export_name(structure, f"journal-{code or 'tous'}", period), header, rows)
+        entries = selectors.journal_entries(structure, period, journal_code=code)
+        context["page"] = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounting/journal.html", context)
+
+
+def ledger(request: HttpRequest, slug: str) -> HttpResponse:
+    structure = get_structure_or_404(request.user, slug)
+    accounts = list(selectors.chart_of_accounts(structure))
+    data = request.GET.copy()
+    if not data.get("compte") and accounts:
+        # Customers first: the account an accountant opens most.
+        data["compte"] = next(
+            (a.code for a in accounts if a.code == selectors.CUSTOMER_ACCOUNT_PREFIX), accounts[0].code
+        )
+    form, period = _period_form(request, structure, LedgerForm, data=data, accounts=accounts)
+    context = {"structure": structure, "form": form, "period": period, "section": "ledger"}
+    if period is not None:
+        account = form.cleaned_data["compte"]
+        lines = selectors.ledger_lines(account, period)
+        if _wants_csv(request):
+            header = [
+                _("Date"),
+                _("Journal"),
+                _("N° d'écriture"),
+                _("Pièce"),
+                _("Libellé"),
+                _("Débit"),
+                _("Crédit"),
+                _("Solde"),
+                _("Lettrage"),
+            ]
+            rows = (
+                (
+                    line.entry.date,
+                    line.entry.journal.code,
+                    line.entry.reference,
+                    line.entry.piece_ref,
+                    line.label or line.entry.label,
+                    line.debit,
+                    line.credit,
+                    line.running_balance,
+                    line.lettering_code,
+                )
+                for line in lines.iterator()
+            )
+            return csv_response(_export_name(structure, f"grand-livre-{account.code}", period), header, rows)
+        context.update(
+            account=account,
+            page=Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page")),
+            totals=selectors.ledger_totals(account, period),
+        )
+    return render(request, "accounting/ledger.html", context)
+
+
+def trial_balance(request: HttpRequest, slug: str) -> HttpResponse:
+    structure = get_structure_or_404(request.user, slug)
+    form, period = _period_form(request, structure)
+    context = {"structure": structure, "form": form, "period": period, "section": "trial_balance"}
+    if period is not None:
+        balance = selectors.trial_balance(structure, period)
+        if _wants_csv(request):
+            header = [_("Compte"), _("Libellé"), _("Débit"), _("Crédit"), _("Solde débiteur"), _("Solde créditeur")]
+            rows = [
+                (r["code"], r["label"], r["debit"], r["credit"], r["debit_balance"], r["credit_balance"])
+                for r in balance.rows
+            ]
+            rows.append(
+                (
+                    _("Total"),
+                    "",
+                    balance.total_debit,
+                    balance.total_credit,
+                    balance.total_debit_balance,
+                    balance.total_credit_balance,
+                )
+            )
+            return csv_response(_export_name(structure, "balance", period), header, rows)
+        context["balance"] = balance
+    return render(request, "accounting/trial_balance.html", context)
+
+
+def customers(request: HttpRequest, slug: str) -> HttpResponse:
+    structure = get_structure_or_404(request.user, slug)
+    form, period = _period_form(request, structure)
+    context = {"structure": structure, "form": form, "period": period, "section": "customers"}
+    if period is not None:
+        rows = selectors.customer_balances(structure, period)
+        if _wants_csv(request):
+            header = [_("Compte auxiliaire"), _("Client"), _("Débit"), _("Crédit"), _("Solde"), _("Non lettré")]
+            data = (
+                (r["auxiliary_code"], r["name"], r["debit"], r["credit"], r["balance"], r["unlettered"]) for r in rows
+            )
+            return csv_response(_export_name(structure, "clients", period), header, data)
+        context["rows"] = rows
+    return render(request, "accounting/customers.html", context)
+
+
+def revenue(request: HttpRequest, slug: str) -> HttpResponse:
+    structure = get_structure_or_404(request.user, slug)
+    years = selectors.fiscal_years(structure)
+    current = selectors.current_fiscal_year(structure)
+    form = FiscalYearForm(request.GET, fiscal_years=years, default=current)
+    context = {"structure": structure, "form": form, "section": "revenue"}
+    if form.is_valid():
+        fiscal_year = form.cleaned_data["exercice"]
+        result = selectors.revenue_by_month(fiscal_year)
+        if _wants_csv(request):
+            header = [_("Mois"), *(f"{code} {label}" for code, label in result.accounts), _("Total")]
+            rows = [(row["month"].strftime("%m/%Y"), *row["amounts"], row["total"]) for row in result.rows]
+            rows.append((_("Total"), *result.totals, result.total))
+            return csv_response(f"{structure.slug}-chiffre-affaires-{fiscal_year.name}.csv", header, rows)
+        context.update(fiscal_year=fiscal_year, revenue=result)
+    return render(request, "accounting/revenue.html", context)
+
+
+def fec(request: HttpRequest, slug: str, year: int) -> StreamingHttpResponse:
+    """The FEC of the fiscal year starting in `year`, streamed from the exporter."""
+    structure = get_structure_or_404(request.user, slug)
+    fiscal_year = (
+        FiscalYear.objects.select_related("structure").filter(structure=structure, start_date__year=year).first()
+    )
+    if fiscal_year is None:
+        raise Http404
+    return fec_response(fiscal_year)
