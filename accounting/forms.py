@@ -90,3 +90,32 @@ class FiscalYearForm(DescribedErrorsMixin, forms.Form):
 
     def clean_exercice(self):
         return self.years[self.cleaned_data["exercice"]]
+
+
+class ManualEntryForm(forms.Form):
+    """The head of a manual entry (OD): date, piece and label; its lines come in a formset."""
+
+    date = forms.DateField(label=_("Date de l'écriture"), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    piece_ref = forms.CharField(label=_("Référence de la pièce"), max_length=30)
+    label = forms.CharField(label=_("Libellé"), max_length=200)
+
+
+class ManualEntryLineForm(forms.Form):
+    account = forms.ChoiceField(label=_("Compte"))
+    label = forms.CharField(label=_("Libellé de la ligne"), max_length=200, required=False)
+    debit = forms.DecimalField(label=_("Débit"), max_digits=12, decimal_places=2, min_value=0, required=False)
+    credit = forms.DecimalField(label=_("Crédit"), max_digits=12, decimal_places=2, min_value=0, required=False)
+
+    def __init__(self, *args, accounts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", "—")] + [(code, f"{code} {label}") for code, label in accounts]
+
+    def clean(self):
+        cleaned = super().clean()
+        debit, credit = cleaned.get("debit") or 0, cleaned.get("credit") or 0
+        if cleaned.get("account") and bool(debit) == bool(credit):
+            raise forms.ValidationError(_("Chaque ligne porte soit un débit, soit un crédit."))
+        return cleaned
+
+
+ManualEntryLineFormSet = forms.formset_factory(ManualEntryLineForm, extra=4, max_num=30, min_num=2, validate_min=False)

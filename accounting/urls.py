@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:slug>/clients/", views.customers, name="customers"),
     path("<slug:slug>/chiffre-affaires/", views.revenue, name="revenue"),
     path("<slug:slug>/fec/<int:year>/", views.fec, name="fec"),
+    path("<slug:slug>/ecriture/", views.manual_entry, name="manual_entry"),
 ]

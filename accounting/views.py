@@ -3,19 +3,36 @@
 Thin: parse the filters, ask `perms` (404 for anyone else), call a selector, render or export.
 """
 
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting import selectors
+from accounting.actions import post_document
+from accounting.documents import Document, DocumentLine, IdempotencyKey
+from accounting.enums import JournalCode
+from accounting.exceptions import AccountingError
 from accounting.exports import csv_response, fec_response
-from accounting.forms import FiscalYearForm, JournalPeriodForm, LedgerForm, PeriodForm
-from accounting.models import FiscalYear
+from accounting.forms import (
+    FiscalYearForm,
+    JournalPeriodForm,
+    LedgerForm,
+    ManualEntryForm,
+    ManualEntryLineFormSet,
+    PeriodForm,
+)
+from accounting.models import Account, FiscalYear
 from accounting.perms import get_structure_or_404, structures_with_books
 
 PAGE_SIZE = 50
+ZERO = Decimal("0.00")
 
 
 def _wants_csv(request: HttpRequest) -> bool:
@@ -198,3 +215,53 @@ def fec(request: HttpRequest, slug: str, year: int) -> StreamingHttpResponse:
     if fiscal_year is None:
         raise Http404
     return fec_response(fiscal_year)
+
+
+def manual_entry(request: HttpRequest, slug: str) -> HttpResponse:
+    """A manual entry (OD) by the accountant; the books refuse it whole if it does not balance."""
+    structure = get_structure_or_404(request.user, slug)
+    accounts = list(Account.objects.filter(structure=structure).order_by("code").values_list("code", "label"))
+    form = ManualEntryForm(request.POST or None, initial={"date": timezone.localdate()})
+    lines = ManualEntryLineFormSet(request.POST or None, form_kwargs={"accounts": accounts}, prefix="lignes")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        document_lines = tuple(
+            DocumentLine(
+                account=line["account"],
+                debit=line.get("debit") or ZERO,
+                credit=line.get("credit") or ZERO,
+                label=line.get("label") or form.cleaned_data["label"],
+            )
+            for line in lines.cleaned_data
+            if line.get("account")
+        )
+        try:
+            entry = post_document(
+                Document(
+                    structure=structure,
+                    journal=JournalCode.MISC,
+                    date=form.cleaned_data["date"],
+                    piece_ref=form.cleaned_data["piece_ref"],
+                    piece_date=form.cleaned_data["date"],
+                    label=form.cleaned_data["label"],
+                    lines=document_lines,
+                    key=IdempotencyKey("manual", request.POST.get("token", "") or uuid.uuid4().hex, "posted"),
+                )
+            )
+        except AccountingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Écriture %(reference)s passée.") % {"reference": entry.reference})
+            return redirect("accounting:journal", structure.slug)
+    context = {
+        "structure": structure,
+        "form": form,
+        "lines": lines,
+        "token": request.POST.get("token") or uuid.uuid4().hex,
+        "section": "manual",
+    }
+    return render(
+        request,
+        "accounting/manual_entry.html",
+        context,
+        status=400 if form.errors or lines.total_error_count() else 200,
+    )
