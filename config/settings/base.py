@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # ExclusionConstraint, btree_gist (no-ops on SQLite)
     # Third parties
     "allauth",
     "allauth.account",
