@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("services.api.urls")),
     path("", include("marketplace.api.urls")),
     path("", include("accounting.api.urls")),
+    path("", include("bookings.api.urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("", include("marketplace.urls")),
     path("comptabilite/", include("accounting.urls")),
+    path("reservations/", include("bookings.urls")),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

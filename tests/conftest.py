@@ -78,3 +78,13 @@ def _fresh_catalogue_caches():
 
     catalogue_cache.clear()
     catalogue.clear()
+
+
+@pytest.fixture(autouse=True)
+def _french_first():
+    """Every test starts in French, whatever a previous test switched to (LocaleMiddleware keeps it)."""
+    from django.utils import translation
+
+    translation.activate("fr")
+    yield
+    translation.deactivate()

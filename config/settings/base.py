@@ -237,11 +237,23 @@ STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # Unpaid card orders release their stock and bookings after this many minutes.
 CARD_PAYMENT_HOLD_MINUTES = int(os.environ.get("CARD_PAYMENT_HOLD_MINUTES", "15"))
 
+# Bookings: a held place waits as long as its card payment; free cancellation until 48 h before.
+BOOKING_HOLD_MINUTES = int(os.environ.get("BOOKING_HOLD_MINUTES", str(CARD_PAYMENT_HOLD_MINUTES)))
+BOOKING_FREE_CANCELLATION_HOURS = int(os.environ.get("BOOKING_FREE_CANCELLATION_HOURS", "48"))
+BOOKING_RECURRING_WEEKS_AHEAD = int(os.environ.get("BOOKING_RECURRING_WEEKS_AHEAD", "4"))
+
 # Periodic jobs (run by one `celery beat`; django-celery-beat keeps them in the database).
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
+    "bookings-release-expired-holds": {"task": "bookings.release_expired_holds", "schedule": crontab(minute="*/5")},
+    "bookings-reminders": {"task": "bookings.send_reminders", "schedule": crontab(minute=0)},
+    "bookings-recurring": {"task": "bookings.generate_recurring_bookings", "schedule": crontab(hour=2, minute=30)},
+    "bookings-monthly-laundry-invoices": {
+        "task": "bookings.issue_monthly_laundry_invoices",
+        "schedule": crontab(day_of_month=1, hour=6, minute=30),
+    },
     "shared-services-invoices": {
         "task": "marketplace.issue_shared_services_invoices",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),

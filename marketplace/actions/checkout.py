@@ -10,14 +10,21 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub import perms
+from hub import money, perms
 from hub.models import Organisation, Site, Structure
 from marketplace import events, notifications
-from marketplace.actions.cart import has_solidarity_pricing, summarise
+from marketplace.actions.cart import (
+    CartLine,
+    CartSummary,
+    check_available,
+    has_solidarity_pricing,
+    parse_quantity,
+    summarise,
+)
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, PaymentMethod
-from marketplace.exceptions import CheckoutError, InsufficientStock
-from marketplace.models import Cart, Order, OrderLine, SellerSettings
+from marketplace.exceptions import CartError, CheckoutError, InsufficientStock
+from marketplace.models import Cart, CartItem, Order, OrderLine, SellerSettings
 from services.enums import OfferingKind
 from services.models import Offering
 
@@ -100,6 +107,98 @@ def place_order(
     summary = summarise(cart, solidarity=solidarity)
     if not summary.lines:
         raise CheckoutError(_("Votre panier est vide."))
+    return _place(
+        user=user,
+        summary=summary,
+        solidarity=solidarity,
+        payment_method=payment_method,
+        billing=billing,
+        organisation=organisation,
+        pickup_point=pickup_point,
+        purchase_order_number=purchase_order_number,
+        at=at,
+        before_confirm=lambda: cart.items.all().delete(),
+    )
+
+
+def _summarise_items(items: list[tuple[Offering, Decimal]], *, solidarity: bool) -> CartSummary:
+    """Price a list of (offering, quantity) exactly as `summarise` prices a cart (one line each)."""
+    summary = CartSummary(solidarity=solidarity)
+    grouped: dict[Structure, list[CartLine]] = {}
+    for offering, quantity in items:
+        item = CartItem(offering=offering, quantity=quantity)
+        unit_price = offering.price_for(solidarity=solidarity)
+        total_incl = money.line_total(unit_price, quantity)
+        total_excl, total_vat = money.split_incl(total_incl, offering.vat_rate)
+        problem = ""
+        try:
+            check_available(offering, quantity)
+        except CartError as error:
+            problem = error.message
+        line = CartLine(item, unit_price, total_incl, total_excl, total_vat, problem)
+        summary.lines.append(line)
+        grouped.setdefault(offering.structure, []).append(line)
+        summary.total_incl += total_incl
+        summary.total_excl += total_excl
+        summary.total_vat += total_vat
+    summary.by_structure = grouped
+    return summary
+
+
+@transaction.atomic
+def place_order_for_items(
+    *,
+    user,
+    items: list[tuple[Offering, Decimal]],
+    payment_method: str,
+    billing: Billing,
+    organisation: Organisation | None = None,
+    pickup_point: Site | None = None,
+    at: datetime.datetime | None = None,
+) -> Order:
+    """Place an order for given offerings and quantities, without a cart (a booking, a delivery).
+
+    The same rules as `place_order`: membership, audience, accepted payment methods, pickup
+    point, stock taken under the database's protection, pay-later orders confirmed at once.
+    The same offering may appear twice: each item becomes its own line, in the given order.
+    """
+    at = at or timezone.now()
+    if organisation is not None and not perms.can_order_for_organisation(user, organisation):
+        raise CheckoutError(_("Vous n'êtes pas membre de cette organisation."))
+    if not items:
+        raise CheckoutError(_("Votre panier est vide."))
+    for offering, quantity in items:
+        parse_quantity(quantity, offering=offering)
+    solidarity = organisation is None and has_solidarity_pricing(user)
+    summary = _summarise_items(items, solidarity=solidarity)
+    return _place(
+        user=user,
+        summary=summary,
+        solidarity=solidarity,
+        payment_method=payment_method,
+        billing=billing,
+        organisation=organisation,
+        pickup_point=pickup_point,
+        purchase_order_number="",
+        at=at,
+        before_confirm=None,
+    )
+
+
+def _place(
+    *,
+    user,
+    summary: CartSummary,
+    solidarity: bool,
+    payment_method: str,
+    billing: Billing,
+    organisation: Organisation | None,
+    pickup_point: Site | None,
+    purchase_order_number: str,
+    at: datetime.datetime,
+    before_confirm,
+) -> Order:
+    """The checkout rules shared by a cart and a list of items: checks, order, lines, stock, confirmation."""
     problems = [line.problem for line in summary.lines if line.problem]
     if problems:
         raise CheckoutError(" ".join(problems))
@@ -167,7 +266,8 @@ def place_order(
             )
         )
     OrderLine.objects.bulk_create(lines)
-    cart.items.all().delete()
+    if before_confirm is not None:
+        before_confirm()
     notifications.notify_on_commit(order.pk, "placed")
     if payment_method in PaymentMethod.pay_later():
         order = confirm_order(order=order, by=user, at=at)

@@ -309,14 +309,18 @@ def create_deposit_slip(*, structure: Structure, payments: list[Payment], by) ->
 
 
 @transaction.atomic
-def record_final_quantity(*, line, quantity: Decimal, by):
-    """Weighing (or hours done): the line is re-priced at the final quantity, then invoiced (rule 4)."""
+def record_final_quantity(*, line, quantity: Decimal, by, issue: bool = True):
+    """Weighing (or hours done): the line is re-priced at the final quantity, then invoiced (rule 4).
+
+    `issue=False` lets a caller finalise several lines and issue one invoice for them all (the
+    monthly statement of an organisation on account); `by=None` is a scheduled task, not a person.
+    """
     from hub.money import line_total, split_incl
     from marketplace.actions.invoicing import issue_order_invoices
     from marketplace.models import OrderLine
 
     line = OrderLine.objects.select_for_update(of=("self",)).select_related("order", "seller").get(pk=line.pk)
-    if not perms.has_structure_role(by, line.seller, StaffRole.MANAGER, StaffRole.STAFF):
+    if by is not None and not perms.has_structure_role(by, line.seller, StaffRole.MANAGER, StaffRole.STAFF):
         raise PaymentError(_("Vous ne pesez pas pour cette structure."))
     if not line.quantity_measured_later:
         raise PaymentError(_("Cette ligne a un prix fixe : rien à peser."))
@@ -334,5 +338,6 @@ def record_final_quantity(*, line, quantity: Decimal, by):
     totals = order.lines.aggregate(excl=Sum("total_excl"), vat=Sum("total_vat"), incl=Sum("total_incl"))
     order.total_excl, order.total_vat, order.total_incl = totals["excl"], totals["vat"], totals["incl"]
     order.save(update_fields=["total_excl", "total_vat", "total_incl"])
-    issue_order_invoices(order=order)
+    if issue:
+        issue_order_invoices(order=order)
     return line

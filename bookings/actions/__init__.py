@@ -1,0 +1,1 @@
+"""The booking workflows, one module per topic (booking, order events, laundry)."""

@@ -1,0 +1,349 @@
+"""Booking a slot, paying it through a marketplace order, cancelling and rescheduling it."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bookings import notifications
+from bookings.enums import BookingStatus, LaundryStep
+from bookings.exceptions import BookingError, NotAllowed, SlotFull, SlotUnavailable
+from bookings.models import (
+    Booking,
+    BookingTransition,
+    CancellationFee,
+    OrganisationAccount,
+    Resource,
+    ServiceArea,
+    Slot,
+)
+from bookings.perms import can_manage_booking, is_booking_staff
+from bookings.selectors import consumes_hours, find_slot
+from hub import perms
+from hub.models import Organisation, Site
+from marketplace.actions.checkout import Billing, place_order_for_items
+from marketplace.actions.refunds import cancel_order
+from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
+from marketplace.exceptions import MarketplaceError
+from services.enums import OfferingKind
+from services.models import Offering
+
+
+def hold_minutes() -> int:
+    return getattr(settings, "BOOKING_HOLD_MINUTES", 15)
+
+
+def on_monthly_invoicing(organisation: Organisation | None, offering: Offering) -> bool:
+    """Laundry of an organisation on account is billed once a month, not booking by booking."""
+    if organisation is None or offering.kind != OfferingKind.LAUNDRY:
+        return False
+    return OrganisationAccount.objects.filter(organisation=organisation, monthly_invoicing=True).exists()
+
+
+def _lock_slot(offering: Offering, starts_at: datetime.datetime, ends_at, capacity: Decimal) -> Slot:
+    # Create the slot row if missing without racing (a concurrent creator is ignored), then lock it:
+    # every booking of this slot waits here, so counting then inserting is safe.
+    Slot.objects.bulk_create(
+        [Slot(offering=offering, starts_at=starts_at, ends_at=ends_at, capacity=capacity)], ignore_conflicts=True
+    )
+    slot = Slot.objects.select_for_update(of=("self",)).get(offering=offering, starts_at=starts_at)
+    if slot.capacity != capacity:
+        Slot.objects.filter(pk=slot.pk).update(capacity=capacity)
+        slot.capacity = capacity
+    return slot
+
+
+def _release_expired_holds_of(slot: Slot, *, at) -> None:
+    for booking in Booking.objects.filter(
+        slot=slot, status__in=[BookingStatus.HELD, BookingStatus.UNPAID], hold_expires_at__lte=at
+    ):
+        booking.set_status(BookingStatus.CANCELLED, note=_("Option expirée."), at=at)
+        booking.save(update_fields=["status", "cancelled_at"])
+
+
+def _check_capacity(slot: Slot, *, places: Decimal, at, exclude: Booking | None = None) -> None:
+    taken = Booking.objects.filter(slot=slot).occupying(at)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    used = taken.aggregate(total=Sum("places"))["total"] or Decimal("0")
+    if used + places > slot.capacity:
+        raise SlotFull(_("Ce créneau est complet. Choisissez-en un autre."))
+
+
+def _free_resource(offering: Offering, starts_at, ends_at, *, at, exclude: Booking | None = None) -> Resource | None:
+    """The first active resource with no live booking overlapping [starts_at, ends_at) (None if not resource-based)."""
+    resources = list(Resource.objects.filter(offering=offering, is_active=True).order_by("name", "pk"))
+    if not resources:
+        return None
+    busy = Booking.objects.occupying(at).filter(resource__in=resources, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if exclude is not None:
+        busy = busy.exclude(pk=exclude.pk)
+    busy_ids = set(busy.values_list("resource_id", flat=True))
+    for resource in resources:
+        if resource.pk not in busy_ids:
+            return resource
+    raise SlotFull(_("Plus aucun véhicule n'est disponible ce jour-là."))
+
+
+def _check_service_area(offering: Offering, postcode: str) -> None:
+    if offering.kind != OfferingKind.HOME_SERVICE:
+        return
+    area = set(ServiceArea.objects.filter(structure_id=offering.structure_id).values_list("postcode", flat=True))
+    if not postcode:
+        raise BookingError(_("Indiquez l'adresse d'intervention."))
+    if area and postcode not in area:
+        raise BookingError(
+            _("Nous n'intervenons pas encore dans la commune de ce code postal (%(postcode)s).")
+            % {"postcode": postcode}
+        )
+
+
+@transaction.atomic
+def book(
+    *,
+    user,
+    offering: Offering,
+    starts_at: datetime.datetime,
+    quantity: Decimal,
+    payment_method: str,
+    billing: Billing,
+    organisation: Organisation | None = None,
+    pickup_point: Site | None = None,
+    address: str = "",
+    postcode: str = "",
+    note: str = "",
+    series=None,
+    at: datetime.datetime | None = None,
+) -> Booking:
+    """Book one slot: capacity is reserved under a lock on the slot row, and the booking is paid by an order.
+
+    The booking is *held* until its order is confirmed (`order_confirmed`): at once for pay-later
+    methods, at payment for cards, whose hold expires after BOOKING_HOLD_MINUTES. An
+    organisation on monthly invoicing is served on account: its laundry is confirmed at once and
+    billed at month end.
+    """
+    at = at or timezone.now()
+    if organisation is not None and not perms.can_order_for_organisation(user, organisation):
+        raise NotAllowed(_("Vous n'êtes pas membre de cette organisation."))
+    if quantity <= 0:
+        raise BookingError(_("La quantité doit être positive."))
+    _check_service_area(offering, postcode.strip())
+    available = find_slot(offering=offering, starts_at=starts_at, at=at)
+    if available is None:
+        raise SlotUnavailable(_("Ce créneau n'est pas ouvert à la réservation."))
+    places = quantity if consumes_hours(offering) else Decimal("1")
+    slot = _lock_slot(offering, available.starts_at, available.ends_at, available.capacity)
+    _release_expired_holds_of(slot, at=at)
+    _check_capacity(slot, places=places, at=at)
+    resource = _free_resource(offering, slot.starts_at, slot.ends_at, at=at)
+
+    booking = Booking(
+        offering=offering,
+        slot=slot,
+        resource=resource,
+        customer=user,
+        organisation=organisation,
+        series=series,
+        pickup_point=pickup_point,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        places=places,
+        quantity=quantity,
+        address=address.strip(),
+        postcode=postcode.strip(),
+        note=note.strip()[:300],
+        status=BookingStatus.HELD,
+        hold_expires_at=at + datetime.timedelta(minutes=hold_minutes())
+        if payment_method == PaymentMethod.CARD
+        else None,
+        laundry_step=LaundryStep.SCHEDULED if offering.kind == OfferingKind.LAUNDRY else "",
+        created_at=at,
+    )
+    monthly = on_monthly_invoicing(organisation, offering)
+    if not monthly:
+        try:
+            order = place_order_for_items(
+                user=user,
+                items=[(offering, quantity)],
+                payment_method=payment_method,
+                billing=billing,
+                organisation=organisation,
+                pickup_point=pickup_point,
+                at=at,
+            )
+        except MarketplaceError as error:
+            raise BookingError(error.message) from error
+        booking.order_line = order.lines.get()
+    booking.save()
+    BookingTransition.objects.create(
+        booking=booking, field="status", from_status="", to_status=BookingStatus.HELD, by=user, at=at
+    )
+    if monthly:
+        booking.set_status(BookingStatus.CONFIRMED, by=user, note=_("Compte mensuel de l'organisation."), at=at)
+        booking.save(update_fields=["status", "confirmed_at"])
+        notifications.notify_on_commit(booking.pk, "confirmed")
+    return booking
+
+
+def _order_of(booking: Booking):
+    return booking.order_line.order if booking.order_line_id else None
+
+
+@transaction.atomic
+def cancel_booking(*, booking: Booking, by, at: datetime.datetime | None = None, reason: str = "") -> Booking:
+    """Cancel a booking: free until BOOKING_FREE_CANCELLATION_HOURS (48 h) before it starts, later with a fee line.
+
+    Its unpaid order is cancelled (invoices credited); a paid one is refunded by the seller's
+    staff from the back-office. The late fee is a separate order of the offering's fee line.
+    """
+    at = at or timezone.now()
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("order_line__order", "offering")
+        .get(pk=booking.pk)
+    )
+    if not can_manage_booking(by, booking):
+        raise NotAllowed(_("Vous ne pouvez pas annuler cette réservation."))
+    if not booking.is_open:
+        raise BookingError(_("Cette réservation ne peut plus être annulée."))
+    if booking.starts_at <= at:
+        raise BookingError(_("Ce créneau est commencé ou passé : il ne peut plus être annulé."))
+    late = at > booking.free_cancellation_until
+    booking.set_status(BookingStatus.CANCELLED, by=by, note=reason or _("Annulée par la personne."), at=at)
+    booking.save(update_fields=["status", "cancelled_at"])
+    order = _order_of(booking)
+    if (
+        order is not None
+        and order.fulfilment_status != FulfilmentStatus.CANCELLED
+        and order.payment_status == PaymentStatus.UNPAID
+    ):
+        cancel_order(order=order, by=by, reason=_("Réservation annulée."))
+    fee = CancellationFee.objects.select_related("fee_offering__structure").filter(offering=booking.offering).first()
+    if late and fee is not None:
+        booking.cancellation_fee_line = _place_fee_order(booking, fee.fee_offering, order=order, at=at)
+        booking.save(update_fields=["cancellation_fee_line"])
+    notifications.notify_on_commit(booking.pk, "cancelled")
+    return booking
+
+
+def _place_fee_order(booking: Booking, fee_offering: Offering, *, order, at):
+    if order is not None and order.payment_method in PaymentMethod.pay_later():
+        method = order.payment_method
+    else:
+        method = PaymentMethod.TRANSFER if booking.organisation_id else PaymentMethod.CASH
+    billing = (
+        Billing(name=order.billing_name, address=order.billing_address, email=order.billing_email)
+        if order is not None
+        else billing_for(booking.customer, booking.organisation, address=booking.address or "—")
+    )
+    try:
+        fee_order = place_order_for_items(
+            user=booking.customer,
+            items=[(fee_offering, Decimal("1"))],
+            payment_method=method,
+            billing=billing,
+            organisation=booking.organisation,
+            pickup_point=booking.pickup_point or (order.pickup_point if order else None),
+            at=at,
+        )
+    except MarketplaceError as error:
+        raise BookingError(error.message) from error
+    return fee_order.lines.get()
+
+
+def billing_for(user, organisation: Organisation | None = None, *, address: str = "") -> Billing:
+    """Who an order is billed to: the organisation (its address), or the person at the address they give."""
+    if organisation is None:
+        return Billing(name=user.get_full_name() or user.email, address=address.strip(), email=user.email)
+    return Billing(
+        name=organisation.name, address="\n".join(organisation.address_lines), email=organisation.email or user.email
+    )
+
+
+@transaction.atomic
+def reschedule_booking(
+    *, booking: Booking, starts_at: datetime.datetime, by, at: datetime.datetime | None = None
+) -> Booking:
+    """Move a booking to another slot of the same offering: the same booking and order line, capacity re-checked."""
+    at = at or timezone.now()
+    booking = Booking.objects.select_for_update(of=("self",)).select_related("offering").get(pk=booking.pk)
+    if not can_manage_booking(by, booking):
+        raise NotAllowed(_("Vous ne pouvez pas modifier cette réservation."))
+    if not booking.is_open or booking.starts_at <= at:
+        raise BookingError(_("Cette réservation ne peut plus être déplacée."))
+    if booking.laundry_step not in ("", LaundryStep.SCHEDULED):
+        raise BookingError(_("Le linge est déjà collecté : la réservation ne peut plus être déplacée."))
+    available = find_slot(offering=booking.offering, starts_at=starts_at, at=at, exclude_booking=booking)
+    if available is None:
+        raise SlotUnavailable(_("Ce créneau n'est pas ouvert à la réservation."))
+    slot = _lock_slot(booking.offering, available.starts_at, available.ends_at, available.capacity)
+    _release_expired_holds_of(slot, at=at)
+    _check_capacity(slot, places=booking.places, at=at, exclude=booking)
+    resource = _free_resource(booking.offering, slot.starts_at, slot.ends_at, at=at, exclude=booking)
+    previous = booking.starts_at
+    booking.slot, booking.starts_at, booking.ends_at, booking.resource = slot, slot.starts_at, slot.ends_at, resource
+    booking.save(update_fields=["slot", "starts_at", "ends_at", "resource"])
+    BookingTransition.objects.create(
+        booking=booking,
+        field="starts_at",
+        from_status=timezone.localtime(previous).strftime("%Y-%m-%d %H:%M"),
+        to_status=timezone.localtime(slot.starts_at).strftime("%Y-%m-%d %H:%M"),
+        by=by,
+        at=at,
+        note=_("Réservation déplacée."),
+    )
+    return booking
+
+
+@transaction.atomic
+def release_expired_holds(*, at: datetime.datetime | None = None) -> int:
+    """Cancel held bookings whose card payment did not come in time (they already stopped counting)."""
+    at = at or timezone.now()
+    count = 0
+    for booking in Booking.objects.select_for_update(of=("self",)).filter(
+        status__in=[BookingStatus.HELD, BookingStatus.UNPAID], hold_expires_at__lte=at
+    ):
+        booking.set_status(BookingStatus.CANCELLED, note=_("Option expirée."), at=at)
+        booking.save(update_fields=["status", "cancelled_at"])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def record_actual_hours(*, booking: Booking, hours: Decimal, by) -> Booking:
+    """Hours actually worked on a home visit (from validated timesheets, or staff until then): the line is re-priced.
+
+    The order line's final quantity goes through marketplace's `record_final_quantity`, which
+    invoices it; the booking is then done.
+    """
+    from marketplace.actions.payments import record_final_quantity
+
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("offering__structure", "order_line")
+        .get(pk=booking.pk)
+    )
+    if not is_booking_staff(by, booking.offering.structure):
+        raise NotAllowed(_("Vous ne saisissez pas les heures de cette structure."))
+    if not consumes_hours(booking.offering):
+        raise BookingError(_("Cette réservation ne se compte pas en heures."))
+    if hours <= 0:
+        raise BookingError(_("Les heures réalisées doivent être positives."))
+    if booking.status not in {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS}:
+        raise BookingError(_("Seule une intervention confirmée reçoit ses heures réalisées."))
+    at = timezone.now()
+    booking.final_quantity = hours
+    if booking.status == BookingStatus.CONFIRMED:
+        booking.set_status(BookingStatus.IN_PROGRESS, by=by, at=at)
+    booking.set_status(BookingStatus.DONE, by=by, note=_("%(hours)s h réalisées.") % {"hours": hours}, at=at)
+    booking.save(update_fields=["final_quantity", "status", "started_at", "done_at"])
+    if booking.order_line_id:
+        try:
+            record_final_quantity(line=booking.order_line, quantity=hours, by=by)
+        except MarketplaceError as error:
+            raise BookingError(error.message) from error
+    return booking

@@ -1,0 +1,120 @@
+from django.contrib import admin
+
+from bookings.models import (
+    Booking,
+    BookingTransition,
+    CancellationFee,
+    Closure,
+    OpeningRule,
+    OrganisationAccount,
+    RecurringBooking,
+    Resource,
+    ServiceArea,
+)
+from hub import perms
+from hub.admin import StructureScopedAdmin
+from hub.enums import StaffRole
+from services.models import Offering
+
+
+class OfferingScopedAdmin(StructureScopedAdmin):
+    """Rows hanging off an offering: a structure's managers edit those of their own offerings."""
+
+    structure_field = "offering__structure"
+    scoped_roles = (StaffRole.MANAGER,)
+
+    def _allowed(self, request, obj=None) -> bool:
+        if perms.is_hub_admin(request.user):
+            return True
+        ids = self._structure_ids(request)
+        if obj is None:
+            return bool(ids)
+        return obj.offering.structure_id in ids
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "offering" and not perms.is_hub_admin(request.user):
+            kwargs["queryset"] = Offering.objects.filter(structure_id__in=self._structure_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(OpeningRule)
+class OpeningRuleAdmin(OfferingScopedAdmin):
+    list_display = [
+        "offering",
+        "weekday",
+        "start_time",
+        "end_time",
+        "slot_minutes",
+        "capacity",
+        "valid_from",
+        "valid_until",
+    ]
+    list_filter = ["weekday", "offering__structure"]
+    list_select_related = ["offering"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(OfferingScopedAdmin):
+    list_display = ["name", "offering", "is_active"]
+    list_select_related = ["offering"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(StructureScopedAdmin):
+    scoped_roles = (StaffRole.MANAGER,)
+    list_display = ["structure", "offering", "start_date", "end_date", "reason"]
+    list_select_related = ["structure", "offering"]
+
+
+@admin.register(ServiceArea)
+class ServiceAreaAdmin(StructureScopedAdmin):
+    scoped_roles = (StaffRole.MANAGER,)
+    list_display = ["structure", "postcode"]
+    list_select_related = ["structure"]
+
+
+@admin.register(CancellationFee)
+class CancellationFeeAdmin(OfferingScopedAdmin):
+    list_display = ["offering", "fee_offering"]
+    list_select_related = ["offering", "fee_offering"]
+
+
+@admin.register(OrganisationAccount)
+class OrganisationAccountAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "monthly_invoicing"]
+    list_select_related = ["organisation"]
+
+
+class BookingTransitionInline(admin.TabularInline):
+    model = BookingTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["field", "from_status", "to_status", "at", "by", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Read-only: bookings change through their actions (and the transition log)."""
+
+    list_display = ["offering", "starts_at", "customer", "organisation", "status", "laundry_step"]
+    list_filter = ["status", "offering__kind"]
+    list_select_related = ["offering", "customer", "organisation"]
+    inlines = [BookingTransitionInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RecurringBooking)
+class RecurringBookingAdmin(admin.ModelAdmin):
+    list_display = ["offering", "customer", "organisation", "frequency", "first_starts_at", "is_active"]
+    list_select_related = ["offering", "customer", "organisation"]

@@ -1,0 +1,103 @@
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from bookings.enums import Frequency, LaundryStep
+from hub.models import Site
+from marketplace.enums import PaymentMethod
+from services.enums import OfferingKind, Unit
+
+QUANTITY_LABELS = {
+    Unit.KG: _("Poids estimé (kg)"),
+    Unit.HOUR: _("Durée de l'intervention (heures)"),
+    Unit.KM: _("Distance estimée (km)"),
+}
+
+
+class BookingForm(forms.Form):
+    slot = forms.ChoiceField(label=_("Créneau"), widget=forms.RadioSelect)
+    buyer = forms.ChoiceField(label=_("Réserver pour"), widget=forms.RadioSelect)
+    quantity = forms.DecimalField(label=_("Quantité"), min_value=0, max_digits=10, decimal_places=3, initial=1)
+    frequency = forms.ChoiceField(
+        label=_("Fréquence"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("", _("Une seule fois")), *Frequency.choices],
+        initial="",
+    )
+    pickup_point = forms.ModelChoiceField(
+        label=_("Point de dépôt du linge"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("Choisissez un point de dépôt"),
+    )
+    address = forms.CharField(
+        label=_("Adresse d'intervention"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
+    )
+    postcode = forms.RegexField(
+        label=_("Code postal"),
+        regex=r"^\d{5}$",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    note = forms.CharField(label=_("Précisions (créneau horaire souhaité, accès…)"), required=False, max_length=300)
+    billing_address = forms.CharField(
+        label=_("Adresse de facturation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
+    )
+    payment_method = forms.ChoiceField(label=_("Moyen de paiement"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, offering, slots, organisations, methods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offering = offering
+        self.fields["slot"].choices = [
+            (
+                slot.starts_at.isoformat(),
+                f"{date_format(timezone.localtime(slot.starts_at), 'l j F, H:i')}–"
+                f"{date_format(timezone.localtime(slot.ends_at), 'H:i')}",
+            )
+            for slot in slots
+            if not slot.is_full
+        ]
+        self.fields["buyer"].choices = [("self", _("Moi-même"))] + [
+            (str(org.pk), _("L'organisation « %(name)s »") % {"name": org.name}) for org in organisations
+        ]
+        self.fields["buyer"].initial = str(organisations[0].pk) if organisations else "self"
+        if not organisations:
+            self.fields["buyer"].widget = forms.HiddenInput()
+        if offering.unit in QUANTITY_LABELS:
+            self.fields["quantity"].label = QUANTITY_LABELS[offering.unit]
+        else:
+            self.fields["quantity"].widget = forms.HiddenInput()
+        if offering.kind not in {OfferingKind.LAUNDRY, OfferingKind.HOME_SERVICE}:
+            del self.fields["frequency"]
+        if offering.kind == OfferingKind.LAUNDRY:
+            self.fields["pickup_point"].queryset = Site.objects.pickup_points().order_by("name")
+            self.fields["pickup_point"].required = True
+        else:
+            del self.fields["pickup_point"]
+        if offering.kind != OfferingKind.HOME_SERVICE:
+            for name in ("address", "postcode", "note"):
+                del self.fields[name]
+        self.fields["payment_method"].choices = [(m, PaymentMethod(m).label) for m in methods]
+        if len(methods) == 1:
+            self.fields["payment_method"].initial = methods[0]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("buyer") == "self" and not (cleaned.get("billing_address") or "").strip():
+            self.add_error("billing_address", _("Indiquez l'adresse à porter sur la facture."))
+        if "address" in self.fields and not (cleaned.get("address") or "").strip():
+            self.add_error("address", _("Indiquez l'adresse d'intervention."))
+        if "postcode" in self.fields and not cleaned.get("postcode"):
+            self.add_error("postcode", _("Indiquez le code postal."))
+        return cleaned
+
+
+class LaundryStepForm(forms.Form):
+    step = forms.ChoiceField(choices=LaundryStep.choices)
+    weight = forms.DecimalField(label=_("Poids (kg)"), min_value=0, max_digits=10, decimal_places=3, required=False)

@@ -1,0 +1,25 @@
+"""Who may see or change a booking. Views, API and templates all ask here."""
+
+from hub import perms
+from hub.enums import StaffRole
+
+
+def is_booking_staff(user, structure) -> bool:
+    """Staff who run a structure's bookings (laundry rounds, visits): managers, supervisors, staff."""
+    return perms.has_structure_role(user, structure, StaffRole.MANAGER, StaffRole.SUPERVISOR, StaffRole.STAFF)
+
+
+def can_view_booking(user, booking) -> bool:
+    if not user.is_authenticated:
+        return False
+    if booking.organisation_id is not None:
+        if perms.is_organisation_member(user, booking.organisation):
+            return True
+    elif booking.customer_id == user.pk:
+        return True
+    return is_booking_staff(user, booking.offering.structure)
+
+
+def can_manage_booking(user, booking) -> bool:
+    """Cancel or reschedule: the customer (any member for an organisation) and the seller's staff."""
+    return can_view_booking(user, booking)

@@ -1,0 +1,170 @@
+"""Reads of availability: the slots of an offering over a date range, in a constant number of queries."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+import holidays
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from bookings.models import Booking, Closure, OpeningRule, Resource
+from services.enums import Unit
+from services.models import Offering
+
+MAX_RANGE_DAYS = 62
+
+
+@dataclass(frozen=True)
+class AvailableSlot:
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    capacity: Decimal
+    used: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.capacity - self.used, Decimal("0"))
+
+    @property
+    def is_full(self) -> bool:
+        return self.remaining <= 0
+
+
+@cache
+def _french_holidays(year: int) -> frozenset[datetime.date]:
+    return frozenset(holidays.country_holidays("FR", years=year))
+
+
+def is_public_holiday(day: datetime.date) -> bool:
+    return day in _french_holidays(day.year)
+
+
+def consumes_hours(offering: Offering) -> bool:
+    """Offerings sold by the hour use team hours; everything else uses one place per booking."""
+    return offering.unit == Unit.HOUR
+
+
+def _slots_of_rule(rule: OpeningRule, day: datetime.date):
+    start = timezone.make_aware(datetime.datetime.combine(day, rule.start_time))
+    end_of_day = timezone.make_aware(datetime.datetime.combine(day, rule.end_time))
+    step = datetime.timedelta(minutes=rule.slot_minutes)
+    while start + step <= end_of_day:
+        yield start, start + step
+        start += step
+
+
+def available_slots(
+    *,
+    offering: Offering,
+    start: datetime.date,
+    end: datetime.date,
+    at: datetime.datetime | None = None,
+    exclude_booking: Booking | None = None,
+) -> list[AvailableSlot]:
+    """Every future slot of `offering` from `start` to `end` included, with its capacity and what is used.
+
+    French public holidays and closures are skipped; expired holds do not count. Four queries,
+    whatever the range: rules, closures, resources, usage.
+    """
+    at = at or timezone.now()
+    end = min(end, start + datetime.timedelta(days=MAX_RANGE_DAYS))
+    rules = list(OpeningRule.objects.filter(offering=offering))
+    if not rules or end < start:
+        return []
+    closures = list(
+        Closure.objects.filter(structure_id=offering.structure_id, start_date__lte=end, end_date__gte=start)
+        .filter(Q(offering__isnull=True) | Q(offering=offering))
+        .values_list("start_date", "end_date")
+    )
+    resources = Resource.objects.filter(offering=offering, is_active=True).count()
+    range_start = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+    range_end = timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min))
+    usage_query = Booking.objects.filter(offering=offering, starts_at__gte=range_start, starts_at__lt=range_end)
+    if exclude_booking is not None:
+        usage_query = usage_query.exclude(pk=exclude_booking.pk)
+    usage = dict(
+        usage_query.occupying(at).values("starts_at").annotate(used=Sum("places")).values_list("starts_at", "used")
+    )
+
+    slots = []
+    day = start
+    while day <= end:
+        closed = is_public_holiday(day) or any(first <= day <= last for first, last in closures)
+        if not closed:
+            for rule in rules:
+                if not rule.applies_on(day):
+                    continue
+                capacity = rule.capacity if not resources else min(rule.capacity, Decimal(resources))
+                for slot_start, slot_end in _slots_of_rule(rule, day):
+                    if slot_start <= at:
+                        continue
+                    used = usage.get(slot_start) or Decimal("0")
+                    slots.append(AvailableSlot(slot_start, slot_end, capacity, Decimal(used)))
+        day += datetime.timedelta(days=1)
+    slots.sort(key=lambda slot: slot.starts_at)
+    return slots
+
+
+def find_slot(
+    *, offering: Offering, starts_at: datetime.datetime, at=None, exclude_booking=None
+) -> AvailableSlot | None:
+    day = timezone.localdate(starts_at)
+    for slot in available_slots(offering=offering, start=day, end=day, at=at, exclude_booking=exclude_booking):
+        if slot.starts_at == starts_at:
+            return slot
+    return None
+
+
+def bookable_offerings():
+    """Offerings with at least one opening rule (what the booking pages list)."""
+    return Offering.objects.active().filter(opening_rules__isnull=False).distinct().select_related("structure")
+
+
+def payment_methods_for(offering: Offering, *, organisations) -> list[str]:
+    """Methods a booking of this offering may be paid with, for the person or one of their organisations."""
+    from hub import money
+    from marketplace.actions.cart import CartLine, CartSummary
+    from marketplace.actions.checkout import available_payment_methods
+    from marketplace.models import CartItem
+
+    line = CartLine(
+        CartItem(offering=offering, quantity=Decimal("1")),
+        offering.price,
+        offering.price,
+        money.quantize(offering.price),
+        Decimal("0"),
+    )
+    summary = CartSummary(lines=[line], by_structure={offering.structure: [line]})
+    allowed = set(available_payment_methods(summary=summary, organisation=None))
+    if organisations:
+        # The rules only tell a person from an organisation: one organisation stands for all.
+        allowed |= set(available_payment_methods(summary=summary, organisation=organisations[0]))
+    from marketplace.enums import PaymentMethod
+
+    return [method for method in PaymentMethod.values if method in allowed]
+
+
+def week_days(monday: datetime.date) -> list[datetime.date]:
+    return [monday + datetime.timedelta(days=n) for n in range(7)]
+
+
+def laundry_week(*, structure_ids, monday: datetime.date):
+    """The laundry pickups of a week for the structures' staff: one query with what the page shows."""
+    from bookings.enums import BookingStatus
+    from services.enums import OfferingKind
+
+    start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+    end = start + datetime.timedelta(days=7)
+    return (
+        Booking.objects.filter(
+            offering__structure_id__in=structure_ids,
+            offering__kind=OfferingKind.LAUNDRY,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .exclude(status=BookingStatus.CANCELLED)
+        .select_related("offering", "organisation", "customer", "pickup_point")
+        .order_by("starts_at", "pk")
+    )

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from bookings import views
+
+app_name = "bookings"
+
+urlpatterns = [
+    path("", views.offering_list, name="offerings"),
+    path("mes-reservations/", views.my_bookings, name="mine"),
+    path("mes-reservations/<int:pk>/annuler/", views.cancel, name="cancel"),
+    path("mes-reservations/agenda/", views.calendar_token, name="calendar_token"),
+    path("agenda/<str:token>.ics", views.ical, name="ical"),
+    path("gestion/blanchisserie/", views.laundry_week_page, name="laundry_week"),
+    path("gestion/blanchisserie/<int:pk>/etape/", views.laundry_step, name="laundry_step"),
+    path("<slug:slug>/", views.calendar, name="calendar"),
+]

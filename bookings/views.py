@@ -1,0 +1,246 @@
+"""Booking pages: thin — parse the form, check permission, call one action or selector, render."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings import calendar_feed
+from bookings.actions.booking import billing_for, book, cancel_booking
+from bookings.actions.laundry import create_recurring_booking, record_laundry_step
+from bookings.enums import LaundryStep
+from bookings.exceptions import BookingError
+from bookings.forms import BookingForm, LaundryStepForm
+from bookings.models import LAUNDRY_TRANSITIONS, Booking, CalendarFeed, CancellationFee
+from bookings.perms import is_booking_staff
+from bookings.selectors import available_slots, bookable_offerings, laundry_week, payment_methods_for, week_days
+from hub import perms
+from hub.enums import StaffRole
+from marketplace.enums import PaymentMethod
+from services.enums import OfferingKind
+
+
+def _monday(raw: str | None) -> datetime.date:
+    day = parse_date(raw or "") or timezone.localdate()
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def offering_list(request: HttpRequest) -> HttpResponse:
+    offerings = bookable_offerings().order_by("kind", "position", "name")
+    return render(request, "bookings/offering_list.html", {"offerings": offerings})
+
+
+def calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    """The week's slots of a bookable offering; pick one, then book (→ payment page or confirmation)."""
+    offering = get_object_or_404(bookable_offerings(), slug=slug)
+    # The week shown, or on POST the week of the chosen slot.
+    monday = _monday(request.GET.get("semaine") or request.POST.get("semaine") or request.POST.get("slot", "")[:10])
+    slots = available_slots(offering=offering, start=monday, end=monday + datetime.timedelta(days=6))
+    organisations = list(request.user.organisations.order_by("name")) if request.user.is_authenticated else []
+    form = None
+    if request.user.is_authenticated:
+        form = BookingForm(
+            request.POST or None,
+            offering=offering,
+            slots=slots,
+            organisations=organisations,
+            methods=payment_methods_for(offering, organisations=organisations),
+        )
+        if request.method == "POST" and form.is_valid():
+            response = _book_from_form(request, offering, form, organisations)
+            if response is not None:
+                return response
+    days = [(day, [slot for slot in slots if timezone.localdate(slot.starts_at) == day]) for day in week_days(monday)]
+    context = {
+        "offering": offering,
+        "form": form,
+        "days": days,
+        "monday": monday,
+        "previous_week": monday - datetime.timedelta(days=7),
+        "next_week": monday + datetime.timedelta(days=7),
+        "is_current_week": monday <= timezone.localdate(),
+        "fee": CancellationFee.objects.select_related("fee_offering").filter(offering=offering).first(),
+    }
+    template = "bookings/_calendar.html" if request.htmx and request.method == "GET" else "bookings/calendar.html"
+    return render(request, template, context)
+
+
+def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisations) -> HttpResponse | None:
+    data = form.cleaned_data
+    organisation = next((o for o in organisations if str(o.pk) == data["buyer"]), None)
+    starts_at = parse_datetime(data["slot"])
+    arguments = {
+        "user": request.user,
+        "offering": offering,
+        "quantity": data["quantity"],
+        "payment_method": data["payment_method"],
+        "billing": billing_for(request.user, organisation, address=data.get("billing_address", "")),
+        "organisation": organisation,
+        "pickup_point": data.get("pickup_point"),
+    }
+    try:
+        if data.get("frequency"):
+            series = create_recurring_booking(first_starts_at=starts_at, frequency=data["frequency"], **arguments)
+            booking = series.occurrences.order_by("starts_at").first()
+        else:
+            booking = book(
+                starts_at=starts_at,
+                address=data.get("address", ""),
+                postcode=data.get("postcode", ""),
+                note=data.get("note", ""),
+                **arguments,
+            )
+    except BookingError as error:
+        form.add_error(None, error.message)
+        return None
+    if booking.order_line_id and data["payment_method"] == PaymentMethod.CARD:
+        return redirect("marketplace:order_pay", booking.order_line.order.reference)
+    if data.get("frequency"):
+        messages.success(
+            request,
+            _("C'est réservé : %(count)s collectes sont prévues, à partir du %(date)s.")
+            % {
+                "count": booking.series.occurrences.count(),
+                "date": timezone.localtime(booking.starts_at).strftime("%d/%m/%Y"),
+            },
+        )
+    else:
+        messages.success(request, _("C'est réservé : %(booking)s.") % {"booking": booking})
+    return redirect("bookings:mine")
+
+
+@login_required
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    bookings = list(
+        Booking.objects.visible_to(request.user)
+        .for_list()
+        .filter(starts_at__gte=now - datetime.timedelta(days=31))
+        .order_by("starts_at", "pk")
+    )
+    fees = {
+        fee.offering_id: fee.fee_offering
+        for fee in CancellationFee.objects.select_related("fee_offering").filter(
+            offering_id__in={b.offering_id for b in bookings}
+        )
+    }
+    for booking in bookings:
+        booking.late_fee = fees.get(booking.offering_id)
+        booking.cancellable = booking.is_open and booking.starts_at > now
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "bookings/my_bookings.html",
+        {"bookings": bookings, "now": now, "feed_url": _feed_url(request, feed)},
+    )
+
+
+def _feed_url(request: HttpRequest, feed: CalendarFeed | None) -> str:
+    if feed is None:
+        return ""
+    return request.build_absolute_uri(reverse("bookings:ical", args=[feed.token]))
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_object_or_404(Booking.objects.visible_to(request.user), pk=pk)
+    try:
+        booking = cancel_booking(booking=booking, by=request.user)
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        if booking.cancellation_fee_line_id:
+            messages.success(
+                request,
+                _("Réservation annulée. Des frais d'annulation tardive de %(amount)s € s'appliquent.")
+                % {"amount": booking.cancellation_fee_line.total_incl},
+            )
+        else:
+            messages.success(request, _("Réservation annulée, sans frais."))
+    return redirect("bookings:mine")
+
+
+@login_required
+@require_POST
+def calendar_token(request: HttpRequest) -> HttpResponse:
+    """Create (or renew, revoking the old URL) the private iCal feed address."""
+    CalendarFeed.objects.filter(user=request.user).delete()
+    CalendarFeed.objects.create(user=request.user)
+    messages.success(request, _("Votre adresse d'agenda privée est prête."))
+    return redirect("bookings:mine")
+
+
+def ical(request: HttpRequest, token: str) -> HttpResponse:
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None:
+        raise Http404
+    body = calendar_feed.render_feed(feed.user)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+def _laundry_structure_ids(user) -> list[int]:
+    return perms.structures_with_role(user, StaffRole.MANAGER, StaffRole.SUPERVISOR, StaffRole.STAFF)
+
+
+def _next_steps(booking: Booking) -> list[str]:
+    return [step for step in LaundryStep.values if step in LAUNDRY_TRANSITIONS.get(booking.laundry_step, set())]
+
+
+@login_required
+def laundry_week_page(request: HttpRequest) -> HttpResponse:
+    """The laundry staff's week: pickups by day with the next step of each."""
+    structure_ids = _laundry_structure_ids(request.user)
+    if not structure_ids:
+        raise Http404
+    monday = _monday(request.GET.get("semaine"))
+    bookings = list(laundry_week(structure_ids=structure_ids, monday=monday))
+    for booking in bookings:
+        booking.next_steps = _next_steps(booking)
+    return render(
+        request,
+        "bookings/laundry_week.html",
+        {
+            "bookings": bookings,
+            "monday": monday,
+            "sunday": monday + datetime.timedelta(days=6),
+            "previous_week": monday - datetime.timedelta(days=7),
+            "next_week": monday + datetime.timedelta(days=7),
+        },
+    )
+
+
+@login_required
+@require_POST
+def laundry_step(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = get_object_or_404(
+        Booking.objects.select_related("offering__structure", "organisation", "customer", "pickup_point"),
+        pk=pk,
+        offering__kind=OfferingKind.LAUNDRY,
+    )
+    if not is_booking_staff(request.user, booking.offering.structure):
+        raise Http404
+    form = LaundryStepForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            booking = record_laundry_step(
+                booking=booking, step=form.cleaned_data["step"], by=request.user, weight=form.cleaned_data["weight"]
+            )
+        except BookingError as refusal:
+            error = refusal.message
+    else:
+        error = _("Étape ou poids invalide.")
+    if request.htmx:
+        booking.next_steps = _next_steps(booking)
+        return render(request, "bookings/_laundry_row.html", {"booking": booking, "error": error})
+    if error:
+        messages.error(request, error)
+    return redirect(f"{reverse('bookings:laundry_week')}?semaine={timezone.localdate(booking.starts_at).isoformat()}")

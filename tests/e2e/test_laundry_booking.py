@@ -1,0 +1,64 @@
+"""The organisation member books a recurring laundry pickup, in a browser (axe: 0 serious/critical)."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from hub.demo import DEMO_PASSWORD
+from tests.e2e.conftest import screenshot, serious_violations
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+MEMBER = "asso@demo.pole.test"
+
+
+def _sign_in(page, base_url: str) -> None:
+    page.goto(base_url + "/auth/login/")
+    page.get_by_label("Courriel").fill(MEMBER)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(re.compile(r"/compte/$"))
+
+
+def test_member_books_a_weekly_laundry_pickup(live_demo_hub, page, axe):
+    from bookings.models import Booking, RecurringBooking
+    from hub.models import Organisation
+
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(weeks=2)
+    tuesday = monday + datetime.timedelta(days=1)
+    _sign_in(page, live_demo_hub.url)
+
+    page.goto(live_demo_hub.url + "/reservations/")
+    page.get_by_role("link", name="Linge plat au kilo").click()
+    page.wait_for_url(re.compile(r"/reservations/linge-plat-au-kilo/$"))
+    # Two weeks ahead, through the htmx week navigation.
+    for week in (monday - datetime.timedelta(weeks=1), monday):
+        page.get_by_role("link", name="Semaine suivante →").click()
+        page.wait_for_url(re.compile(rf"semaine={week.isoformat()}$"))
+    page.get_by_role("group", name=re.compile(r"^mardi")).get_by_label(re.compile(r"^10:00–11:00")).check()
+    page.get_by_label("L'organisation « Crèche associative Les P'tits Loups »").check()
+    page.get_by_label("Poids estimé (kg)").fill("15")
+    page.get_by_label("Chaque semaine").check()
+    page.get_by_label("Point de dépôt du linge").select_option(label="Pôle — accueil")
+    page.get_by_label("Virement à réception de facture").check()
+    assert serious_violations(axe, page) == []
+    screenshot(page, "laundry-booking-calendar")
+
+    page.get_by_role("button", name="Réserver ce créneau").click()
+    page.wait_for_url(re.compile(r"/reservations/mes-reservations/$"))
+    assert "C'est réservé" in page.locator(".messages").inner_text()
+    assert serious_violations(axe, page) == []
+    screenshot(page, "laundry-booking-mine")
+
+    series = RecurringBooking.objects.get(
+        organisation=Organisation.objects.get(slug="creche-les-ptits-loups"), frequency="weekly", quantity=15
+    )
+    first = series.occurrences.order_by("starts_at").first()
+    assert timezone.localtime(first.starts_at) == timezone.make_aware(
+        datetime.datetime.combine(tuesday, datetime.time(10))
+    )
+    assert first.status == "confirmed"  # the crèche is served on account
+    assert Booking.objects.filter(series=series).count() >= 1
