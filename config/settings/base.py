@@ -254,11 +254,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.issue_monthly_laundry_invoices",
         "schedule": crontab(day_of_month=1, hour=6, minute=30),
     },
+    "insertion-sync-jobs": {"task": "insertion.sync_jobs", "schedule": crontab(minute="*/10")},
+    "insertion-alerts": {"task": "insertion.send_alerts", "schedule": crontab(hour=7, minute=0)},
     "shared-services-invoices": {
         "task": "marketplace.issue_shared_services_invoices",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),
     },
 }
+
+# Insertion: the planner's time limit (s), the hours of one FTE a year, alerts ahead (days).
+INSERTION_PLANNER_SECONDS = int(os.environ.get("INSERTION_PLANNER_SECONDS", "10"))
+INSERTION_FTE_ANNUAL_HOURS = int(os.environ.get("INSERTION_FTE_ANNUAL_HOURS", "1607"))
+INSERTION_ALERT_DAYS = int(os.environ.get("INSERTION_ALERT_DAYS", "30"))
 
 # Accounting: the clearing account of the Stripe balance in every structure's chart (DOMAIN.md rule 11).
 ACCOUNTING_STRIPE_CLEARING_ACCOUNT = os.environ.get("ACCOUNTING_STRIPE_CLEARING_ACCOUNT", "512800")

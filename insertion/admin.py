@@ -1,0 +1,69 @@
+"""Admin for insertion data: supervisors and managers of a structure see only their structure's rows."""
+
+from django.contrib import admin
+
+from hub.admin import StructureScopedAdmin
+from hub.enums import StaffRole
+from insertion.models import Absence, Approval, ApprovalSuspension, Contract, Job, Team, Worker, WorkerSkill
+
+SUPERVISORS = (StaffRole.MANAGER, StaffRole.SUPERVISOR)
+
+
+@admin.register(Team)
+class TeamAdmin(StructureScopedAdmin):
+    scoped_roles = SUPERVISORS
+    list_display = ["name", "structure", "base_site"]
+    list_filter = ["structure"]
+    list_select_related = ["structure", "base_site"]
+    filter_horizontal = ["supervisors", "skills"]
+
+
+class WorkerSkillInline(admin.TabularInline):
+    model = WorkerSkill
+    extra = 0
+
+
+class ContractInline(admin.TabularInline):
+    model = Contract
+    extra = 0
+
+
+class ApprovalInline(admin.TabularInline):
+    model = Approval
+    extra = 0
+
+
+class AbsenceInline(admin.TabularInline):
+    model = Absence
+    extra = 0
+
+
+@admin.register(Worker)
+class WorkerAdmin(StructureScopedAdmin):
+    scoped_roles = SUPERVISORS
+    list_display = ["last_name", "first_name", "structure", "team", "is_active"]
+    list_filter = ["structure", "team", "is_active"]
+    list_select_related = ["structure", "team"]
+    search_fields = ["last_name", "first_name"]
+    inlines = [WorkerSkillInline, ContractInline, ApprovalInline, AbsenceInline]
+
+
+@admin.register(ApprovalSuspension)
+class ApprovalSuspensionAdmin(StructureScopedAdmin):
+    structure_field = "approval__worker__structure"
+    scoped_roles = SUPERVISORS
+    list_display = ["approval", "reason", "start_date", "end_date"]
+
+    def _allowed(self, request, obj=None) -> bool:
+        if obj is not None:
+            return super()._allowed(request) and obj.approval.worker.structure_id in self._structure_ids(request)
+        return super()._allowed(request)
+
+
+@admin.register(Job)
+class JobAdmin(StructureScopedAdmin):
+    scoped_roles = SUPERVISORS
+    list_display = ["title", "structure", "date", "start_time", "end_time", "headcount", "status", "source_kind"]
+    list_filter = ["structure", "status", "source_kind"]
+    list_select_related = ["structure"]
+    date_hierarchy = "date"

@@ -1,0 +1,102 @@
+"""Supervisors' alerts (DOMAIN.md rule 18): contracts or PASS IAE ending within 30 days, next week's load."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from insertion.models import Approval, Contract, Job, Team, Worker
+from insertion.rules import format_hours, to_centi
+from insertion.workdays import monday_of
+
+WARNING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # contract_ending, approval_ending, team_overloaded, team_underloaded
+    message: str
+    key: str = ""  # what makes it the same alert tomorrow: sent by e-mail once
+
+
+def alerts_for(structure, *, today: datetime.date) -> list[Alert]:
+    """What the structure's supervisors must know this week (a constant number of queries)."""
+    days = getattr(settings, "INSERTION_ALERT_DAYS", WARNING_DAYS)
+    horizon = today + datetime.timedelta(days=days)
+    alerts = []
+    workers = Worker.objects.for_structure(structure).active()
+    for contract in (
+        Contract.objects.filter(worker__in=workers, end_date__gte=today, end_date__lte=horizon)
+        .select_related("worker")
+        .order_by("end_date")
+    ):
+        alerts.append(
+            Alert(
+                "contract_ending",
+                _("Le contrat de %(worker)s se termine le %(date)s.")
+                % {"worker": contract.worker.full_name, "date": f"{contract.end_date:%d/%m/%Y}"},
+                f"contract:{contract.pk}:{contract.end_date:%Y%m%d}",
+            )
+        )
+    for approval in (
+        Approval.objects.filter(worker__in=workers, end_date__gte=today, end_date__lte=horizon)
+        .select_related("worker")
+        .order_by("end_date")
+    ):
+        alerts.append(
+            Alert(
+                "approval_ending",
+                _("Le PASS IAE de %(worker)s se termine le %(date)s.")
+                % {"worker": approval.worker.full_name, "date": f"{approval.end_date:%d/%m/%Y}"},
+                f"approval:{approval.pk}:{approval.end_date:%Y%m%d}",
+            )
+        )
+    alerts.extend(_team_load(structure, monday_of(today) + datetime.timedelta(days=7)))
+    return alerts
+
+
+def _team_load(structure, monday: datetime.date) -> list[Alert]:
+    """Next week's open work of each team against its members' contract hours."""
+    sunday = monday + datetime.timedelta(days=6)
+    work = dict(
+        Job.objects.open()
+        .filter(structure=structure, date__gte=monday, date__lte=sunday, team__isnull=False)
+        .values("team_id")
+        .annotate(total=Sum("estimated_hours"))
+        .values_list("team_id", "total")
+    )
+    capacity = dict(
+        Contract.objects.filter(
+            worker__structure=structure, worker__is_active=True, start_date__lte=sunday, end_date__gte=monday
+        )
+        .values("worker__team_id")
+        .annotate(total=Sum("weekly_hours"))
+        .values_list("worker__team_id", "total")
+    )
+    alerts = []
+    for team in Team.objects.filter(structure=structure).order_by("name"):
+        demand, hours = to_centi(work.get(team.pk) or 0), to_centi(capacity.get(team.pk) or 0)
+        if demand > hours:
+            alerts.append(
+                Alert(
+                    "team_overloaded",
+                    _("Semaine prochaine, l'équipe « %(team)s » a %(work)s de travail pour %(hours)s au contrat.")
+                    % {"team": team.name, "work": format_hours(demand), "hours": format_hours(hours)},
+                    f"overloaded:{team.pk}:{monday:%Y%m%d}",
+                )
+            )
+        elif hours and demand < hours // 2:
+            alerts.append(
+                Alert(
+                    "team_underloaded",
+                    _(
+                        "Semaine prochaine, l'équipe « %(team)s » n'a que %(work)s de travail pour %(hours)s au "
+                        "contrat : ses salarié·es risquent de manquer d'heures."
+                    )
+                    % {"team": team.name, "work": format_hours(demand), "hours": format_hours(hours)},
+                    f"underloaded:{team.pk}:{monday:%Y%m%d}",
+                )
+            )
+    return alerts

@@ -1,0 +1,109 @@
+"""Explicit input and output serializers. Worker output comes in two shapes: full (supervisors) and
+names-and-hours (the structure's accountant, DOMAIN.md rule 17)."""
+
+from rest_framework import serializers
+
+
+class TeamOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    structure = serializers.CharField(source="structure.slug")
+    base_site = serializers.CharField(source="base_site.name", default=None)
+    skills = serializers.SerializerMethodField()
+
+    def get_skills(self, team) -> list[str]:
+        return [skill.slug for skill in team.skills.all()]
+
+
+class WorkerHoursOutputSerializer(serializers.Serializer):
+    """What the accountant may read: names and hours, nothing else."""
+
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    structure = serializers.CharField(source="structure.slug")
+    weekly_hours = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
+
+
+class WorkerOutputSerializer(WorkerHoursOutputSerializer):
+    team = serializers.CharField(source="team.name", default=None)
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+    skills = serializers.SerializerMethodField()
+
+    def get_skills(self, worker) -> list[dict]:
+        return [{"skill": link.skill.slug, "level": link.level} for link in worker.worker_skills.all()]
+
+
+class AssignmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    job = serializers.IntegerField(source="job_id")
+    worker = serializers.IntegerField(source="worker_id")
+    worker_name = serializers.CharField(source="worker.full_name")
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2)
+    locked = serializers.BooleanField()
+
+
+class JobOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    structure = serializers.CharField(source="structure.slug")
+    title = serializers.CharField()
+    source_kind = serializers.CharField()
+    source_id = serializers.CharField()
+    team = serializers.IntegerField(source="team_id", allow_null=True)
+    place = serializers.CharField(source="place.name", default=None)
+    date = serializers.DateField()
+    start_time = serializers.TimeField(format="%H:%M")
+    end_time = serializers.TimeField(format="%H:%M")
+    estimated_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
+    headcount = serializers.IntegerField()
+    required_skill = serializers.CharField(source="required_skill.slug", default=None)
+    status = serializers.CharField()
+    assignments = AssignmentOutputSerializer(many=True)
+
+
+class AssignmentInputSerializer(serializers.Serializer):
+    job = serializers.IntegerField()
+    worker = serializers.IntegerField()
+    locked = serializers.BooleanField(default=False)
+
+
+class PlanInputSerializer(serializers.Serializer):
+    structure = serializers.SlugField()
+    week = serializers.RegexField(r"^\d{4}-W\d{2}$")
+
+
+class UnassignedOutputSerializer(serializers.Serializer):
+    job = serializers.IntegerField(source="job_id")
+    missing = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class PlanOutputSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    gap = serializers.FloatField()
+    seconds = serializers.FloatField()
+    coverage = serializers.FloatField()
+    covered_hours = serializers.DecimalField(max_digits=8, decimal_places=2)
+    total_hours = serializers.DecimalField(max_digits=8, decimal_places=2)
+    fairness_mad = serializers.FloatField()
+    assignments = serializers.SerializerMethodField()
+    unassigned = UnassignedOutputSerializer(many=True)
+
+    def get_assignments(self, plan) -> list[dict]:
+        return [{"job": job_id, "worker": worker_id} for job_id, worker_id in plan.pairs]
+
+
+class TimesheetOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    worker = serializers.IntegerField(source="worker_id")
+    worker_name = serializers.CharField(source="worker.full_name")
+    date = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2)
+    validated = serializers.BooleanField(source="is_validated")
+
+
+class TimesheetInputSerializer(serializers.Serializer):
+    worker = serializers.IntegerField()
+    date = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=4, decimal_places=2, min_value=0, max_value=12)

@@ -1,0 +1,93 @@
+"""Hours for payroll and the IAE hour reports (DOMAIN.md rule 17): per worker and month, and FTE."""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db.models import Q, Sum
+
+from insertion.models import Assignment, TimesheetEntry, Worker
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class HoursRow:
+    worker: Worker
+    planned: Decimal
+    actual: Decimal
+    validated: Decimal
+
+
+def month_end(year: int, month: int) -> datetime.date:
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def monthly_hours(structure, year: int, month: int) -> list[HoursRow]:
+    """Planned, actual and validated hours of each worker of the structure over one month (3 queries)."""
+    start, end = datetime.date(year, month, 1), month_end(year, month)
+    planned = dict(
+        Assignment.objects.live()
+        .filter(job__structure=structure, job__date__gte=start, job__date__lte=end)
+        .values("worker_id")
+        .annotate(total=Sum("hours"))
+        .values_list("worker_id", "total")
+    )
+    actual: dict[int, tuple[Decimal, Decimal]] = {
+        row["worker_id"]: (row["actual"] or ZERO, row["validated"] or ZERO)
+        for row in TimesheetEntry.objects.filter(worker__structure=structure, date__gte=start, date__lte=end)
+        .values("worker_id")
+        .annotate(actual=Sum("hours"), validated=Sum("hours", filter=Q(validated_at__isnull=False)))
+    }
+    workers = Worker.objects.for_structure(structure).filter(
+        Q(is_active=True) | Q(pk__in=list(planned)) | Q(pk__in=list(actual))
+    )
+    return [
+        HoursRow(
+            worker,
+            _q(planned.get(worker.pk, ZERO)),
+            _q(actual.get(worker.pk, (ZERO, ZERO))[0]),
+            _q(actual.get(worker.pk, (ZERO, ZERO))[1]),
+        )
+        for worker in workers
+    ]
+
+
+def worker_month_hours(worker: Worker, year: int, month: int) -> HoursRow:
+    start, end = datetime.date(year, month, 1), month_end(year, month)
+    planned = (
+        Assignment.objects.live()
+        .filter(worker=worker, job__date__gte=start, job__date__lte=end)
+        .aggregate(total=Sum("hours"))["total"]
+    )
+    sums = TimesheetEntry.objects.filter(worker=worker, date__gte=start, date__lte=end).aggregate(
+        actual=Sum("hours"), validated=Sum("hours", filter=Q(validated_at__isnull=False))
+    )
+    return HoursRow(worker, _q(planned or ZERO), _q(sums["actual"] or ZERO), _q(sums["validated"] or ZERO))
+
+
+def fte(structure, start: datetime.date, end: datetime.date) -> Decimal:
+    """FTE = validated (paid) hours / (annual hours × days in the period / 365); annual hours default 1 607."""
+    annual = Decimal(getattr(settings, "INSERTION_FTE_ANNUAL_HOURS", 1607))
+    paid = TimesheetEntry.objects.filter(
+        worker__structure=structure, date__gte=start, date__lte=end, validated_at__isnull=False
+    ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
+    days = Decimal((end - start).days + 1)
+    return (Decimal(paid) / (annual * days / Decimal(365))).quantize(Decimal("0.01"))
+
+
+def parse_hours(value: str) -> Decimal:
+    """'7,5' or '7.5' → Decimal('7.50'); ValueError otherwise."""
+    try:
+        hours = Decimal(value.strip().replace(",", ".")).quantize(Decimal("0.01"))
+    except InvalidOperation as error:
+        raise ValueError(value) from error
+    if not hours.is_finite():
+        raise ValueError(value)
+    return hours
+
+
+def _q(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))

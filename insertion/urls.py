@@ -1,0 +1,21 @@
+from django.urls import path
+
+from insertion import views
+
+app_name = "insertion"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.structure_home, name="structure"),
+    path("<slug:slug>/semaine/<str:week>/", views.board, name="board"),
+    path("<slug:slug>/semaine/<str:week>/synchroniser/", views.synchronise, name="synchronise"),
+    path("<slug:slug>/semaine/<str:week>/planifier/", views.plan, name="plan"),
+    path("<slug:slug>/semaine/<str:week>/accepter/", views.accept, name="accept"),
+    path("<slug:slug>/interventions/<int:job_id>/affecter/", views.assign, name="assign"),
+    path("<slug:slug>/affectations/<int:assignment_id>/retirer/", views.unassign, name="unassign"),
+    path("<slug:slug>/affectations/<int:assignment_id>/verrouiller/", views.lock, name="lock"),
+    path("<slug:slug>/salaries/", views.workers, name="workers"),
+    path("<slug:slug>/salaries/<int:pk>/", views.worker_detail, name="worker"),
+    path("<slug:slug>/heures/<int:year>/<int:month>/", views.hours, name="hours"),
+    path("<slug:slug>/releves/<str:day>/", views.timesheet, name="timesheet"),
+]

@@ -1,0 +1,63 @@
+"""DOMAIN.md rule 18: warned 30 days before a contract or PASS IAE ends, and of next week's team load."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from insertion.actions import send_alerts
+from insertion.alerts import alerts_for
+from insertion.tasks import send_alerts as send_alerts_task
+from insertion.workdays import monday_of
+from tests.insertion.factories import ApprovalFactory, ContractFactory, JobFactory, TeamFactory, WorkerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def setup(structure, supervisor_user, today):
+    team = TeamFactory(structure=structure, name="Maraîchage")
+    worker = WorkerFactory(structure=structure, team=team, first_name="Inès", last_name="Garnier")
+    ContractFactory(worker=worker, start_date=today - datetime.timedelta(days=200), end_date=today + datetime.timedelta(days=12),
+                    weekly_hours=Decimal("20"))  # fmt: skip
+    ApprovalFactory(
+        worker=worker, start_date=today - datetime.timedelta(days=700), end_date=today + datetime.timedelta(days=29)
+    )
+    next_monday = monday_of(today) + datetime.timedelta(days=7)
+    JobFactory(structure=structure, team=team, date=next_monday, estimated_hours=Decimal("24"), headcount=8)
+    return team
+
+
+def test_alerts_name_what_ends_and_the_overloaded_team(structure, setup, today):
+    alerts = alerts_for(structure, today=today)
+
+    ends = today + datetime.timedelta(days=12)
+    approval_ends = today + datetime.timedelta(days=29)
+    assert [(alert.kind, alert.message) for alert in alerts] == [
+        ("contract_ending", f"Le contrat de Inès Garnier se termine le {ends:%d/%m/%Y}."),
+        ("approval_ending", f"Le PASS IAE de Inès Garnier se termine le {approval_ends:%d/%m/%Y}."),
+        ("team_overloaded", "Semaine prochaine, l'équipe « Maraîchage » a 24 h de travail pour 20 h au contrat."),
+    ]
+
+
+def test_each_alert_is_emailed_once(structure, setup, supervisor_user, today, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_alerts_task()
+    ours = [message for message in mail.outbox if supervisor_user.email in message.to]
+    with django_capture_on_commit_callbacks(execute=True):
+        send_alerts(today=today)
+    again = [message for message in mail.outbox if supervisor_user.email in message.to]
+
+    assert len(ours) == 1
+    assert ours[0].subject == f"[Pôle Économie Solidaire] Alertes insertion — {structure.name}"
+    assert ours[0].body.count("\n") == 2
+    assert len(again) == 1

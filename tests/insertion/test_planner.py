@@ -1,0 +1,182 @@
+"""The planner never breaks a hard rule, keeps locked assignments and covers at least as much as greedy."""
+
+import datetime
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from insertion.actions import accept_plan
+from insertion.models import Assignment, Worker
+from insertion.planner import Problem, greedy, plan_week, solve
+from insertion.rules import AbsenceFacts, ApprovalFacts, Booked, ContractFacts, JobFacts, Period, WorkerFacts, refusal
+from insertion.workdays import week_days
+from tests.insertion.factories import MONDAY, JobFactory, WorkerFactory, day, skill
+
+SKILLS = {1: "Maraîchage", 2: "Ménage", 3: "Conduite"}
+
+
+@st.composite
+def weeks(draw) -> Problem:
+    """A small random week of one structure: 2–6 workers, 3–14 jobs, absences, contracts, PASS IAE."""
+    workers = []
+    for worker_id in range(1, draw(st.integers(2, 6)) + 1):
+        contract_start = MONDAY - datetime.timedelta(days=draw(st.integers(-3, 30)))
+        contract_end = MONDAY + datetime.timedelta(days=draw(st.integers(1, 60)))
+        approval_end = MONDAY + datetime.timedelta(days=draw(st.integers(-1, 60)))
+        suspensions = ()
+        if draw(st.booleans()) and draw(st.booleans()):
+            first = MONDAY + datetime.timedelta(days=draw(st.integers(0, 4)))
+            suspensions = (Period(first, first + datetime.timedelta(days=draw(st.integers(0, 3)))),)
+        absences = []
+        if draw(st.booleans()):
+            first = MONDAY + datetime.timedelta(days=draw(st.integers(0, 4)))
+            absences.append(AbsenceFacts(first, first + datetime.timedelta(days=draw(st.integers(0, 2))), "Congé"))
+        workers.append(
+            WorkerFacts(
+                id=worker_id,
+                name=f"W{worker_id}",
+                structure_id=draw(st.sampled_from([1, 1, 1, 2])),
+                structure_name="S",
+                team_id=draw(st.sampled_from([10, 11, None])),
+                skill_ids=frozenset(draw(st.sets(st.sampled_from(sorted(SKILLS)), max_size=3))),
+                contracts=[ContractFacts(contract_start, contract_end, draw(st.sampled_from([600, 1000, 2000, 2600])))],
+                approvals=[ApprovalFacts(MONDAY - datetime.timedelta(days=100), approval_end, suspensions)],
+                absences=absences,
+            )
+        )
+    jobs = []
+    for job_id in range(1, draw(st.integers(3, 14)) + 1):
+        start = draw(st.integers(16, 64)) * 15
+        length = draw(st.sampled_from([60, 120, 180, 210, 300]))
+        skill_id = draw(st.sampled_from([None, 1, 2, 3]))
+        jobs.append(
+            JobFacts(
+                id=job_id,
+                structure_id=1,
+                title=f"J{job_id}",
+                date=MONDAY + datetime.timedelta(days=draw(st.integers(0, 4))),
+                start=start,
+                end=start + length,
+                centi=length * 100 // 60,
+                headcount=draw(st.integers(1, 3)),
+                skill_id=skill_id,
+                skill_name=SKILLS.get(skill_id, ""),
+                team_id=draw(st.sampled_from([10, 11, None])),
+            )
+        )
+    return Problem(monday=MONDAY, workers=workers, jobs=jobs)
+
+
+def assert_keeps_every_rule(problem: Problem, pairs: list[tuple[int, int]]) -> None:
+    """Replays the plan through `rules.refusal`, the very check `assign_worker` makes."""
+    workers = {worker.id: worker for worker in problem.workers}
+    jobs = {job.id: job for job in problem.jobs}
+    assert len(set(pairs)) == len(pairs)
+    for job_id, count in Counter(job_id for job_id, _worker_id in pairs).items():
+        assert count <= jobs[job_id].headcount
+    booked: dict[int, list[Booked]] = {worker_id: [] for worker_id in workers}
+    for job_id, worker_id in sorted(pairs, key=lambda pair: (jobs[pair[0]].date, jobs[pair[0]].start)):
+        job = jobs[job_id]
+        broken = refusal(workers[worker_id], job, booked[worker_id], week=week_days(problem.monday))
+        assert broken is None, broken.message
+        booked[worker_id].append(Booked(job.id, job.title, job.date, job.start, job.end, job.centi))
+
+
+@pytest.mark.django_db  # rules speak French through gettext: settings must be loaded
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=weeks())
+def test_the_planner_never_breaks_a_rule_and_covers_at_least_as_much_as_greedy(problem):
+    problem.locked = greedy(problem).pairs[::3]  # some assignments locked by the supervisor
+    baseline = greedy(problem)
+    plan = solve(problem, seconds=1)
+
+    assert_keeps_every_rule(problem, baseline.pairs)
+    assert_keeps_every_rule(problem, plan.pairs)
+    assert set(problem.locked) <= set(plan.pairs)
+    assert plan.covered_centi >= baseline.covered_centi
+    assert plan.status in {"OPTIMAL", "FEASIBLE"}
+    assert {item.job_id for item in plan.unassigned} == {
+        job.id for job in problem.jobs if sum(1 for job_id, _w in plan.pairs if job_id == job.id) < job.headcount
+    }
+
+
+@pytest.mark.django_db
+def test_locked_assignments_are_kept_even_when_a_better_plan_would_move_them():
+    skilled = WorkerFacts(1, "A", 1, "S", None, frozenset({1}), [ContractFacts(day(-10), day(30), 400)],
+                          [ApprovalFacts(day(-10), day(300))])  # fmt: skip
+    other = WorkerFacts(2, "B", 1, "S", None, frozenset(), [ContractFacts(day(-10), day(30), 400)],
+                        [ApprovalFacts(day(-10), day(300))])  # fmt: skip
+    needs_skill = JobFacts(1, 1, "Skilled", MONDAY, 480, 660, 300, 1, 1, "Maraîchage")
+    anyone = JobFacts(2, 1, "Anyone", MONDAY, 720, 900, 300, 1, None)
+    # Worker A (4 h a week) is locked on the job anyone could do: the skilled job stays empty.
+    problem = Problem(monday=MONDAY, workers=[skilled, other], jobs=[needs_skill, anyone], locked=[(2, 1)])
+
+    plan = solve(problem, seconds=1)
+
+    assert plan.pairs == [(2, 1)]
+    assert plan.status == "OPTIMAL"
+    (unassigned,) = plan.unassigned
+    assert (unassigned.job_id, unassigned.missing) == (1, 1)
+    assert unassigned.reason == (
+        "Les personnes qualifiées sont déjà occupées sur ce créneau ou au bout de leurs heures de la semaine."
+    )
+
+
+@pytest.mark.django_db
+def test_an_unskilled_structure_is_the_reason_given():
+    worker = WorkerFacts(1, "A", 1, "S", None, frozenset(), [ContractFacts(day(-10), day(30), 2600)],
+                         [ApprovalFacts(day(-10), day(300))])  # fmt: skip
+    job = JobFacts(1, 1, "Récolte", MONDAY, 480, 660, 300, 1, 1, "Maraîchage")
+
+    plan = solve(Problem(monday=MONDAY, workers=[worker], jobs=[job]), seconds=1)
+
+    assert plan.pairs == []
+    assert [item.reason for item in plan.unassigned] == ["Personne dans la structure n'a la compétence « Maraîchage »."]
+
+
+@pytest.mark.django_db
+def test_the_second_tier_brings_everyone_close_to_their_contract_hours():
+    """Two interchangeable workers, four 5-hour jobs: 10 h each rather than 20 h and 0 h."""
+    workers = [
+        WorkerFacts(
+            wid,
+            f"W{wid}",
+            1,
+            "S",
+            None,
+            frozenset(),
+            [ContractFacts(day(-10), day(30), 2000)],
+            [ApprovalFacts(day(-10), day(300))],
+        )  # fmt: skip
+        for wid in (1, 2)
+    ]
+    jobs = [JobFacts(jid, 1, f"J{jid}", day(jid - 1), 480, 780, 500, 1, None) for jid in range(1, 5)]
+
+    plan = solve(Problem(monday=MONDAY, workers=workers, jobs=jobs), seconds=1)
+
+    assert plan.covered_centi == 2000
+    assert plan.planned_centi == {1: 1000, 2: 1000}
+    assert plan.deviation_centi == 2 * (2000 - 1000)
+
+
+def test_plan_accepted_on_the_database_goes_through_every_rule(structure, supervisor_user):
+    """The database planner's proposal, replayed through `assign_worker`, is accepted whole."""
+    workers = [WorkerFactory(structure=structure, ready=True, skills=["maraichage"]) for _index in range(3)]
+    WorkerFactory(structure=structure, ready=True, skills=["menage"])
+    for offset in range(5):
+        JobFactory(structure=structure, date=day(offset), required_skill=skill(), headcount=2,
+                   estimated_hours="7.00")  # fmt: skip
+        JobFactory(structure=structure, date=day(offset), start_time=datetime.time(13, 30),
+                   end_time=datetime.time(16, 30), estimated_hours="3.00")  # fmt: skip
+
+    plan = plan_week(structure=structure, monday=MONDAY, seconds=2)
+    created = accept_plan(structure=structure, monday=MONDAY, pairs=plan.pairs, by=supervisor_user)
+
+    assert plan.status == "OPTIMAL"
+    assert len(created) == len(plan.pairs) == Assignment.objects.filter(job__structure=structure).count()
+    assert plan.coverage == pytest.approx(plan.covered_centi / plan.total_centi)
+    for worker in Worker.objects.filter(pk__in=[w.pk for w in workers]):
+        hours = sum(a.hours for a in worker.assignments.all())
+        assert hours <= 26
