@@ -180,10 +180,17 @@ def record_hours(*, worker: Worker, day: datetime.date, hours: Decimal, by) -> T
 
 @transaction.atomic
 def validate_timesheets(*, structure, start: datetime.date, end: datetime.date, by) -> int:
-    """Lock every entry of the structure's workers over the period; returns how many were validated."""
-    return TimesheetEntry.objects.filter(
+    """Lock every entry of the structure's workers over the period; returns how many were validated.
+
+    Home visits of those days then get their actual hours (bookings re-prices and invoices them).
+    """
+    from insertion.booking_jobs import report_actual_hours
+
+    validated = TimesheetEntry.objects.filter(
         worker__structure=structure, date__gte=start, date__lte=end, validated_at__isnull=True
     ).update(validated_at=timezone.now(), validated_by=by)
+    report_actual_hours(structure=structure, start=start, end=end, by=by)
+    return validated
 
 
 # Alerts -------------------------------------------------------------------------------------

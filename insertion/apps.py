@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class InsertionConfig(AppConfig):
     name = "insertion"
     verbose_name = _("Insertion")
+
+    def ready(self) -> None:
+        # Job sources register themselves on import (insertion pulls its work from the apps below).
+        from insertion import booking_jobs, jobs  # noqa: F401

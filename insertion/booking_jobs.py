@@ -1,0 +1,116 @@
+"""Jobs born from bookings (DOMAIN.md rule 15), and actual hours reported back to them.
+
+A confirmed booking whose offering needs labour becomes one job at the booking's time: a home
+visit, a laundry pickup, a vehicle hand-over, a training session. When timesheets are validated,
+the hours actually worked on home visits go back to `bookings.record_actual_hours`, which
+re-prices and invoices them (hour-based invoicing of services à la personne).
+"""
+
+import datetime
+import math
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bookings.actions.booking import record_actual_hours
+from bookings.enums import BookingStatus
+from bookings.models import Booking
+from hub.models import Structure
+from insertion.enums import JobSourceKind, JobStatus
+from insertion.jobs import MAX_HOURS_PER_PERSON, JobSpec, register_source
+from insertion.models import Assignment, Job, TimesheetEntry
+from services.enums import OfferingKind
+
+LIVE = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.DONE}
+GONE = {BookingStatus.CANCELLED, BookingStatus.NO_SHOW}
+TITLES = {
+    OfferingKind.HOME_SERVICE: _("Intervention à domicile : %(name)s (%(place)s)"),
+    OfferingKind.LAUNDRY: _("Blanchisserie : %(name)s (%(place)s)"),
+    OfferingKind.MOBILITY: _("Mobilité : %(name)s (%(place)s)"),
+    OfferingKind.TRAINING: _("Formation : %(name)s (%(place)s)"),
+}
+
+
+def booking_job_specs(*, structure: Structure | None = None, week: datetime.date | None = None) -> list[JobSpec]:
+    bookings = Booking.objects.filter(
+        status__in=LIVE | GONE, offering__labour_hours_per_unit__gt=0, confirmed_at__isnull=False
+    ).select_related("offering", "organisation")
+    if structure is not None:
+        bookings = bookings.filter(offering__structure=structure)
+    if week is not None:
+        start = timezone.make_aware(datetime.datetime.combine(week, datetime.time()))
+        bookings = bookings.filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=7))
+    specs = []
+    for booking in bookings.order_by("pk"):
+        offering = booking.offering
+        quantity = booking.final_quantity if booking.final_quantity is not None else booking.quantity
+        hours = (quantity * offering.labour_hours_per_unit).quantize(Decimal("0.01")) or Decimal("0.25")
+        starts, window_end = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
+        headcount = max(offering.labour_headcount, math.ceil(hours / MAX_HOURS_PER_PERSON))
+        # The booking may give a window (a home visit "in the morning"): the job lasts its hours.
+        ends = min(window_end, starts + datetime.timedelta(minutes=math.ceil(hours * 60 / headcount)))
+        place = booking.postcode or (booking.organisation.name if booking.organisation else "")
+        title = TITLES.get(offering.kind, _("%(name)s (%(place)s)")) % {"name": offering.name, "place": place or "—"}
+        specs.append(
+            JobSpec(
+                structure_id=offering.structure_id,
+                source_kind=JobSourceKind.BOOKING,
+                source_id=str(booking.pk),
+                title=title[:150],
+                date=starts.date(),
+                estimated_hours=hours,
+                headcount=headcount,
+                required_skill_id=offering.required_skill_id,
+                place_id=booking.pickup_point_id,
+                cancelled=booking.status in GONE,
+                start_time=starts.time() if starts.date() == ends.date() and ends > starts else None,
+                end_time=ends.time() if starts.date() == ends.date() and ends > starts else None,
+            )
+        )
+    return specs
+
+
+register_source(JobSourceKind.BOOKING, booking_job_specs)
+
+
+def report_actual_hours(*, structure: Structure, start: datetime.date, end: datetime.date, by) -> int:
+    """Home visits of validated days get their actual hours; returns how many bookings were reported.
+
+    Timesheets hold a worker's hours per day, not per job: each worker's actual day is shared
+    among that day's jobs in proportion to the hours planned on them.
+    """
+    jobs = Job.objects.filter(
+        structure=structure, source_kind=JobSourceKind.BOOKING, date__gte=start, date__lte=end
+    ).exclude(status=JobStatus.CANCELLED)
+    reported = 0
+    for job in jobs:
+        booking = Booking.objects.select_related("offering").filter(pk=int(job.source_id)).first()
+        if (
+            booking is None
+            or booking.offering.kind != OfferingKind.HOME_SERVICE
+            or not booking.offering.quantity_measured_later
+            or booking.final_quantity is not None
+            or booking.status not in LIVE
+        ):
+            continue
+        actual = Decimal("0")
+        assignments = list(Assignment.objects.live().filter(job=job))
+        if not assignments:
+            continue
+        for assignment in assignments:
+            entry = TimesheetEntry.objects.filter(
+                worker=assignment.worker, date=job.date, validated_at__isnull=False
+            ).first()
+            if entry is None:
+                break  # a day not validated yet: report later
+            planned = sum(
+                (a.hours for a in Assignment.objects.live().filter(worker=assignment.worker, job__date=job.date)),
+                Decimal("0"),
+            )
+            actual += assignment.hours * entry.hours / planned if planned else Decimal("0")
+        else:
+            if actual > 0:
+                record_actual_hours(booking=booking, hours=actual.quantize(Decimal("0.01")), by=by)
+                reported += 1
+    return reported
