@@ -184,7 +184,10 @@ def seed_demo() -> dict[str, int]:
                     )
                 except BookingError:
                     continue  # e.g. a public holiday that week
+    from bookings.subscription_demo import seed_subscriptions
+
     return {
         "horaires de réservation": OpeningRule.objects.count(),
         "réservations": Booking.objects.count(),
+        **seed_subscriptions(),
     }

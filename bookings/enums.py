@@ -33,3 +33,30 @@ class Frequency(models.TextChoices):
     @property
     def weeks(self) -> int:
         return 1 if self == Frequency.WEEKLY else 2
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("En pause")
+    CANCELLED = "cancelled", _("Résiliée")
+
+
+class SubscriptionPaymentMode(models.TextChoices):
+    CARD = "card", _("Par livraison, carte enregistrée")
+    SEPA = "sepa", _("Par livraison, prélèvement SEPA")
+    PREPAID = "prepaid", _("Saison payée d'avance")
+
+
+class DeliveryStatus(models.TextChoices):
+    PLANNED = "planned", _("Prévue")
+    SKIPPED = "skipped", _("Absence")
+    DELIVERED = "delivered", _("Livrée")
+    CANCELLED = "cancelled", _("Annulée")
+    UNPAID = "unpaid", _("Paiement à reprendre")
+
+
+class WaitingStatus(models.TextChoices):
+    WAITING = "waiting", _("En attente")
+    NOTIFIED = "notified", _("Place proposée")
+    SUBSCRIBED = "subscribed", _("Abonnée")
+    WITHDRAWN = "withdrawn", _("Retirée")

@@ -65,3 +65,50 @@ def issue_monthly_laundry_invoices(year: int | None = None, month: int | None = 
         last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
         year, month = last_month.year, last_month.month
     return len(issue(year=year, month=month))
+
+
+@shared_task(name="bookings.send_subscription_email")
+def send_subscription_email(subscription_id: int, kind: str, key: str = "") -> bool:
+    from bookings import subscription_notifications
+
+    return subscription_notifications.send_subscription_email(subscription_id=subscription_id, kind=kind, key=key)
+
+
+@shared_task(name="bookings.send_place_freed_email")
+def send_place_freed_email(entry_id: int) -> bool:
+    from bookings import subscription_notifications
+
+    return subscription_notifications.deliver_place_freed(entry_id=entry_id)
+
+
+@shared_task(name="bookings.generate_subscription_deliveries")
+def generate_subscription_deliveries(weeks: int = 4) -> int:
+    """Beat, daily: pauses that ended are lifted, then the next weeks of deliveries are generated."""
+    from bookings.actions.subscriptions import end_paused, generate_deliveries
+
+    end_paused()
+    return generate_deliveries(weeks=weeks)
+
+
+@shared_task(name="bookings.charge_due_deliveries")
+def charge_due_deliveries() -> int:
+    """Beat, daily: deliveries past their cut-off become orders charged off-session."""
+    from bookings.actions.subscription_payments import charge_due_deliveries as charge
+
+    return charge()
+
+
+@shared_task(
+    name="bookings.mark_order_deliveries_unpaid", autoretry_for=(Exception,), retry_backoff=True, max_retries=8
+)
+def mark_order_deliveries_unpaid(order_id: int) -> int:
+    from bookings.actions.subscription_payments import mark_order_deliveries_unpaid as mark
+
+    return mark(order_id=order_id)
+
+
+@shared_task(name="bookings.settle_order_deliveries", autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def settle_order_deliveries(order_id: int) -> int:
+    from bookings.actions.subscription_payments import settle_order_deliveries as settle
+
+    return settle(order_id=order_id)

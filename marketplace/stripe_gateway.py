@@ -83,3 +83,56 @@ def reverse_transfer(*, transfer_id: str, amount: Decimal, key: str):
 
 def construct_event(payload: bytes, signature: str):
     return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+
+
+# --- Saved cards (basket subscriptions paid per delivery) ---------------------------------------
+
+
+def create_customer(*, email: str, name: str, key: str):
+    """A Stripe customer to attach a saved card (or SEPA mandate) to."""
+    return client().v1.customers.create(
+        params={"email": email, "name": name}, options={"idempotency_key": f"cus-{key}"}
+    )
+
+
+def create_setup_intent(*, customer_id: str, key: str, method_types: tuple[str, ...] = ("card",)):
+    """Save a payment method for later off-session charges; confirmed in the browser (confirmCardSetup)."""
+    return client().v1.setup_intents.create(
+        params={"customer": customer_id, "usage": "off_session", "payment_method_types": list(method_types)},
+        options={"idempotency_key": f"seti-{key}"},
+    )
+
+
+def retrieve_setup_intent(setup_intent_id: str):
+    return client().v1.setup_intents.retrieve(setup_intent_id)
+
+
+def create_off_session_payment_intent(
+    *,
+    reference: str,
+    amount: Decimal,
+    customer_id: str,
+    payment_method_id: str,
+    seller: Structure,
+    fee: Decimal = Decimal("0"),
+):
+    """Charge a saved payment method without the customer present (a subscription's delivery).
+
+    A destination charge on behalf of the seller, like a single-seller order; raises
+    `stripe.CardError` on a decline or when the bank asks for authentication (SCA).
+    """
+    params = {
+        "amount": to_cents(amount),
+        "currency": "eur",
+        "customer": customer_id,
+        "payment_method": payment_method_id,
+        "off_session": True,
+        "confirm": True,
+        "metadata": {"order": reference},
+        "description": f"Commande {reference}",
+        "on_behalf_of": seller.stripe_account_id,
+        "transfer_data": {"destination": seller.stripe_account_id},
+    }
+    if fee:
+        params["application_fee_amount"] = to_cents(fee)
+    return client().v1.payment_intents.create(params=params, options={"idempotency_key": f"pi-off-{reference}"})

@@ -241,6 +241,9 @@ CARD_PAYMENT_HOLD_MINUTES = int(os.environ.get("CARD_PAYMENT_HOLD_MINUTES", "15"
 BOOKING_HOLD_MINUTES = int(os.environ.get("BOOKING_HOLD_MINUTES", str(CARD_PAYMENT_HOLD_MINUTES)))
 BOOKING_FREE_CANCELLATION_HOURS = int(os.environ.get("BOOKING_FREE_CANCELLATION_HOURS", "48"))
 BOOKING_RECURRING_WEEKS_AHEAD = int(os.environ.get("BOOKING_RECURRING_WEEKS_AHEAD", "4"))
+# Basket subscriptions: a distribution on a French public holiday → "next_working_day",
+# "previous_working_day" or "skip".
+SUBSCRIPTION_HOLIDAY_POLICY = os.environ.get("SUBSCRIPTION_HOLIDAY_POLICY", "next_working_day")
 
 # Periodic jobs (run by one `celery beat`; django-celery-beat keeps them in the database).
 from celery.schedules import crontab  # noqa: E402
@@ -254,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.issue_monthly_laundry_invoices",
         "schedule": crontab(day_of_month=1, hour=6, minute=30),
     },
+    "bookings-subscription-deliveries": {
+        "task": "bookings.generate_subscription_deliveries",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    "bookings-charge-due-deliveries": {"task": "bookings.charge_due_deliveries", "schedule": crontab(hour=6, minute=0)},
     "insertion-sync-jobs": {"task": "insertion.sync_jobs", "schedule": crontab(minute="*/10")},
     "insertion-alerts": {"task": "insertion.send_alerts", "schedule": crontab(hour=7, minute=0)},
     "shared-services-invoices": {

@@ -1,0 +1,74 @@
+"""Reads of basket subscriptions: the resident's list, and the staff's pick lists."""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from bookings.enums import DeliveryStatus
+from bookings.models import Delivery, Subscription, SubscriptionPlan
+from hub.models import Site
+
+
+def subscriptions_of(user, *, today: datetime.date | None = None):
+    """A resident's subscriptions with their coming deliveries (`upcoming_deliveries`), in 3 queries."""
+    today = today or timezone.localdate()
+    upcoming = Delivery.objects.filter(date__gte=today).select_related("order_line__order").order_by("date")
+    return (
+        Subscription.objects.filter(customer=user)
+        .for_list()
+        .prefetch_related(Prefetch("deliveries", queryset=upcoming, to_attr="upcoming_deliveries"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def open_plans():
+    return SubscriptionPlan.objects.available().filter(season_end__gte=timezone.localdate())
+
+
+@dataclass(frozen=True)
+class PickRow:
+    delivery_id: int
+    name: str
+    email: str
+    size: str
+    status: str
+
+
+@dataclass
+class PickList:
+    pickup_point: Site
+    day: datetime.date
+    counts: list[tuple[str, int]] = field(default_factory=list)
+    rows: list[PickRow] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+
+def pick_list(*, pickup_point: Site, day: datetime.date, structure_ids: list[int]) -> PickList:
+    """Baskets (sold by these structures) to hand over at one pickup point on one day: counts by size, names."""
+    deliveries = (
+        Delivery.objects.filter(
+            subscription__pickup_point=pickup_point,
+            date=day,
+            subscription__plan__offering__structure_id__in=structure_ids,
+            status__in=[DeliveryStatus.PLANNED, DeliveryStatus.DELIVERED, DeliveryStatus.UNPAID],
+        )
+        .select_related("subscription__customer", "subscription__plan")
+        .order_by("subscription__customer__last_name", "subscription__customer__first_name", "pk")
+    )
+    result = PickList(pickup_point=pickup_point, day=day)
+    sizes: Counter[str] = Counter()
+    for delivery in deliveries:
+        customer = delivery.subscription.customer
+        size = delivery.subscription.plan.size_label
+        sizes[size] += 1
+        result.rows.append(
+            PickRow(delivery.pk, customer.get_full_name() or customer.email, customer.email, size, delivery.status)
+        )
+    result.counts = sorted(sizes.items())
+    return result

@@ -1,0 +1,219 @@
+"""Basket subscription pages: thin — parse the form, check permission, call one action or selector, render."""
+
+import csv
+
+import weasyprint
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings.actions.subscription_payments import save_card, start_card_setup
+from bookings.actions.subscriptions import (
+    cancel_subscription,
+    first_changeable_date,
+    mark_delivered,
+    pause_subscription,
+    resume_subscription,
+    skip_delivery,
+    subscribe,
+)
+from bookings.enums import SubscriptionPaymentMode
+from bookings.exceptions import BookingError, PickupPointFull
+from bookings.models import Delivery
+from bookings.subscription_forms import PauseForm, PickListForm, SubscribeForm
+from bookings.subscription_selectors import open_plans, pick_list, subscriptions_of
+from hub import perms
+from hub.enums import StaffRole
+
+
+def plans(request: HttpRequest) -> HttpResponse:
+    """The open plans, and the form to subscribe to one."""
+    available = open_plans()
+    form = SubscribeForm(request.POST or None, plans=available) if request.user.is_authenticated else None
+    if request.method == "POST":
+        if form is None:
+            return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                subscription = subscribe(
+                    user=request.user,
+                    plan=data["plan"],
+                    pickup_point=data["pickup_point"],
+                    start_date=data["start_date"],
+                    payment_mode=data["payment_mode"],
+                )
+            except PickupPointFull as refusal:
+                messages.warning(request, refusal.message)
+                return redirect("bookings:my_subscriptions")
+            except BookingError as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, _("Votre abonnement est enregistré."))
+                if subscription.payment_mode == SubscriptionPaymentMode.CARD:
+                    return redirect("bookings:subscription_card", subscription.pk)
+                return redirect("bookings:my_subscriptions")
+    return render(request, "bookings/subscription_plans.html", {"plans": available, "form": form})
+
+
+@login_required
+def my_subscriptions(request: HttpRequest) -> HttpResponse:
+    subscriptions = list(subscriptions_of(request.user))
+    today = timezone.localdate()
+    for subscription in subscriptions:
+        subscription.changeable_from = first_changeable_date(subscription, today=today)
+    return render(
+        request,
+        "bookings/my_subscriptions.html",
+        {"subscriptions": subscriptions, "pause_form": PauseForm(), "today": today},
+    )
+
+
+def _own(request: HttpRequest, pk: int):
+    """The caller's own subscription (someone else's is a 404)."""
+    return get_object_or_404(subscriptions_of(request.user), pk=pk)
+
+
+def _run(request: HttpRequest, action, success: str, **kwargs) -> HttpResponse:
+    try:
+        action(by=request.user, **kwargs)
+    except BookingError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, success)
+    return redirect("bookings:my_subscriptions")
+
+
+@login_required
+@require_POST
+def pause(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = _own(request, pk)
+    form = PauseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez la date de fin de la pause."))
+        return redirect("bookings:my_subscriptions")
+    return _run(
+        request,
+        pause_subscription,
+        _("Votre abonnement est en pause."),
+        subscription=subscription,
+        until=form.cleaned_data["until"],
+    )
+
+
+@login_required
+@require_POST
+def skip(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
+    delivery = get_object_or_404(_own(request, pk).deliveries, pk=delivery_pk)
+    if not request.htmx:
+        return _run(request, skip_delivery, _("Absence enregistrée."), delivery=delivery)
+    # htmx: only this subscription's panel is swapped, the outcome said inside it.
+    notice, is_error = _("Absence enregistrée."), False
+    try:
+        skip_delivery(delivery=delivery, by=request.user)
+    except BookingError as refusal:
+        notice, is_error = refusal.message, True
+    subscription = _own(request, pk)
+    subscription.changeable_from = first_changeable_date(subscription)
+    context = {"subscription": subscription, "notice": notice, "notice_is_error": is_error}
+    return render(request, "bookings/_subscription.html", context)
+
+
+@login_required
+@require_POST
+def resume(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run(request, resume_subscription, _("Votre abonnement reprend."), subscription=_own(request, pk))
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run(request, cancel_subscription, _("Votre abonnement est résilié."), subscription=_own(request, pk))
+
+
+@login_required
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save a card for off-session charges: a SetupIntent confirmed in the browser (confirmCardSetup)."""
+    subscription = _own(request, pk)
+    if request.method == "POST":
+        try:
+            save_card(subscription=subscription, setup_intent_id=request.POST.get("setup_intent", ""))
+        except BookingError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("Votre carte est enregistrée pour les prochaines livraisons."))
+        return redirect("bookings:my_subscriptions")
+    try:
+        client_secret = start_card_setup(subscription=subscription)
+    except BookingError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("bookings:my_subscriptions")
+    context = {
+        "subscription": subscription,
+        "client_secret": client_secret,
+        "stripe_js_url": settings.STRIPE_JS_URL,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+    }
+    return render(request, "bookings/subscription_card.html", context)
+
+
+def _basket_structures(user) -> list[int]:
+    return perms.structures_with_role(user, StaffRole.MANAGER, StaffRole.SUPERVISOR, StaffRole.STAFF)
+
+
+@login_required
+def pick_list_page(request: HttpRequest) -> HttpResponse:
+    """Staff: baskets to hand over at a pickup point on a distribution day, as a page, a PDF or a CSV."""
+    structure_ids = _basket_structures(request.user)
+    if not structure_ids:
+        raise Http404
+    form = PickListForm(request.GET or {"day": timezone.localdate().isoformat()})
+    result = None
+    if form.is_valid():
+        result = pick_list(
+            pickup_point=form.cleaned_data["pickup_point"], day=form.cleaned_data["day"], structure_ids=structure_ids
+        )
+        fmt = request.GET.get("format")
+        name = f"paniers-{result.pickup_point.slug}-{result.day:%Y-%m-%d}"
+        if fmt == "csv":
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            writer = csv.writer(response, delimiter=";")
+            writer.writerow([_("Nom"), _("E-mail"), _("Taille")])
+            writer.writerows((row.name, row.email, row.size) for row in result.rows)
+            return response
+        if fmt == "pdf":
+            html = render_to_string("bookings/pick_list_pdf.html", {"pick": result})
+            response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
+            response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+            return response
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "bookings/pick_list.html",
+        {"form": form, "pick": result, "query": query, "page_url": reverse("bookings:pick_list")},
+    )
+
+
+@login_required
+@require_POST
+def deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff: the basket was handed over (a prepaid season's share becomes revenue)."""
+    delivery = get_object_or_404(
+        Delivery.objects.select_related("subscription"),
+        pk=pk,
+        subscription__plan__offering__structure_id__in=_basket_structures(request.user),
+    )
+    try:
+        mark_delivered(delivery=delivery, by=request.user)
+    except BookingError as refusal:
+        messages.error(request, refusal.message)
+    query = f"pickup_point={delivery.subscription.pickup_point_id}&day={delivery.date.isoformat()}"
+    return redirect(f"{reverse('bookings:pick_list')}?{query}")

@@ -1,0 +1,140 @@
+"""Per-delivery payments against the local fake Stripe server (localstripe) with the real library.
+
+The SetupIntent is confirmed server-side with `pm_card_visa` here (what the browser's
+confirmCardSetup does); the Playwright journey covers the browser side.
+"""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.core import mail
+
+from bookings.actions.subscription_payments import charge_due_deliveries, save_card, start_card_setup
+from bookings.enums import DeliveryStatus
+from bookings.models import Delivery
+from marketplace.enums import PaymentStatus
+from marketplace.models import Order
+from tests.bookings.subscription_factories import plan, subscribe_to
+from tests.marketplace.stripe_helpers import WEBHOOK_SECRET, event_for, post_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stripe_env(settings, localstripe, demo_hub):
+    """The marketplace's `stripe_env` (tests/marketplace/conftest.py), which this package cannot see."""
+    from hub.models import Structure
+
+    settings.STRIPE_SECRET_KEY = localstripe.secret_key
+    settings.STRIPE_PUBLISHABLE_KEY = localstripe.publishable_key
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    client = localstripe.client()
+    for structure in Structure.objects.sellers():
+        account = client.v1.accounts.create(params={"type": "express", "country": "FR"})
+        Structure.objects.filter(pk=structure.pk).update(stripe_account_id=account.id)
+    return client
+
+
+D = datetime.date
+
+
+def _with_card(stripe_client, payment_method: str):
+    subscription = subscribe_to(plan())
+    secret = start_card_setup(subscription=subscription)
+    subscription.refresh_from_db()
+    setup_id = secret.split("_secret_")[0]
+    stripe_client.v1.setup_intents.confirm(setup_id, params={"payment_method": payment_method})
+    return save_card(subscription=subscription, setup_intent_id=setup_id)
+
+
+def test_delivery_charged_off_session_after_cutoff(client, stripe_env, django_capture_on_commit_callbacks):
+    subscription = _with_card(stripe_env, "pm_card_visa")
+    assert subscription.stripe_payment_method_id.startswith("pm_")
+
+    # The 8 March distribution's cut-off was the 6th: only it is due on the 7th.
+    charged = charge_due_deliveries(today=D(2027, 3, 7))
+    again = charge_due_deliveries(today=D(2027, 3, 7))
+
+    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    order = delivery.order_line.order
+    intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
+    assert (charged, again, Delivery.objects.filter(order_line__isnull=False).count()) == (1, 0, 1)
+    assert (intent.status, intent.amount, intent.customer, intent.payment_method) == (
+        "succeeded",
+        int(subscription.plan.price_per_delivery * 100),
+        subscription.stripe_customer_id,
+        subscription.stripe_payment_method_id,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, event_for(intent, "payment_intent.succeeded", "evt_basket_ok"))
+    order.refresh_from_db()
+    delivery.refresh_from_db()
+    assert (order.payment_status, order.total_incl, delivery.status) == (
+        PaymentStatus.PAID,
+        subscription.plan.price_per_delivery,
+        DeliveryStatus.PLANNED,
+    )
+
+
+def test_declined_off_session_marks_unpaid_and_emails_the_pay_link(
+    client, stripe_env, django_capture_on_commit_callbacks
+):
+    subscription = _with_card(stripe_env, "pm_card_chargeCustomerFail")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        charge_due_deliveries(today=D(2027, 3, 7))
+
+    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    order = Order.objects.get(pk=delivery.order_line.order_id)
+    assert (delivery.status, order.payment_status) == (DeliveryStatus.UNPAID, PaymentStatus.UNPAID)
+    assert [m.subject for m in mail.outbox] == [
+        f"[Pôle Économie Solidaire] Commande {order.reference} enregistrée",
+        "[Pôle Économie Solidaire] Action requise : le paiement de votre panier n'a pas abouti",
+    ]
+    link = [line for line in mail.outbox[1].body.splitlines() if line.startswith("Pour régler")]
+    assert link == [f"Pour régler ce panier, suivez ce lien : {settings.SITE_URL}/commandes/{order.reference}/payer/"]
+
+
+def test_sca_required_marks_unpaid(stripe_env, django_capture_on_commit_callbacks):
+    subscription = subscribe_to(plan())
+    start_card_setup(subscription=subscription)
+    subscription.refresh_from_db()
+    # A card that asks for authentication on every charge, attached directly (the SetupIntent of such a
+    # card would itself need 3-D Secure in the browser).
+    method = stripe_env.v1.payment_methods.create(
+        params={"type": "card", "card": {"number": "4000002760003184", "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
+    )
+    subscription.stripe_payment_method_id = method.id
+    subscription.save(update_fields=["stripe_payment_method_id"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        charge_due_deliveries(today=D(2027, 3, 7))
+
+    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    assert (delivery.status, mail.outbox[-1].subject) == (
+        DeliveryStatus.UNPAID,
+        "[Pôle Économie Solidaire] Action requise : le paiement de votre panier n'a pas abouti",
+    )
+
+
+def test_payment_failed_event_marks_the_delivery_unpaid_once(client, stripe_env, django_capture_on_commit_callbacks):
+    subscription = _with_card(stripe_env, "pm_card_visa")
+    charge_due_deliveries(today=D(2027, 3, 7))
+    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    order = delivery.order_line.order
+    intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, event_for(intent, "payment_intent.payment_failed", "evt_basket_failed"))
+        post_event(client, event_for(intent, "payment_intent.payment_failed", "evt_basket_failed"))
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.UNPAID
+    assert [m.subject for m in mail.outbox if "panier" in m.subject] == [
+        "[Pôle Économie Solidaire] Action requise : le paiement de votre panier n'a pas abouti"
+    ]

@@ -1,0 +1,275 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+
+from bookings.actions.subscriptions import (
+    cancel_subscription,
+    generate_deliveries,
+    mark_delivered,
+    pause_subscription,
+    record_prepaid_season_payment,
+    resume_subscription,
+    skip_delivery,
+)
+from bookings.enums import DeliveryStatus, Frequency, SubscriptionStatus, WaitingStatus
+from bookings.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull
+from bookings.models import Delivery, Subscription, SubscriptionNotification, WaitingListEntry
+from tests.bookings.subscription_factories import TODAY, plan, small_point, subscribe_to, subscriber
+from tests.marketplace.test_postings import lines_of
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def _deliveries(subscription):
+    return list(subscription.deliveries.order_by("date").values_list("date", "status", "moved_from"))
+
+
+def test_subscribing_generates_four_weeks_of_deliveries(demo_hub, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        subscription = subscribe_to(plan())
+
+    assert (subscription.status, _deliveries(subscription)) == (
+        SubscriptionStatus.ACTIVE,
+        [
+            (D(2027, 3, 8), "planned", None),
+            (D(2027, 3, 15), "planned", None),
+            (D(2027, 3, 22), "planned", None),
+            # Easter Monday 2027: moved to the next working day, the nominal day kept as the notice.
+            (D(2027, 3, 30), "planned", D(2027, 3, 29)),
+        ],
+    )
+    assert [m.subject for m in mail.outbox] == [
+        "[Pôle Économie Solidaire] Distribution de panier déplacée (jour férié)",
+        "[Pôle Économie Solidaire] Votre abonnement panier a commencé",
+    ]
+
+
+def test_generation_run_twice_creates_nothing_new(demo_hub):
+    weekly = plan()
+    fortnightly = plan(slug="panier-familial", frequency=Frequency.FORTNIGHTLY, weekday=3)
+    first = subscribe_to(weekly)
+    second = subscribe_to(fortnightly)
+    Delivery.objects.all().delete()
+
+    created = generate_deliveries(weeks=4, today=TODAY)
+    again = generate_deliveries(weeks=4, today=TODAY)
+
+    # The demo's own subscriptions are regenerated too: count everything, then ours.
+    assert (created, again, Delivery.objects.count()) == (Delivery.objects.count(), 0, created)
+    assert Delivery.objects.filter(subscription__in=[first, second]).count() == 6
+    assert [d for d, _s, _m in _deliveries(second)] == [D(2027, 3, 11), D(2027, 3, 25)]
+    assert len(_deliveries(first)) == 4
+
+
+@override_settings(SUBSCRIPTION_HOLIDAY_POLICY="skip")
+def test_holiday_skipped_when_configured(demo_hub):
+    subscription = subscribe_to(plan())
+
+    assert _deliveries(subscription)[-1] == (D(2027, 3, 29), "cancelled", None)
+
+
+@override_settings(SUBSCRIPTION_HOLIDAY_POLICY="previous_working_day")
+def test_holiday_moved_to_previous_working_day(demo_hub):
+    subscription = subscribe_to(plan())
+
+    # Easter Monday 29 March 2027 → Saturday 27 (Sunday is not a working day).
+    assert _deliveries(subscription)[-1] == (D(2027, 3, 27), "planned", D(2027, 3, 29))
+
+
+def test_skip_before_cutoff(demo_hub):
+    subscription = subscribe_to(plan())
+    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+
+    skip_delivery(delivery=delivery, by=subscription.customer, today=D(2027, 3, 6))
+
+    delivery.refresh_from_db()
+    assert (delivery.status, subscription.transitions.last().to_status) == (DeliveryStatus.SKIPPED, "skipped")
+
+
+def test_skip_after_cutoff_is_refused_and_changes_nothing(demo_hub):
+    subscription = subscribe_to(plan())
+    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    before = _deliveries(subscription)
+
+    with pytest.raises(PastCutOff) as refused:
+        skip_delivery(delivery=delivery, by=subscription.customer, today=D(2027, 3, 7))
+
+    assert refused.value.message == (
+        "Trop tard pour modifier la distribution du lundi 8 mars 2027 : les changements étaient "
+        "possibles jusqu'au samedi 6 mars 2027 (2 jours avant)."
+    )
+    assert _deliveries(subscription) == before
+
+
+def test_absence_quota_refuses_the_fifth_absence(demo_hub):
+    subscription = subscribe_to(plan(absence_quota=2))
+    first, second, third = subscription.deliveries.order_by("date")[:3]
+    skip_delivery(delivery=first, today=TODAY)
+    skip_delivery(delivery=second, today=TODAY)
+    before = _deliveries(subscription)
+
+    with pytest.raises(AbsenceQuotaExceeded) as refused:
+        skip_delivery(delivery=third, today=TODAY)
+
+    assert refused.value.message == (
+        "Vous avez droit à 2 absences par saison ; 2 sont déjà posées, celle-ci en demande 1 de plus."
+    )
+    assert _deliveries(subscription) == before
+
+
+def test_pause_two_weeks_then_resume(demo_hub, django_capture_on_commit_callbacks):
+    subscription = subscribe_to(plan())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pause_subscription(subscription=subscription, until=D(2027, 3, 21), by=subscription.customer, today=TODAY)
+
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.paused_until) == (SubscriptionStatus.PAUSED, D(2027, 3, 21))
+    assert [s for _d, s, _m in _deliveries(subscription)] == ["skipped", "skipped", "planned", "planned"]
+    assert mail.outbox[-1].subject == "[Pôle Économie Solidaire] Votre abonnement panier est en pause"
+
+    resume_subscription(subscription=subscription, by=subscription.customer, today=D(2027, 3, 10))
+
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.paused_until) == (SubscriptionStatus.ACTIVE, None)
+    # The 8th is past; the 15th is still before its cut-off (13th): planned again.
+    # Resuming also generates the next four weeks from the 10th (up to 5 April).
+    assert [s for _d, s, _m in _deliveries(subscription)] == ["skipped", "planned", "planned", "planned", "planned"]
+    assert list(subscription.transitions.values_list("from_status", "to_status")) == [
+        ("", "active"),
+        ("active", "paused"),
+        ("paused", "active"),
+    ]
+
+
+def test_pause_past_quota_is_refused_and_changes_nothing(demo_hub):
+    subscription = subscribe_to(plan(absence_quota=1))
+    before = _deliveries(subscription)
+
+    with pytest.raises(AbsenceQuotaExceeded):
+        pause_subscription(subscription=subscription, until=D(2027, 3, 21), today=TODAY)
+
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.paused_until, _deliveries(subscription)) == (
+        SubscriptionStatus.ACTIVE,
+        None,
+        before,
+    )
+
+
+def test_paused_subscription_generates_skipped_deliveries(demo_hub):
+    subscription = subscribe_to(plan(absence_quota=6))
+    pause_subscription(subscription=subscription, until=D(2027, 4, 10), today=TODAY)
+
+    generate_deliveries(weeks=6, today=TODAY)
+
+    assert [(d, s) for d, s, _m in _deliveries(subscription)][4:] == [
+        (D(2027, 4, 5), "skipped"),
+        (D(2027, 4, 12), "planned"),
+    ]
+
+
+def test_someone_else_cannot_change_a_subscription(demo_hub):
+    subscription = subscribe_to(plan())
+    delivery = subscription.deliveries.first()
+
+    with pytest.raises(NotAllowed):
+        skip_delivery(delivery=delivery, by=subscriber(), today=TODAY)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PLANNED
+
+
+def test_full_pickup_point_puts_on_waiting_list_then_emails_once(demo_hub, django_capture_on_commit_callbacks):
+    weekly = plan()
+    point = small_point(capacity=1)
+    holder = subscribe_to(weekly, point=point)
+    waiting = subscriber()
+
+    with pytest.raises(PickupPointFull) as full:
+        subscribe_to(weekly, waiting, point=point)
+    with pytest.raises(PickupPointFull):
+        subscribe_to(weekly, waiting, point=point)  # a second try keeps one entry
+
+    entry = full.value.entry
+    assert (Subscription.objects.filter(customer=waiting).count(), WaitingListEntry.objects.count()) == (0, 1)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_subscription(subscription=holder, by=holder.customer, today=TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        subscribe_to(weekly, point=point)  # someone else takes the place: no more e-mails
+        other = Subscription.objects.latest("pk")
+        cancel_subscription(subscription=other, today=TODAY)
+
+    entry.refresh_from_db()
+    assert entry.status == WaitingStatus.NOTIFIED
+    # The newcomer gets its own "started" and holiday e-mails; the waiting person exactly one.
+    assert [(m.to, m.subject) for m in mail.outbox if m.to != [Subscription.objects.latest("pk").customer.email]] == [
+        ([waiting.email], "[Pôle Économie Solidaire] Une place d'abonnement panier s'est libérée"),
+    ]
+
+
+def test_cancel_keeps_deliveries_past_cutoff(demo_hub):
+    subscription = subscribe_to(plan())
+
+    cancel_subscription(subscription=subscription, today=D(2027, 3, 7))
+
+    assert [s for _d, s, _m in _deliveries(subscription)] == ["planned", "cancelled", "cancelled", "cancelled"]
+
+
+def test_prepaid_season_postings(demo_hub):
+    subscription = subscribe_to(plan(season_end=D(2027, 5, 10)), mode="prepaid")
+    # 10 Mondays from 8 March to 10 May at 5.50 %: the basket's price × 10.
+    price = subscription.plan.price_per_delivery
+
+    record_prepaid_season_payment(subscription=subscription, method="cheque")
+    record_prepaid_season_payment(subscription=subscription, method="cheque")  # idempotent
+    first = subscription.deliveries.order_by("date").first()
+    mark_delivered(delivery=first)
+    mark_delivered(delivery=first)
+
+    subscription.refresh_from_db()
+    total = price * 10
+    vat = (total - total / Decimal("1.055")).quantize(Decimal("0.01"))
+    share = ((total - vat) / 10).quantize(Decimal("0.01"))
+    assert (subscription.prepaid_amount, subscription.prepaid_deliveries) == (total, 10)
+    assert lines_of("jardins-du-pole", entry__piece_ref=subscription.reference) == [
+        ("BQ", "5112", total, Decimal("0")),
+        ("BQ", "4191", Decimal("0"), total - vat),
+        ("BQ", "445713", Decimal("0"), vat),
+    ]
+    assert lines_of("jardins-du-pole", entry__piece_ref=f"{subscription.reference}-20270308") == [
+        ("OD", "4191", share, Decimal("0")),
+        ("OD", subscription.plan.offering.revenue_account, Decimal("0"), share),
+    ]
+
+
+def test_demo_subscriptions_are_idempotent(demo_hub):
+    from bookings.subscription_demo import seed_subscriptions
+
+    before = (Subscription.objects.count(), Delivery.objects.count(), SubscriptionNotification.objects.count())
+
+    seed_subscriptions()
+
+    assert (Subscription.objects.count(), Delivery.objects.count(), SubscriptionNotification.objects.count()) == before
+    assert (before[0], Subscription.objects.filter(customer__email__startswith="abonne").count()) == (30, 30)
+
+
+def test_ended_pauses_are_lifted_by_the_daily_task(demo_hub):
+    from bookings.actions.subscriptions import end_paused
+
+    subscription = subscribe_to(plan())
+    pause_subscription(subscription=subscription, until=D(2027, 3, 14), today=TODAY)
+
+    lifted_early = end_paused(today=D(2027, 3, 14))
+    lifted = end_paused(today=D(2027, 3, 15))
+
+    subscription.refresh_from_db()
+    assert (lifted_early, lifted, subscription.status, subscription.paused_until) == (0, 1, "active", None)
+    assert subscription.transitions.last().note == "Fin de la pause"

@@ -1,0 +1,123 @@
+"""The subscriptions API on today's real date (the actions take the real clock through the API)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from bookings.enums import SubscriptionStatus
+from bookings.models import Subscription
+from tests.bookings.subscription_factories import accueil, plan, small_point, subscriber
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _plan_in_three_days():
+    """A season open today, distributing three days from now (its cut-off, one day from now, still ahead)."""
+    today = timezone.localdate()
+    return plan(season_start=today, season_end=today + datetime.timedelta(days=120), weekday=(today.weekday() + 3) % 7)
+
+
+def _subscribe(client, the_plan, point="pole-accueil"):
+    return client.post(
+        reverse("api:subscription-list"),
+        {"plan": the_plan.pk, "pickup_point": point, "start_date": timezone.localdate().isoformat(),
+         "payment_mode": "prepaid"},
+        format="json",
+    )  # fmt: skip
+
+
+def test_subscribe_then_list_then_pause(demo_hub):
+    today = timezone.localdate()
+    the_plan = _plan_in_three_days()
+    first = today + datetime.timedelta(days=3)
+    client = _client(subscriber())
+
+    created = _subscribe(client, the_plan)
+
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["status"], body["pickup_point"], body["cutoff_days"], [d["date"] for d in body["upcoming"]]) == (
+        "active",
+        "pole-accueil",
+        2,
+        [(first + datetime.timedelta(weeks=n)).isoformat() for n in range(4)],
+    )
+
+    paused = client.post(
+        reverse("api:subscription-pause", args=[body["id"]]),
+        {"until": (first + datetime.timedelta(days=13)).isoformat()},
+        format="json",
+    )
+
+    assert paused.status_code == 200, paused.json()
+    assert (paused.json()["status"], [d["status"] for d in paused.json()["upcoming"]]) == (
+        "paused",
+        ["skipped", "skipped", "planned", "planned"],
+    )
+
+
+def test_list_query_count_is_pinned(demo_hub, django_assert_num_queries):
+    user = subscriber()
+    client = _client(user)
+    for slug in ("panier-petit-format", "panier-familial", "panier-de-fruits"):
+        the_plan = _plan_in_three_days()
+        the_plan.offering = the_plan.offering.__class__.objects.get(slug=slug)
+        the_plan.save()
+        assert _subscribe(client, the_plan).status_code == 201
+
+    # The page count, the subscriptions (plan, offering, structure and point joined), their deliveries.
+    with django_assert_num_queries(3):
+        response = client.get(reverse("api:subscription-list"))
+
+    assert (response.status_code, response.json()["count"], len(response.json()["results"])) == (200, 3, 3)
+
+
+def test_skip_past_cutoff_is_json_refusal_and_changes_nothing(demo_hub):
+    today = timezone.localdate()
+    the_plan = plan(
+        season_start=today, season_end=today + datetime.timedelta(days=120), weekday=(today.weekday() + 1) % 7
+    )
+    client = _client(subscriber())
+    subscription_id = _subscribe(client, the_plan).json()["id"]
+    tomorrow = today + datetime.timedelta(days=1)
+
+    response = client.post(reverse("api:subscription-skip", args=[subscription_id]), {"date": tomorrow.isoformat()})
+
+    assert (response.status_code, response.json()["code"]) == (400, "past_cutoff")
+    assert response.json()["message"].startswith("Trop tard pour modifier la distribution du ")
+    assert Subscription.objects.get(pk=subscription_id).deliveries.get(date=tomorrow).status == "planned"
+
+
+def test_someone_elses_subscription_is_404(demo_hub):
+    the_plan = _plan_in_three_days()
+    owner_id = _subscribe(_client(subscriber()), the_plan).json()["id"]
+    other = _client(subscriber())
+
+    responses = [
+        other.post(reverse(f"api:subscription-{action}", args=[owner_id]), {}, format="json")
+        for action in ("pause", "skip", "resume", "cancel")
+    ]
+
+    assert [r.status_code for r in responses] == [404, 404, 404, 404]
+    assert Subscription.objects.get(pk=owner_id).status == SubscriptionStatus.ACTIVE
+
+
+def test_full_pickup_point_is_409_and_joins_the_waiting_list(demo_hub):
+    the_plan = _plan_in_three_days()
+    point = small_point(capacity=1)
+    assert _subscribe(_client(subscriber()), the_plan, point.slug).status_code == 201
+
+    response = _subscribe(_client(subscriber()), the_plan, point.slug)
+
+    assert (response.status_code, response.json()["code"]) == (409, "pickup_point_full")
+    assert the_plan.waiting_list.count() == 1
+    assert accueil().slug == "pole-accueil"

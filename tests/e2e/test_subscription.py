@@ -1,0 +1,89 @@
+"""A resident subscribes to a weekly basket, saves a card, then pauses two weeks — in a browser.
+
+Stripe is the local fake server (`localstripe`): the card page loads its fake Stripe.js, whose
+`confirmCardSetup` confirms the SetupIntent created server-side.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from hub.demo import DEMO_PASSWORD
+from tests.e2e.conftest import screenshot, serious_violations
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+RESIDENT = "resident@demo.pole.test"
+
+
+@pytest.fixture
+def stripe_live(live_demo_hub, localstripe, settings):
+    settings.STRIPE_SECRET_KEY = localstripe.secret_key
+    settings.STRIPE_PUBLISHABLE_KEY = localstripe.publishable_key
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_JS_URL = localstripe.stripe_js_url
+    return live_demo_hub
+
+
+def _sign_in(page, base_url: str) -> None:
+    page.goto(base_url + "/auth/login/")
+    page.get_by_label("Courriel").fill(RESIDENT)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(re.compile(r"/compte/$"))
+
+
+def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stripe_live, axe):
+    from bookings.enums import DeliveryStatus, SubscriptionStatus
+    from bookings.models import Subscription
+
+    base = stripe_live.url
+    _sign_in(page, base)
+
+    page.goto(base + "/reservations/abonnements/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Abonnements paniers"
+    page.get_by_label(re.compile(r"^Panier petit format \(Petit\) — chaque semaine")).check()
+    page.get_by_label("Point de retrait").select_option(label="Pôle — accueil")
+    page.get_by_label("Par livraison, carte enregistrée").check()
+    assert serious_violations(axe, page) == []
+    screenshot(page, "subscription-plans")
+    page.get_by_role("button", name="M'abonner").click()
+
+    page.wait_for_url(re.compile(r"/mes-abonnements/\d+/carte/$"))
+    card = page.locator("#card-element")
+    card.locator("input").first.wait_for()
+    card.locator("input[placeholder=number]").fill("4242424242424242")
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("34")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("23400")
+    assert serious_violations(axe, page) == []
+    screenshot(page, "subscription-card")
+    page.get_by_role("button", name="Enregistrer la carte").click()
+
+    page.wait_for_url(re.compile(r"/mes-abonnements/$"))
+    page.get_by_text("Votre carte est enregistrée pour les prochaines livraisons.").wait_for()
+    subscription = Subscription.objects.get(customer__email=RESIDENT)
+    assert subscription.stripe_payment_method_id.startswith("pm_")
+    today = timezone.localdate()
+    changeable = today + datetime.timedelta(days=subscription.plan.cutoff_days)
+    first = subscription.deliveries.filter(date__gte=changeable).order_by("date").first()
+    until = first.date + datetime.timedelta(days=13)
+    assert serious_violations(axe, page) == []
+    screenshot(page, "subscription-mine")
+
+    page.get_by_label("En pause jusqu'au (inclus)").fill(until.isoformat())
+    page.get_by_role("button", name="Mettre en pause").click()
+
+    page.get_by_text("Votre abonnement est en pause.").wait_for()
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.paused_until) == (SubscriptionStatus.PAUSED, until)
+    skipped = list(
+        subscription.deliveries.filter(status=DeliveryStatus.SKIPPED).order_by("date").values_list("date", flat=True)
+    )
+    assert skipped == [first.date, first.date + datetime.timedelta(days=7)]
+    assert page.get_by_role("button", name="Reprendre maintenant").is_visible()
+    assert serious_violations(axe, page) == []
+    screenshot(page, "subscription-paused")
