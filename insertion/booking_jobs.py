@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bookings.actions.booking import record_actual_hours
 from bookings.enums import BookingStatus
@@ -114,3 +115,74 @@ def report_actual_hours(*, structure: Structure, start: datetime.date, end: date
                 record_actual_hours(booking=booking, hours=actual.quantize(Decimal("0.01")), by=by)
                 reported += 1
     return reported
+
+
+# --- Distribution days of basket subscriptions ----------------------------------------------------
+
+ROUND_BASE_HOURS = Decimal("1.00")  # loading, driving to the pickup point and back
+ROUND_HOURS_PER_BASKET = Decimal("0.02")  # handing each basket over
+
+
+def delivery_job_specs(*, structure: Structure | None = None, week: datetime.date | None = None) -> list[JobSpec]:
+    """Per distribution day and pickup point: one packing job and one delivery round (DOMAIN.md rule 15).
+
+    A day whose baskets are all skipped or cancelled cancels both jobs.
+    """
+    from bookings.enums import DeliveryStatus
+    from bookings.models import Delivery
+
+    deliveries = Delivery.objects.select_related("subscription__plan__offering", "subscription__pickup_point")
+    if structure is not None:
+        deliveries = deliveries.filter(subscription__plan__offering__structure=structure)
+    if week is not None:
+        deliveries = deliveries.filter(date__gte=week, date__lt=week + datetime.timedelta(days=7))
+    live_statuses = {DeliveryStatus.PLANNED, DeliveryStatus.DELIVERED, DeliveryStatus.UNPAID}
+    groups: dict[tuple[int, datetime.date, int], list] = {}
+    for delivery in deliveries.order_by("date", "pk"):
+        offering = delivery.subscription.plan.offering
+        key = (offering.structure_id, delivery.date, delivery.subscription.pickup_point_id)
+        groups.setdefault(key, []).append(delivery)
+    specs = []
+    for (structure_id, day, site_id), group in sorted(groups.items()):
+        live = [d for d in group if d.status in live_statuses]
+        site = group[0].subscription.pickup_point
+        packing_hours = sum((d.subscription.plan.offering.labour_hours_per_unit for d in live), Decimal("0"))
+        packing_skill = next((d.subscription.plan.offering.required_skill_id for d in group), None)
+        common = {"structure_id": structure_id, "source_kind": JobSourceKind.DELIVERY, "date": day, "place_id": site_id}
+        specs.append(
+            JobSpec(
+                **common,
+                source_id=f"pack-{day:%Y%m%d}-{site_id}",
+                title=ngettext(
+                    "Préparation de %(count)s panier pour %(place)s",
+                    "Préparation de %(count)s paniers pour %(place)s",
+                    len(live),
+                )
+                % {"count": len(live), "place": site.name},
+                estimated_hours=packing_hours.quantize(Decimal("0.01")) or Decimal("0.25"),
+                headcount=max(1, math.ceil(packing_hours / MAX_HOURS_PER_PERSON)),
+                required_skill_id=packing_skill,
+                cancelled=not live,
+            )
+        )
+        specs.append(
+            JobSpec(
+                **common,
+                source_id=f"round-{day:%Y%m%d}-{site_id}",
+                title=_("Tournée de distribution : %(place)s") % {"place": site.name},
+                estimated_hours=(ROUND_BASE_HOURS + ROUND_HOURS_PER_BASKET * len(live)).quantize(Decimal("0.01")),
+                headcount=1,
+                required_skill_id=_driving_skill_id(),
+                cancelled=not live,
+            )
+        )
+    return specs
+
+
+def _driving_skill_id() -> int | None:
+    from hub.models import Skill
+
+    return Skill.objects.filter(slug="conduite-vl").values_list("pk", flat=True).first()
+
+
+register_source(JobSourceKind.DELIVERY, delivery_job_specs)

@@ -75,3 +75,33 @@ def test_validated_hours_are_invoiced_on_the_visit(visit):
     # Validating again reports nothing more.
     validate_timesheets(structure=services(), start=VISIT_DAY, end=VISIT_DAY, by=supervisor)
     assert Invoice.objects.filter(order=visit.order_line.order).count() == 1
+
+
+def test_each_distribution_day_gives_a_packing_job_and_a_round_per_pickup_point(demo_hub):
+    from bookings.actions.subscriptions import generate_deliveries, skip_delivery
+    from bookings.models import Delivery
+    from tests.bookings.subscription_factories import TODAY, plan, small_point, subscribe_to
+
+    weekly = plan(weekday=0)  # Mondays
+    point = small_point(capacity=5, slug="point-jobs")
+    first = subscribe_to(weekly, point=point, mode="prepaid")
+    subscribe_to(weekly, point=point, mode="prepaid")
+    generate_deliveries(weeks=2, today=TODAY)
+    jardins = Structure.objects.get(slug="jardins-du-pole")
+    week = datetime.date(2027, 3, 8)
+
+    sync_jobs(structure=jardins, week=week)
+    sync_jobs(structure=jardins, week=week)
+
+    jobs = Job.objects.filter(source_kind=JobSourceKind.DELIVERY, place=point).order_by("source_id")
+    assert [(job.source_id, job.date, job.estimated_hours, job.status) for job in jobs] == [
+        (f"pack-20270308-{point.pk}", week, Decimal("0.50"), JobStatus.OPEN),  # two baskets × 0.25 h
+        (f"round-20270308-{point.pk}", week, Decimal("1.04"), JobStatus.OPEN),
+    ]
+    assert jobs[0].title == "Préparation de 2 paniers pour " + point.name
+    assert jobs[1].required_skill.slug == "conduite-vl"
+
+    # One subscriber skips: the packing job shrinks.
+    skip_delivery(delivery=Delivery.objects.get(subscription=first, date=week), today=TODAY)
+    sync_jobs(structure=jardins, week=week)
+    assert Job.objects.get(source_id=f"pack-20270308-{point.pk}").estimated_hours == Decimal("0.25")
