@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -101,3 +103,10 @@ class BookingForm(forms.Form):
 class LaundryStepForm(forms.Form):
     step = forms.ChoiceField(choices=LaundryStep.choices)
     weight = forms.DecimalField(label=_("Poids (kg)"), min_value=0, max_digits=10, decimal_places=3, required=False)
+
+
+class QuoteForm(forms.Form):
+    heures = forms.DecimalField(
+        label=_("Heures par intervention"), min_value=Decimal("0.5"), max_value=Decimal("8"), decimal_places=2
+    )
+    interventions = forms.IntegerField(label=_("Interventions par mois"), min_value=1, max_value=31)

@@ -21,5 +21,6 @@ urlpatterns = [
     path("mes-abonnements/<int:pk>/carte/", subscription_views.card, name="subscription_card"),
     path("gestion/paniers/", subscription_views.pick_list_page, name="pick_list"),
     path("gestion/paniers/<int:pk>/remis/", subscription_views.deliver, name="pick_list_deliver"),
+    path("<slug:slug>/devis.pdf", views.sap_quote, name="sap_quote"),
     path("<slug:slug>/", views.calendar, name="calendar"),
 ]

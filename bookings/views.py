@@ -17,9 +17,10 @@ from bookings.actions.booking import billing_for, book, cancel_booking
 from bookings.actions.laundry import create_recurring_booking, record_laundry_step
 from bookings.enums import LaundryStep
 from bookings.exceptions import BookingError
-from bookings.forms import BookingForm, LaundryStepForm
+from bookings.forms import BookingForm, LaundryStepForm, QuoteForm
 from bookings.models import LAUNDRY_TRANSITIONS, Booking, CalendarFeed, CancellationFee
 from bookings.perms import is_booking_staff
+from bookings.quotes import make_quote, quote_pdf
 from bookings.selectors import available_slots, bookable_offerings, laundry_week, payment_methods_for, week_days
 from hub import perms
 from hub.enums import StaffRole
@@ -244,3 +245,24 @@ def laundry_step(request: HttpRequest, pk: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     return redirect(f"{reverse('bookings:laundry_week')}?semaine={timezone.localdate(booking.starts_at).isoformat()}")
+
+
+@login_required
+def sap_quote(request: HttpRequest, slug: str) -> HttpResponse:
+    """The free quote (PDF) of a service à la personne, for the hours and visits the person gives."""
+    offering = get_object_or_404(bookable_offerings().filter(sap_eligible=True), slug=slug)
+    form = QuoteForm(request.GET)
+    if not form.is_valid():
+        messages.error(
+            request, _("Indiquez les heures par intervention (0,5 à 8) et les interventions par mois (1 à 31).")
+        )
+        return redirect("bookings:calendar", offering.slug)
+    quote = make_quote(
+        offering=offering,
+        hours_per_visit=form.cleaned_data["heures"],
+        visits_per_month=form.cleaned_data["interventions"],
+        customer=request.user,
+    )
+    response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="devis-{offering.slug}-{quote.date:%Y%m%d}.pdf"'
+    return response
