@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -62,3 +63,32 @@ def test_member_books_a_weekly_laundry_pickup(live_demo_hub, page, axe):
     )
     assert first.status == "confirmed"  # the crèche is served on account
     assert Booking.objects.filter(series=series).count() >= 1
+
+
+def test_laundry_staff_move_a_pickup_along_its_steps(live_demo_hub, page, axe):
+    from bookings.enums import LaundryStep
+    from bookings.models import Booking
+
+    page.goto(live_demo_hub.url + "/auth/login/")
+    page.get_by_label("Courriel").fill("linge@demo.pole.test")
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(re.compile(r"/compte/$"))
+    booking = (
+        Booking.objects.filter(laundry_step=LaundryStep.SCHEDULED, status="confirmed", starts_at__gt=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+    day = timezone.localdate(booking.starts_at)
+    page.goto(live_demo_hub.url + f"/reservations/gestion/blanchisserie/?semaine={day.isoformat()}")
+    assert serious_violations(axe, page) == []
+    screenshot(page, "laundry-staff-week")
+    row = page.locator(f"#laundry-{booking.pk}")
+    row.get_by_role("button", name=re.compile(r"^Linge collecté")).click()
+    row.get_by_label("Poids (kg)").wait_for()
+    row.get_by_label("Poids (kg)").fill("13.4")
+    row.get_by_role("button", name=re.compile(r"^Enregistrer la pesée")).click()
+    row.get_by_text("13,400 kg pesés").wait_for()
+    assert serious_violations(axe, page) == []
+    booking.refresh_from_db()
+    assert (booking.laundry_step, booking.final_quantity) == (LaundryStep.WEIGHED, Decimal("13.400"))
