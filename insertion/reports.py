@@ -91,3 +91,46 @@ def parse_hours(value: str) -> Decimal:
 
 def _q(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
+
+
+@dataclass
+class ActivityRow:
+    activity: str
+    planned: Decimal
+    actual: Decimal
+
+
+def hours_per_activity(structure, year: int, month: int) -> list[ActivityRow]:
+    """Hours of the month per activity (the skill the job needs; « Autres » without one), in 2 queries.
+
+    Timesheets give a worker's hours per day, not per job: each worker's actual day is shared
+    among that day's jobs in proportion to the hours planned on them.
+    """
+    from django.utils.translation import gettext as _
+
+    start, end = datetime.date(year, month, 1), month_end(year, month)
+    assignments = list(
+        Assignment.objects.live()
+        .filter(job__structure=structure, job__date__gte=start, job__date__lte=end)
+        .values_list("worker_id", "job__date", "hours", "job__required_skill__name")
+    )
+    actual_by_day = {
+        (worker_id, day): hours
+        for worker_id, day, hours in TimesheetEntry.objects.filter(
+            worker__structure=structure, date__gte=start, date__lte=end
+        ).values_list("worker_id", "date", "hours")
+    }
+    planned_by_day: dict[tuple[int, datetime.date], Decimal] = {}
+    for worker_id, day, hours, _skill in assignments:
+        planned_by_day[(worker_id, day)] = planned_by_day.get((worker_id, day), ZERO) + hours
+    planned: dict[str, Decimal] = {}
+    actual: dict[str, Decimal] = {}
+    for worker_id, day, hours, skill in assignments:
+        activity = skill or _("Autres")
+        planned[activity] = planned.get(activity, ZERO) + hours
+        day_actual = actual_by_day.get((worker_id, day))
+        if day_actual is not None and planned_by_day[(worker_id, day)]:
+            actual[activity] = actual.get(activity, ZERO) + hours * day_actual / planned_by_day[(worker_id, day)]
+    return [
+        ActivityRow(activity, _q(planned[activity]), _q(actual.get(activity, ZERO))) for activity in sorted(planned)
+    ]

@@ -244,7 +244,14 @@ def hours(request: HttpRequest, slug: str, year: int, month: int) -> HttpRespons
                          _fr(sum(r.validated for r in rows))])  # fmt: skip
         writer.writerow([_("ETP"), "", "", "", _fr(fte)])
         return response
-    context = {"structure": structure, "rows": rows, "fte": fte, "year": year, "month": month}
+    context = {
+        "structure": structure,
+        "rows": rows,
+        "fte": fte,
+        "year": year,
+        "month": month,
+        "activities": reports.hours_per_activity(structure, year, month),
+    }
     return render(request, "insertion/hours.html", context)
 
 

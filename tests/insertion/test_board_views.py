@@ -1,3 +1,4 @@
+
 """The supervisor's board: the week view, assigning by hand (with the refusal shown), planning, accepting."""
 
 import datetime
@@ -186,3 +187,27 @@ def test_monthly_hours_csv(client, structure, workers, jobs):
     assert f"{workers[0].last_name};Alice;3,50;4,00;0,00" in lines
     assert lines[-2] == "Total structure;;3,50;4,00;0,00"
     assert lines[-1] == "ETP;;;;0,00"
+
+
+def test_hours_per_activity_share_each_day_among_its_jobs(client, structure, team, workers):
+    from accounts.models import User
+    from insertion.reports import hours_per_activity
+
+    harvest = JobFactory(
+        structure=structure, team=team, date=day(0), required_skill=skill(), estimated_hours=Decimal("3")
+    )
+    packing = JobFactory(structure=structure, team=team, date=day(0), required_skill=skill("preparation-commandes"),
+                         estimated_hours=Decimal("1"), start_time=datetime.time(13, 30), end_time=datetime.time(14, 30))  # fmt: skip
+    Assignment.objects.create(job=harvest, worker=workers[0], hours=Decimal("3.00"))
+    Assignment.objects.create(job=packing, worker=workers[0], hours=Decimal("1.00"))
+    TimesheetEntry.objects.create(worker=workers[0], date=day(0), hours=Decimal("6.00"))  # worked 6 h for 4 planned
+
+    rows = [(row.activity, row.planned, row.actual) for row in hours_per_activity(structure, 2031, 3)]
+
+    assert rows == [
+        ("Maraîchage", Decimal("3.00"), Decimal("4.50")),
+        ("Préparation de commandes", Decimal("1.00"), Decimal("1.50")),
+    ]
+    client.force_login(User.objects.get(email="admin@demo.pole.test"))
+    html = client.get(f"/insertion/{structure.slug}/heures/2031/3/").content.decode()
+    assert '<td>Préparation de commandes</td><td class="num">1,00</td><td class="num">1,50</td>' in html
