@@ -1,4 +1,3 @@
-
 """The supervisor's board: the week view, assigning by hand (with the refusal shown), planning, accepting."""
 
 import datetime
