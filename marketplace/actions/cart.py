@@ -29,7 +29,7 @@ def parse_quantity(raw, *, offering: Offering) -> Decimal:
         raise CartError(_("La quantité ne peut pas dépasser %(max)s.") % {"max": MAX_QUANTITY})
     if offering.unit in INTEGER_UNITS and quantity != quantity.to_integral_value():
         raise CartError(
-            _("« %(name)s » se commande par %(unit)s entière.")
+            _("« %(name)s » se commande en quantité entière (%(unit)s).")
             % {"name": offering.name, "unit": offering.get_unit_display()}
         )
     if quantity.as_tuple().exponent < -3:

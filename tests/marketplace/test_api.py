@@ -38,7 +38,7 @@ def test_cart_refusals_are_structured_french_json(api, demo_hub):
     assert response.status_code == 400
     assert response.json() == {
         "code": "cart_refused",
-        "message": "« Thé vert bio (100 g) » se commande par pièce entière.",
+        "message": "« Thé vert bio (100 g) » se commande en quantité entière (pièce).",
     }
     response = api.post("/api/v1/cart/items/", {"offering": tea.pk, "quantity": "500"}, format="json")
     assert response.json() == {

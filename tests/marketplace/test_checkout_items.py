@@ -117,7 +117,7 @@ def test_solidarity_price_applies_to_verified_residents(demo_hub):
         (
             {"items": [(("bougie-a-la-cire-vegetale"), "2.5")]},
             CartError,
-            "« Bougie à la cire végétale » se commande par pièce entière.",
+            "« Bougie à la cire végétale » se commande en quantité entière (pièce).",
         ),
         ({"items": [("bougie-a-la-cire-vegetale", "999")]}, CheckoutError, "Il ne reste que"),
         ({"items": [("tenues-sportives-au-kilo", "5")]}, CheckoutError, "n'est pas proposé aux particuliers"),

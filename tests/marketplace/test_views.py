@@ -47,7 +47,7 @@ def test_adding_more_than_the_stock_is_refused_in_french(client, demo_hub):
 
 @pytest.mark.parametrize(
     ("quantity", "message"),
-    [("1.5", "« Thé vert bio (100 g) » se commande par pièce entière."), ("abc", "« abc » n'est pas une quantité."),
+    [("1.5", "« Thé vert bio (100 g) » se commande en quantité entière (pièce)."), ("abc", "« abc » n'est pas une quantité."),
      ("-1", "La quantité doit être positive."), ("1000", "La quantité ne peut pas dépasser 999.")],
 )  # fmt: skip
 def test_bad_quantities(client, demo_hub, quantity, message):
