@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.offering_list, name="offerings"),
     path("mes-reservations/", views.my_bookings, name="mine"),
     path("mes-reservations/<int:pk>/annuler/", views.cancel, name="cancel"),
+    path("mes-reservations/<int:pk>/deplacer/", views.reschedule, name="reschedule"),
     path("mes-reservations/agenda/", views.calendar_token, name="calendar_token"),
     path("agenda/<str:token>.ics", views.ical, name="ical"),
     path("gestion/blanchisserie/", views.laundry_week_page, name="laundry_week"),

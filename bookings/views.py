@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings import calendar_feed
-from bookings.actions.booking import billing_for, book, cancel_booking
+from bookings.actions.booking import billing_for, book, cancel_booking, reschedule_booking
 from bookings.actions.laundry import create_recurring_booking, record_laundry_step
 from bookings.enums import LaundryStep
 from bookings.exceptions import BookingError
@@ -266,3 +267,34 @@ def sap_quote(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="devis-{offering.slug}-{quote.date:%Y%m%d}.pdf"'
     return response
+
+
+@login_required
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one's booking to another open slot of the same offering (the same booking and order line)."""
+    booking = get_object_or_404(Booking.objects.visible_to(request.user).select_related("offering"), pk=pk)
+    today = timezone.localdate()
+    slots = [
+        slot
+        for slot in available_slots(offering=booking.offering, start=today, end=today + datetime.timedelta(days=27))
+        if slot.remaining >= booking.places and slot.starts_at != booking.starts_at
+    ]
+    error = ""
+    if request.method == "POST":
+        starts_at = parse_datetime(request.POST.get("slot", ""))
+        if starts_at is None or starts_at not in {slot.starts_at for slot in slots}:
+            error = _("Choisissez un des créneaux proposés.")
+        else:
+            try:
+                reschedule_booking(booking=booking, starts_at=starts_at, by=request.user)
+            except BookingError as refusal:
+                error = refusal.message
+            else:
+                messages.success(
+                    request,
+                    _("Réservation déplacée au %(when)s.")
+                    % {"when": date_format(timezone.localtime(starts_at), "j F Y à H:i")},
+                )
+                return redirect("bookings:mine")
+    context = {"booking": booking, "slots": slots, "error": error}
+    return render(request, "bookings/reschedule.html", context, status=400 if error else 200)
