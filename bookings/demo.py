@@ -72,6 +72,11 @@ VEHICLES = {
     "location-de-scooter-a-la-journee": ["Scooter 1", "Scooter 2", "Scooter 3"],
     "location-de-velo-a-assistance-electrique": ["VAE 1", "VAE 2", "VAE 3", "VAE 4"],
 }
+DEPOSITS = {
+    "location-de-voiture-a-la-journee": D("300.00"),
+    "location-de-scooter-a-la-journee": D("150.00"),
+    "location-de-velo-a-assistance-electrique": D("100.00"),
+}
 SERVICE_AREA = ["23400", "23250", "23460", "23150", "23480", "87460"]
 LAUNDRY_STAFF = "linge@demo.pole.test"
 CLUB_MEMBER = "club@demo.pole.test"
@@ -109,7 +114,7 @@ def seed_demo() -> dict[str, int]:
                 )
     for slug, names in VEHICLES.items():
         for name in names:
-            Resource.objects.get_or_create(offering=offerings[slug], name=name)
+            Resource.objects.get_or_create(offering=offerings[slug], name=name, defaults={"deposit": DEPOSITS[slug]})
     services = Structure.objects.get(slug="pole-services")
     for postcode in SERVICE_AREA:
         ServiceArea.objects.get_or_create(structure=services, postcode=postcode)

@@ -46,6 +46,12 @@ class BookingForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
     )
     note = forms.CharField(label=_("Précisions (créneau horaire souhaité, accès…)"), required=False, max_length=300)
+    destination = forms.CharField(
+        label=_("Adresse d'arrivée"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+    )
     billing_address = forms.CharField(
         label=_("Adresse de facturation"),
         required=False,
@@ -82,9 +88,17 @@ class BookingForm(forms.Form):
             self.fields["pickup_point"].required = True
         else:
             del self.fields["pickup_point"]
-        if offering.kind != OfferingKind.HOME_SERVICE:
+        trip = offering.kind == OfferingKind.MOBILITY and offering.unit == Unit.KM
+        if trip:
+            # Solidarity transport: from one address to another, priced at the kilometres driven.
+            self.fields["address"].label = _("Adresse de prise en charge")
+            self.fields["destination"].required = True
+            del self.fields["postcode"]
+        elif offering.kind != OfferingKind.HOME_SERVICE:
             for name in ("address", "postcode", "note"):
                 del self.fields[name]
+        if not trip:
+            del self.fields["destination"]
         self.fields["payment_method"].choices = [(m, PaymentMethod(m).label) for m in methods]
         if len(methods) == 1:
             self.fields["payment_method"].initial = methods[0]

@@ -80,6 +80,14 @@ class Resource(models.Model):
     )
     name = models.CharField(_("nom"), max_length=100)
     is_active = models.BooleanField(_("disponible à la réservation"), default=True)
+    deposit = models.DecimalField(
+        _("dépôt de garantie (€)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Demandé à la remise (chèque non encaissé), rendu au retour."),
+    )
 
     class Meta:
         verbose_name = _("ressource")
@@ -345,6 +353,9 @@ class Booking(models.Model):
     quantity = models.DecimalField(_("quantité réservée"), **QUANTITY)
     final_quantity = models.DecimalField(_("quantité réelle"), null=True, blank=True, **QUANTITY)
     address = models.TextField(_("adresse d'intervention"), blank=True)
+    destination = models.TextField(
+        _("adresse d'arrivée"), blank=True, help_text=_("Transport solidaire : où déposer la personne.")
+    )
     postcode = models.CharField(_("code postal"), max_length=5, blank=True)
     note = models.CharField(_("précisions"), max_length=300, blank=True)
 

@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -69,6 +70,7 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "next_week": monday + datetime.timedelta(days=7),
         "is_current_week": monday <= timezone.localdate(),
         "fee": CancellationFee.objects.select_related("fee_offering").filter(offering=offering).first(),
+        "deposit": offering.booking_resources.filter(is_active=True).aggregate(deposit=Max("deposit"))["deposit"],
     }
     template = "bookings/_calendar.html" if request.htmx and request.method == "GET" else "bookings/calendar.html"
     return render(request, template, context)
@@ -97,6 +99,7 @@ def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisat
                 address=data.get("address", ""),
                 postcode=data.get("postcode", ""),
                 note=data.get("note", ""),
+                destination=data.get("destination", ""),
                 **arguments,
             )
     except BookingError as error:

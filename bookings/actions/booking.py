@@ -29,7 +29,7 @@ from marketplace.actions.checkout import Billing, place_order_for_items
 from marketplace.actions.refunds import cancel_order
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
 from marketplace.exceptions import MarketplaceError
-from services.enums import OfferingKind
+from services.enums import OfferingKind, Unit
 from services.models import Offering
 
 
@@ -89,6 +89,11 @@ def _free_resource(offering: Offering, starts_at, ends_at, *, at, exclude: Booki
     raise SlotFull(_("Plus aucun véhicule n'est disponible ce jour-là."))
 
 
+def is_trip(offering: Offering) -> bool:
+    """Solidarity transport: priced by the kilometre, from one address to another."""
+    return offering.kind == OfferingKind.MOBILITY and offering.unit == Unit.KM
+
+
 def _check_service_area(offering: Offering, postcode: str) -> None:
     if offering.kind != OfferingKind.HOME_SERVICE:
         return
@@ -116,6 +121,7 @@ def book(
     address: str = "",
     postcode: str = "",
     note: str = "",
+    destination: str = "",
     series=None,
     at: datetime.datetime | None = None,
 ) -> Booking:
@@ -132,6 +138,8 @@ def book(
     if quantity <= 0:
         raise BookingError(_("La quantité doit être positive."))
     _check_service_area(offering, postcode.strip())
+    if is_trip(offering) and not (address.strip() and destination.strip()):
+        raise BookingError(_("Indiquez l'adresse de prise en charge et l'adresse d'arrivée."))
     available = find_slot(offering=offering, starts_at=starts_at, at=at)
     if available is None:
         raise SlotUnavailable(_("Ce créneau n'est pas ouvert à la réservation."))
@@ -154,6 +162,7 @@ def book(
         places=places,
         quantity=quantity,
         address=address.strip(),
+        destination=destination.strip(),
         postcode=postcode.strip(),
         note=note.strip()[:300],
         status=BookingStatus.HELD,

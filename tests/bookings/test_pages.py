@@ -39,8 +39,8 @@ def test_calendar_for_a_member_costs_a_fixed_number_of_queries(client, demo_hub,
     client.get(url)
 
     # session, user, offering, organisations, rules, closures, resources, usage, seller settings
-    # (as a person, then as an organisation, whatever their number), cancellation fee, pickup points
-    with django_assert_num_queries(12):
+    # (as a person, then as an organisation, whatever their number), cancellation fee, deposit, pickup points
+    with django_assert_num_queries(13):
         response = client.get(url, {"semaine": (timezone.localdate() + datetime.timedelta(days=21)).isoformat()})
 
     assert response.status_code == 200
