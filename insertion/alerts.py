@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from insertion.models import Approval, Contract, Job, Team, Worker
+from insertion.models import Approval, Assignment, Contract, Job, Team, Worker
 from insertion.rules import format_hours, to_centi
 from insertion.workdays import monday_of
 
@@ -16,7 +16,7 @@ WARNING_DAYS = 30
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # contract_ending, approval_ending, team_overloaded, team_underloaded
+    kind: str  # contract_ending, approval_ending, team_overloaded, team_underloaded, worker_underloaded
     message: str
     key: str = ""  # what makes it the same alert tomorrow: sent by e-mail once
 
@@ -53,7 +53,46 @@ def alerts_for(structure, *, today: datetime.date) -> list[Alert]:
                 f"approval:{approval.pk}:{approval.end_date:%Y%m%d}",
             )
         )
-    alerts.extend(_team_load(structure, monday_of(today) + datetime.timedelta(days=7)))
+    next_monday = monday_of(today) + datetime.timedelta(days=7)
+    alerts.extend(_team_load(structure, next_monday))
+    alerts.extend(_workers_short_of_hours(structure, next_monday))
+    return alerts
+
+
+def _workers_short_of_hours(structure, monday: datetime.date) -> list[Alert]:
+    """Once next week is planned, the workers given less than half their contract hours (2 queries)."""
+    sunday = monday + datetime.timedelta(days=6)
+    planned = dict(
+        Assignment.objects.live()
+        .filter(job__structure=structure, job__date__gte=monday, job__date__lte=sunday)
+        .values("worker_id")
+        .annotate(total=Sum("hours"))
+        .values_list("worker_id", "total")
+    )
+    if not planned:
+        return []  # the week is not planned yet: nothing to say about anyone
+    alerts = []
+    for contract in (
+        Contract.objects.filter(
+            worker__structure=structure, worker__is_active=True, start_date__lte=monday, end_date__gte=sunday
+        )
+        .select_related("worker")
+        .order_by("worker__last_name", "worker__first_name")
+    ):
+        hours = to_centi(planned.get(contract.worker_id) or 0)
+        if hours < to_centi(contract.weekly_hours) // 2:
+            alerts.append(
+                Alert(
+                    "worker_underloaded",
+                    _("Semaine prochaine, %(worker)s n'a que %(planned)s prévues pour %(contract)s au contrat.")
+                    % {
+                        "worker": contract.worker.full_name,
+                        "planned": format_hours(hours),
+                        "contract": format_hours(to_centi(contract.weekly_hours)),
+                    },
+                    f"short:{contract.worker_id}:{monday:%Y%m%d}",
+                )
+            )
     return alerts
 
 

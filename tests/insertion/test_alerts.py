@@ -61,3 +61,24 @@ def test_each_alert_is_emailed_once(structure, setup, supervisor_user, today, dj
     assert ours[0].subject == f"[Pôle Économie Solidaire] Alertes insertion — {structure.name}"
     assert ours[0].body.count("\n") == 2
     assert len(again) == 1
+
+
+def test_a_worker_given_less_than_half_their_hours_is_named_once_the_week_is_planned(structure, today):
+    from insertion.models import Assignment
+
+    team = TeamFactory(structure=structure, name="Blanchisserie")
+    next_monday = monday_of(today) + datetime.timedelta(days=7)
+    busy = WorkerFactory(structure=structure, team=team, first_name="Léa", last_name="Martin")
+    idle = WorkerFactory(structure=structure, team=team, first_name="Omar", last_name="Diallo")
+    for worker in (busy, idle):
+        ContractFactory(worker=worker, start_date=today - datetime.timedelta(days=30),
+                        end_date=today + datetime.timedelta(days=200), weekly_hours=Decimal("26"))  # fmt: skip
+    assert [a.kind for a in alerts_for(structure, today=today)] == ["team_underloaded"]  # not planned yet
+
+    job = JobFactory(structure=structure, team=team, date=next_monday, estimated_hours=Decimal("30"), headcount=3)
+    Assignment.objects.create(job=job, worker=busy, hours=Decimal("14.00"))
+    Assignment.objects.create(job=job, worker=idle, hours=Decimal("4.00"))
+
+    assert [(a.kind, a.message) for a in alerts_for(structure, today=today) if a.kind == "worker_underloaded"] == [
+        ("worker_underloaded", "Semaine prochaine, Omar Diallo n'a que 4 h prévues pour 26 h au contrat."),
+    ]
