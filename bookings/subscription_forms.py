@@ -27,10 +27,9 @@ class SubscribeForm(forms.Form):
     start_date = forms.DateField(
         label=_("À partir du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    # SEPA Direct Debit (confirmSepaDebitSetup) is not offered yet: card per delivery or the season upfront.
     payment_mode = forms.ChoiceField(
         label=_("Paiement"),
-        choices=[(mode.value, mode.label) for mode in (SubscriptionPaymentMode.CARD, SubscriptionPaymentMode.PREPAID)],
+        choices=SubscriptionPaymentMode.choices,
         widget=forms.RadioSelect,
     )
 

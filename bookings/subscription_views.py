@@ -57,7 +57,7 @@ def plans(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, refusal.message)
             else:
                 messages.success(request, _("Votre abonnement est enregistré."))
-                if subscription.payment_mode == SubscriptionPaymentMode.CARD:
+                if subscription.payment_mode in {SubscriptionPaymentMode.CARD, SubscriptionPaymentMode.SEPA}:
                     return redirect("bookings:subscription_card", subscription.pk)
                 return redirect("bookings:my_subscriptions")
     return render(request, "bookings/subscription_plans.html", {"plans": available, "form": form})
@@ -140,7 +140,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def card(request: HttpRequest, pk: int) -> HttpResponse:
-    """Save a card for off-session charges: a SetupIntent confirmed in the browser (confirmCardSetup)."""
+    """Save a card or sign a SEPA mandate for off-session charges: a SetupIntent confirmed in the
+    browser (confirmCardSetup / confirmSepaDebitSetup)."""
     subscription = _own(request, pk)
     if request.method == "POST":
         try:
@@ -148,7 +149,12 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
         except BookingError as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, _("Votre carte est enregistrée pour les prochaines livraisons."))
+            if subscription.payment_mode == SubscriptionPaymentMode.SEPA:
+                messages.success(
+                    request, _("Votre mandat de prélèvement est enregistré pour les prochaines livraisons.")
+                )
+            else:
+                messages.success(request, _("Votre carte est enregistrée pour les prochaines livraisons."))
         return redirect("bookings:my_subscriptions")
     try:
         client_secret = start_card_setup(subscription=subscription)
@@ -160,6 +166,7 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
         "client_secret": client_secret,
         "stripe_js_url": settings.STRIPE_JS_URL,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "sepa": subscription.payment_mode == SubscriptionPaymentMode.SEPA,
     }
     return render(request, "bookings/subscription_card.html", context)
 

@@ -115,8 +115,12 @@ def create_off_session_payment_intent(
     payment_method_id: str,
     seller: Structure,
     fee: Decimal = Decimal("0"),
+    method_type: str = "card",
 ):
     """Charge a saved payment method without the customer present (a subscription's delivery).
+
+    A SEPA debit stays `processing` for days: only its `payment_intent.succeeded` marks it paid,
+    and a later failure comes as `payment_intent.payment_failed` (DOMAIN.md rule 6).
 
     A destination charge on behalf of the seller, like a single-seller order; raises
     `stripe.CardError` on a decline or when the bank asks for authentication (SCA).
@@ -128,6 +132,7 @@ def create_off_session_payment_intent(
         "payment_method": payment_method_id,
         "off_session": True,
         "confirm": True,
+        "payment_method_types": [method_type],
         "metadata": {"order": reference},
         "description": f"Commande {reference}",
         "on_behalf_of": seller.stripe_account_id,

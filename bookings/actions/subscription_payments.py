@@ -23,7 +23,9 @@ from marketplace.enums import PaymentMethod
 from marketplace.models import Order, SellerSettings
 
 logger = logging.getLogger(__name__)
-CARD_MODES = {SubscriptionPaymentMode.CARD}
+# Per-delivery modes with a payment method saved at Stripe: a card, or a SEPA Direct Debit mandate.
+CARD_MODES = {SubscriptionPaymentMode.CARD, SubscriptionPaymentMode.SEPA}
+METHOD_TYPES = {SubscriptionPaymentMode.CARD: "card", SubscriptionPaymentMode.SEPA: "sepa_debit"}
 
 
 def start_card_setup(*, subscription: Subscription) -> str:
@@ -38,7 +40,9 @@ def start_card_setup(*, subscription: Subscription) -> str:
         Subscription.objects.filter(pk=subscription.pk).update(stripe_customer_id=customer.id)
         subscription.stripe_customer_id = customer.id
     intent = stripe_gateway.create_setup_intent(
-        customer_id=subscription.stripe_customer_id, key=f"{key}-{timezone.now():%Y%m%d%H%M%S}"
+        customer_id=subscription.stripe_customer_id,
+        key=f"{key}-{timezone.now():%Y%m%d%H%M%S}",
+        method_types=(METHOD_TYPES[subscription.payment_mode],),
     )
     return intent.client_secret
 
@@ -134,6 +138,7 @@ def charge_delivery(*, delivery: Delivery, at: datetime.datetime | None = None) 
             payment_method_id=subscription.stripe_payment_method_id,
             seller=seller,
             fee=fee,
+            method_type=METHOD_TYPES[subscription.payment_mode],
         )
     except stripe.CardError as error:
         intent_id = ((error.json_body or {}).get("error") or {}).get("payment_intent", {}).get("id", "")

@@ -71,9 +71,7 @@ class SubscriptionInputSerializer(serializers.Serializer):
     pickup_point = serializers.SlugField()
     start_date = serializers.DateField()
     # SEPA Direct Debit is not offered yet (see the subscription form).
-    payment_mode = serializers.ChoiceField(
-        choices=[(m.value, m.label) for m in (SubscriptionPaymentMode.CARD, SubscriptionPaymentMode.PREPAID)]
-    )
+    payment_mode = serializers.ChoiceField(choices=SubscriptionPaymentMode.choices)
 
 
 class PauseInputSerializer(serializers.Serializer):

@@ -138,3 +138,65 @@ def test_payment_failed_event_marks_the_delivery_unpaid_once(client, stripe_env,
     assert [m.subject for m in mail.outbox if "panier" in m.subject] == [
         "[Pôle Économie Solidaire] Action requise : le paiement de votre panier n'a pas abouti"
     ]
+
+
+def _with_sepa(stripe_client, iban: str):
+    subscription = subscribe_to(plan(), mode="sepa")
+    secret = start_card_setup(subscription=subscription)
+    subscription.refresh_from_db()
+    setup_id = secret.split("_secret_")[0]
+    intent = stripe_client.v1.setup_intents.retrieve(setup_id)
+    assert intent.payment_method_types == ["sepa_debit"]
+    # What the browser's confirmSepaDebitSetup sends (IBAN and holder), confirmed here server-side.
+    method = stripe_client.v1.payment_methods.create(
+        params={
+            "type": "sepa_debit",
+            "sepa_debit": {"iban": iban},
+            "billing_details": {"name": "Jeanne Roche", "email": "j@exemple.test"},
+        }
+    )
+    stripe_client.v1.setup_intents.confirm(setup_id, params={"payment_method": method.id})
+    return save_card(subscription=subscription, setup_intent_id=setup_id)
+
+
+def test_sepa_debit_is_paid_only_when_its_success_event_arrives(client, stripe_env, django_capture_on_commit_callbacks):
+    import time
+
+    subscription = _with_sepa(stripe_env, "DE89370400440532013000")
+    charge_due_deliveries(today=D(2027, 3, 7))
+    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    order = delivery.order_line.order
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.UNPAID  # a debit is only "probably paid" for days
+    intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
+    assert stripe_env.v1.payment_methods.retrieve(intent.payment_method).type == "sepa_debit"
+    for _ in range(40):  # the fake bank answers asynchronously
+        intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
+        if intent.status == "succeeded":
+            break
+        time.sleep(0.1)
+    assert intent.status == "succeeded"
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, event_for(intent, "payment_intent.succeeded", "evt_sepa_ok"))
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.PAID
+
+
+def test_sepa_failure_marks_the_delivery_unpaid(client, stripe_env, django_capture_on_commit_callbacks):
+    import time
+
+    subscription = _with_sepa(stripe_env, "DE62370400440532013001")  # the fake bank's failing IBAN
+    charge_due_deliveries(today=D(2027, 3, 7))
+    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    order = delivery.order_line.order
+    for _ in range(40):
+        intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
+        if intent.status == "requires_payment_method":
+            break
+        time.sleep(0.1)
+    assert intent.status == "requires_payment_method"
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, event_for(intent, "payment_intent.payment_failed", "evt_sepa_ko"))
+    delivery.refresh_from_db()
+    order.refresh_from_db()
+    assert (delivery.status, order.payment_status) == (DeliveryStatus.UNPAID, PaymentStatus.UNPAID)

@@ -87,3 +87,28 @@ def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stri
     assert page.get_by_role("button", name="Reprendre maintenant").is_visible()
     assert serious_violations(axe, page) == []
     screenshot(page, "subscription-paused")
+
+
+def test_resident_signs_a_sepa_mandate_for_a_fortnightly_basket(page, stripe_live, axe):
+    from bookings.models import Subscription
+
+    base = stripe_live.url
+    _sign_in(page, base)
+    page.goto(base + "/reservations/abonnements/")
+    page.get_by_label(re.compile(r"^Panier petit format \(Petit\) — chaque semaine")).check()
+    page.get_by_label("Point de retrait").select_option(label="Épicerie de Royère-de-Vassivière")
+    page.get_by_label("Par livraison, prélèvement SEPA").check()
+    page.get_by_role("button", name="M'abonner").click()
+
+    page.wait_for_url(re.compile(r"/mes-abonnements/\d+/carte/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Mandat de prélèvement SEPA"
+    page.get_by_label("IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
+    page.get_by_label("Titulaire du compte").fill("Camille Martin")
+    assert serious_violations(axe, page) == []
+    screenshot(page, "subscription-sepa")
+    page.get_by_role("button", name="Signer le mandat").click()
+
+    page.wait_for_url(re.compile(r"/mes-abonnements/$"))
+    page.get_by_text("Votre mandat de prélèvement est enregistré pour les prochaines livraisons.").wait_for()
+    subscription = Subscription.objects.get(customer__email=RESIDENT, payment_mode="sepa")
+    assert subscription.stripe_payment_method_id.startswith("pm_")
