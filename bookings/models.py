@@ -284,6 +284,10 @@ class RecurringBooking(models.Model):
     billing_name = models.CharField(max_length=150)
     billing_address = models.TextField()
     billing_email = models.EmailField()
+    # Home visits: where to go, every time.
+    address = models.TextField(_("adresse d'intervention"), blank=True)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    note = models.CharField(_("précisions"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

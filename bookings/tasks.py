@@ -112,3 +112,18 @@ def settle_order_deliveries(order_id: int) -> int:
     from bookings.actions.subscription_payments import settle_order_deliveries as settle
 
     return settle(order_id=order_id)
+
+
+@shared_task(name="bookings.issue_monthly_home_service_invoices")
+def issue_monthly_home_service_invoices(year: int | None = None, month: int | None = None) -> int:
+    """On the 1st, bill last month's recurring home visits on the hours done (idempotent)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from bookings.actions.booking import issue_monthly_home_service_invoices as issue
+
+    if year is None or month is None:
+        last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+        year, month = last_month.year, last_month.month
+    return len(issue(year=year, month=month))

@@ -91,7 +91,14 @@ def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisat
     }
     try:
         if data.get("frequency"):
-            series = create_recurring_booking(first_starts_at=starts_at, frequency=data["frequency"], **arguments)
+            series = create_recurring_booking(
+                first_starts_at=starts_at,
+                frequency=data["frequency"],
+                address=data.get("address", ""),
+                postcode=data.get("postcode", ""),
+                note=data.get("note", ""),
+                **arguments,
+            )
             booking = series.occurrences.order_by("starts_at").first()
         else:
             booking = book(

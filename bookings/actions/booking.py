@@ -37,8 +37,11 @@ def hold_minutes() -> int:
     return getattr(settings, "BOOKING_HOLD_MINUTES", 15)
 
 
-def on_monthly_invoicing(organisation: Organisation | None, offering: Offering) -> bool:
-    """Laundry of an organisation on account is billed once a month, not booking by booking."""
+def on_monthly_invoicing(organisation: Organisation | None, offering: Offering, series=None) -> bool:
+    """Billed once a month, not booking by booking: laundry of an organisation on account, and
+    recurring home visits, invoiced on the hours actually done (DOMAIN.md rule 19)."""
+    if series is not None and offering.kind == OfferingKind.HOME_SERVICE:
+        return True
     if organisation is None or offering.kind != OfferingKind.LAUNDRY:
         return False
     return OrganisationAccount.objects.filter(organisation=organisation, monthly_invoicing=True).exists()
@@ -172,7 +175,7 @@ def book(
         laundry_step=LaundryStep.SCHEDULED if offering.kind == OfferingKind.LAUNDRY else "",
         created_at=at,
     )
-    monthly = on_monthly_invoicing(organisation, offering)
+    monthly = on_monthly_invoicing(organisation, offering, series=series)
     if not monthly:
         try:
             order = place_order_for_items(
@@ -192,7 +195,12 @@ def book(
         booking=booking, field="status", from_status="", to_status=BookingStatus.HELD, by=user, at=at
     )
     if monthly:
-        booking.set_status(BookingStatus.CONFIRMED, by=user, note=_("Compte mensuel de l'organisation."), at=at)
+        note = (
+            _("Facturé au mois, sur les heures réalisées.")
+            if series is not None and offering.kind == OfferingKind.HOME_SERVICE
+            else _("Compte mensuel de l'organisation.")
+        )
+        booking.set_status(BookingStatus.CONFIRMED, by=user, note=note, at=at)
         booking.save(update_fields=["status", "confirmed_at"])
         notifications.notify_on_commit(booking.pk, "confirmed")
     return booking
@@ -356,3 +364,57 @@ def record_actual_hours(*, booking: Booking, hours: Decimal, by) -> Booking:
         except MarketplaceError as error:
             raise BookingError(error.message) from error
     return booking
+
+
+@transaction.atomic
+def issue_monthly_home_service_invoices(*, year: int, month: int, at: datetime.datetime | None = None) -> list:
+    """One order (and invoice) per recurring series and month, on the hours actually done (DOMAIN.md rule 19).
+
+    The visits of a recurring series are confirmed without an order; once their hours are recorded
+    they wait here. Idempotent: a billed visit points to its order line, and visits are locked.
+    """
+    from marketplace.actions.invoicing import issue_order_invoices
+    from marketplace.actions.payments import record_final_quantity
+
+    at = at or timezone.now()
+    paris = timezone.get_current_timezone()
+    start = datetime.datetime(year, month, 1, tzinfo=paris)
+    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=paris)
+    visits = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(
+            offering__kind=OfferingKind.HOME_SERVICE,
+            series__isnull=False,
+            order_line__isnull=True,
+            status=BookingStatus.DONE,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("series", "offering", "organisation", "customer")
+        .order_by("series_id", "starts_at")
+    )
+    by_series: dict[int, list[Booking]] = {}
+    for visit in visits:
+        by_series.setdefault(visit.series_id, []).append(visit)
+    orders = []
+    for group in by_series.values():
+        series = group[0].series
+        hours = sum((visit.final_quantity for visit in group), Decimal("0"))
+        try:
+            order = place_order_for_items(
+                user=series.customer,
+                items=[(series.offering, hours)],
+                payment_method=series.payment_method,
+                billing=Billing(name=series.billing_name, address=series.billing_address, email=series.billing_email),
+                organisation=series.organisation,
+                at=at,
+            )
+        except MarketplaceError as error:
+            raise BookingError(error.message) from error
+        line = order.lines.get()
+        Booking.objects.filter(pk__in=[visit.pk for visit in group]).update(order_line=line)
+        if line.quantity_measured_later:
+            record_final_quantity(line=line, quantity=hours, by=None, issue=False)  # the hours are the final ones
+        issue_order_invoices(order=order)
+        orders.append(order)
+    return orders

@@ -42,6 +42,9 @@ def create_recurring_booking(
     organisation: Organisation | None = None,
     pickup_point: Site | None = None,
     ends_on: datetime.date | None = None,
+    address: str = "",
+    postcode: str = "",
+    note: str = "",
     at: datetime.datetime | None = None,
 ) -> RecurringBooking:
     """A weekly or fortnightly booking; its first occurrences are booked at once (the first one must succeed)."""
@@ -63,6 +66,9 @@ def create_recurring_booking(
         billing_name=billing.name,
         billing_address=billing.address,
         billing_email=billing.email,
+        address=address.strip(),
+        postcode=postcode.strip(),
+        note=note.strip()[:300],
         created_at=at,
     )
     # The first occurrence is the one the person picked: refuse the whole series if it fails.
@@ -91,6 +97,9 @@ def _book_occurrence(series: RecurringBooking, starts_at: datetime.datetime, *, 
         billing=Billing(name=series.billing_name, address=series.billing_address, email=series.billing_email),
         organisation=series.organisation,
         pickup_point=series.pickup_point,
+        address=series.address,
+        postcode=series.postcode,
+        note=series.note,
         series=series,
         at=at,
     )

@@ -257,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.issue_monthly_laundry_invoices",
         "schedule": crontab(day_of_month=1, hour=6, minute=30),
     },
+    "bookings-monthly-home-service-invoices": {
+        "task": "bookings.issue_monthly_home_service_invoices",
+        "schedule": crontab(day_of_month=1, hour=6, minute=40),
+    },
     "bookings-subscription-deliveries": {
         "task": "bookings.generate_subscription_deliveries",
         "schedule": crontab(hour=2, minute=45),
