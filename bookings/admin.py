@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from bookings.models import (
     Booking,
@@ -107,6 +109,27 @@ class BookingAdmin(admin.ModelAdmin):
     list_filter = ["status", "offering__kind"]
     list_select_related = ["offering", "customer", "organisation"]
     inlines = [BookingTransitionInline]
+    actions = ["no_show"]
+
+    @admin.action(description=_("Noter absent·e (heure passée, réservation confirmée)"))
+    def no_show(self, request, queryset):
+        from bookings.actions.booking import mark_no_show
+        from bookings.exceptions import BookingError
+
+        done = 0
+        for booking in queryset:
+            try:
+                mark_no_show(booking=booking, by=request.user)
+            except BookingError as error:
+                self.message_user(request, f"{booking} : {error.message}", level="error")
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)s réservation notée absente.", "%(count)s réservations notées absentes.", done)
+                % {"count": done},
+            )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -418,3 +418,17 @@ def issue_monthly_home_service_invoices(*, year: int, month: int, at: datetime.d
         issue_order_invoices(order=order)
         orders.append(order)
     return orders
+
+
+@transaction.atomic
+def mark_no_show(*, booking: Booking, by, at: datetime.datetime | None = None) -> Booking:
+    """The customer did not come (or was not home): the booking ends as a no-show, billed as booked."""
+    at = at or timezone.now()
+    booking = Booking.objects.select_for_update(of=("self",)).select_related("offering__structure").get(pk=booking.pk)
+    if not is_booking_staff(by, booking.offering.structure):
+        raise NotAllowed(_("Seule l'équipe de la structure constate une absence."))
+    if booking.status != BookingStatus.CONFIRMED or booking.starts_at > at:
+        raise BookingError(_("Seule une réservation confirmée dont l'heure est passée peut être notée absente."))
+    booking.set_status(BookingStatus.NO_SHOW, by=by, note=_("Client·e absent·e."), at=at)
+    booking.save(update_fields=["status"])
+    return booking

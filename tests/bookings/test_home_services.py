@@ -105,3 +105,27 @@ def test_reminder_is_sent_once_the_day_before(demo_hub, django_capture_on_commit
     ]
     assert "mercredi 3 mars 2027, 14:00" in mail.outbox[0].body
     assert booking.starts_at - at(2, 15) == datetime.timedelta(hours=23)
+
+
+def test_staff_note_a_no_show_once_the_time_has_passed(demo_hub, django_capture_on_commit_callbacks):
+    import datetime
+
+    from accounts.models import User
+    from bookings.actions.booking import mark_no_show
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = _visit()
+    booking.refresh_from_db()
+    admin = User.objects.get(email="admin@demo.pole.test")
+    with pytest.raises(BookingError) as excinfo:
+        mark_no_show(booking=booking, by=admin, at=NOW)  # before the visit
+    assert excinfo.value.message == "Seule une réservation confirmée dont l'heure est passée peut être notée absente."
+    with pytest.raises(NotAllowed):
+        mark_no_show(booking=booking, by=resident(), at=booking.starts_at + datetime.timedelta(hours=1))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+    mark_no_show(booking=booking, by=admin, at=booking.starts_at + datetime.timedelta(hours=1))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.NO_SHOW
+    assert booking.transitions.filter(to_status="no_show").count() == 1
