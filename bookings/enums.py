@@ -58,5 +58,6 @@ class DeliveryStatus(models.TextChoices):
 class WaitingStatus(models.TextChoices):
     WAITING = "waiting", _("En attente")
     NOTIFIED = "notified", _("Place proposée")
+    EXPIRED = "expired", _("Place proposée non prise")
     SUBSCRIBED = "subscribed", _("Abonnée")
     WITHDRAWN = "withdrawn", _("Retirée")

@@ -5,6 +5,8 @@ retried task never sends twice; the waiting list's "place freed" e-mail is guard
 conditional status change instead.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -78,5 +80,10 @@ def deliver_place_freed(*, entry_id: int) -> bool:
     from bookings.models import WaitingListEntry
 
     entry = WaitingListEntry.objects.select_related("customer", "plan__offering", "pickup_point").get(pk=entry_id)
-    _send("subscription_place_freed", {"entry": entry, "plans_url": _url("bookings:plans")}, entry.customer.email)
+    context = {
+        "entry": entry,
+        "plans_url": _url("bookings:plans"),
+        "held_until": entry.notified_at + datetime.timedelta(hours=settings.SUBSCRIPTION_PLACE_HOLD_HOURS),
+    }
+    _send("subscription_place_freed", context, entry.customer.email)
     return True

@@ -45,6 +45,13 @@ def release_expired_holds() -> int:
     return release()
 
 
+@shared_task(name="bookings.expire_place_offers")
+def expire_place_offers() -> int:
+    from bookings.actions.subscriptions import expire_place_offers as expire
+
+    return expire()
+
+
 @shared_task(name="bookings.generate_recurring_bookings")
 def generate_recurring_bookings() -> int:
     from bookings.actions.laundry import generate_all_occurrences

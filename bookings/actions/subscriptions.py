@@ -77,9 +77,29 @@ def replacement_day(day: datetime.date) -> datetime.date | None:
 # --- Subscribing ---------------------------------------------------------------------------------
 
 
-def _places_taken(pickup_point: Site, weekday: int) -> int:
-    """Live subscriptions collected at this pickup point on this distribution weekday."""
-    return Subscription.objects.live().filter(pickup_point=pickup_point, plan__weekday=weekday).count()
+def place_hold() -> datetime.timedelta:
+    """How long a freed place is kept for the person it was offered to."""
+    return datetime.timedelta(hours=settings.SUBSCRIPTION_PLACE_HOLD_HOURS)
+
+
+def _held_offers(pickup_point_id: int, weekday: int, at: datetime.datetime):
+    """Places offered to someone on the waiting list and still kept for them."""
+    return WaitingListEntry.objects.filter(
+        pickup_point_id=pickup_point_id,
+        plan__weekday=weekday,
+        status=WaitingStatus.NOTIFIED,
+        notified_at__gt=at - place_hold(),
+    )
+
+
+def _places_taken(pickup_point: Site, weekday: int, *, at: datetime.datetime, for_user=None) -> int:
+    """Live subscriptions collected at this pickup point on this distribution weekday, plus the
+    places still kept for people it was offered to (except the one offered to `for_user`)."""
+    live = Subscription.objects.live().filter(pickup_point=pickup_point, plan__weekday=weekday).count()
+    held = _held_offers(pickup_point.pk, weekday, at)
+    if for_user is not None:
+        held = held.exclude(customer=for_user)
+    return live + held.count()
 
 
 def subscribe(
@@ -130,7 +150,7 @@ def _subscribe_or_wait(
         raise SubscriptionError(_("Ce lieu n'est pas un point de retrait ouvert."))
     if Subscription.objects.live().filter(customer=user, plan=plan).exists():
         raise SubscriptionError(_("Vous êtes déjà abonné·e à cette formule."))
-    if point.capacity is not None and _places_taken(point, plan.weekday) >= point.capacity:
+    if point.capacity is not None and _places_taken(point, plan.weekday, at=at, for_user=user) >= point.capacity:
         entry, _created = WaitingListEntry.objects.get_or_create(
             customer=user, plan=plan, pickup_point=point, status=WaitingStatus.WAITING, defaults={"created_at": at}
         )
@@ -155,7 +175,8 @@ def _subscribe_or_wait(
 
 
 def _offer_freed_place(*, pickup_point_id: int, weekday: int, at: datetime.datetime) -> WaitingListEntry | None:
-    """A place freed: the first person waiting for that pickup point and day is told, once."""
+    """A place freed: the first person waiting for that pickup point and day is told, once, and the
+    place is kept for them for SUBSCRIPTION_PLACE_HOLD_HOURS (the caller holds the point's lock)."""
     entry = (
         WaitingListEntry.objects.select_for_update(of=("self",))
         .filter(pickup_point_id=pickup_point_id, plan__weekday=weekday, status=WaitingStatus.WAITING)
@@ -169,6 +190,30 @@ def _offer_freed_place(*, pickup_point_id: int, weekday: int, at: datetime.datet
     entry.save(update_fields=["status", "notified_at"])
     transaction.on_commit(lambda: notices.send_place_freed(entry_id=entry.pk))
     return entry
+
+
+def expire_place_offers(*, at: datetime.datetime | None = None) -> int:
+    """Offers not taken up within the hold lapse; each lapsed place goes to the next person waiting
+    (when it is still free). Idempotent: a lapsed offer is marked expired once. Returns how many lapsed."""
+    at = at or timezone.now()
+    lapsed = 0
+    stale = (
+        WaitingListEntry.objects.filter(status=WaitingStatus.NOTIFIED, notified_at__lte=at - place_hold())
+        .values_list("pk", "pickup_point_id", "plan__weekday")
+        .order_by("pk")
+    )
+    for entry_id, pickup_point_id, weekday in stale:
+        with transaction.atomic():
+            point = Site.objects.select_for_update(of=("self",)).get(pk=pickup_point_id)
+            updated = WaitingListEntry.objects.filter(
+                pk=entry_id, status=WaitingStatus.NOTIFIED, notified_at__lte=at - place_hold()
+            ).update(status=WaitingStatus.EXPIRED)
+            if not updated:
+                continue
+            lapsed += 1
+            if point.capacity is None or _places_taken(point, weekday, at=at) < point.capacity:
+                _offer_freed_place(pickup_point_id=pickup_point_id, weekday=weekday, at=at)
+    return lapsed
 
 
 # --- Changes by the resident ----------------------------------------------------------------------

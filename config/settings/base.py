@@ -244,6 +244,8 @@ BOOKING_RECURRING_WEEKS_AHEAD = int(os.environ.get("BOOKING_RECURRING_WEEKS_AHEA
 # Basket subscriptions: a distribution on a French public holiday → "next_working_day",
 # "previous_working_day" or "skip".
 SUBSCRIPTION_HOLIDAY_POLICY = os.environ.get("SUBSCRIPTION_HOLIDAY_POLICY", "next_working_day")
+# How long a freed basket place is kept for the person on the waiting list it was offered to.
+SUBSCRIPTION_PLACE_HOLD_HOURS = int(os.environ.get("SUBSCRIPTION_PLACE_HOLD_HOURS", "48"))
 
 # Periodic jobs (run by one `celery beat`; django-celery-beat keeps them in the database).
 from celery.schedules import crontab  # noqa: E402
@@ -251,6 +253,7 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
     "bookings-release-expired-holds": {"task": "bookings.release_expired_holds", "schedule": crontab(minute="*/5")},
+    "bookings-expire-place-offers": {"task": "bookings.expire_place_offers", "schedule": crontab(minute=15)},
     "bookings-reminders": {"task": "bookings.send_reminders", "schedule": crontab(minute=0)},
     "bookings-recurring": {"task": "bookings.generate_recurring_bookings", "schedule": crontab(hour=2, minute=30)},
     "bookings-monthly-laundry-invoices": {

@@ -4,9 +4,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import formats, timezone
 
 from bookings.actions.subscriptions import (
     cancel_subscription,
+    expire_place_offers,
     generate_deliveries,
     mark_delivered,
     pause_subscription,
@@ -17,6 +19,7 @@ from bookings.actions.subscriptions import (
 from bookings.enums import DeliveryStatus, Frequency, SubscriptionStatus, WaitingStatus
 from bookings.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull
 from bookings.models import Delivery, Subscription, SubscriptionNotification, WaitingListEntry
+from hub.models import Site
 from tests.bookings.subscription_factories import TODAY, plan, small_point, subscribe_to, subscriber
 from tests.marketplace.test_postings import lines_of
 
@@ -202,17 +205,78 @@ def test_full_pickup_point_puts_on_waiting_list_then_emails_once(demo_hub, djang
 
     with django_capture_on_commit_callbacks(execute=True):
         cancel_subscription(subscription=holder, by=holder.customer, today=TODAY)
-    with django_capture_on_commit_callbacks(execute=True):
-        subscribe_to(weekly, point=point)  # someone else takes the place: no more e-mails
-        other = Subscription.objects.latest("pk")
-        cancel_subscription(subscription=other, today=TODAY)
+    # The freed place is kept for the person it was offered to: a newcomer waits behind.
+    newcomer = subscriber()
+    with pytest.raises(PickupPointFull):
+        subscribe_to(weekly, newcomer, point=point)
 
     entry.refresh_from_db()
     assert entry.status == WaitingStatus.NOTIFIED
-    # The newcomer gets its own "started" and holiday e-mails; the waiting person exactly one.
-    assert [(m.to, m.subject) for m in mail.outbox if m.to != [Subscription.objects.latest("pk").customer.email]] == [
+    assert Subscription.objects.filter(customer=newcomer).count() == 0
+    assert [(m.to, m.subject) for m in mail.outbox] == [
         ([waiting.email], "[Pôle Économie Solidaire] Une place d'abonnement panier s'est libérée"),
     ]
+    held_until = timezone.localtime(entry.notified_at + datetime.timedelta(hours=48))
+    assert f"Nous vous la gardons jusqu'au {formats.date_format(held_until, 'l j F Y à H:i')}" in mail.outbox[0].body
+
+    taken = subscribe_to(weekly, waiting, point=point)  # the person it was offered to takes it
+
+    entry.refresh_from_db()
+    assert (taken.pickup_point_id, entry.status) == (point.pk, WaitingStatus.SUBSCRIBED)
+
+
+def test_place_offer_not_taken_up_goes_to_the_next_person_once(demo_hub, django_capture_on_commit_callbacks):
+    weekly = plan()
+    point = small_point(capacity=1)
+    holder = subscribe_to(weekly, point=point)
+    first, second = subscriber(), subscriber()
+    with pytest.raises(PickupPointFull):
+        subscribe_to(weekly, first, point=point)
+    with pytest.raises(PickupPointFull):
+        subscribe_to(weekly, second, point=point)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_subscription(subscription=holder, today=TODAY)
+    offered_at = WaitingListEntry.objects.get(customer=first).notified_at
+    mail.outbox.clear()
+
+    # Not yet lapsed one minute before the hold ends: nothing moves.
+    assert expire_place_offers(at=offered_at + datetime.timedelta(hours=48, minutes=-1)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        lapsed = expire_place_offers(at=offered_at + datetime.timedelta(hours=48))
+        again = expire_place_offers(at=offered_at + datetime.timedelta(hours=49))
+
+    statuses = dict(WaitingListEntry.objects.values_list("customer_id", "status"))
+    assert (lapsed, again) == (1, 0)
+    assert statuses == {first.pk: WaitingStatus.EXPIRED, second.pk: WaitingStatus.NOTIFIED}
+    assert [m.to for m in mail.outbox] == [[second.email]]
+    # The first person lost the hold: the place is now kept for the second.
+    with pytest.raises(PickupPointFull):
+        subscribe_to(weekly, first, point=point)
+    assert Subscription.objects.filter(customer=first).count() == 0
+
+
+def test_lapsed_offer_is_not_passed_on_when_the_place_is_gone(demo_hub, django_capture_on_commit_callbacks):
+    weekly = plan()
+    point = small_point(capacity=2)
+    holder = subscribe_to(weekly, point=point)
+    subscribe_to(weekly, point=point)
+    first, second = subscriber(), subscriber()
+    for person in (first, second):
+        with pytest.raises(PickupPointFull):
+            subscribe_to(weekly, person, point=point)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_subscription(subscription=holder, today=TODAY)
+    offered_at = WaitingListEntry.objects.get(customer=first).notified_at
+    # Staff lower the point's capacity meanwhile: the lapsed place no longer exists.
+    Site.objects.filter(pk=point.pk).update(capacity=1)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert expire_place_offers(at=offered_at + datetime.timedelta(hours=48)) == 1
+
+    statuses = dict(WaitingListEntry.objects.values_list("customer_id", "status"))
+    assert statuses == {first.pk: WaitingStatus.EXPIRED, second.pk: WaitingStatus.WAITING}
+    assert mail.outbox == []
 
 
 def test_cancel_keeps_deliveries_past_cutoff(demo_hub):
