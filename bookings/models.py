@@ -25,7 +25,7 @@ from bookings.enums import (
     WaitingStatus,
 )
 from bookings.exceptions import InvalidBookingTransition, InvalidSubscriptionTransition
-from hub.models import Organisation, Site, Structure
+from hub.models import Organisation, Site, StatusLog, Structure
 from marketplace.models import OrderLine
 from services.models import Offering
 
@@ -484,19 +484,11 @@ class Booking(models.Model):
         )
 
 
-class BookingTransition(models.Model):
+class BookingTransition(StatusLog):
     """The log of every status and laundry-step change of a booking (reschedules too)."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
     field = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.field}: {self.from_status} → {self.to_status}"
@@ -709,18 +701,12 @@ class Subscription(models.Model):
         )
 
 
-class SubscriptionTransition(models.Model):
+class SubscriptionTransition(StatusLog):
     """The log of every status change of a subscription (and of each skipped delivery)."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=12)
     to_status = models.CharField(max_length=12)
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.subscription_id}: {self.from_status} → {self.to_status}"
@@ -772,8 +758,19 @@ class Delivery(models.Model):
         return self.date - datetime.timedelta(days=self.subscription.plan.cutoff_days)
 
 
+class WaitingListEntryQuerySet(models.QuerySet):
+    def held(self, at: datetime.datetime) -> "WaitingListEntryQuerySet":
+        """Places offered and still kept for the person they were offered to."""
+        return self.filter(status=WaitingStatus.NOTIFIED, notified_at__gt=at - WaitingListEntry.place_hold())
+
+    def lapsed(self, at: datetime.datetime) -> "WaitingListEntryQuerySet":
+        """Places offered and not taken up within the hold."""
+        return self.filter(status=WaitingStatus.NOTIFIED, notified_at__lte=at - WaitingListEntry.place_hold())
+
+
 class WaitingListEntry(models.Model):
-    """A resident waiting for a place at a full pickup point, first come first served."""
+    """A resident waiting for a place at a full pickup point, first come first served; a freed place
+    is offered to the first one and kept for them SUBSCRIPTION_PLACE_HOLD_HOURS."""
 
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey(SubscriptionPlan, on_delete=models.CASCADE, related_name="waiting_list")
@@ -781,6 +778,8 @@ class WaitingListEntry(models.Model):
     status = models.CharField(max_length=10, choices=WaitingStatus.choices, default=WaitingStatus.WAITING)
     created_at = models.DateTimeField(default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WaitingListEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("liste d'attente")
@@ -801,6 +800,15 @@ class WaitingListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} — {self.pickup_point}"
+
+    @staticmethod
+    def place_hold() -> datetime.timedelta:
+        """How long a freed place is kept for the person it was offered to."""
+        return datetime.timedelta(hours=settings.SUBSCRIPTION_PLACE_HOLD_HOURS)
+
+    @property
+    def held_until(self) -> datetime.datetime | None:
+        return self.notified_at + self.place_hold() if self.notified_at else None
 
 
 class SubscriptionNotification(models.Model):

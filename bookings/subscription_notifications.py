@@ -5,8 +5,6 @@ retried task never sends twice; the waiting list's "place freed" e-mail is guard
 conditional status change instead.
 """
 
-import datetime
-
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -83,7 +81,7 @@ def deliver_place_freed(*, entry_id: int) -> bool:
     context = {
         "entry": entry,
         "plans_url": _url("bookings:plans"),
-        "held_until": entry.notified_at + datetime.timedelta(hours=settings.SUBSCRIPTION_PLACE_HOLD_HOURS),
+        "held_until": entry.held_until,
     }
     _send("subscription_place_freed", context, entry.customer.email)
     return True

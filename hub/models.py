@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.enums import LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
@@ -27,6 +28,21 @@ class Address(models.Model):
     def address_lines(self) -> list[str]:
         lines = [self.address_line1, self.address_line2, f"{self.postcode} {self.city}"]
         return [line for line in lines if line.strip()]
+
+
+class StatusLog(models.Model):
+    """One line of a status log (orders, bookings, subscriptions): who moved what from which status
+    to which, when and why. Concrete logs add the foreign key to what they log."""
+
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
 
 
 class StructureQuerySet(models.QuerySet):

@@ -14,7 +14,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Organisation, Site, Structure
+from hub.models import Organisation, Site, StatusLog, Structure
 from marketplace.enums import (
     FulfilmentStatus,
     InvoiceKind,
@@ -319,19 +319,11 @@ class Order(models.Model):
         )
 
 
-class OrderTransition(models.Model):
+class OrderTransition(StatusLog):
     """The log of every status change of an order."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
     field = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.order} {self.field}: {self.from_status} → {self.to_status}"

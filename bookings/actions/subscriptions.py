@@ -77,26 +77,11 @@ def replacement_day(day: datetime.date) -> datetime.date | None:
 # --- Subscribing ---------------------------------------------------------------------------------
 
 
-def place_hold() -> datetime.timedelta:
-    """How long a freed place is kept for the person it was offered to."""
-    return datetime.timedelta(hours=settings.SUBSCRIPTION_PLACE_HOLD_HOURS)
-
-
-def _held_offers(pickup_point_id: int, weekday: int, at: datetime.datetime):
-    """Places offered to someone on the waiting list and still kept for them."""
-    return WaitingListEntry.objects.filter(
-        pickup_point_id=pickup_point_id,
-        plan__weekday=weekday,
-        status=WaitingStatus.NOTIFIED,
-        notified_at__gt=at - place_hold(),
-    )
-
-
 def _places_taken(pickup_point: Site, weekday: int, *, at: datetime.datetime, for_user=None) -> int:
     """Live subscriptions collected at this pickup point on this distribution weekday, plus the
     places still kept for people it was offered to (except the one offered to `for_user`)."""
     live = Subscription.objects.live().filter(pickup_point=pickup_point, plan__weekday=weekday).count()
-    held = _held_offers(pickup_point.pk, weekday, at)
+    held = WaitingListEntry.objects.held(at).filter(pickup_point=pickup_point, plan__weekday=weekday)
     if for_user is not None:
         held = held.exclude(customer=for_user)
     return live + held.count()
@@ -197,17 +182,11 @@ def expire_place_offers(*, at: datetime.datetime | None = None) -> int:
     (when it is still free). Idempotent: a lapsed offer is marked expired once. Returns how many lapsed."""
     at = at or timezone.now()
     lapsed = 0
-    stale = (
-        WaitingListEntry.objects.filter(status=WaitingStatus.NOTIFIED, notified_at__lte=at - place_hold())
-        .values_list("pk", "pickup_point_id", "plan__weekday")
-        .order_by("pk")
-    )
+    stale = WaitingListEntry.objects.lapsed(at).values_list("pk", "pickup_point_id", "plan__weekday").order_by("pk")
     for entry_id, pickup_point_id, weekday in stale:
         with transaction.atomic():
             point = Site.objects.select_for_update(of=("self",)).get(pk=pickup_point_id)
-            updated = WaitingListEntry.objects.filter(
-                pk=entry_id, status=WaitingStatus.NOTIFIED, notified_at__lte=at - place_hold()
-            ).update(status=WaitingStatus.EXPIRED)
+            updated = WaitingListEntry.objects.lapsed(at).filter(pk=entry_id).update(status=WaitingStatus.EXPIRED)
             if not updated:
                 continue
             lapsed += 1

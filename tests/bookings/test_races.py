@@ -1,54 +1,24 @@
 """Parallel bookings on PostgreSQL: the slot's row lock and the exclusion constraint keep capacity right."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from bookings.actions.booking import book
 from bookings.enums import BookingStatus
 from bookings.exceptions import BookingError, SlotFull
 from bookings.models import Booking
-from hub.models import Structure
 from tests.accounts.factories import UserFactory
 from tests.bookings.factories import BILLING, NOW, at, offering
+from tests.concurrency import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def seeded():
-    if not Structure.objects.filter(slug="jardins-du-pole").exists():
-        call_command("seed_demo", force=True, verbosity=0)
-
-
-def _run_in_threads(count: int, target) -> list:
-    results: list = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = target(index)
-        except Exception as error:  # collected and asserted by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
-    return results
-
-
-def test_twenty_parallel_bookings_for_the_last_five_seats(seeded):
+def test_twenty_parallel_bookings_for_the_last_five_seats(demo_hub):
     code = offering("seance-de-code-de-la-route")
     for _ in range(3):  # 8 seats: 3 taken, 5 left
         book(
@@ -68,7 +38,7 @@ def test_twenty_parallel_bookings_for_the_last_five_seats(seeded):
             at=NOW,
         )
 
-    results = _run_in_threads(20, attempt)
+    results = run_in_threads(20, attempt)
 
     booked = [r for r in results if isinstance(r, Booking)]
     refused = [r for r in results if isinstance(r, BookingError)]
@@ -80,7 +50,7 @@ def test_twenty_parallel_bookings_for_the_last_five_seats(seeded):
     )
 
 
-def test_parallel_rentals_never_share_a_car(seeded):
+def test_parallel_rentals_never_share_a_car(demo_hub):
     users = [UserFactory() for _ in range(6)]
 
     def rent(index: int):
@@ -94,14 +64,14 @@ def test_parallel_rentals_never_share_a_car(seeded):
             at=NOW,
         )
 
-    results = _run_in_threads(6, rent)
+    results = run_in_threads(6, rent)
 
     booked = [r for r in results if isinstance(r, Booking)]
     assert len(booked) == 2, results
     assert len({b.resource_id for b in booked}) == 2
 
 
-def test_exclusion_constraint_forbids_overlapping_use_of_one_resource(seeded):
+def test_exclusion_constraint_forbids_overlapping_use_of_one_resource(demo_hub):
     car = offering("location-de-voiture-a-la-journee")
     first = book(
         user=UserFactory(), offering=car, starts_at=at(2, 8), quantity=Decimal("1"), payment_method="cash",

@@ -6,17 +6,17 @@ from bookings.exceptions import PickupPointFull
 from bookings.models import Subscription, WaitingListEntry
 from tests.accounts.factories import UserFactory
 from tests.bookings.subscription_factories import plan, small_point, subscribe_to
-from tests.bookings.test_races import _run_in_threads, seeded  # noqa: F401 (the fixture)
+from tests.concurrency import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_twelve_parallel_subscriptions_for_three_places(seeded):  # noqa: F811
+def test_twelve_parallel_subscriptions_for_three_places(demo_hub):
     point = small_point(capacity=3, slug="point-course")
     weekly = plan()
     users = [UserFactory() for _ in range(12)]
 
-    results = _run_in_threads(12, lambda index: subscribe_to(weekly, users[index], point=point))
+    results = run_in_threads(12, lambda index: subscribe_to(weekly, users[index], point=point))
 
     assert sorted(type(result).__name__ for result in results) == ["PickupPointFull"] * 9 + ["Subscription"] * 3
     assert all(isinstance(r, (Subscription, PickupPointFull)) for r in results)

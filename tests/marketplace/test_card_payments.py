@@ -172,12 +172,8 @@ def test_refund_of_one_structure_lines_reverses_its_transfer(client, stripe_env,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_webhook_delivered_by_the_server_to_the_live_site(live_server, localstripe, settings):
+def test_webhook_delivered_by_the_server_to_the_live_site(live_server, demo_hub, localstripe, settings):
     """The real path: Stripe (here the local server) calls our endpoint, signed, and the order gets paid."""
-    from django.core.management import call_command
-
-    if not Structure.objects.filter(slug="jardins-du-pole").exists():
-        call_command("seed_demo", force=True, verbosity=0)
     settings.STRIPE_SECRET_KEY = localstripe.secret_key
     settings.STRIPE_API_BASE = localstripe.url
     settings.STRIPE_WEBHOOK_SECRET = "whsec_live_delivery"

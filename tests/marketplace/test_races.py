@@ -1,11 +1,8 @@
 """Parallel checkouts and invoice issuing on PostgreSQL: the database keeps stock and numbering right."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,39 +14,12 @@ from marketplace.exceptions import MarketplaceError
 from marketplace.models import Cart, Order
 from services.models import Offering
 from tests.accounts.factories import UserFactory
+from tests.concurrency import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def seeded():
-    if not Structure.objects.filter(slug="jardins-du-pole").exists():
-        call_command("seed_demo", force=True, verbosity=0)
-
-
-def _run_in_threads(count: int, target) -> list:
-    results: list = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = target(index)
-        except Exception as error:  # collected and asserted by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
-    return results
-
-
-def test_parallel_buyers_of_the_last_units(seeded):
+def test_parallel_buyers_of_the_last_units(demo_hub):
     candle = Offering.objects.get(slug="bougie-a-la-cire-vegetale")
     Offering.objects.filter(pk=candle.pk).update(stock=3)
     buyers = [UserFactory() for _ in range(8)]
@@ -69,7 +39,7 @@ def test_parallel_buyers_of_the_last_units(seeded):
             pickup_point=site,
         )
 
-    results = _run_in_threads(8, buy)
+    results = run_in_threads(8, buy)
     orders = [r for r in results if isinstance(r, Order)]
     refused = [r for r in results if isinstance(r, MarketplaceError)]
     assert len(orders) == 3, results
@@ -78,7 +48,7 @@ def test_parallel_buyers_of_the_last_units(seeded):
     assert Order.objects.filter(lines__offering=candle, customer__in=buyers).count() == 3
 
 
-def test_parallel_invoice_numbers_have_no_gap_and_no_duplicate(seeded):
+def test_parallel_invoice_numbers_have_no_gap_and_no_duplicate(demo_hub):
     structure = Structure.objects.get(slug="blanchisserie-solidaire")
 
     def allocate(_index: int):
@@ -90,12 +60,12 @@ def test_parallel_invoice_numbers_have_no_gap_and_no_duplicate(seeded):
                 numbers.append(allocate_number(structure=structure, year=2031)[0])
         return numbers
 
-    results = _run_in_threads(8, allocate)
+    results = run_in_threads(8, allocate)
     numbers = sorted(n for result in results for n in result)
     assert numbers == list(range(1, 41)), results
 
 
-def test_parallel_checkouts_issue_gapless_invoice_numbers(seeded):
+def test_parallel_checkouts_issue_gapless_invoice_numbers(demo_hub):
     """Eight customers check out at once from the same structure: eight invoices, numbers n+1 … n+8."""
     from marketplace.models import Invoice
 
@@ -120,7 +90,7 @@ def test_parallel_checkouts_issue_gapless_invoice_numbers(seeded):
             pickup_point=site,
         )
 
-    results = _run_in_threads(8, buy)
+    results = run_in_threads(8, buy)
     assert all(isinstance(result, Order) for result in results), results
     sequences = sorted(Invoice.objects.filter(structure=laundry, year=year).values_list("sequence", flat=True))
     assert sequences == list(range(1, len(sequences) + 1))
