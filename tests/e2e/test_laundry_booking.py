@@ -92,3 +92,35 @@ def test_laundry_staff_move_a_pickup_along_its_steps(live_demo_hub, page, axe):
     assert serious_violations(axe, page) == []
     booking.refresh_from_db()
     assert (booking.laundry_step, booking.final_quantity) == (LaundryStep.WEIGHED, Decimal("13.400"))
+
+
+def test_member_moves_a_laundry_pickup_to_another_slot(live_demo_hub, page, axe):
+    from accounts.models import User
+    from bookings.enums import LaundryStep
+    from bookings.models import Booking
+
+    member = User.objects.get(email=MEMBER)
+    booking = (
+        Booking.objects.visible_to(member)
+        .filter(status="confirmed", laundry_step=LaundryStep.SCHEDULED, starts_at__gt=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+    assert booking is not None, "the demo hub gives the crèche future laundry pickups"
+    was = booking.starts_at
+    _sign_in(page, live_demo_hub.url)
+
+    page.goto(live_demo_hub.url + f"/reservations/mes-reservations/{booking.pk}/deplacer/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Déplacer une réservation"
+    assert serious_violations(axe, page) == []
+    screenshot(page, "booking-reschedule")
+    choice = page.get_by_role("group", name="Nouveau créneau").get_by_role("radio").first
+    chosen = datetime.datetime.fromisoformat(choice.get_attribute("value"))
+    choice.check()
+    page.get_by_role("button", name="Déplacer").click()
+    page.wait_for_url(re.compile(r"/reservations/mes-reservations/$"))
+
+    assert "Réservation déplacée au" in page.locator(".messages").inner_text()
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.status) == (chosen, "confirmed")
+    assert chosen != was
