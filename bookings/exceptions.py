@@ -1,12 +1,10 @@
 """Refusals of the booking workflows; `message` is French and shown as is (UI and API)."""
 
+from hub import exceptions as hub_exceptions
 
-class BookingError(Exception):
+
+class BookingError(hub_exceptions.DomainError):
     code = "booking_refused"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class SlotUnavailable(BookingError):
@@ -17,7 +15,7 @@ class SlotFull(BookingError):
     code = "slot_full"
 
 
-class InvalidBookingTransition(BookingError):
+class InvalidBookingTransition(BookingError, hub_exceptions.InvalidTransition):
     code = "invalid_transition"
 
 
@@ -29,7 +27,7 @@ class SubscriptionError(BookingError):
     code = "subscription_refused"
 
 
-class InvalidSubscriptionTransition(SubscriptionError):
+class InvalidSubscriptionTransition(SubscriptionError, hub_exceptions.InvalidTransition):
     code = "invalid_transition"
 
 

@@ -26,6 +26,7 @@ from bookings.enums import (
 )
 from bookings.exceptions import InvalidBookingTransition, InvalidSubscriptionTransition
 from hub.models import Organisation, Site, StatusLog, Structure
+from hub.statemachine import StateMachine
 from marketplace.models import OrderLine
 from services.models import Offering
 
@@ -33,43 +34,53 @@ PLACES = {"max_digits": 8, "decimal_places": 2}
 QUANTITY = {"max_digits": 10, "decimal_places": 3}
 
 # The allowed transitions, in one place (STYLE.md). Timestamps are set on entering a state.
-STATUS_TRANSITIONS: dict[str, set[str]] = {
-    BookingStatus.HELD: {BookingStatus.CONFIRMED, BookingStatus.UNPAID, BookingStatus.CANCELLED},
-    BookingStatus.UNPAID: {BookingStatus.CONFIRMED, BookingStatus.CANCELLED},
-    # A SEPA failure or a dispute after confirmation marks the booking unpaid again.
-    BookingStatus.CONFIRMED: {
-        BookingStatus.IN_PROGRESS,
-        BookingStatus.UNPAID,
-        BookingStatus.CANCELLED,
-        BookingStatus.NO_SHOW,
+BOOKING_STATUS = StateMachine(
+    field="status",
+    choices=BookingStatus,
+    transitions={
+        BookingStatus.HELD: {BookingStatus.CONFIRMED, BookingStatus.UNPAID, BookingStatus.CANCELLED},
+        BookingStatus.UNPAID: {BookingStatus.CONFIRMED, BookingStatus.CANCELLED},
+        # A SEPA failure or a dispute after confirmation marks the booking unpaid again.
+        BookingStatus.CONFIRMED: {
+            BookingStatus.IN_PROGRESS,
+            BookingStatus.UNPAID,
+            BookingStatus.CANCELLED,
+            BookingStatus.NO_SHOW,
+        },
+        BookingStatus.IN_PROGRESS: {BookingStatus.DONE},
+        BookingStatus.DONE: set(),
+        BookingStatus.CANCELLED: set(),
+        BookingStatus.NO_SHOW: set(),
     },
-    BookingStatus.IN_PROGRESS: {BookingStatus.DONE},
-    BookingStatus.DONE: set(),
-    BookingStatus.CANCELLED: set(),
-    BookingStatus.NO_SHOW: set(),
-}
-STATUS_TIMESTAMPS = {
-    BookingStatus.CONFIRMED: "confirmed_at",
-    BookingStatus.IN_PROGRESS: "started_at",
-    BookingStatus.DONE: "done_at",
-    BookingStatus.CANCELLED: "cancelled_at",
-}
-LAUNDRY_TRANSITIONS: dict[str, set[str]] = {
-    LaundryStep.SCHEDULED: {LaundryStep.COLLECTED},
-    # Items priced per piece go straight to washing; per-kg laundry is weighed first (actions check it).
-    LaundryStep.COLLECTED: {LaundryStep.WEIGHED, LaundryStep.WASHING},
-    LaundryStep.WEIGHED: {LaundryStep.WASHING},
-    LaundryStep.WASHING: {LaundryStep.READY},
-    LaundryStep.READY: {LaundryStep.DELIVERED},
-    LaundryStep.DELIVERED: set(),
-}
-LAUNDRY_TIMESTAMPS = {
-    LaundryStep.COLLECTED: "collected_at",
-    LaundryStep.WEIGHED: "weighed_at",
-    LaundryStep.WASHING: "washing_at",
-    LaundryStep.READY: "ready_at",
-    LaundryStep.DELIVERED: "delivered_at",
-}
+    timestamps={
+        BookingStatus.CONFIRMED: "confirmed_at",
+        BookingStatus.IN_PROGRESS: "started_at",
+        BookingStatus.DONE: "done_at",
+        BookingStatus.CANCELLED: "cancelled_at",
+    },
+    error=InvalidBookingTransition,
+)
+LAUNDRY = StateMachine(
+    field="laundry_step",
+    choices=LaundryStep,
+    transitions={
+        LaundryStep.SCHEDULED: {LaundryStep.COLLECTED},
+        # Items priced per piece go straight to washing; per-kg laundry is weighed first (actions check it).
+        LaundryStep.COLLECTED: {LaundryStep.WEIGHED, LaundryStep.WASHING},
+        LaundryStep.WEIGHED: {LaundryStep.WASHING},
+        LaundryStep.WASHING: {LaundryStep.READY},
+        LaundryStep.READY: {LaundryStep.DELIVERED},
+        LaundryStep.DELIVERED: set(),
+    },
+    timestamps={
+        LaundryStep.COLLECTED: "collected_at",
+        LaundryStep.WEIGHED: "weighed_at",
+        LaundryStep.WASHING: "washing_at",
+        LaundryStep.READY: "ready_at",
+        LaundryStep.DELIVERED: "delivered_at",
+    },
+    error=InvalidBookingTransition,
+)
 
 
 class Resource(models.Model):
@@ -459,36 +470,18 @@ class Booking(models.Model):
         return self.final_quantity if self.final_quantity is not None else self.quantity
 
     def set_status(self, status: str, *, by=None, note: str = "", at=None) -> None:
-        """Move the status along STATUS_TRANSITIONS and log it (caller saves)."""
-        at = at or timezone.now()
-        self._transition("status", STATUS_TRANSITIONS, status, by=by, note=note, at=at)
-        if status in STATUS_TIMESTAMPS:
-            setattr(self, STATUS_TIMESTAMPS[status], at)
+        """Move the status along BOOKING_STATUS and log it (caller saves)."""
+        BOOKING_STATUS.move(self, status, by=by, note=note, at=at)
 
     def set_laundry_step(self, step: str, *, by=None, note: str = "", at=None) -> None:
-        """Move the laundry step along LAUNDRY_TRANSITIONS and log it (caller saves)."""
-        at = at or timezone.now()
-        self._transition("laundry_step", LAUNDRY_TRANSITIONS, step, by=by, note=note, at=at)
-        setattr(self, LAUNDRY_TIMESTAMPS[step], at)
-
-    def _transition(self, field: str, table: dict[str, set[str]], target: str, *, by, note: str, at) -> None:
-        current = getattr(self, field)
-        if target not in table.get(current, set()):
-            raise InvalidBookingTransition(
-                _("Changement d'état impossible : de « %(current)s » à « %(target)s ».")
-                % {"current": current, "target": target}
-            )
-        setattr(self, field, target)
-        BookingTransition.objects.create(
-            booking=self, field=field, from_status=current, to_status=target, by=by, note=note[:200], at=at
-        )
+        """Move the laundry step along LAUNDRY and log it (caller saves)."""
+        LAUNDRY.move(self, step, by=by, note=note, at=at)
 
 
 class BookingTransition(StatusLog):
     """The log of every status and laundry-step change of a booking (reschedules too)."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
-    field = models.CharField(max_length=20)
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.field}: {self.from_status} → {self.to_status}"

@@ -20,7 +20,7 @@ from bookings.actions.laundry import create_recurring_booking, record_laundry_st
 from bookings.enums import LaundryStep
 from bookings.exceptions import BookingError
 from bookings.forms import BookingForm, LaundryStepForm, QuoteForm
-from bookings.models import LAUNDRY_TRANSITIONS, Booking, CalendarFeed, CancellationFee
+from bookings.models import LAUNDRY, Booking, CalendarFeed, CancellationFee
 from bookings.perms import is_booking_staff
 from bookings.quotes import make_quote, quote_pdf
 from bookings.selectors import available_slots, bookable_offerings, laundry_week, payment_methods_for, week_days
@@ -203,7 +203,7 @@ def _laundry_structure_ids(user) -> list[int]:
 
 
 def _next_steps(booking: Booking) -> list[str]:
-    return [step for step in LaundryStep.values if step in LAUNDRY_TRANSITIONS.get(booking.laundry_step, set())]
+    return [step for step in LaundryStep.values if LAUNDRY.can_move(booking.laundry_step, step)]
 
 
 @login_required

@@ -31,9 +31,11 @@ class Address(models.Model):
 
 
 class StatusLog(models.Model):
-    """One line of a status log (orders, bookings, subscriptions): who moved what from which status
-    to which, when and why. Concrete logs add the foreign key to what they log."""
+    """One line of a status log, written by `hub.statemachine.StateMachine`: who moved which status
+    field from which status to which, when and why. Concrete logs add the foreign key to what they log."""
 
+    # The status field that moved (a model may have several: an order's fulfilment and payment).
+    field = models.CharField(max_length=20, default="status")
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
     at = models.DateTimeField(default=timezone.now)

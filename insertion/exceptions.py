@@ -1,14 +1,14 @@
 """Domain refusals of the insertion app: a stable code and a French sentence naming the rule."""
 
+from hub import exceptions as hub_exceptions
 
-class InsertionError(Exception):
+
+class InsertionError(hub_exceptions.DomainError):
     code = "insertion_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = str(message)
-        if code is not None:
-            self.code = code
+
+class InvalidJobTransition(InsertionError, hub_exceptions.InvalidTransition):
+    code = "invalid_transition"
 
 
 class AssignmentRefused(InsertionError):

@@ -2,24 +2,15 @@
 
 from django.utils.translation import gettext as _
 
+from hub import exceptions as hub_exceptions
 
-class MarketplaceError(Exception):
+
+class MarketplaceError(hub_exceptions.DomainError):
     code = "refused"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class InvalidTransition(MarketplaceError):
+class InvalidTransition(MarketplaceError, hub_exceptions.InvalidTransition):
     code = "invalid_transition"
-
-    def __init__(self, *, field: str, current: str, target: str) -> None:
-        super().__init__(
-            _("Changement d'état impossible : de « %(current)s » à « %(target)s ».")
-            % {"current": current, "target": target}
-        )
-        self.field, self.current, self.target = field, current, target
 
 
 class ImmutableInvoice(MarketplaceError):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Organisation, Site, StatusLog, Structure
+from hub.statemachine import StateMachine
 from marketplace.enums import (
     FulfilmentStatus,
     InvoiceKind,
@@ -31,26 +32,38 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 QUANTITY = {"max_digits": 10, "decimal_places": 3}
 
 # The allowed transitions, in one place (STYLE.md). Timestamps are set on entering a state.
-FULFILMENT_TRANSITIONS: dict[str, set[str]] = {
-    FulfilmentStatus.PLACED: {FulfilmentStatus.CONFIRMED, FulfilmentStatus.CANCELLED},
-    FulfilmentStatus.CONFIRMED: {FulfilmentStatus.FULFILLED, FulfilmentStatus.CANCELLED},
-    FulfilmentStatus.FULFILLED: {FulfilmentStatus.CLOSED},
-    FulfilmentStatus.CLOSED: set(),
-    FulfilmentStatus.CANCELLED: set(),
-}
-PAYMENT_TRANSITIONS: dict[str, set[str]] = {
-    PaymentStatus.UNPAID: {PaymentStatus.PAID},
-    # A SEPA failure or a dispute reopens the receivable.
-    PaymentStatus.PAID: {PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
-    PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
-    PaymentStatus.REFUNDED: set(),
-}
-FULFILMENT_TIMESTAMPS = {
-    FulfilmentStatus.CONFIRMED: "confirmed_at",
-    FulfilmentStatus.FULFILLED: "fulfilled_at",
-    FulfilmentStatus.CLOSED: "closed_at",
-    FulfilmentStatus.CANCELLED: "cancelled_at",
-}
+FULFILMENT = StateMachine(
+    field="fulfilment_status",
+    choices=FulfilmentStatus,
+    transitions={
+        FulfilmentStatus.PLACED: {FulfilmentStatus.CONFIRMED, FulfilmentStatus.CANCELLED},
+        FulfilmentStatus.CONFIRMED: {FulfilmentStatus.FULFILLED, FulfilmentStatus.CANCELLED},
+        FulfilmentStatus.FULFILLED: {FulfilmentStatus.CLOSED},
+        FulfilmentStatus.CLOSED: set(),
+        FulfilmentStatus.CANCELLED: set(),
+    },
+    timestamps={
+        FulfilmentStatus.CONFIRMED: "confirmed_at",
+        FulfilmentStatus.FULFILLED: "fulfilled_at",
+        FulfilmentStatus.CLOSED: "closed_at",
+        FulfilmentStatus.CANCELLED: "cancelled_at",
+    },
+    error=InvalidTransition,
+)
+PAYMENT = StateMachine(
+    field="payment_status",
+    choices=PaymentStatus,
+    transitions={
+        PaymentStatus.UNPAID: {PaymentStatus.PAID},
+        # A SEPA failure or a dispute reopens the receivable.
+        PaymentStatus.PAID: {PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
+        PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
+        PaymentStatus.REFUNDED: set(),
+    },
+    timestamps={PaymentStatus.PAID: "paid_at"},
+    clears={PaymentStatus.UNPAID: ["paid_at"]},
+    error=InvalidTransition,
+)
 
 
 class SellerSettings(models.Model):
@@ -294,36 +307,18 @@ class Order(models.Model):
         )
 
     def set_fulfilment(self, status: str, *, by=None, note: str = "", at=None) -> None:
-        """Move the fulfilment status along FULFILMENT_TRANSITIONS and log it (caller saves)."""
-        at = at or timezone.now()
-        self._transition("fulfilment_status", FULFILMENT_TRANSITIONS, status, by=by, note=note, at=at)
-        if status in FULFILMENT_TIMESTAMPS:
-            setattr(self, FULFILMENT_TIMESTAMPS[status], at)
+        """Move the fulfilment status along FULFILMENT and log it (caller saves)."""
+        FULFILMENT.move(self, status, by=by, note=note, at=at)
 
     def set_payment(self, status: str, *, by=None, note: str = "", at=None) -> None:
-        """Move the payment status along PAYMENT_TRANSITIONS and log it (caller saves)."""
-        at = at or timezone.now()
-        self._transition("payment_status", PAYMENT_TRANSITIONS, status, by=by, note=note, at=at)
-        if status == PaymentStatus.PAID:
-            self.paid_at = at
-        elif status == PaymentStatus.UNPAID:
-            self.paid_at = None
-
-    def _transition(self, field: str, table: dict[str, set[str]], status: str, *, by, note: str, at) -> None:
-        current = getattr(self, field)
-        if status not in table[current]:
-            raise InvalidTransition(field=field, current=current, target=status)
-        setattr(self, field, status)
-        OrderTransition.objects.create(
-            order=self, field=field, from_status=current, to_status=status, by=by, note=note[:200], at=at
-        )
+        """Move the payment status along PAYMENT and log it (caller saves)."""
+        PAYMENT.move(self, status, by=by, note=note, at=at)
 
 
 class OrderTransition(StatusLog):
     """The log of every status change of an order."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
-    field = models.CharField(max_length=20)
 
     def __str__(self) -> str:
         return f"{self.order} {self.field}: {self.from_status} → {self.to_status}"

@@ -13,7 +13,7 @@ from bookings import notifications
 from bookings.actions.booking import book
 from bookings.enums import BookingStatus, Frequency, LaundryStep
 from bookings.exceptions import BookingError, NotAllowed
-from bookings.models import LAUNDRY_TIMESTAMPS, Booking, MonthlyStatement, OrganisationAccount, RecurringBooking
+from bookings.models import LAUNDRY, Booking, MonthlyStatement, OrganisationAccount, RecurringBooking
 from bookings.perms import is_booking_staff
 from hub import perms
 from hub.models import Organisation, Site
@@ -165,7 +165,7 @@ def record_laundry_step(
             raise BookingError(_("Ce service se facture à la pièce : rien à peser."))
         if weight is None or weight <= 0:
             raise BookingError(_("Indiquez le poids pesé, en kg."))
-    fields = ["laundry_step", LAUNDRY_TIMESTAMPS[step]] if step in LAUNDRY_TIMESTAMPS else ["laundry_step"]
+    fields = LAUNDRY.fields_set(step)
     note = _("%(kg)s kg") % {"kg": weight} if step == LaundryStep.WEIGHED else ""
     booking.set_laundry_step(step, by=by, note=note, at=at)
     if step == LaundryStep.COLLECTED:
