@@ -75,12 +75,13 @@ def _run(bench_url: str, count: int) -> tuple[int, dict | None]:
     from django.utils import timezone
 
     from accounts.models import User
-    from bookings.actions.subscriptions import generate_deliveries
-    from bookings.enums import Frequency, SubscriptionPaymentMode
-    from bookings.models import Delivery, Subscription, SubscriptionPlan
-    from bookings.notifications import suppressed
+    from hub.enums import Frequency
     from hub.models import Site
+    from hub.notify import suppressed
     from services.models import Offering
+    from subscriptions.actions.subscriptions import generate_deliveries
+    from subscriptions.enums import SubscriptionPaymentMode
+    from subscriptions.models import Delivery, Subscription, SubscriptionPlan
 
     today = timezone.localdate()
     started = time.monotonic()

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bookings.actions.booking import mark_no_show
+from bookings.exceptions import BookingError
 from bookings.models import (
     Booking,
     BookingTransition,
@@ -12,35 +14,10 @@ from bookings.models import (
     RecurringBooking,
     Resource,
     ServiceArea,
-    Subscription,
-    SubscriptionPlan,
-    SubscriptionTransition,
-    WaitingListEntry,
 )
-from hub import perms
 from hub.admin import StructureScopedAdmin
 from hub.enums import StaffRole
-from services.models import Offering
-
-
-class OfferingScopedAdmin(StructureScopedAdmin):
-    """Rows hanging off an offering: a structure's managers edit those of their own offerings."""
-
-    structure_field = "offering__structure"
-    scoped_roles = (StaffRole.MANAGER,)
-
-    def _allowed(self, request, obj=None) -> bool:
-        if perms.is_hub_admin(request.user):
-            return True
-        ids = self._structure_ids(request)
-        if obj is None:
-            return bool(ids)
-        return obj.offering.structure_id in ids
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "offering" and not perms.is_hub_admin(request.user):
-            kwargs["queryset"] = Offering.objects.filter(structure_id__in=self._structure_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+from services.admin import OfferingScopedAdmin
 
 
 @admin.register(OpeningRule)
@@ -113,9 +90,6 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Noter absent·e (heure passée, réservation confirmée)"))
     def no_show(self, request, queryset):
-        from bookings.actions.booking import mark_no_show
-        from bookings.exceptions import BookingError
-
         done = 0
         for booking in queryset:
             try:
@@ -145,49 +119,3 @@ class BookingAdmin(admin.ModelAdmin):
 class RecurringBookingAdmin(admin.ModelAdmin):
     list_display = ["offering", "customer", "organisation", "frequency", "first_starts_at", "is_active"]
     list_select_related = ["offering", "customer", "organisation"]
-
-
-# --- Basket subscriptions ----------------------------------------------------------------------
-
-
-@admin.register(SubscriptionPlan)
-class SubscriptionPlanAdmin(OfferingScopedAdmin):
-    list_display = ["offering", "size_label", "frequency", "weekday", "season_start", "season_end", "is_active"]
-    list_filter = ["frequency", "is_active"]
-    list_select_related = ["offering"]
-
-
-class SubscriptionTransitionInline(admin.TabularInline):
-    model = SubscriptionTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "at", "by", "note"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
-    """Read-only: subscriptions change through their actions (and the transition log)."""
-
-    list_display = ["customer", "plan", "pickup_point", "status", "paused_until", "payment_mode"]
-    list_filter = ["status", "payment_mode"]
-    list_select_related = ["customer", "plan__offering", "pickup_point"]
-    inlines = [SubscriptionTransitionInline]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(WaitingListEntry)
-class WaitingListEntryAdmin(admin.ModelAdmin):
-    list_display = ["customer", "plan", "pickup_point", "status", "created_at", "notified_at"]
-    list_filter = ["status"]
-    list_select_related = ["customer", "plan__offering", "pickup_point"]

@@ -1,13 +1,24 @@
 """A person's bookings as an iCalendar feed (RFC 5545), read at a private token URL."""
 
 import datetime
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from bookings.enums import BookingStatus, DeliveryStatus
-from bookings.models import Booking, Delivery
+from bookings.enums import BookingStatus
+from bookings.models import Booking
+
+# Apps above bookings add their own dated events to the feed (subscriptions: basket deliveries).
+EventSource = Callable[..., Iterable[Event]]
+_sources: list[EventSource] = []
+
+
+def register_events(source: EventSource) -> None:
+    """Add `source(user, *, since: date) -> events` to every feed (called from an AppConfig.ready())."""
+    if source not in _sources:
+        _sources.append(source)
 
 
 def render_feed(user) -> bytes:
@@ -35,29 +46,7 @@ def render_feed(user) -> bytes:
             event.add("location", place)
         event.add("description", f"{booking.offering.structure.name} — {booking.get_status_display()}")
         calendar.add_component(event)
-    _add_deliveries(calendar, user, since=timezone.localdate(since))
+    for source in _sources:
+        for event in source(user, since=timezone.localdate(since)):
+            calendar.add_component(event)
     return calendar.to_ical()
-
-
-def _add_deliveries(calendar: Calendar, user, *, since: datetime.date) -> None:
-    """Basket deliveries as all-day events at their pickup point (a holiday move says so)."""
-    deliveries = (
-        Delivery.objects.filter(subscription__customer=user, date__gte=since)
-        .exclude(status__in=[DeliveryStatus.CANCELLED, DeliveryStatus.SKIPPED])
-        .select_related("subscription__plan__offering__structure", "subscription__pickup_point")
-        .order_by("date", "pk")
-    )
-    for delivery in deliveries:
-        subscription = delivery.subscription
-        event = Event()
-        event.add("uid", f"delivery-{delivery.pk}@{settings.SITE_URL.split('://')[-1]}")
-        event.add("summary", f"Panier : {subscription.plan.offering.name}")
-        event.add("dtstart", delivery.date)
-        event.add("dtend", delivery.date + datetime.timedelta(days=1))
-        event.add("dtstamp", delivery.created_at)
-        event.add("location", subscription.pickup_point.name)
-        description = f"{subscription.plan.offering.structure.name} — {delivery.get_status_display()}"
-        if delivery.moved_from:
-            description += f" (jour férié : déplacée du {delivery.moved_from:%d/%m/%Y})"
-        event.add("description", description)
-        calendar.add_component(event)

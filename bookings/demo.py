@@ -11,14 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from bookings import notifications
 from bookings.actions.booking import book
 from bookings.actions.laundry import create_recurring_booking, generate_occurrences
-from bookings.enums import Frequency
 from bookings.exceptions import BookingError
 from bookings.models import Booking, OpeningRule, OrganisationAccount, RecurringBooking, Resource, ServiceArea
+from hub import notify
 from hub.demo import DEMO_PASSWORD
-from hub.enums import OrganisationRole, StaffRole
+from hub.enums import Frequency, OrganisationRole, StaffRole
 from hub.models import Organisation, OrganisationMembership, Site, Structure, StructureRole
 from marketplace import notifications as order_notifications
 from marketplace.actions.checkout import Billing
@@ -133,7 +132,7 @@ def seed_demo() -> dict[str, int]:
 
     today = timezone.localdate()
     accueil = Site.objects.get(slug="pole-accueil")
-    with notifications.suppressed(), order_notifications.suppressed():
+    with notify.suppressed(), order_notifications.suppressed():
         for organisation, member, slug, weekday, hour, frequency, kilos in (
             (
                 creche,
@@ -189,10 +188,7 @@ def seed_demo() -> dict[str, int]:
                     )
                 except BookingError:
                     continue  # e.g. a public holiday that week
-    from bookings.subscription_demo import seed_subscriptions
-
     return {
         "horaires de réservation": OpeningRule.objects.count(),
         "réservations": Booking.objects.count(),
-        **seed_subscriptions(),
     }

@@ -26,38 +26,10 @@ class LaundryStep(models.TextChoices):
     DELIVERED = "delivered", _("Livré")
 
 
-class Frequency(models.TextChoices):
-    WEEKLY = "weekly", _("Chaque semaine")
-    FORTNIGHTLY = "fortnightly", _("Toutes les deux semaines")
+class BookingEmail(models.TextChoices):
+    """The e-mails a customer receives about a booking (one of each kind per booking, ever)."""
 
-    @property
-    def weeks(self) -> int:
-        return 1 if self == Frequency.WEEKLY else 2
-
-
-class SubscriptionStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    PAUSED = "paused", _("En pause")
-    CANCELLED = "cancelled", _("Résiliée")
-
-
-class SubscriptionPaymentMode(models.TextChoices):
-    CARD = "card", _("Par livraison, carte enregistrée")
-    SEPA = "sepa", _("Par livraison, prélèvement SEPA")
-    PREPAID = "prepaid", _("Saison payée d'avance")
-
-
-class DeliveryStatus(models.TextChoices):
-    PLANNED = "planned", _("Prévue")
-    SKIPPED = "skipped", _("Absence")
-    DELIVERED = "delivered", _("Livrée")
-    CANCELLED = "cancelled", _("Annulée")
-    UNPAID = "unpaid", _("Paiement à reprendre")
-
-
-class WaitingStatus(models.TextChoices):
-    WAITING = "waiting", _("En attente")
-    NOTIFIED = "notified", _("Place proposée")
-    EXPIRED = "expired", _("Place proposée non prise")
-    SUBSCRIBED = "subscribed", _("Abonnée")
-    WITHDRAWN = "withdrawn", _("Retirée")
+    CONFIRMED = "confirmed", _("Réservation confirmée")
+    REMINDER = "reminder", _("Rappel la veille")
+    CANCELLED = "cancelled", _("Réservation annulée")
+    LAUNDRY_READY = "laundry_ready", _("Linge prêt")

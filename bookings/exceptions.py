@@ -21,29 +21,3 @@ class InvalidBookingTransition(BookingError, hub_exceptions.InvalidTransition):
 
 class NotAllowed(BookingError):
     code = "not_allowed"
-
-
-class SubscriptionError(BookingError):
-    code = "subscription_refused"
-
-
-class InvalidSubscriptionTransition(SubscriptionError, hub_exceptions.InvalidTransition):
-    code = "invalid_transition"
-
-
-class PastCutOff(SubscriptionError):
-    code = "past_cutoff"
-
-
-class AbsenceQuotaExceeded(SubscriptionError):
-    code = "absence_quota_exceeded"
-
-
-class PickupPointFull(SubscriptionError):
-    """The resident was put on the waiting list instead (the entry is on the exception)."""
-
-    code = "pickup_point_full"
-
-    def __init__(self, message: str, *, entry=None) -> None:
-        super().__init__(message)
-        self.entry = entry

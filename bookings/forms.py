@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from bookings.enums import Frequency, LaundryStep
+from bookings.enums import LaundryStep
+from hub.enums import Frequency
 from hub.models import Site
 from marketplace.enums import PaymentMethod
 from services.enums import OfferingKind, Unit

@@ -23,16 +23,3 @@ def can_view_booking(user, booking) -> bool:
 def can_manage_booking(user, booking) -> bool:
     """Cancel or reschedule: the customer (any member for an organisation) and the seller's staff."""
     return can_view_booking(user, booking)
-
-
-def can_view_subscription(user, subscription) -> bool:
-    if not user.is_authenticated:
-        return False
-    if subscription.customer_id == user.pk:
-        return True
-    return is_booking_staff(user, subscription.plan.offering.structure)
-
-
-def can_manage_subscription(user, subscription) -> bool:
-    """Pause, skip, resume, cancel: the resident and the basket seller's staff."""
-    return can_view_subscription(user, subscription)

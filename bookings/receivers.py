@@ -5,12 +5,10 @@ from bookings import tasks
 
 def on_order_confirmed(sender, order_id: int, **kwargs) -> None:
     tasks.confirm_order_bookings.delay(order_id)
-    tasks.settle_order_deliveries.delay(order_id)
 
 
 def on_order_payment_failed(sender, order_id: int, **kwargs) -> None:
     tasks.mark_order_bookings_unpaid.delay(order_id)
-    tasks.mark_order_deliveries_unpaid.delay(order_id)
 
 
 def on_order_cancelled(sender, order_id: int, **kwargs) -> None:

@@ -9,8 +9,14 @@ import holidays
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from bookings.enums import BookingStatus
 from bookings.models import Booking, Closure, OpeningRule, Resource
-from services.enums import Unit
+from hub import money
+from marketplace.actions.cart import CartLine, CartSummary
+from marketplace.actions.checkout import available_payment_methods
+from marketplace.enums import PaymentMethod
+from marketplace.models import CartItem
+from services.enums import OfferingKind, Unit
 from services.models import Offering
 
 MAX_RANGE_DAYS = 62
@@ -124,11 +130,6 @@ def bookable_offerings():
 
 def payment_methods_for(offering: Offering, *, organisations) -> list[str]:
     """Methods a booking of this offering may be paid with, for the person or one of their organisations."""
-    from hub import money
-    from marketplace.actions.cart import CartLine, CartSummary
-    from marketplace.actions.checkout import available_payment_methods
-    from marketplace.models import CartItem
-
     line = CartLine(
         CartItem(offering=offering, quantity=Decimal("1")),
         offering.price,
@@ -141,8 +142,6 @@ def payment_methods_for(offering: Offering, *, organisations) -> list[str]:
     if organisations:
         # The rules only tell a person from an organisation: one organisation stands for all.
         allowed |= set(available_payment_methods(summary=summary, organisation=organisations[0]))
-    from marketplace.enums import PaymentMethod
-
     return [method for method in PaymentMethod.values if method in allowed]
 
 
@@ -152,9 +151,6 @@ def week_days(monday: datetime.date) -> list[datetime.date]:
 
 def laundry_week(*, structure_ids, monday: datetime.date):
     """The laundry pickups of a week for the structures' staff: one query with what the page shows."""
-    from bookings.enums import BookingStatus
-    from services.enums import OfferingKind
-
     start = timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
     end = start + datetime.timedelta(days=7)
     return (

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("marketplace.api.urls")),
     path("", include("accounting.api.urls")),
     path("", include("bookings.api.urls")),
+    path("", include("subscriptions.api.urls")),
     path("", include("insertion.api.urls")),
 ]
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("", include("marketplace.urls")),
     path("comptabilite/", include("accounting.urls")),
+    path("reservations/", include("subscriptions.urls")),  # before bookings' catch-all <slug>/
     path("reservations/", include("bookings.urls")),
     path("insertion/", include("insertion.urls")),
     path("auth/", include("allauth.urls")),

@@ -34,3 +34,14 @@ class LegalPageKind(models.TextChoices):
     LEGAL_NOTICE = "mentions-legales", _("Mentions légales")
     TERMS_OF_SALE = "conditions-generales-de-vente", _("Conditions générales de vente")
     PRIVACY = "politique-de-confidentialite", _("Politique de confidentialité")
+
+
+class Frequency(models.TextChoices):
+    """How often something recurs (laundry pickups, basket deliveries)."""
+
+    WEEKLY = "weekly", _("Chaque semaine")
+    FORTNIGHTLY = "fortnightly", _("Toutes les deux semaines")
+
+    @property
+    def weeks(self) -> int:
+        return 1 if self == Frequency.WEEKLY else 2

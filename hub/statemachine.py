@@ -76,6 +76,17 @@ class StateMachine:
             field=self.field, from_status=current, to_status=target, by=by, note=str(note)[:200], at=at
         )
 
+    def log_start(self, obj: models.Model, *, by=None, note: str = "", at=None) -> None:
+        """Log the status a new row starts in (from nothing)."""
+        getattr(obj, self.log).create(
+            field=self.field,
+            from_status="",
+            to_status=getattr(obj, self.field),
+            by=by,
+            note=str(note)[:200],
+            at=at or timezone.now(),
+        )
+
     def move_all(self, queryset: models.QuerySet, target: str, *, by=None, note: str = "", at=None) -> int:
         """Move every row of `queryset` that may go to `target` (the others are left as they are), in one
         UPDATE, with one log row each. Returns how many moved. Call it inside the caller's transaction."""

@@ -128,8 +128,8 @@ def delivery_job_specs(*, structure: Structure | None = None, week: datetime.dat
 
     A day whose baskets are all skipped or cancelled cancels both jobs.
     """
-    from bookings.enums import DeliveryStatus
-    from bookings.models import Delivery
+    from subscriptions.enums import DeliveryStatus
+    from subscriptions.models import Delivery
 
     deliveries = Delivery.objects.select_related("subscription__plan__offering", "subscription__pickup_point")
     if structure is not None:

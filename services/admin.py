@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from hub import perms
 from hub.admin import StructureScopedAdmin
+from hub.enums import StaffRole
 from services.forms import OfferingAdminForm
 from services.models import Offering
 
@@ -52,3 +54,23 @@ class OfferingAdmin(StructureScopedAdmin):
         (_("Stock"), {"fields": ("stock",)}),
         (_("Travail d'insertion"), {"fields": ("labour_hours_per_unit", "labour_headcount", "required_skill")}),
     )
+
+
+class OfferingScopedAdmin(StructureScopedAdmin):
+    """Rows hanging off an offering: a structure's managers edit those of their own offerings."""
+
+    structure_field = "offering__structure"
+    scoped_roles = (StaffRole.MANAGER,)
+
+    def _allowed(self, request, obj=None) -> bool:
+        if perms.is_hub_admin(request.user):
+            return True
+        ids = self._structure_ids(request)
+        if obj is None:
+            return bool(ids)
+        return obj.offering.structure_id in ids
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "offering" and not perms.is_hub_admin(request.user):
+            kwargs["queryset"] = Offering.objects.filter(structure_id__in=self._structure_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -9,8 +9,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import notifications
-from bookings.enums import BookingStatus, LaundryStep
+from bookings import notify
+from bookings.enums import BookingEmail, BookingStatus, LaundryStep
 from bookings.exceptions import BookingError, NotAllowed, SlotFull, SlotUnavailable
 from bookings.models import (
     Booking,
@@ -26,6 +26,8 @@ from bookings.selectors import consumes_hours, find_slot
 from hub import perms
 from hub.models import Organisation, Site
 from marketplace.actions.checkout import Billing, place_order_for_items
+from marketplace.actions.invoicing import issue_order_invoices
+from marketplace.actions.payments import record_final_quantity
 from marketplace.actions.refunds import cancel_order
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
 from marketplace.exceptions import MarketplaceError
@@ -202,7 +204,7 @@ def book(
         )
         booking.set_status(BookingStatus.CONFIRMED, by=user, note=note, at=at)
         booking.save(update_fields=["status", "confirmed_at"])
-        notifications.notify_on_commit(booking.pk, "confirmed")
+        notify.booking_email(booking.pk, BookingEmail.CONFIRMED)
     return booking
 
 
@@ -243,7 +245,7 @@ def cancel_booking(*, booking: Booking, by, at: datetime.datetime | None = None,
     if late and fee is not None:
         booking.cancellation_fee_line = _place_fee_order(booking, fee.fee_offering, order=order, at=at)
         booking.save(update_fields=["cancellation_fee_line"])
-    notifications.notify_on_commit(booking.pk, "cancelled")
+    notify.booking_email(booking.pk, BookingEmail.CANCELLED)
     return booking
 
 
@@ -337,8 +339,6 @@ def record_actual_hours(*, booking: Booking, hours: Decimal, by) -> Booking:
     The order line's final quantity goes through marketplace's `record_final_quantity`, which
     invoices it; the booking is then done.
     """
-    from marketplace.actions.payments import record_final_quantity
-
     booking = (
         Booking.objects.select_for_update(of=("self",))
         .select_related("offering__structure", "order_line")
@@ -373,9 +373,6 @@ def issue_monthly_home_service_invoices(*, year: int, month: int, at: datetime.d
     The visits of a recurring series are confirmed without an order; once their hours are recorded
     they wait here. Idempotent: a billed visit points to its order line, and visits are locked.
     """
-    from marketplace.actions.invoicing import issue_order_invoices
-    from marketplace.actions.payments import record_final_quantity
-
     at = at or timezone.now()
     paris = timezone.get_current_timezone()
     start = datetime.datetime(year, month, 1, tzinfo=paris)

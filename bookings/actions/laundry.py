@@ -9,16 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import notifications
+from bookings import notify
 from bookings.actions.booking import book
-from bookings.enums import BookingStatus, Frequency, LaundryStep
+from bookings.enums import BookingEmail, BookingStatus, LaundryStep
 from bookings.exceptions import BookingError, NotAllowed
 from bookings.models import LAUNDRY, Booking, MonthlyStatement, OrganisationAccount, RecurringBooking
 from bookings.perms import is_booking_staff
 from hub import perms
+from hub.enums import Frequency
 from hub.models import Organisation, Site
 from marketplace.actions.checkout import Billing, place_order_for_items
 from marketplace.actions.invoicing import issue_order_invoices
+from marketplace.actions.payments import record_final_quantity
 from marketplace.enums import PaymentMethod
 from marketplace.exceptions import MarketplaceError
 from services.enums import OfferingKind, Unit
@@ -143,8 +145,6 @@ def record_laundry_step(
     Weighing re-prices the order line through marketplace (`record_final_quantity`, DOMAIN.md rule 4),
     which invoices it; an organisation on monthly invoicing is billed at month end instead.
     """
-    from marketplace.actions.payments import record_final_quantity
-
     at = at or timezone.now()
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -176,7 +176,7 @@ def record_laundry_step(
         booking.weighed_by = by
         fields += ["final_quantity", "weighed_by"]
     elif step == LaundryStep.READY:
-        notifications.notify_on_commit(booking.pk, "laundry_ready")
+        notify.booking_email(booking.pk, BookingEmail.LAUNDRY_READY)
     elif step == LaundryStep.DELIVERED:
         booking.set_status(BookingStatus.DONE, by=by, at=at)
         fields += ["status", "done_at"]
@@ -207,8 +207,6 @@ def issue_monthly_laundry_invoices(*, year: int, month: int, at: datetime.dateti
     the structure's payment terms. Idempotent: a `MonthlyStatement` row per (organisation,
     seller, month) is the key, and billed bookings point to their line.
     """
-    from marketplace.actions.payments import record_final_quantity
-
     at = at or timezone.now()
     start, end = _month_bounds(year, month)
     accounts = OrganisationAccount.objects.filter(monthly_invoicing=True).select_related("organisation")

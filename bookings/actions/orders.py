@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import notifications
-from bookings.enums import BookingStatus
+from bookings import notify
+from bookings.enums import BookingEmail, BookingStatus
 from bookings.models import Booking
 
 
@@ -28,7 +28,7 @@ def confirm_order_bookings(*, order_id: int) -> int:
         booking.set_status(BookingStatus.CONFIRMED, note=_("Commande confirmée."), at=now)
         booking.hold_expires_at = None
         booking.save(update_fields=["status", "confirmed_at", "hold_expires_at"])
-        notifications.notify_on_commit(booking.pk, "confirmed")
+        notify.booking_email(booking.pk, BookingEmail.CONFIRMED)
         count += 1
     return count
 
@@ -53,6 +53,6 @@ def cancel_order_bookings(*, order_id: int, line_ids: list[int] | None = None) -
     for booking in _bookings_of(order_id, line_ids=line_ids).filter(status__in=BookingStatus.open()):
         booking.set_status(BookingStatus.CANCELLED, note=_("Commande annulée ou remboursée."), at=now)
         booking.save(update_fields=["status", "cancelled_at"])
-        notifications.notify_on_commit(booking.pk, "cancelled")
+        notify.booking_email(booking.pk, BookingEmail.CANCELLED)
         count += 1
     return count

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "services",
     "marketplace",
     "bookings",
+    "subscriptions",
     "insertion",
 ]
 
@@ -253,7 +254,6 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
     "bookings-release-expired-holds": {"task": "bookings.release_expired_holds", "schedule": crontab(minute="*/5")},
-    "bookings-expire-place-offers": {"task": "bookings.expire_place_offers", "schedule": crontab(minute=15)},
     "bookings-reminders": {"task": "bookings.send_reminders", "schedule": crontab(minute=0)},
     "bookings-recurring": {"task": "bookings.generate_recurring_bookings", "schedule": crontab(hour=2, minute=30)},
     "bookings-monthly-laundry-invoices": {
@@ -264,11 +264,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.issue_monthly_home_service_invoices",
         "schedule": crontab(day_of_month=1, hour=6, minute=40),
     },
-    "bookings-subscription-deliveries": {
-        "task": "bookings.generate_subscription_deliveries",
-        "schedule": crontab(hour=2, minute=45),
+    "subscriptions-expire-place-offers": {
+        "task": "subscriptions.expire_place_offers",
+        "schedule": crontab(minute=15),
     },
-    "bookings-charge-due-deliveries": {"task": "bookings.charge_due_deliveries", "schedule": crontab(hour=6, minute=0)},
+    "subscriptions-deliveries": {"task": "subscriptions.generate_deliveries", "schedule": crontab(hour=2, minute=45)},
+    "subscriptions-charge-due-deliveries": {
+        "task": "subscriptions.charge_due_deliveries",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "insertion-sync-jobs": {"task": "insertion.sync_jobs", "schedule": crontab(minute="*/10")},
     "insertion-alerts": {"task": "insertion.send_alerts", "schedule": crontab(hour=7, minute=0)},
     "shared-services-invoices": {

@@ -10,9 +10,10 @@ from bookings.actions.laundry import (
     issue_monthly_laundry_invoices,
     record_laundry_step,
 )
-from bookings.enums import BookingStatus, Frequency, LaundryStep
+from bookings.enums import BookingStatus, LaundryStep
 from bookings.exceptions import BookingError, NotAllowed
 from bookings.models import Booking, MonthlyStatement
+from hub.enums import Frequency
 from marketplace.models import Invoice, Order
 from tests.accounts.factories import UserFactory
 from tests.bookings.factories import (

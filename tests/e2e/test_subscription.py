@@ -36,8 +36,8 @@ def _sign_in(page, base_url: str) -> None:
 
 
 def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stripe_live, axe):
-    from bookings.enums import DeliveryStatus, SubscriptionStatus
-    from bookings.models import Subscription
+    from subscriptions.enums import DeliveryStatus, SubscriptionStatus
+    from subscriptions.models import Subscription
 
     base = stripe_live.url
     _sign_in(page, base)
@@ -90,7 +90,7 @@ def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stri
 
 
 def test_resident_signs_a_sepa_mandate_for_a_fortnightly_basket(page, stripe_live, axe):
-    from bookings.models import Subscription
+    from subscriptions.models import Subscription
 
     base = stripe_live.url
     _sign_in(page, base)

@@ -9,7 +9,7 @@ from hub.models import Structure
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("accounts", "hub", "accounting", "services", "marketplace", "bookings", "insertion")
+OUR_APPS = ("accounts", "hub", "accounting", "services", "marketplace", "bookings", "subscriptions", "insertion")
 
 
 def _counts() -> dict[str, int]:

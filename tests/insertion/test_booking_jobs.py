@@ -78,9 +78,9 @@ def test_validated_hours_are_invoiced_on_the_visit(visit):
 
 
 def test_each_distribution_day_gives_a_packing_job_and_a_round_per_pickup_point(demo_hub):
-    from bookings.actions.subscriptions import generate_deliveries, skip_delivery
-    from bookings.models import Delivery
-    from tests.bookings.subscription_factories import TODAY, plan, small_point, subscribe_to
+    from subscriptions.actions.subscriptions import generate_deliveries, skip_delivery
+    from subscriptions.models import Delivery
+    from tests.subscriptions.factories import TODAY, plan, small_point, subscribe_to
 
     weekly = plan(weekday=0)  # Mondays
     point = small_point(capacity=5, slug="point-jobs")

@@ -10,13 +10,13 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from bookings.actions.subscription_payments import charge_due_deliveries, save_card, start_card_setup
-from bookings.enums import DeliveryStatus
-from bookings.models import Delivery
 from marketplace.enums import PaymentStatus
 from marketplace.models import Order
-from tests.bookings.subscription_factories import plan, subscribe_to
+from subscriptions.actions.payments import charge_due_deliveries, save_card, start_card_setup
+from subscriptions.enums import DeliveryStatus
+from subscriptions.models import Delivery
 from tests.marketplace.stripe_helpers import WEBHOOK_SECRET, event_for, post_event
+from tests.subscriptions.factories import plan, subscribe_to
 
 pytestmark = pytest.mark.django_db
 

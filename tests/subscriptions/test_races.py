@@ -2,11 +2,11 @@
 
 import pytest
 
-from bookings.exceptions import PickupPointFull
-from bookings.models import Subscription, WaitingListEntry
+from subscriptions.exceptions import PickupPointFull
+from subscriptions.models import Subscription, WaitingListEntry
 from tests.accounts.factories import UserFactory
-from tests.bookings.subscription_factories import plan, small_point, subscribe_to
 from tests.concurrency import run_in_threads
+from tests.subscriptions.factories import plan, small_point, subscribe_to
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings.enums import SubscriptionStatus
-from bookings.models import Subscription
-from tests.bookings.subscription_factories import accueil, plan, small_point, subscriber
+from subscriptions.enums import SubscriptionStatus
+from subscriptions.models import Subscription
+from tests.subscriptions.factories import accueil, plan, small_point, subscriber
 
 pytestmark = pytest.mark.django_db
 

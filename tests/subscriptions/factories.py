@@ -2,11 +2,11 @@
 
 import datetime
 
-from bookings.actions.subscriptions import subscribe
-from bookings.enums import Frequency
-from bookings.models import SubscriptionPlan
+from hub.enums import Frequency
 from hub.models import Site
 from services.models import Offering
+from subscriptions.actions.subscriptions import subscribe
+from subscriptions.models import SubscriptionPlan
 from tests.accounts.factories import UserFactory
 
 # Wednesday 3 March 2027; the plans below distribute on Mondays from 8 March.

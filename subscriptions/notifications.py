@@ -1,4 +1,4 @@
-"""E-mails to residents about their basket subscriptions, in French, after commit, each sent once.
+"""E-mails to residents about their basket subscriptions, in French, each sent once (called by tasks).
 
 A (subscription, kind, key) row is written in the same transaction as the e-mail is sent, so a
 retried task never sends twice; the waiting list's "place freed" e-mail is guarded by the entry's
@@ -12,18 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from bookings import notifications
-
-KINDS = {"started", "paused", "holiday_moved", "payment_needed"}
-
-
-def notify_on_commit(subscription_id: int, kind: str, *, key: str = "") -> None:
-    """Queue an e-mail about a subscription once the transaction commits (never inside it)."""
-    if getattr(notifications._state, "suppressed", False):
-        return
-    from bookings import tasks
-
-    transaction.on_commit(lambda: tasks.send_subscription_email.delay(subscription_id, kind, key))
+from subscriptions.enums import SubscriptionEmail
+from subscriptions.models import Subscription, SubscriptionNotification, WaitingListEntry
 
 
 def _url(name: str, *args) -> str:
@@ -36,52 +26,41 @@ def _url(name: str, *args) -> str:
 def _send(template: str, context: dict, email: str) -> None:
     with translation.override("fr"):
         context = {**context, "site_name": settings.SITE_NAME}
-        subject = render_to_string(f"bookings/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"bookings/email/{template}_body.txt", context)
+        subject = render_to_string(f"subscriptions/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"subscriptions/email/{template}_body.txt", context)
     send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [email])
 
 
 def send_subscription_email(*, subscription_id: int, kind: str, key: str = "", extra: dict | None = None) -> bool:
     """Send one e-mail about a subscription unless already sent. Returns whether it was sent."""
-    from bookings.models import Subscription, SubscriptionNotification
-
-    if kind not in KINDS:
-        raise ValueError(kind)
+    kind = SubscriptionEmail(kind)  # an unknown kind raises ValueError
     subscription = Subscription.objects.select_related("plan__offering__structure", "customer", "pickup_point").get(
         pk=subscription_id
     )
     context = {
         "subscription": subscription,
         "key": key,
-        "subscriptions_url": _url("bookings:my_subscriptions"),
+        "subscriptions_url": _url("subscriptions:mine"),
         **(extra or {}),
     }
-    if kind == "payment_needed":  # the key is the order's reference: its pay page completes the payment
+    if kind == SubscriptionEmail.PAYMENT_NEEDED:  # the key is the order's reference: its pay page completes it
         context["pay_url"] = _url("marketplace:order_pay", key)
     try:
         with transaction.atomic():
             SubscriptionNotification.objects.create(subscription=subscription, kind=kind, key=key)
-            _send(f"subscription_{kind}", context, subscription.customer.email)
+            _send(kind.value, context, subscription.customer.email)
     except IntegrityError:
         return False
     return True
 
 
-def send_place_freed(*, entry_id: int) -> None:
+def send_place_freed(*, entry_id: int) -> bool:
     """Tell the first person on a waiting list that a place is free (the entry was marked notified once)."""
-    from bookings import tasks
-
-    tasks.send_place_freed_email.delay(entry_id)
-
-
-def deliver_place_freed(*, entry_id: int) -> bool:
-    from bookings.models import WaitingListEntry
-
     entry = WaitingListEntry.objects.select_related("customer", "plan__offering", "pickup_point").get(pk=entry_id)
     context = {
         "entry": entry,
-        "plans_url": _url("bookings:plans"),
+        "plans_url": _url("subscriptions:plans"),
         "held_until": entry.held_until,
     }
-    _send("subscription_place_freed", context, entry.customer.email)
+    _send("place_freed", context, entry.customer.email)
     return True

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.actions.subscription_payments import save_card, start_card_setup
-from bookings.actions.subscriptions import (
+from subscriptions import perms as subscription_perms
+from subscriptions.actions.payments import save_card, start_card_setup
+from subscriptions.actions.subscriptions import (
     cancel_subscription,
     first_changeable_date,
     mark_delivered,
@@ -24,13 +25,11 @@ from bookings.actions.subscriptions import (
     skip_delivery,
     subscribe,
 )
-from bookings.enums import SubscriptionPaymentMode
-from bookings.exceptions import BookingError, PickupPointFull
-from bookings.models import Delivery
-from bookings.subscription_forms import PauseForm, PickListForm, SubscribeForm
-from bookings.subscription_selectors import open_plans, pick_list, subscriptions_of
-from hub import perms
-from hub.enums import StaffRole
+from subscriptions.enums import SubscriptionPaymentMode
+from subscriptions.exceptions import PickupPointFull, SubscriptionError
+from subscriptions.forms import PauseForm, PickListForm, SubscribeForm
+from subscriptions.models import Delivery
+from subscriptions.selectors import open_plans, pick_list, subscriptions_of
 
 
 def plans(request: HttpRequest) -> HttpResponse:
@@ -52,15 +51,15 @@ def plans(request: HttpRequest) -> HttpResponse:
                 )
             except PickupPointFull as refusal:
                 messages.warning(request, refusal.message)
-                return redirect("bookings:my_subscriptions")
-            except BookingError as refusal:
+                return redirect("subscriptions:mine")
+            except SubscriptionError as refusal:
                 form.add_error(None, refusal.message)
             else:
                 messages.success(request, _("Votre abonnement est enregistré."))
                 if subscription.payment_mode in {SubscriptionPaymentMode.CARD, SubscriptionPaymentMode.SEPA}:
-                    return redirect("bookings:subscription_card", subscription.pk)
-                return redirect("bookings:my_subscriptions")
-    return render(request, "bookings/subscription_plans.html", {"plans": available, "form": form})
+                    return redirect("subscriptions:card", subscription.pk)
+                return redirect("subscriptions:mine")
+    return render(request, "subscriptions/plans.html", {"plans": available, "form": form})
 
 
 @login_required
@@ -71,7 +70,7 @@ def my_subscriptions(request: HttpRequest) -> HttpResponse:
         subscription.changeable_from = first_changeable_date(subscription, today=today)
     return render(
         request,
-        "bookings/my_subscriptions.html",
+        "subscriptions/my_subscriptions.html",
         {"subscriptions": subscriptions, "pause_form": PauseForm(), "today": today},
     )
 
@@ -84,11 +83,11 @@ def _own(request: HttpRequest, pk: int):
 def _run(request: HttpRequest, action, success: str, **kwargs) -> HttpResponse:
     try:
         action(by=request.user, **kwargs)
-    except BookingError as refusal:
+    except SubscriptionError as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(request, success)
-    return redirect("bookings:my_subscriptions")
+    return redirect("subscriptions:mine")
 
 
 @login_required
@@ -98,7 +97,7 @@ def pause(request: HttpRequest, pk: int) -> HttpResponse:
     form = PauseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Indiquez la date de fin de la pause."))
-        return redirect("bookings:my_subscriptions")
+        return redirect("subscriptions:mine")
     return _run(
         request,
         pause_subscription,
@@ -118,12 +117,12 @@ def skip(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
     notice, is_error = _("Absence enregistrée."), False
     try:
         skip_delivery(delivery=delivery, by=request.user)
-    except BookingError as refusal:
+    except SubscriptionError as refusal:
         notice, is_error = refusal.message, True
     subscription = _own(request, pk)
     subscription.changeable_from = first_changeable_date(subscription)
     context = {"subscription": subscription, "notice": notice, "notice_is_error": is_error}
-    return render(request, "bookings/_subscription.html", context)
+    return render(request, "subscriptions/_subscription.html", context)
 
 
 @login_required
@@ -146,7 +145,7 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             save_card(subscription=subscription, setup_intent_id=request.POST.get("setup_intent", ""))
-        except BookingError as refusal:
+        except SubscriptionError as refusal:
             messages.error(request, refusal.message)
         else:
             if subscription.payment_mode == SubscriptionPaymentMode.SEPA:
@@ -155,12 +154,12 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("Votre carte est enregistrée pour les prochaines livraisons."))
-        return redirect("bookings:my_subscriptions")
+        return redirect("subscriptions:mine")
     try:
         client_secret = start_card_setup(subscription=subscription)
-    except BookingError as refusal:
+    except SubscriptionError as refusal:
         messages.error(request, refusal.message)
-        return redirect("bookings:my_subscriptions")
+        return redirect("subscriptions:mine")
     context = {
         "subscription": subscription,
         "client_secret": client_secret,
@@ -168,11 +167,11 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         "sepa": subscription.payment_mode == SubscriptionPaymentMode.SEPA,
     }
-    return render(request, "bookings/subscription_card.html", context)
+    return render(request, "subscriptions/card.html", context)
 
 
 def _basket_structures(user) -> list[int]:
-    return perms.structures_with_role(user, StaffRole.MANAGER, StaffRole.SUPERVISOR, StaffRole.STAFF)
+    return subscription_perms.staff_structures(user)
 
 
 @login_required
@@ -197,15 +196,15 @@ def pick_list_page(request: HttpRequest) -> HttpResponse:
             writer.writerows((row.name, row.email, row.size) for row in result.rows)
             return response
         if fmt == "pdf":
-            html = render_to_string("bookings/pick_list_pdf.html", {"pick": result})
+            html = render_to_string("subscriptions/pick_list_pdf.html", {"pick": result})
             response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
             response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
             return response
     query = request.GET.urlencode()
     return render(
         request,
-        "bookings/pick_list.html",
-        {"form": form, "pick": result, "query": query, "page_url": reverse("bookings:pick_list")},
+        "subscriptions/pick_list.html",
+        {"form": form, "pick": result, "query": query, "page_url": reverse("subscriptions:pick_list")},
     )
 
 
@@ -220,7 +219,7 @@ def deliver(request: HttpRequest, pk: int) -> HttpResponse:
     )
     try:
         mark_delivered(delivery=delivery, by=request.user)
-    except BookingError as refusal:
+    except SubscriptionError as refusal:
         messages.error(request, refusal.message)
     query = f"pickup_point={delivery.subscription.pickup_point_id}&day={delivery.date.isoformat()}"
-    return redirect(f"{reverse('bookings:pick_list')}?{query}")
+    return redirect(f"{reverse('subscriptions:pick_list')}?{query}")

@@ -5,10 +5,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.actions.subscriptions import generate_deliveries
-from bookings.enums import DeliveryStatus, SubscriptionStatus
-from bookings.models import CalendarFeed, Subscription
-from tests.bookings.subscription_factories import accueil, plan, small_point, subscribe_to, subscriber
+from bookings.models import CalendarFeed
+from subscriptions.actions.subscriptions import generate_deliveries
+from subscriptions.enums import DeliveryStatus, SubscriptionStatus
+from subscriptions.models import Subscription
+from tests.subscriptions.factories import accueil, plan, small_point, subscribe_to, subscriber
 
 pytestmark = pytest.mark.django_db
 
@@ -34,16 +35,16 @@ def test_subscribe_through_the_form(client, demo_hub):
     user = subscriber()
     client.force_login(user)
 
-    page = client.get(reverse("bookings:plans"))
+    page = client.get(reverse("subscriptions:plans"))
     response = client.post(
-        reverse("bookings:plans"),
+        reverse("subscriptions:plans"),
         {"plan": the_plan.pk, "pickup_point": accueil().pk, "start_date": timezone.localdate().isoformat(),
          "payment_mode": "prepaid"},
     )  # fmt: skip
 
     subscription = Subscription.objects.get(customer=user)
     assert (page.status_code, "Panier petit format" in page.content.decode()) == (200, True)
-    assert (response.status_code, response["Location"]) == (302, reverse("bookings:my_subscriptions"))
+    assert (response.status_code, response["Location"]) == (302, reverse("subscriptions:mine"))
     assert (subscription.plan, subscription.status, subscription.deliveries.count()) == (
         the_plan,
         SubscriptionStatus.ACTIVE,
@@ -56,12 +57,12 @@ def test_card_mode_leads_to_the_card_page(client, demo_hub):
     client.force_login(subscriber())
 
     response = client.post(
-        reverse("bookings:plans"),
+        reverse("subscriptions:plans"),
         {"plan": the_plan.pk, "pickup_point": accueil().pk, "start_date": timezone.localdate().isoformat(),
          "payment_mode": "card"},
     )  # fmt: skip
 
-    assert response["Location"] == reverse("bookings:subscription_card", args=[Subscription.objects.latest("pk").pk])
+    assert response["Location"] == reverse("subscriptions:card", args=[Subscription.objects.latest("pk").pk])
 
 
 def test_my_subscriptions_query_count_is_pinned(client, demo_hub, django_assert_num_queries):
@@ -72,7 +73,7 @@ def test_my_subscriptions_query_count_is_pinned(client, demo_hub, django_assert_
 
     # Session, user, subscriptions (plan, offering, structure and point joined), deliveries (order joined).
     with django_assert_num_queries(4):
-        response = client.get(reverse("bookings:my_subscriptions"))
+        response = client.get(reverse("subscriptions:mine"))
 
     assert (response.status_code, response.content.decode().count('class="panel subscription"')) == (200, 3)
 
@@ -82,9 +83,9 @@ def test_skip_and_pause_from_the_page(client, demo_hub):
     client.force_login(subscription.customer)
     delivery = subscription.deliveries.order_by("date").first()
 
-    client.post(reverse("bookings:subscription_skip", args=[subscription.pk, delivery.pk]))
+    client.post(reverse("subscriptions:skip", args=[subscription.pk, delivery.pk]))
     until = (delivery.date + datetime.timedelta(days=14)).isoformat()
-    client.post(reverse("bookings:subscription_pause", args=[subscription.pk]), {"until": until})
+    client.post(reverse("subscriptions:pause", args=[subscription.pk]), {"until": until})
 
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.PAUSED
@@ -102,15 +103,15 @@ def test_someone_elses_subscription_pages_are_404(client, demo_hub):
     client.force_login(subscriber())
 
     urls = [
-        reverse("bookings:subscription_skip", args=[subscription.pk, delivery.pk]),
-        reverse("bookings:subscription_pause", args=[subscription.pk]),
-        reverse("bookings:subscription_resume", args=[subscription.pk]),
-        reverse("bookings:subscription_cancel", args=[subscription.pk]),
+        reverse("subscriptions:skip", args=[subscription.pk, delivery.pk]),
+        reverse("subscriptions:pause", args=[subscription.pk]),
+        reverse("subscriptions:resume", args=[subscription.pk]),
+        reverse("subscriptions:cancel", args=[subscription.pk]),
     ]
     statuses = [client.post(url, {"until": "2030-01-01"}).status_code for url in urls]
 
     assert statuses == [404, 404, 404, 404]
-    assert client.get(reverse("bookings:subscription_card", args=[subscription.pk])).status_code == 404
+    assert client.get(reverse("subscriptions:card", args=[subscription.pk])).status_code == 404
     subscription.refresh_from_db()
     assert (subscription.status, subscription.deliveries.filter(status="planned").count()) == ("active", 4)
 
@@ -125,9 +126,9 @@ def test_pick_list_page_csv_and_pdf(client, demo_hub):
     client.force_login(User.objects.get(email="encadrant@demo.pole.test"))
     query = {"pickup_point": point.pk, "day": day.isoformat()}
 
-    page = client.get(reverse("bookings:pick_list"), query)
-    csv_body = client.get(reverse("bookings:pick_list"), {**query, "format": "csv"}).content.decode()
-    pdf = client.get(reverse("bookings:pick_list"), {**query, "format": "pdf"})
+    page = client.get(reverse("subscriptions:pick_list"), query)
+    csv_body = client.get(reverse("subscriptions:pick_list"), {**query, "format": "csv"}).content.decode()
+    pdf = client.get(reverse("subscriptions:pick_list"), {**query, "format": "pdf"})
 
     assert (page.status_code, "2 paniers à remettre" in page.content.decode()) == (200, True)
     assert csv_body.splitlines()[1:] == [
@@ -140,7 +141,7 @@ def test_pick_list_page_csv_and_pdf(client, demo_hub):
 def test_pick_list_is_404_for_a_resident(client, demo_hub):
     client.force_login(subscriber())
 
-    assert client.get(reverse("bookings:pick_list")).status_code == 404
+    assert client.get(reverse("subscriptions:pick_list")).status_code == 404
 
 
 def test_deliveries_are_in_the_calendar_feed(client, demo_hub):
@@ -164,13 +165,13 @@ def test_pick_list_query_count_is_pinned(client, demo_hub, django_assert_num_que
     # Session, user, staff roles, the chosen pickup point, the deliveries (subscriptions, customers and
     # plans joined), then the form's pickup point list rendered (choices and selected value): none per row.
     with django_assert_num_queries(7):
-        response = client.get(reverse("bookings:pick_list"), {"pickup_point": point.pk, "day": day.isoformat()})
+        response = client.get(reverse("subscriptions:pick_list"), {"pickup_point": point.pk, "day": day.isoformat()})
 
     assert "3 paniers à remettre" in response.content.decode()
 
 
 def test_staff_mark_a_prepaid_basket_handed_over(client, demo_hub):
-    from bookings.actions.subscriptions import record_prepaid_season_payment
+    from subscriptions.actions.subscriptions import record_prepaid_season_payment
     from tests.marketplace.test_postings import lines_of
 
     point = small_point(capacity=10)
@@ -181,7 +182,7 @@ def test_staff_mark_a_prepaid_basket_handed_over(client, demo_hub):
     delivery = subscription.deliveries.order_by("date").first()
     client.force_login(User.objects.get(email="encadrant@demo.pole.test"))
 
-    response = client.post(reverse("bookings:pick_list_deliver", args=[delivery.pk]))
+    response = client.post(reverse("subscriptions:pick_list_deliver", args=[delivery.pk]))
 
     delivery.refresh_from_db()
     assert (response.status_code, delivery.status) == (302, DeliveryStatus.DELIVERED)
@@ -197,7 +198,7 @@ def test_a_resident_cannot_mark_a_basket_handed_over(client, demo_hub):
     delivery = subscription.deliveries.first()
     client.force_login(subscription.customer)
 
-    response = client.post(reverse("bookings:pick_list_deliver", args=[delivery.pk]))
+    response = client.post(reverse("subscriptions:pick_list_deliver", args=[delivery.pk]))
 
     delivery.refresh_from_db()
     assert (response.status_code, delivery.status) == (404, DeliveryStatus.PLANNED)
@@ -208,13 +209,11 @@ def test_skip_with_htmx_swaps_the_subscription_panel(client, demo_hub):
     client.force_login(subscription.customer)
     first, second = subscription.deliveries.order_by("date")[:2]
 
-    response = client.post(
-        reverse("bookings:subscription_skip", args=[subscription.pk, first.pk]), HTTP_HX_REQUEST="true"
-    )
+    response = client.post(reverse("subscriptions:skip", args=[subscription.pk, first.pk]), HTTP_HX_REQUEST="true")
 
     body = response.content.decode()
     first.refresh_from_db()
     assert (response.status_code, first.status) == (200, DeliveryStatus.SKIPPED)
     assert body.startswith(f'<section class="panel subscription" id="subscription-card-{subscription.pk}"')
     assert '<p class="notice" role="status">Absence enregistrée.</p>' in body
-    assert reverse("bookings:subscription_skip", args=[subscription.pk, second.pk]) in body
+    assert reverse("subscriptions:skip", args=[subscription.pk, second.pk]) in body

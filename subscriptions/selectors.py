@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from bookings.enums import DeliveryStatus
-from bookings.models import Delivery, Subscription, SubscriptionPlan
 from hub.models import Site
+from subscriptions.enums import DeliveryStatus
+from subscriptions.models import Delivery, Subscription, SubscriptionPlan
 
 
 def subscriptions_of(user, *, today: datetime.date | None = None):

@@ -12,14 +12,15 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import User
-from bookings import notifications
-from bookings.actions.subscriptions import generate_deliveries, subscribe
-from bookings.enums import Frequency, SubscriptionPaymentMode
-from bookings.exceptions import SubscriptionError
-from bookings.models import Subscription, SubscriptionPlan
+from hub import notify
 from hub.demo import DEMO_PASSWORD
+from hub.enums import Frequency
 from hub.models import Site
 from services.models import Offering
+from subscriptions.actions.subscriptions import generate_deliveries, subscribe
+from subscriptions.enums import SubscriptionPaymentMode
+from subscriptions.exceptions import SubscriptionError
+from subscriptions.models import Subscription, SubscriptionPlan
 
 TUE, THU, FRI = 1, 3, 4
 PLANS = [
@@ -41,7 +42,7 @@ def _season(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return datetime.date(start_year, 10, 1), datetime.date(start_year + 1, 3, 31)
 
 
-def seed_subscriptions() -> dict[str, int]:
+def seed_demo() -> dict[str, int]:
     today = timezone.localdate()
     season_start, season_end = _season(today)
     plans = []
@@ -58,7 +59,7 @@ def seed_subscriptions() -> dict[str, int]:
         plans.append(plan)
     points = [Site.objects.get(slug="pole-accueil"), Site.objects.get(slug="epicerie-royere")]
     password = make_password(DEMO_PASSWORD)  # hashed once for the 30 residents
-    with notifications.suppressed():
+    with notify.suppressed():
         for n in range(1, RESIDENTS + 1):
             email = f"abonne{n:02d}@demo.pole.test"
             user = User.objects.filter(email=email).first()

@@ -13,14 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import subscription_notifications as notices
-from bookings.enums import DeliveryStatus, SubscriptionPaymentMode
-from bookings.exceptions import SubscriptionError
-from bookings.models import Delivery, Subscription
 from marketplace import stripe_gateway
 from marketplace.actions.checkout import Billing, place_order_for_items
 from marketplace.enums import PaymentMethod
 from marketplace.models import Order, SellerSettings
+from subscriptions import notify
+from subscriptions.enums import DeliveryStatus, SubscriptionEmail, SubscriptionPaymentMode
+from subscriptions.exceptions import SubscriptionError
+from subscriptions.models import DELIVERY_STATUS, Delivery, Subscription
 
 logger = logging.getLogger(__name__)
 # Per-delivery modes with a payment method saved at Stripe: a card, or a SEPA Direct Debit mandate.
@@ -156,9 +156,9 @@ def mark_unpaid(*, delivery: Delivery, order: Order) -> Delivery:
     """The delivery awaits payment: the resident is e-mailed the order's pay link (once per order)."""
     delivery = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
     if delivery.status == DeliveryStatus.PLANNED:
-        delivery.status = DeliveryStatus.UNPAID
-        delivery.save(update_fields=["status"])
-        notices.notify_on_commit(delivery.subscription_id, "payment_needed", key=order.reference)
+        DELIVERY_STATUS.move(delivery, DeliveryStatus.UNPAID, note=order.reference)
+        delivery.save(update_fields=DELIVERY_STATUS.fields_set(DeliveryStatus.UNPAID))
+        notify.subscription_email(delivery.subscription_id, SubscriptionEmail.PAYMENT_NEEDED, key=order.reference)
     return delivery
 
 
@@ -174,6 +174,9 @@ def mark_order_deliveries_unpaid(*, order_id: int) -> int:
 
 def settle_order_deliveries(*, order_id: int) -> int:
     """`order_confirmed` (paid through the pay link): unpaid deliveries are planned again."""
-    return Delivery.objects.filter(order_line__order_id=order_id, status=DeliveryStatus.UNPAID).update(
-        status=DeliveryStatus.PLANNED
-    )
+    with transaction.atomic():
+        return DELIVERY_STATUS.move_all(
+            Delivery.objects.filter(order_line__order_id=order_id, status=DeliveryStatus.UNPAID),
+            DeliveryStatus.PLANNED,
+            note=_("Paiement reçu."),
+        )

@@ -3,9 +3,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from bookings.enums import SubscriptionPaymentMode
-from bookings.models import SubscriptionPlan
 from hub.models import Site
+from subscriptions.enums import SubscriptionPaymentMode
+from subscriptions.models import SubscriptionPlan
 
 
 class PlanChoiceField(forms.ModelChoiceField):

@@ -15,20 +15,29 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from bookings import subscription_notifications as notices
-from bookings.enums import DeliveryStatus, SubscriptionPaymentMode, SubscriptionStatus, WaitingStatus
-from bookings.exceptions import (
-    AbsenceQuotaExceeded,
-    NotAllowed,
-    PastCutOff,
-    PickupPointFull,
-    SubscriptionError,
-)
-from bookings.models import Delivery, Subscription, SubscriptionPlan, SubscriptionTransition, WaitingListEntry
 from hub.models import Site
 from hub.money import quantize, split_incl
 from marketplace import postings
 from marketplace.enums import PaymentMethod
+from subscriptions import notify
+from subscriptions.enums import (
+    DeliveryStatus,
+    SubscriptionEmail,
+    SubscriptionPaymentMode,
+    SubscriptionStatus,
+    WaitingStatus,
+)
+from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull, SubscriptionError
+from subscriptions.models import (
+    DELIVERY_STATUS,
+    SUBSCRIPTION_STATUS,
+    WAITING_STATUS,
+    Delivery,
+    Subscription,
+    SubscriptionPlan,
+    WaitingListEntry,
+)
+from subscriptions.perms import can_manage_subscription
 
 BATCH = 2000
 
@@ -148,14 +157,15 @@ def _subscribe_or_wait(
         payment_mode=payment_mode,
         created_at=at,
     )
-    WaitingListEntry.objects.filter(
-        customer=user, plan=plan, pickup_point=point, status__in=[WaitingStatus.WAITING, WaitingStatus.NOTIFIED]
-    ).update(status=WaitingStatus.SUBSCRIBED)
-    SubscriptionTransition.objects.create(
-        subscription=subscription, from_status="", to_status=SubscriptionStatus.ACTIVE, by=user, at=at
+    WAITING_STATUS.move_all(
+        WaitingListEntry.objects.filter(customer=user, plan=plan, pickup_point=point),
+        WaitingStatus.SUBSCRIBED,
+        by=user,
+        at=at,
     )
+    SUBSCRIPTION_STATUS.log_start(subscription, by=user, at=at)
     generate_for(subscription, today=today)
-    notices.notify_on_commit(subscription.pk, "started")
+    notify.subscription_email(subscription.pk, SubscriptionEmail.STARTED)
     return subscription, None
 
 
@@ -170,10 +180,9 @@ def _offer_freed_place(*, pickup_point_id: int, weekday: int, at: datetime.datet
     )
     if entry is None:
         return None
-    entry.status = WaitingStatus.NOTIFIED
-    entry.notified_at = at
-    entry.save(update_fields=["status", "notified_at"])
-    transaction.on_commit(lambda: notices.send_place_freed(entry_id=entry.pk))
+    WAITING_STATUS.move(entry, WaitingStatus.NOTIFIED, at=at)
+    entry.save(update_fields=WAITING_STATUS.fields_set(WaitingStatus.NOTIFIED))
+    notify.place_freed_email(entry.pk)
     return entry
 
 
@@ -186,7 +195,9 @@ def expire_place_offers(*, at: datetime.datetime | None = None) -> int:
     for entry_id, pickup_point_id, weekday in stale:
         with transaction.atomic():
             point = Site.objects.select_for_update(of=("self",)).get(pk=pickup_point_id)
-            updated = WaitingListEntry.objects.lapsed(at).filter(pk=entry_id).update(status=WaitingStatus.EXPIRED)
+            updated = WAITING_STATUS.move_all(
+                WaitingListEntry.objects.lapsed(at).filter(pk=entry_id), WaitingStatus.EXPIRED, at=at
+            )
             if not updated:
                 continue
             lapsed += 1
@@ -199,8 +210,6 @@ def expire_place_offers(*, at: datetime.datetime | None = None) -> int:
 
 
 def _check_owner(subscription: Subscription, user) -> None:
-    from bookings.perms import can_manage_subscription
-
     if user is not None and not can_manage_subscription(user, subscription):
         raise NotAllowed(_("Cet abonnement n'est pas le vôtre."))
 
@@ -250,15 +259,8 @@ def skip_delivery(*, delivery: Delivery, by=None, today: datetime.date | None = 
         raise SubscriptionError(_("Cette livraison n'est plus prévue."))
     _check_cutoff(subscription, delivery.date, today)
     _check_quota(subscription, 1)
-    delivery.status = DeliveryStatus.SKIPPED
-    delivery.save(update_fields=["status"])
-    SubscriptionTransition.objects.create(
-        subscription=subscription,
-        from_status=DeliveryStatus.PLANNED,
-        to_status=DeliveryStatus.SKIPPED,
-        by=by,
-        note=f"Absence le {delivery.date:%d/%m/%Y}",
-    )
+    DELIVERY_STATUS.move(delivery, DeliveryStatus.SKIPPED, by=by, note=_("Absence"))
+    delivery.save(update_fields=DELIVERY_STATUS.fields_set(DeliveryStatus.SKIPPED))
     return delivery
 
 
@@ -285,10 +287,13 @@ def pause_subscription(
         subscription.set_status(SubscriptionStatus.PAUSED, by=by, note=f"Pause jusqu'au {until:%d/%m/%Y}")
     subscription.paused_until = until
     subscription.save(update_fields=["status", "paused_until"])
-    subscription.deliveries.filter(status=DeliveryStatus.PLANNED, date__range=(start, until)).update(
-        status=DeliveryStatus.SKIPPED
+    DELIVERY_STATUS.move_all(
+        subscription.deliveries.filter(status=DeliveryStatus.PLANNED, date__range=(start, until)),
+        DeliveryStatus.SKIPPED,
+        by=by,
+        note=_("Pause"),
     )
-    notices.notify_on_commit(subscription.pk, "paused", key=f"{until:%Y%m%d}")
+    notify.subscription_email(subscription.pk, SubscriptionEmail.PAUSED, key=f"{until:%Y%m%d}")
     return subscription
 
 
@@ -304,8 +309,11 @@ def resume_subscription(*, subscription: Subscription, by=None, today: datetime.
     subscription.save(update_fields=["status", "paused_until"])
     start = first_changeable_date(subscription, today=today)
     if paused_until and paused_until >= start:
-        subscription.deliveries.filter(status=DeliveryStatus.SKIPPED, date__range=(start, paused_until)).update(
-            status=DeliveryStatus.PLANNED
+        DELIVERY_STATUS.move_all(
+            subscription.deliveries.filter(status=DeliveryStatus.SKIPPED, date__range=(start, paused_until)),
+            DeliveryStatus.PLANNED,
+            by=by,
+            note=_("Reprise"),
         )
     generate_for(subscription, today=today)
     return subscription
@@ -324,10 +332,16 @@ def cancel_subscription(
     subscription.set_status(SubscriptionStatus.CANCELLED, by=by, note=_("Résiliation"), at=at)
     subscription.paused_until = None
     subscription.save(update_fields=["status", "paused_until", "cancelled_at"])
-    subscription.deliveries.filter(
-        status__in=[DeliveryStatus.PLANNED, DeliveryStatus.SKIPPED],
-        date__gte=first_changeable_date(subscription, today=today),
-    ).update(status=DeliveryStatus.CANCELLED)
+    DELIVERY_STATUS.move_all(
+        subscription.deliveries.filter(
+            status__in=[DeliveryStatus.PLANNED, DeliveryStatus.SKIPPED],
+            date__gte=first_changeable_date(subscription, today=today),
+        ),
+        DeliveryStatus.CANCELLED,
+        by=by,
+        note=_("Résiliation"),
+        at=at,
+    )
     # The same lock as subscribe(): the freed place is offered before anyone else counts it.
     Site.objects.select_for_update(of=("self",)).filter(pk=subscription.pickup_point_id).first()
     _offer_freed_place(pickup_point_id=subscription.pickup_point_id, weekday=subscription.plan.weekday, at=at)
@@ -421,7 +435,7 @@ def _generate(subscriptions, *, today: datetime.date, weeks: int) -> int:
         Delivery.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
         created += len(rows)
     for subscription_id, nominal in moved:
-        notices.notify_on_commit(subscription_id, "holiday_moved", key=f"{nominal:%Y%m%d}")
+        notify.subscription_email(subscription_id, SubscriptionEmail.HOLIDAY_MOVED, key=f"{nominal:%Y%m%d}")
     return created
 
 
@@ -503,6 +517,6 @@ def mark_delivered(*, delivery: Delivery, by=None, at: datetime.datetime | None 
                 reference=f"{subscription.reference}-{delivery.date:%Y%m%d}",
                 key=f"{subscription.reference}-{delivery.pk}",
             )
-    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED, delivered_at=at)
-    delivery.refresh_from_db()
+    DELIVERY_STATUS.move(delivery, DeliveryStatus.DELIVERED, by=by, at=at)
+    delivery.save(update_fields=DELIVERY_STATUS.fields_set(DeliveryStatus.DELIVERED))
     return delivery

@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from services.admin import OfferingScopedAdmin
+from subscriptions.models import Subscription, SubscriptionPlan, SubscriptionTransition, WaitingListEntry
+
+
+@admin.register(SubscriptionPlan)
+class SubscriptionPlanAdmin(OfferingScopedAdmin):
+    list_display = ["offering", "size_label", "frequency", "weekday", "season_start", "season_end", "is_active"]
+    list_filter = ["frequency", "is_active"]
+    list_select_related = ["offering"]
+
+
+class SubscriptionTransitionInline(admin.TabularInline):
+    model = SubscriptionTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["field", "from_status", "to_status", "at", "by", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Read-only: subscriptions change through their actions (and the transition log)."""
+
+    list_display = ["customer", "plan", "pickup_point", "status", "paused_until", "payment_mode"]
+    list_filter = ["status", "payment_mode"]
+    list_select_related = ["customer", "plan__offering", "pickup_point"]
+    inlines = [SubscriptionTransitionInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WaitingListEntry)
+class WaitingListEntryAdmin(admin.ModelAdmin):
+    list_display = ["customer", "plan", "pickup_point", "status", "created_at", "notified_at"]
+    list_filter = ["status"]
+    list_select_related = ["customer", "plan__offering", "pickup_point"]

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SubscriptionsConfig(AppConfig):
+    name = "subscriptions"
+    verbose_name = _("Abonnements aux paniers")
+
+    def ready(self) -> None:
+        from bookings import calendar_feed
+        from marketplace import events
+        from subscriptions import calendar, receivers
+
+        # Domain events (sent on commit by marketplace): one idempotent task each.
+        events.order_confirmed.connect(receivers.on_order_confirmed, dispatch_uid="subscriptions_order_confirmed")
+        events.order_payment_failed.connect(
+            receivers.on_order_payment_failed, dispatch_uid="subscriptions_order_payment_failed"
+        )
+        # Basket deliveries appear in the person's calendar feed, beside their bookings.
+        calendar_feed.register_events(calendar.delivery_events)

@@ -1,0 +1,39 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("En pause")
+    CANCELLED = "cancelled", _("Résiliée")
+
+
+class SubscriptionPaymentMode(models.TextChoices):
+    CARD = "card", _("Par livraison, carte enregistrée")
+    SEPA = "sepa", _("Par livraison, prélèvement SEPA")
+    PREPAID = "prepaid", _("Saison payée d'avance")
+
+
+class DeliveryStatus(models.TextChoices):
+    PLANNED = "planned", _("Prévue")
+    SKIPPED = "skipped", _("Absence")
+    DELIVERED = "delivered", _("Livrée")
+    CANCELLED = "cancelled", _("Annulée")
+    UNPAID = "unpaid", _("Paiement à reprendre")
+
+
+class WaitingStatus(models.TextChoices):
+    WAITING = "waiting", _("En attente")
+    NOTIFIED = "notified", _("Place proposée")
+    EXPIRED = "expired", _("Place proposée non prise")
+    SUBSCRIBED = "subscribed", _("Abonnée")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+class SubscriptionEmail(models.TextChoices):
+    """The e-mails a resident receives about a subscription (one of each kind and key, ever)."""
+
+    STARTED = "started", _("Abonnement commencé")
+    PAUSED = "paused", _("Pause enregistrée")
+    HOLIDAY_MOVED = "holiday_moved", _("Livraison déplacée (jour férié)")
+    PAYMENT_NEEDED = "payment_needed", _("Paiement à reprendre")

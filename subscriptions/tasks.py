@@ -1,0 +1,48 @@
+"""Celery tasks: thin and idempotent, each calls one action."""
+
+from celery import shared_task
+
+from subscriptions import notifications
+from subscriptions.actions import payments, subscriptions
+
+
+@shared_task(name="subscriptions.send_subscription_email")
+def send_subscription_email(subscription_id: int, kind: str, key: str = "") -> bool:
+    return notifications.send_subscription_email(subscription_id=subscription_id, kind=kind, key=key)
+
+
+@shared_task(name="subscriptions.send_place_freed_email")
+def send_place_freed_email(entry_id: int) -> bool:
+    return notifications.send_place_freed(entry_id=entry_id)
+
+
+@shared_task(name="subscriptions.expire_place_offers")
+def expire_place_offers() -> int:
+    return subscriptions.expire_place_offers()
+
+
+@shared_task(name="subscriptions.generate_deliveries")
+def generate_deliveries(weeks: int = 4) -> int:
+    """Beat, daily: pauses that ended are lifted, then the next weeks of deliveries are generated."""
+    subscriptions.end_paused()
+    return subscriptions.generate_deliveries(weeks=weeks)
+
+
+@shared_task(name="subscriptions.charge_due_deliveries")
+def charge_due_deliveries() -> int:
+    """Beat, daily: deliveries past their cut-off become orders charged off-session."""
+    return payments.charge_due_deliveries()
+
+
+@shared_task(
+    name="subscriptions.mark_order_deliveries_unpaid", autoretry_for=(Exception,), retry_backoff=True, max_retries=8
+)
+def mark_order_deliveries_unpaid(order_id: int) -> int:
+    return payments.mark_order_deliveries_unpaid(order_id=order_id)
+
+
+@shared_task(
+    name="subscriptions.settle_order_deliveries", autoretry_for=(Exception,), retry_backoff=True, max_retries=8
+)
+def settle_order_deliveries(order_id: int) -> int:
+    return payments.settle_order_deliveries(order_id=order_id)

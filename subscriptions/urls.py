@@ -1,0 +1,18 @@
+from django.urls import path
+
+from subscriptions import views
+
+app_name = "subscriptions"
+
+# Mounted under /reservations/ before bookings' catch-all slug (config/urls.py).
+urlpatterns = [
+    path("abonnements/", views.plans, name="plans"),
+    path("mes-abonnements/", views.my_subscriptions, name="mine"),
+    path("mes-abonnements/<int:pk>/pause/", views.pause, name="pause"),
+    path("mes-abonnements/<int:pk>/absence/<int:delivery_pk>/", views.skip, name="skip"),
+    path("mes-abonnements/<int:pk>/reprendre/", views.resume, name="resume"),
+    path("mes-abonnements/<int:pk>/resilier/", views.cancel, name="cancel"),
+    path("mes-abonnements/<int:pk>/carte/", views.card, name="card"),
+    path("gestion/paniers/", views.pick_list_page, name="pick_list"),
+    path("gestion/paniers/<int:pk>/remis/", views.deliver, name="pick_list_deliver"),
+]
