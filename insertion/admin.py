@@ -4,7 +4,17 @@ from django.contrib import admin
 
 from hub.admin import StructureScopedAdmin
 from hub.enums import StaffRole
-from insertion.models import Absence, Approval, ApprovalSuspension, Contract, Job, Team, Worker, WorkerSkill
+from insertion.models import (
+    Absence,
+    Approval,
+    ApprovalSuspension,
+    Contract,
+    Job,
+    JobTransition,
+    Team,
+    Worker,
+    WorkerSkill,
+)
 
 SUPERVISORS = (StaffRole.MANAGER, StaffRole.SUPERVISOR)
 
@@ -60,9 +70,27 @@ class ApprovalSuspensionAdmin(StructureScopedAdmin):
         return super()._allowed(request)
 
 
+class JobTransitionInline(admin.TabularInline):
+    """The status log, read only: a job's status moves through `insertion.models.JOB_STATUS` only."""
+
+    model = JobTransition
+    fields = ["at", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Job)
 class JobAdmin(StructureScopedAdmin):
     scoped_roles = SUPERVISORS
+    readonly_fields = ["status"]
+    inlines = [JobTransitionInline]
     list_display = ["title", "structure", "date", "start_time", "end_time", "headcount", "status", "source_kind"]
     list_filter = ["structure", "status", "source_kind"]
     list_select_related = ["structure"]

@@ -11,7 +11,7 @@ Who may read what is decided in `insertion.perms`; nothing here is ever shown on
 """
 
 from insertion.models.alerts import SentAlert
-from insertion.models.jobs import Assignment, AssignmentQuerySet, Job, JobQuerySet
+from insertion.models.jobs import JOB_STATUS, Assignment, AssignmentQuerySet, Job, JobQuerySet, JobTransition
 from insertion.models.teams import Team
 from insertion.models.timesheets import TimesheetEntry
 from insertion.models.units import HOURS
@@ -38,6 +38,7 @@ __all__ = [
     "CDDI_MIN_MONTHS",
     "CDDI_MIN_WEEKLY_HOURS",
     "HOURS",
+    "JOB_STATUS",
     "Absence",
     "Approval",
     "ApprovalSuspension",
@@ -47,6 +48,7 @@ __all__ = [
     "ContractQuerySet",
     "Job",
     "JobQuerySet",
+    "JobTransition",
     "SentAlert",
     "Team",
     "TimesheetEntry",

@@ -1,18 +1,35 @@
-"""Jobs (interventions) born from sales, and the assignments (affectations) of workers to them."""
+"""Jobs (interventions) born from sales, their status machine and log, and the assignments (affectations)."""
 
 import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Site, Skill, Structure
+from hub.models import Site, Skill, StatusLog, Structure
+from hub.statemachine import StateMachine
 from insertion.enums import JobSourceKind, JobStatus
+from insertion.exceptions import InvalidJobTransition
 from insertion.models.teams import Team
+from insertion.models.timesheets import TimesheetEntry
 from insertion.models.units import HOURS
 from insertion.models.workers import Worker
+
+# The allowed transitions, in one place (STYLE.md). A job is open until its source is cancelled
+# (`jobs.sync_jobs`) or its workers' timesheets are validated (`actions.validate_timesheets`);
+# both ends are final: done work is history, and a cancelled job is never reopened.
+JOB_STATUS = StateMachine(
+    field="status",
+    choices=JobStatus,
+    transitions={
+        JobStatus.OPEN: {JobStatus.CANCELLED, JobStatus.DONE},
+        JobStatus.CANCELLED: set(),
+        JobStatus.DONE: set(),
+    },
+    error=InvalidJobTransition,
+)
 
 
 class JobQuerySet(models.QuerySet):
@@ -24,6 +41,18 @@ class JobQuerySet(models.QuerySet):
 
     def in_week(self, monday: datetime.date) -> "JobQuerySet":
         return self.filter(date__gte=monday, date__lte=monday + datetime.timedelta(days=6))
+
+    def fully_validated(self) -> "JobQuerySet":
+        """Jobs someone is assigned to, every one of whom has a validated timesheet entry on the job's day.
+
+        Timesheets hold a worker's hours per day, not per job, so that day's validated entry is the
+        worker's validated line for every job of the day (whatever its hours: the day is closed).
+        """
+        assigned = Assignment.objects.filter(job=OuterRef("pk"))
+        validated_day = TimesheetEntry.objects.filter(
+            worker=OuterRef("worker"), date=OuterRef(OuterRef("date")), validated_at__isnull=False
+        )
+        return self.filter(Exists(assigned)).exclude(Exists(assigned.exclude(Exists(validated_day))))
 
 
 class Job(models.Model):
@@ -101,6 +130,19 @@ class Job(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == JobStatus.OPEN
+
+    def set_status(self, status: str, *, by=None, note: str = "", at=None) -> None:
+        """Move the status along JOB_STATUS and log it (caller saves)."""
+        JOB_STATUS.move(self, status, by=by, note=note, at=at)
+
+
+class JobTransition(StatusLog):
+    """The log of every status change of a job."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="transitions")
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.field}: {self.from_status} → {self.to_status}"
 
 
 class AssignmentQuerySet(models.QuerySet):
