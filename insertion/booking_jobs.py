@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from bookings.actions.booking import record_actual_hours
 from bookings.enums import BookingStatus
 from bookings.models import Booking
-from hub.models import Structure
+from hub.models import Skill, Structure
 from insertion.enums import JobSourceKind, JobStatus
 from insertion.jobs import MAX_HOURS_PER_PERSON, JobSpec, register_source
 from insertion.models import Assignment, Job, TimesheetEntry
@@ -180,8 +180,6 @@ def delivery_job_specs(*, structure: Structure | None = None, week: datetime.dat
 
 
 def _driving_skill_id() -> int | None:
-    from hub.models import Skill
-
     return Skill.objects.filter(slug="conduite-vl").values_list("pk", flat=True).first()
 
 

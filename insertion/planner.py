@@ -23,6 +23,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from ortools.sat.python import cp_model
 
+from insertion import selectors
+from insertion.enums import JobStatus
+from insertion.models import Assignment, Worker
 from insertion.rules import JobFacts, WorkerFacts, format_hours, from_centi
 from insertion.workdays import week_days
 
@@ -397,17 +400,14 @@ def _reason(prepared: _Prepared, job: JobFacts) -> str:
 
 def load_problem(*, structure, monday: datetime.date) -> Problem:
     """The structure's open jobs of the week, its active workers, and the locked assignments."""
-    from insertion import selectors
-    from insertion.models import Assignment, Worker
-
-    jobs = [selectors.job_facts(job) for job in selectors.week_jobs(structure, monday).filter(status="open")]
+    jobs = [selectors.job_facts(job) for job in selectors.week_jobs(structure, monday).filter(status=JobStatus.OPEN)]
     workers = [
         facts
         for _worker, facts in selectors.workers_with_facts(Worker.objects.for_structure(structure).active(), monday)
     ]
     locked = list(
         Assignment.objects.in_week(monday)
-        .filter(job__structure=structure, locked=True, job__status="open")
+        .filter(job__structure=structure, locked=True, job__status=JobStatus.OPEN)
         .values_list("job_id", "worker_id")
     )
     return Problem(monday=monday, workers=workers, jobs=jobs, locked=locked)
