@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from hub.admin import StructureScopedAdmin
-from hub.enums import StaffRole
+from insertion import perms
 from insertion.models import (
     Absence,
     Approval,
@@ -16,12 +16,10 @@ from insertion.models import (
     WorkerSkill,
 )
 
-SUPERVISORS = (StaffRole.MANAGER, StaffRole.SUPERVISOR)
-
 
 @admin.register(Team)
 class TeamAdmin(StructureScopedAdmin):
-    scoped_roles = SUPERVISORS
+    scoped_roles = perms.PLANNING_ROLES
     list_display = ["name", "structure", "base_site"]
     list_filter = ["structure"]
     list_select_related = ["structure", "base_site"]
@@ -50,7 +48,7 @@ class AbsenceInline(admin.TabularInline):
 
 @admin.register(Worker)
 class WorkerAdmin(StructureScopedAdmin):
-    scoped_roles = SUPERVISORS
+    scoped_roles = perms.PLANNING_ROLES
     list_display = ["last_name", "first_name", "structure", "team", "is_active"]
     list_filter = ["structure", "team", "is_active"]
     list_select_related = ["structure", "team"]
@@ -61,7 +59,7 @@ class WorkerAdmin(StructureScopedAdmin):
 @admin.register(ApprovalSuspension)
 class ApprovalSuspensionAdmin(StructureScopedAdmin):
     structure_field = "approval__worker__structure"
-    scoped_roles = SUPERVISORS
+    scoped_roles = perms.PLANNING_ROLES
     list_display = ["approval", "reason", "start_date", "end_date"]
 
     def _allowed(self, request, obj=None) -> bool:
@@ -88,7 +86,7 @@ class JobTransitionInline(admin.TabularInline):
 
 @admin.register(Job)
 class JobAdmin(StructureScopedAdmin):
-    scoped_roles = SUPERVISORS
+    scoped_roles = perms.PLANNING_ROLES
     readonly_fields = ["status"]
     inlines = [JobTransitionInline]
     list_display = ["title", "structure", "date", "start_time", "end_time", "headcount", "status", "source_kind"]
