@@ -216,7 +216,7 @@ def board(structure, monday: datetime.date) -> Board:
         assignments = list(job.assignments.all())
         for assignment in assignments:
             planned[assignment.worker_id] += to_centi(assignment.hours)
-        card = JobCard(job, assignments, max(0, job.headcount - len(assignments)))
+        card = JobCard(job, assignments, max(0, job.headcount - len(assignments)) if job.is_open else 0)
         if job.date in shown:
             (rows.get(job.team_id) or orphans).cells[shown.index(job.date)].append(card)
         open_count += 1

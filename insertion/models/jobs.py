@@ -131,6 +131,10 @@ class Job(models.Model):
     def is_open(self) -> bool:
         return self.status == JobStatus.OPEN
 
+    @property
+    def is_done(self) -> bool:
+        return self.status == JobStatus.DONE
+
     def set_status(self, status: str, *, by=None, note: str = "", at=None) -> None:
         """Move the status along JOB_STATUS and log it (caller saves)."""
         JOB_STATUS.move(self, status, by=by, note=note, at=at)

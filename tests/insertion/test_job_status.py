@@ -13,6 +13,7 @@ from insertion.enums import JobSourceKind, JobStatus
 from insertion.exceptions import AssignmentRefused, InvalidJobTransition
 from insertion.jobs import JobSpec, sync_jobs
 from insertion.models import JOB_STATUS, Assignment, Job, JobTransition, TimesheetEntry
+from insertion.workdays import format_week
 from tests.insertion.factories import MONDAY, JobFactory, WorkerFactory, day
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +228,19 @@ def test_a_done_job_is_left_as_it_is_whatever_its_source_becomes(structure, crew
     assert len(log_of(job)) == 1
     source[0] = spec_of(job, estimated_hours=Decimal("9.00"))
     assert (sync_jobs().updated, job.assignments.count()) == (0, 2)
+
+
+def test_the_board_shows_a_done_job_without_its_controls(client, structure, crew, job, supervisor_user):
+    open_job = JobFactory(structure=structure, date=day(1), title="Ouverte")
+    for worker in crew:
+        record_hours(worker=worker, day=day(0), hours=Decimal("3.5"), by=supervisor_user)
+    validate(structure, supervisor_user)
+    client.force_login(supervisor_user)
+
+    page = client.get(f"/insertion/{structure.slug}/semaine/{format_week(MONDAY)}/").content.decode()
+
+    done_card = page.split(f'id="job-{job.pk}"')[1].split("</article>")[0]
+    open_card = page.split(f'id="job-{open_job.pk}"')[1].split("</article>")[0]
+    assert ('<span class="ins-badge">Réalisée</span>' in done_card, "<form" in done_card) == (True, False)
+    assert ("Réalisée" in open_card, "/affecter/" in open_card) == (False, True)
+    assert "2 interventions cette semaine, 1 place(s) à pourvoir." in page
