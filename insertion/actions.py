@@ -16,11 +16,14 @@ from django.utils.translation import gettext as _
 from hub.enums import StaffRole
 from hub.models import Structure, StructureRole
 from insertion import selectors
-from insertion.enums import ContractKind
+from insertion.alerts import alerts_for
+from insertion.booking_jobs import report_actual_hours
+from insertion.enums import ContractKind, JobStatus
 from insertion.exceptions import AssignmentRefused, ContractRefused, TimesheetLocked
 from insertion.models import (
     CDDI_MAX_MONTHS,
     CDDI_MIN_MONTHS,
+    JOB_STATUS,
     Assignment,
     Contract,
     Job,
@@ -107,8 +110,12 @@ def assign_worker(*, job: Job, worker: Worker, by, locked: bool = False) -> Assi
 
 @transaction.atomic
 def unassign_worker(*, assignment: Assignment, by) -> None:
-    """Take a worker off a job; a locked assignment must be unlocked first."""
-    assignment = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
+    """Take a worker off a job; a locked assignment must be unlocked first, and a done job keeps its workers."""
+    assignment = Assignment.objects.select_for_update(of=("self",)).select_related("job").get(pk=assignment.pk)
+    if assignment.job.status == JobStatus.DONE:
+        raise AssignmentRefused(
+            _("Cette intervention est réalisée : ses affectations ne changent plus."), code="job_done"
+        )
     if assignment.locked:
         raise AssignmentRefused(
             _("Cette affectation est verrouillée : déverrouillez-la avant de la retirer."), code="locked"
@@ -127,9 +134,11 @@ def accept_plan(*, structure, monday: datetime.date, pairs: list[tuple[int, int]
     """Replace the week's unlocked assignments of the structure by the proposal (job id, worker id).
 
     Every pair goes through `assign_worker`, so a stale proposal cannot break a rule: the first
-    refusal rolls the whole plan back.
+    refusal rolls the whole plan back. Done jobs keep their assignments (their hours are validated).
     """
-    Assignment.objects.in_week(monday).filter(job__structure=structure, locked=False).delete()
+    Assignment.objects.in_week(monday).filter(job__structure=structure, locked=False).exclude(
+        job__status=JobStatus.DONE
+    ).delete()
     jobs = {job.pk: job for job in Job.objects.for_structure(structure).in_week(monday)}
     workers = {worker.pk: worker for worker in Worker.objects.for_structure(structure)}
     created = []
@@ -182,13 +191,20 @@ def record_hours(*, worker: Worker, day: datetime.date, hours: Decimal, by) -> T
 def validate_timesheets(*, structure, start: datetime.date, end: datetime.date, by) -> int:
     """Lock every entry of the structure's workers over the period; returns how many were validated.
 
+    Then each open job of the structure dated in the period is done once every worker assigned
+    to it has a validated timesheet entry for the job's day. Timesheets hold one entry per worker
+    and day, not per job, so that entry is the worker's line for each of the day's jobs, whatever
+    its hours (zero included: the supervisor has closed the day). A job nobody is assigned to, or
+    with one assigned worker whose day is not validated yet, stays open until a later validation.
+
     Home visits of those days then get their actual hours (bookings re-prices and invoices them).
     """
-    from insertion.booking_jobs import report_actual_hours
-
+    now = timezone.now()
     validated = TimesheetEntry.objects.filter(
         worker__structure=structure, date__gte=start, date__lte=end, validated_at__isnull=True
-    ).update(validated_at=timezone.now(), validated_by=by)
+    ).update(validated_at=now, validated_by=by)
+    done = Job.objects.select_for_update(of=("self",)).filter(structure=structure, date__gte=start, date__lte=end)
+    JOB_STATUS.move_all(done.fully_validated(), JobStatus.DONE, by=by, note=_("Relevés d'heures validés."), at=now)
     report_actual_hours(structure=structure, start=start, end=end, by=by)
     return validated
 
@@ -198,8 +214,6 @@ def validate_timesheets(*, structure, start: datetime.date, end: datetime.date, 
 
 def send_alerts(*, today: datetime.date) -> int:
     """E-mail each structure's supervisors and managers the alerts not sent yet; returns how many were sent."""
-    from insertion.alerts import alerts_for
-
     sent = 0
     for structure in Structure.objects.filter(teams__isnull=False).distinct():
         recipients = sorted(

@@ -3,15 +3,23 @@
 from django.contrib import admin
 
 from hub.admin import StructureScopedAdmin
-from hub.enums import StaffRole
-from insertion.models import Absence, Approval, ApprovalSuspension, Contract, Job, Team, Worker, WorkerSkill
-
-SUPERVISORS = (StaffRole.MANAGER, StaffRole.SUPERVISOR)
+from insertion import perms
+from insertion.models import (
+    Absence,
+    Approval,
+    ApprovalSuspension,
+    Contract,
+    Job,
+    JobTransition,
+    Team,
+    Worker,
+    WorkerSkill,
+)
 
 
 @admin.register(Team)
 class TeamAdmin(StructureScopedAdmin):
-    scoped_roles = SUPERVISORS
+    scoped_roles = perms.PLANNING_ROLES
     list_display = ["name", "structure", "base_site"]
     list_filter = ["structure"]
     list_select_related = ["structure", "base_site"]
@@ -40,7 +48,7 @@ class AbsenceInline(admin.TabularInline):
 
 @admin.register(Worker)
 class WorkerAdmin(StructureScopedAdmin):
-    scoped_roles = SUPERVISORS
+    scoped_roles = perms.PLANNING_ROLES
     list_display = ["last_name", "first_name", "structure", "team", "is_active"]
     list_filter = ["structure", "team", "is_active"]
     list_select_related = ["structure", "team"]
@@ -51,7 +59,7 @@ class WorkerAdmin(StructureScopedAdmin):
 @admin.register(ApprovalSuspension)
 class ApprovalSuspensionAdmin(StructureScopedAdmin):
     structure_field = "approval__worker__structure"
-    scoped_roles = SUPERVISORS
+    scoped_roles = perms.PLANNING_ROLES
     list_display = ["approval", "reason", "start_date", "end_date"]
 
     def _allowed(self, request, obj=None) -> bool:
@@ -60,9 +68,27 @@ class ApprovalSuspensionAdmin(StructureScopedAdmin):
         return super()._allowed(request)
 
 
+class JobTransitionInline(admin.TabularInline):
+    """The status log, read only: a job's status moves through `insertion.models.JOB_STATUS` only."""
+
+    model = JobTransition
+    fields = ["at", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Job)
 class JobAdmin(StructureScopedAdmin):
-    scoped_roles = SUPERVISORS
+    scoped_roles = perms.PLANNING_ROLES
+    readonly_fields = ["status"]
+    inlines = [JobTransitionInline]
     list_display = ["title", "structure", "date", "start_time", "end_time", "headcount", "status", "source_kind"]
     list_filter = ["structure", "status", "source_kind"]
     list_select_related = ["structure"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from insertion.enums import AlertKind
 from insertion.models import Approval, Assignment, Contract, Job, Team, Worker
 from insertion.rules import format_hours, to_centi
 from insertion.workdays import monday_of
@@ -16,7 +17,7 @@ WARNING_DAYS = 30
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # contract_ending, approval_ending, team_overloaded, team_underloaded, worker_underloaded
+    kind: AlertKind
     message: str
     key: str = ""  # what makes it the same alert tomorrow: sent by e-mail once
 
@@ -34,7 +35,7 @@ def alerts_for(structure, *, today: datetime.date) -> list[Alert]:
     ):
         alerts.append(
             Alert(
-                "contract_ending",
+                AlertKind.CONTRACT_ENDING,
                 _("Le contrat de %(worker)s se termine le %(date)s.")
                 % {"worker": contract.worker.full_name, "date": f"{contract.end_date:%d/%m/%Y}"},
                 f"contract:{contract.pk}:{contract.end_date:%Y%m%d}",
@@ -47,7 +48,7 @@ def alerts_for(structure, *, today: datetime.date) -> list[Alert]:
     ):
         alerts.append(
             Alert(
-                "approval_ending",
+                AlertKind.APPROVAL_ENDING,
                 _("Le PASS IAE de %(worker)s se termine le %(date)s.")
                 % {"worker": approval.worker.full_name, "date": f"{approval.end_date:%d/%m/%Y}"},
                 f"approval:{approval.pk}:{approval.end_date:%Y%m%d}",
@@ -83,7 +84,7 @@ def _workers_short_of_hours(structure, monday: datetime.date) -> list[Alert]:
         if hours < to_centi(contract.weekly_hours) // 2:
             alerts.append(
                 Alert(
-                    "worker_underloaded",
+                    AlertKind.WORKER_UNDERLOADED,
                     _("Semaine prochaine, %(worker)s n'a que %(planned)s prévues pour %(contract)s au contrat.")
                     % {
                         "worker": contract.worker.full_name,
@@ -120,7 +121,7 @@ def _team_load(structure, monday: datetime.date) -> list[Alert]:
         if demand > hours:
             alerts.append(
                 Alert(
-                    "team_overloaded",
+                    AlertKind.TEAM_OVERLOADED,
                     _("Semaine prochaine, l'équipe « %(team)s » a %(work)s de travail pour %(hours)s au contrat.")
                     % {"team": team.name, "work": format_hours(demand), "hours": format_hours(hours)},
                     f"overloaded:{team.pk}:{monday:%Y%m%d}",
@@ -129,7 +130,7 @@ def _team_load(structure, monday: datetime.date) -> list[Alert]:
         elif hours and demand < hours // 2:
             alerts.append(
                 Alert(
-                    "team_underloaded",
+                    AlertKind.TEAM_UNDERLOADED,
                     _(
                         "Semaine prochaine, l'équipe « %(team)s » n'a que %(work)s de travail pour %(hours)s au "
                         "contrat : ses salarié·es risquent de manquer d'heures."

@@ -8,4 +8,5 @@ class InsertionConfig(AppConfig):
 
     def ready(self) -> None:
         # Job sources register themselves on import (insertion pulls its work from the apps below).
+        # reason: they import models, which cannot load before the app registry is ready.
         from insertion import booking_jobs, jobs  # noqa: F401

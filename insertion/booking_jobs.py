@@ -17,11 +17,13 @@ from django.utils.translation import ngettext
 from bookings.actions.booking import record_actual_hours
 from bookings.enums import BookingStatus
 from bookings.models import Booking
-from hub.models import Structure
+from hub.models import Skill, Structure
 from insertion.enums import JobSourceKind, JobStatus
 from insertion.jobs import MAX_HOURS_PER_PERSON, JobSpec, register_source
 from insertion.models import Assignment, Job, TimesheetEntry
 from services.enums import OfferingKind
+from subscriptions.enums import DeliveryStatus
+from subscriptions.models import Delivery
 
 LIVE = {BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.DONE}
 GONE = {BookingStatus.CANCELLED, BookingStatus.NO_SHOW}
@@ -128,9 +130,6 @@ def delivery_job_specs(*, structure: Structure | None = None, week: datetime.dat
 
     A day whose baskets are all skipped or cancelled cancels both jobs.
     """
-    from subscriptions.enums import DeliveryStatus
-    from subscriptions.models import Delivery
-
     deliveries = Delivery.objects.select_related("subscription__plan__offering", "subscription__pickup_point")
     if structure is not None:
         deliveries = deliveries.filter(subscription__plan__offering__structure=structure)
@@ -180,8 +179,6 @@ def delivery_job_specs(*, structure: Structure | None = None, week: datetime.dat
 
 
 def _driving_skill_id() -> int | None:
-    from hub.models import Skill
-
     return Skill.objects.filter(slug="conduite-vl").values_list("pk", flat=True).first()
 
 

@@ -35,3 +35,27 @@ class JobSourceKind(models.TextChoices):
     BOOKING = "booking", _("Réservation")
     DELIVERY = "delivery", _("Distribution")
     MANUAL = "manual", _("Saisie manuelle")
+
+
+class AlertKind(models.TextChoices):
+    CONTRACT_ENDING = "contract_ending", _("Fin de contrat proche")
+    APPROVAL_ENDING = "approval_ending", _("Fin de PASS IAE proche")
+    TEAM_OVERLOADED = "team_overloaded", _("Équipe surchargée")
+    TEAM_UNDERLOADED = "team_underloaded", _("Équipe en manque de travail")
+    WORKER_UNDERLOADED = "worker_underloaded", _("Salarié·e en manque d'heures")
+
+
+class HoursState(models.TextChoices):
+    """A worker's planned hours of the week against their contract (the board's hours column)."""
+
+    OK = "ok", _("Dans l'objectif")
+    UNDER = "under", _("Sous l'objectif")
+    OVER = "over", _("Au-delà du contrat")
+
+
+class PlanStatus(models.TextChoices):
+    """How good the planner's proposal is."""
+
+    OPTIMAL = "OPTIMAL", _("Optimale")
+    FEASIBLE = "FEASIBLE", _("Bonne solution, optimum non prouvé")
+    GREEDY = "GREEDY", _("Répartition simple (le solveur n'a rien trouvé de mieux à temps)")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from hub.models import Structure
 from insertion.enums import JobSourceKind, JobStatus
-from insertion.models import Job, Team
+from insertion.models import JOB_STATUS, Job, Team
 from insertion.workdays import next_working_day
 from marketplace.enums import FulfilmentStatus, PaymentStatus
 from marketplace.models import OrderLine
@@ -193,7 +193,8 @@ def sync_jobs(*, structure: Structure | None = None, week: datetime.date | None 
     """Create, update or cancel jobs so that they match their sources; idempotent.
 
     When a job's date, time, hours, headcount or skill change, its unlocked assignments are
-    dropped (the supervisor replans); locked ones stay for the supervisor to look at.
+    dropped (the supervisor replans); locked ones stay for the supervisor to look at. A done job
+    (its timesheets validated) is left as it is.
     """
     result = SyncResult()
     specs = [spec for source in _SOURCES.values() for spec in source(structure=structure, week=week)]
@@ -247,10 +248,13 @@ def sync_jobs(*, structure: Structure | None = None, week: datetime.date | None 
             result.created += 1
             result.touched.append(job.pk)
             continue
+        if job.status == JobStatus.DONE:
+            result.unchanged += 1  # done work is history: what its source became no longer changes it
+            continue
         if spec.cancelled:
             if job.status != JobStatus.CANCELLED:
-                job.status = JobStatus.CANCELLED
-                job.save(update_fields=["status", "updated_at"])
+                job.set_status(JobStatus.CANCELLED, note=_("Origine annulée."))
+                job.save(update_fields=[*JOB_STATUS.fields_set(JobStatus.CANCELLED), "updated_at"])
                 result.cancelled += 1
                 result.touched.append(job.pk)
             else:

@@ -12,10 +12,19 @@ from hub import perms as hub_perms
 from hub.enums import StaffRole
 from hub.models import Structure
 
+# The staff roles that plan a structure's work, and those that may also read its hours.
+PLANNING_ROLES = (StaffRole.SUPERVISOR, StaffRole.MANAGER)
+HOURS_ROLES = (*PLANNING_ROLES, StaffRole.ACCOUNTANT)
+
+
+def can_view_workers(user, structure: Structure) -> bool:
+    """Full records of the structure's workers: identity, contact, contracts, PASS IAE, absences."""
+    return hub_perms.can_supervise(user, structure)
+
 
 def can_view_worker(user, worker) -> bool:
     """Full record: identity, contact, contracts, PASS IAE, absences."""
-    return hub_perms.can_supervise(user, worker.structure)
+    return can_view_workers(user, worker.structure)
 
 
 def can_view_worker_hours(user, worker) -> bool:
@@ -34,11 +43,11 @@ def can_view_hours(user, structure: Structure) -> bool:
 
 
 def planning_structure_ids(user) -> list[int]:
-    return hub_perms.structures_with_role(user, StaffRole.SUPERVISOR, StaffRole.MANAGER)
+    return hub_perms.structures_with_role(user, *PLANNING_ROLES)
 
 
 def hours_structure_ids(user) -> list[int]:
-    return hub_perms.structures_with_role(user, StaffRole.SUPERVISOR, StaffRole.MANAGER, StaffRole.ACCOUNTANT)
+    return hub_perms.structures_with_role(user, *HOURS_ROLES)
 
 
 def structure_for_planning_or_404(user, slug: str) -> Structure:

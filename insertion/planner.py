@@ -23,6 +23,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from ortools.sat.python import cp_model
 
+from insertion import selectors
+from insertion.enums import JobStatus, PlanStatus
+from insertion.models import Assignment, Worker
 from insertion.rules import JobFacts, WorkerFacts, format_hours, from_centi
 from insertion.workdays import week_days
 
@@ -49,7 +52,7 @@ class Unassigned:
 
 @dataclass
 class Plan:
-    status: str  # OPTIMAL, FEASIBLE, GREEDY (the solver found nothing better in time) or INFEASIBLE
+    status: PlanStatus
     pairs: list[tuple[int, int]]  # (job id, worker id)
     seconds: float
     gap: float  # relative gap of tier 1 (covered hours) when it stopped: 0.0 when proven optimal
@@ -148,7 +151,7 @@ def greedy(problem: Problem) -> Plan:
     started = time.monotonic()
     prepared = _prepare(problem)
     pairs = _greedy_pairs(prepared)
-    return _finish(prepared, pairs, status="GREEDY", gap=0.0, seconds=time.monotonic() - started)
+    return _finish(prepared, pairs, status=PlanStatus.GREEDY, gap=0.0, seconds=time.monotonic() - started)
 
 
 def _greedy_pairs(prepared: _Prepared) -> list[tuple[int, int]]:
@@ -255,13 +258,13 @@ def solve(
     model.maximize(coverage)
     status = run(0.75)  # the first tier matters most: it gets three quarters of the time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _finish(prepared, baseline, status="GREEDY", gap=1.0, seconds=time.monotonic() - started)
+        return _finish(prepared, baseline, status=PlanStatus.GREEDY, gap=1.0, seconds=time.monotonic() - started)
     best_cover = int(solver.value(coverage))
     # A bound of our own: no job can get more people than its headcount or its eligible workers.
     bound = min(int(solver.best_objective_bound), _seat_bound(prepared, by_job))
     proven = status == cp_model.OPTIMAL or best_cover >= bound
     gap = 0.0 if proven else max(0.0, (bound - best_cover) / max(1, bound))
-    tier1_status = "OPTIMAL" if proven else "FEASIBLE"
+    tier1_status = PlanStatus.OPTIMAL if proven else PlanStatus.FEASIBLE
     tier1_seconds = time.monotonic() - started
     pairs = _pairs(x, solver)
     model.add(coverage >= best_cover)
@@ -337,7 +340,9 @@ def _rehint(model: cp_model.CpModel, x: dict, solver: cp_model.CpSolver, extra: 
 # Result --------------------------------------------------------------------------------------
 
 
-def _finish(prepared: _Prepared, pairs: list[tuple[int, int]], *, status: str, gap: float, seconds: float) -> Plan:
+def _finish(
+    prepared: _Prepared, pairs: list[tuple[int, int]], *, status: PlanStatus, gap: float, seconds: float
+) -> Plan:
     problem = prepared.problem
     planned = dict.fromkeys(prepared.workers, 0)
     filled = dict.fromkeys(prepared.jobs, 0)
@@ -397,17 +402,14 @@ def _reason(prepared: _Prepared, job: JobFacts) -> str:
 
 def load_problem(*, structure, monday: datetime.date) -> Problem:
     """The structure's open jobs of the week, its active workers, and the locked assignments."""
-    from insertion import selectors
-    from insertion.models import Assignment, Worker
-
-    jobs = [selectors.job_facts(job) for job in selectors.week_jobs(structure, monday).filter(status="open")]
+    jobs = [selectors.job_facts(job) for job in selectors.week_jobs(structure, monday).filter(status=JobStatus.OPEN)]
     workers = [
         facts
         for _worker, facts in selectors.workers_with_facts(Worker.objects.for_structure(structure).active(), monday)
     ]
     locked = list(
         Assignment.objects.in_week(monday)
-        .filter(job__structure=structure, locked=True, job__status="open")
+        .filter(job__structure=structure, locked=True, job__status=JobStatus.OPEN)
         .values_list("job_id", "worker_id")
     )
     return Problem(monday=monday, workers=workers, jobs=jobs, locked=locked)

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
 from insertion.models import Assignment, TimesheetEntry, Worker
 
@@ -106,8 +107,6 @@ def hours_per_activity(structure, year: int, month: int) -> list[ActivityRow]:
     Timesheets give a worker's hours per day, not per job: each worker's actual day is shared
     among that day's jobs in proportion to the hours planned on them.
     """
-    from django.utils.translation import gettext as _
-
     start, end = datetime.date(year, month, 1), month_end(year, month)
     assignments = list(
         Assignment.objects.live()

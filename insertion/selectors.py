@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Sum
 
-from insertion.enums import JobStatus
+from insertion.enums import HoursState, JobStatus
 from insertion.models import (
     Absence,
     Approval,
@@ -184,12 +184,12 @@ class WorkerLine:
         return from_centi(self.cap_centi)
 
     @property
-    def state(self) -> str:
+    def state(self) -> HoursState:
         if self.planned_centi > self.cap_centi:
-            return "over"
+            return HoursState.OVER
         if self.target_centi and self.planned_centi < self.target_centi * 3 // 4:
-            return "under"
-        return "ok"
+            return HoursState.UNDER
+        return HoursState.OK
 
 
 @dataclass
@@ -216,7 +216,7 @@ def board(structure, monday: datetime.date) -> Board:
         assignments = list(job.assignments.all())
         for assignment in assignments:
             planned[assignment.worker_id] += to_centi(assignment.hours)
-        card = JobCard(job, assignments, max(0, job.headcount - len(assignments)))
+        card = JobCard(job, assignments, max(0, job.headcount - len(assignments)) if job.is_open else 0)
         if job.date in shown:
             (rows.get(job.team_id) or orphans).cells[shown.index(job.date)].append(card)
         open_count += 1

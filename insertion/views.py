@@ -44,9 +44,8 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     if not structures:
         raise Http404
-    planning = set(perms.planning_structure_ids(request.user))
     next_week = format_week(monday_of(timezone.localdate()) + datetime.timedelta(days=7))
-    rows = [(structure, structure.pk in planning) for structure in structures]
+    rows = [(structure, perms.can_plan(request.user, structure)) for structure in structures]
     return render(request, "insertion/index.html", {"rows": rows, "next_week": next_week})
 
 
@@ -193,7 +192,7 @@ def accept(request: HttpRequest, slug: str, week: str) -> HttpResponse:
 def workers(request: HttpRequest, slug: str) -> HttpResponse:
     """Supervisors see the team list; the accountant the same names with hours only."""
     structure = perms.structure_for_hours_or_404(request.user, slug)
-    full = perms.can_plan(request.user, structure)
+    full = perms.can_view_workers(request.user, structure)
     monday = monday_of(timezone.localdate())
     lines = selectors.board(structure, monday).workers
     return render(request, "insertion/workers.html", {"structure": structure, "lines": lines, "full": full})

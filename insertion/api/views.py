@@ -6,12 +6,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.models import Structure
+from hub.api.errors import Refused
 from insertion import actions, perms
 from insertion.api.serializers import (
     AssignmentInputSerializer,
@@ -36,15 +35,6 @@ class StaffOnly(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return True
-
-
-class Refused(APIException):
-    """A domain refusal as JSON: {"code": "<rule>", "message": "<French sentence naming the rule>"}."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-
-    def __init__(self, error: InsertionError) -> None:
-        super().__init__(detail=error.message, code=error.code)
 
 
 def _require(ids: list[int]) -> list[int]:
@@ -94,8 +84,7 @@ class WorkerListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        planning = set(perms.planning_structure_ids(request.user))
-        data = [_worker_data(worker, full=worker.structure_id in planning) for worker in page]
+        data = [_worker_data(worker, full=perms.can_view_worker(request.user, worker)) for worker in page]
         return self.get_paginated_response(data)
 
 
@@ -181,9 +170,7 @@ class PlanView(APIView):
     def post(self, request):
         serializer = PlanInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        structure = get_object_or_404(Structure, slug=serializer.validated_data["structure"])
-        if not perms.can_plan(request.user, structure):
-            raise Http404
+        structure = perms.structure_for_planning_or_404(request.user, serializer.validated_data["structure"])
         try:
             monday = parse_week(serializer.validated_data["week"])
         except ValueError as error:

@@ -1,0 +1,58 @@
+"""The insertion models, one module per aggregate; every name other code imports is re-exported here.
+
+- `teams`: Team;
+- `workers`: Worker (sensitive data), WorkerSkill, Contract (CDDI), Approval (PASS IAE) and its
+  suspensions, Absence;
+- `jobs`: Job, its status machine and log, Assignment;
+- `timesheets`: TimesheetEntry;
+- `alerts`: SentAlert.
+
+Who may read what is decided in `insertion.perms`; nothing here is ever shown on a public page.
+"""
+
+from insertion.models.alerts import SentAlert
+from insertion.models.jobs import JOB_STATUS, Assignment, AssignmentQuerySet, Job, JobQuerySet, JobTransition
+from insertion.models.teams import Team
+from insertion.models.timesheets import TimesheetEntry
+from insertion.models.units import HOURS
+from insertion.models.workers import (
+    APPROVAL_DAYS,
+    CDDI_MAX_MONTHS,
+    CDDI_MAX_WEEKLY_HOURS,
+    CDDI_MIN_MONTHS,
+    CDDI_MIN_WEEKLY_HOURS,
+    Absence,
+    Approval,
+    ApprovalSuspension,
+    Contract,
+    ContractQuerySet,
+    Worker,
+    WorkerQuerySet,
+    WorkerSkill,
+)
+
+__all__ = [
+    "APPROVAL_DAYS",
+    "CDDI_MAX_MONTHS",
+    "CDDI_MAX_WEEKLY_HOURS",
+    "CDDI_MIN_MONTHS",
+    "CDDI_MIN_WEEKLY_HOURS",
+    "HOURS",
+    "JOB_STATUS",
+    "Absence",
+    "Approval",
+    "ApprovalSuspension",
+    "Assignment",
+    "AssignmentQuerySet",
+    "Contract",
+    "ContractQuerySet",
+    "Job",
+    "JobQuerySet",
+    "JobTransition",
+    "SentAlert",
+    "Team",
+    "TimesheetEntry",
+    "Worker",
+    "WorkerQuerySet",
+    "WorkerSkill",
+]
