@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from hub.models import Organisation, Site, StatusLog, Structure
 from hub.statemachine import StateMachine
 from marketplace.enums import (
+    AllocationMethod,
     FulfilmentStatus,
     InvoiceKind,
     OperationCategory,
@@ -707,11 +708,6 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} −{self.amount} €"
-
-
-class AllocationMethod(models.TextChoices):
-    FIXED_SHARES = "fixed", _("Parts fixes")
-    TURNOVER = "turnover", _("Part du chiffre d'affaires du mois")
 
 
 class SharedServicesPlan(models.Model):
