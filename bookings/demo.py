@@ -19,7 +19,6 @@ from hub import notify
 from hub.demo import DEMO_PASSWORD
 from hub.enums import Frequency, OrganisationRole, StaffRole
 from hub.models import Organisation, OrganisationMembership, Site, Structure, StructureRole
-from marketplace import notifications as order_notifications
 from marketplace.actions.checkout import Billing
 from services.enums import OfferingKind, Unit
 from services.models import Offering
@@ -132,7 +131,7 @@ def seed_demo() -> dict[str, int]:
 
     today = timezone.localdate()
     accueil = Site.objects.get(slug="pole-accueil")
-    with notify.suppressed(), order_notifications.suppressed():
+    with notify.suppressed():
         for organisation, member, slug, weekday, hour, frequency, kilos in (
             (
                 creche,

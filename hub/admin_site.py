@@ -12,5 +12,4 @@ class HubAdminSite(admin.AdminSite):
     index_title = _("Back-office")
 
     def has_permission(self, request) -> bool:
-        user = request.user
-        return bool(user.is_active and (user.is_staff or perms.structure_roles(user)))
+        return perms.can_enter_back_office(request.user)

@@ -28,9 +28,16 @@ def is_suppressed() -> bool:
     return getattr(_state, "suppressed", False)
 
 
+def _task(task_name: str):
+    if task_name not in current_app.tasks:
+        # A worker imports every app's tasks module at start; a web process on first need.
+        current_app.autodiscover_tasks(force=True)
+    return current_app.tasks[task_name]
+
+
 def enqueue(task_name: str, *args, **kwargs) -> None:
     """Queue the task registered under `task_name` now (eagerly run when Celery is eager)."""
-    current_app.tasks[task_name].apply_async(args=args, kwargs=kwargs)
+    _task(task_name).apply_async(args=args, kwargs=kwargs)
 
 
 def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:

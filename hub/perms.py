@@ -75,8 +75,18 @@ def structures_with_role(user, *roles: str) -> list[int]:
     return [pk for pk, held in structure_roles(user).items() if held & set(roles)]
 
 
+def can_enter_back_office(user) -> bool:
+    """The admin site: Django staff, and structure staff (who then see only their structures' rows)."""
+    return bool(user.is_active and (user.is_staff or structure_roles(user)))
+
+
 def is_organisation_member(user, organisation: Organisation) -> bool:
     return organisation.pk in organisation_roles(user)
+
+
+def is_member_of_an_organisation(user) -> bool:
+    """Members of any organisation buy B2B (they are shown prices excl. VAT too)."""
+    return bool(organisation_roles(user))
 
 
 def can_order_for_organisation(user, organisation: Organisation) -> bool:

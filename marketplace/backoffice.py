@@ -15,9 +15,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hub import perms
-from hub.enums import StaffRole
 from hub.models import Site, Structure
+from marketplace import perms
 from marketplace.actions.cart import parse_quantity
 from marketplace.actions.payments import (
     amounts_by_seller,
@@ -32,11 +31,9 @@ from marketplace.exceptions import MarketplaceError
 from marketplace.forms import OfflinePaymentForm
 from marketplace.models import DepositSlip, Order, OrderLine, Payment
 
-HANDLING_ROLES = (StaffRole.MANAGER, StaffRole.STAFF)
 
-
-def _my_structure_ids(request: HttpRequest, *roles: str) -> set[int]:
-    ids = set(perms.structures_with_role(request.user, *(roles or HANDLING_ROLES)))
+def _structure_ids(ids: set[int]) -> set[int]:
+    """The structures whose page this is; none is a 404 (the back-office is not theirs)."""
     if not ids:
         raise Http404
     return ids
@@ -49,7 +46,7 @@ def _day(request: HttpRequest) -> datetime.date:
 @login_required
 def pickup_day(request: HttpRequest) -> HttpResponse:
     """Confirmed orders waiting at each pickup point, with what each structure must prepare."""
-    mine = _my_structure_ids(request)
+    mine = _structure_ids(perms.structures_handling_orders(request.user))
     points = list(Site.objects.pickup_points().order_by("name"))
     point = next((p for p in points if p.slug == request.GET.get("point")), points[0] if points else None)
     orders = (
@@ -80,7 +77,7 @@ def pickup_day(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_order(request: HttpRequest, reference: str) -> tuple[Order, set[int]]:
-    mine = _my_structure_ids(request)
+    mine = _structure_ids(perms.structures_handling_orders(request.user))
     order = (
         Order.objects.filter(reference=reference, lines__seller_id__in=mine)
         .distinct()
@@ -125,7 +122,7 @@ def handover(request: HttpRequest, reference: str) -> HttpResponse:
         for structure in Structure.objects.filter(pk__in=due).order_by("position")
     ]
     refundable = order.payment_status in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
-    managed = set(perms.structures_with_role(request.user, StaffRole.MANAGER))
+    managed = perms.structures_refunding(request.user)
     context = {
         "order": order,
         "shares": shares,
@@ -203,7 +200,7 @@ def handover_weigh(request: HttpRequest, reference: str, line_id: int) -> HttpRe
 @login_required
 def staff_orders(request: HttpRequest) -> HttpResponse:
     """Every order that holds lines of my structures, newest first, filterable, 50 a page."""
-    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    mine = _structure_ids(perms.structures_with_takings(request.user))
     orders = (
         Order.objects.filter(pk__in=OrderLine.objects.filter(seller_id__in=mine).values("order_id"))
         .select_related("organisation", "pickup_point")
@@ -264,7 +261,7 @@ def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 def cheques(request: HttpRequest) -> HttpResponse:
     """Cheques received and not yet taken to the bank, per structure, and the slips already made."""
-    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    mine = _structure_ids(perms.structures_with_takings(request.user))
     pending = (
         Payment.objects.filter(
             method=PaymentMethod.CHEQUE,
@@ -285,7 +282,7 @@ def cheques(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def deposit_slip_create(request: HttpRequest) -> HttpResponse:
-    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    mine = _structure_ids(perms.structures_with_takings(request.user))
     structure_id = request.POST.get("structure_id", "")
     structure = get_object_or_404(Structure, pk=structure_id if structure_id.isdigit() else 0, pk__in=mine)
     ids = [int(pk) for pk in request.POST.getlist("cheque") if pk.isdigit()]
@@ -301,7 +298,7 @@ def deposit_slip_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def deposit_slip(request: HttpRequest, pk: int) -> HttpResponse:
-    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    mine = _structure_ids(perms.structures_with_takings(request.user))
     slip = get_object_or_404(
         DepositSlip.objects.select_related("structure", "created_by"), pk=pk, structure_id__in=mine
     )
@@ -312,7 +309,7 @@ def deposit_slip(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cash_up(request: HttpRequest) -> HttpResponse:
     """The day's cash and cheques at one site, per structure: what the till and the envelope must hold."""
-    mine = _my_structure_ids(request, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT)
+    mine = _structure_ids(perms.structures_with_takings(request.user))
     day = _day(request)
     sites = list(Site.objects.pickup_points().order_by("name"))
     site = next((s for s in sites if s.slug == request.GET.get("point")), sites[0] if sites else None)

@@ -15,9 +15,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from hub import notify
 from hub.demo import DEMO_PASSWORD
 from hub.models import Organisation, Site, Structure
-from marketplace import notifications, postings
+from marketplace import postings
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, confirm_order, place_order
 from marketplace.actions.payments import (
@@ -29,9 +30,8 @@ from marketplace.actions.payments import (
     record_offline_payment,
 )
 from marketplace.actions.refunds import cancel_order, refund_order
-from marketplace.enums import PaymentMethod, PaymentState
+from marketplace.enums import AllocationMethod, PaymentMethod, PaymentState
 from marketplace.models import (
-    AllocationMethod,
     Cart,
     Order,
     Payment,
@@ -131,7 +131,7 @@ def seed_demo() -> dict[str, int]:
         )
     customers = _customers()
     if not Order.objects.filter(customer__in=customers).exists():
-        with notifications.suppressed():
+        with notify.suppressed():
             _history(customers)
     return {"réglages de vente": SellerSettings.objects.count(), "commandes": Order.objects.count()}
 

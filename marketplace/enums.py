@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +48,25 @@ class OperationCategory(models.TextChoices):
     GOODS = "goods", _("Livraison de biens")
     SERVICES = "services", _("Prestation de services")
     MIXED = "mixed", _("Livraison de biens et prestation de services")
+
+
+class AllocationMethod(models.TextChoices):
+    """How the Collectif's monthly shared-services amount is shared among its members."""
+
+    FIXED_SHARES = "fixed", _("Parts fixes")
+    TURNOVER = "turnover", _("Part du chiffre d'affaires du mois")
+
+
+class OrderEmailKind(StrEnum):
+    """The e-mails a customer receives about an order, each sent once per order (and key).
+
+    Internal names (the templates are `marketplace/email/<kind>_subject.txt` and `_body.txt`),
+    never shown to anyone: no labels to translate.
+    """
+
+    PLACED = "placed"
+    PAID = "paid"
+    INVOICE_READY = "invoice_ready"
+    PAYMENT_FAILED = "payment_failed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"

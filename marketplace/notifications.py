@@ -1,7 +1,8 @@
-"""E-mails to customers about their orders, in French, sent once each (OrderNotification)."""
+"""E-mails to customers about their orders, in French, sent once each (OrderNotification).
 
-import threading
-from contextlib import contextmanager
+The actions queue them through `marketplace.notify.order_email` (by task name); the task calls
+`send_order_email` here.
+"""
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -10,30 +11,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from marketplace.enums import OrderEmailKind
 from marketplace.models import Order, OrderNotification
-
-KINDS = {"placed", "paid", "invoice_ready", "payment_failed", "cancelled", "refunded"}
-_state = threading.local()
-
-
-@contextmanager
-def suppressed():
-    """No e-mail for what happens inside (the demo's past orders were notified long ago)."""
-    previous = getattr(_state, "suppressed", False)
-    _state.suppressed = True
-    try:
-        yield
-    finally:
-        _state.suppressed = previous
-
-
-def notify_on_commit(order_id: int, kind: str, key: str = "") -> None:
-    """Queue an e-mail about an order once the transaction commits (never inside it)."""
-    if getattr(_state, "suppressed", False):
-        return
-    from marketplace import tasks
-
-    transaction.on_commit(lambda: tasks.send_order_email.delay(order_id, kind, key))
 
 
 def send_order_email(*, order_id: int, kind: str, key: str = "") -> bool:
@@ -41,8 +20,7 @@ def send_order_email(*, order_id: int, kind: str, key: str = "") -> bool:
 
     `key` tells apart e-mails of one kind that may happen several times (the 2nd refund).
     """
-    if kind not in KINDS:
-        raise ValueError(kind)
+    kind = OrderEmailKind(kind).value  # ValueError for an unknown kind
     order = Order.objects.select_related("customer", "organisation", "pickup_point").get(pk=order_id)
     try:
         with transaction.atomic():

@@ -27,6 +27,7 @@ from accounting.documents import Document, DocumentLine, IdempotencyKey
 from accounting.exceptions import NoFiscalYear
 from accounting.models import EntryLine, FiscalYear
 from hub.models import Structure
+from hub.money import split_incl
 from marketplace.enums import InvoiceKind, PaymentMethod
 from marketplace.models import DepositSlip, Invoice, Order, Payment, Refund, StripeTransfer
 
@@ -330,8 +331,6 @@ def post_prepaid_season_payment(
     key: str,
 ) -> None:
     """A season paid upfront: goods' VAT is due on the deposit (since 2023); the rest waits on 4191."""
-    from hub.money import split_incl
-
     excl, vat = split_incl(amount_incl, vat_rate)
     journal, account = RECEIPT_ACCOUNTS[method]
     code, name = customer

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from marketplace import invoice_documents, stripe_gateway
+from marketplace import invoice_documents
 from marketplace.actions.cart import (
     add_to_cart,
     has_solidarity_pricing,
@@ -22,13 +22,14 @@ from marketplace.actions.cart import (
     summarise,
 )
 from marketplace.actions.checkout import Billing, available_payment_methods, needs_pickup_point, place_order
-from marketplace.actions.payments import record_stripe_event, start_card_payment
+from marketplace.actions.payments import start_card_payment
 from marketplace.carts import current_cart
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.forms import CheckoutForm
 from marketplace.models import CartItem, Invoice, Order
 from marketplace.perms import can_view_invoice
+from marketplace.webhooks import receive_stripe_event
 from services.models import Offering
 
 logger = logging.getLogger(__name__)
@@ -193,16 +194,6 @@ def order_pay(request: HttpRequest, reference: str) -> HttpResponse:
         "return_url": request.build_absolute_uri(reverse("marketplace:order", args=[order.reference])),
     }
     return render(request, "marketplace/order_pay.html", context)
-
-
-def receive_stripe_event(body: bytes, signature: str) -> bool:
-    """Verify the signature and store the event once; a task processes it. False if forged."""
-    try:
-        event = stripe_gateway.construct_event(body, signature)
-    except (ValueError, stripe.SignatureVerificationError):
-        return False
-    record_stripe_event(event_id=event["id"], event_type=event["type"], payload=event.to_dict())
-    return True
 
 
 @csrf_exempt

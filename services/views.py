@@ -17,7 +17,7 @@ PAGE_SIZE = 24
 
 def _shows_prices_excl_vat(user) -> bool:
     """Organisation members buy B2B: they see prices excl. and incl. VAT."""
-    return bool(perms.organisation_roles(user))
+    return perms.is_member_of_an_organisation(user)
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:

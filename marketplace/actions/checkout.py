@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hub import money, perms
 from hub.models import Organisation, Site, Structure
-from marketplace import events, notifications
+from marketplace import events, notify
 from marketplace.actions.cart import (
     CartLine,
     CartSummary,
@@ -22,7 +22,7 @@ from marketplace.actions.cart import (
     summarise,
 )
 from marketplace.actions.invoicing import issue_order_invoices
-from marketplace.enums import FulfilmentStatus, PaymentMethod
+from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod
 from marketplace.exceptions import CartError, CheckoutError, InsufficientStock
 from marketplace.models import Cart, CartItem, Order, OrderLine, SellerSettings
 from services.enums import OfferingKind
@@ -268,7 +268,7 @@ def _place(
     OrderLine.objects.bulk_create(lines)
     if before_confirm is not None:
         before_confirm()
-    notifications.notify_on_commit(order.pk, "placed")
+    notify.order_email(order.pk, OrderEmailKind.PLACED)
     if payment_method in PaymentMethod.pay_later():
         order = confirm_order(order=order, by=user, at=at)
     return order

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from hub import money
 from hub.models import Structure
-from marketplace import notifications, postings
-from marketplace.enums import InvoiceKind, OperationCategory
+from marketplace import notify, postings
+from marketplace.enums import InvoiceKind, OperationCategory, OrderEmailKind
 from marketplace.models import Invoice, InvoiceLine, InvoiceSequence, Order, OrderLine, SellerSettings
 
 
@@ -126,7 +126,7 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
         )
         invoices.append(issue(invoice, at=at))
     if invoices:
-        notifications.notify_on_commit(order.pk, "invoice_ready", invoices[0].number)
+        notify.order_email(order.pk, OrderEmailKind.INVOICE_READY, invoices[0].number)
     return invoices
 
 

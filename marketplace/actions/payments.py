@@ -9,15 +9,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub import perms
-from hub.enums import StaffRole
 from hub.models import Site, Structure
-from hub.money import from_cents
-from marketplace import events, notifications, postings, stripe_gateway, tasks
+from hub.money import from_cents, line_total, split_incl
+from marketplace import events, notify, perms, postings, stripe_gateway
 from marketplace.actions.checkout import confirm_order
-from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
+from marketplace.actions.invoicing import issue_order_invoices
+from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import PaymentError
-from marketplace.models import DepositSlip, Order, Payment, SellerSettings, StripeEvent, StripeTransfer
+from marketplace.models import DepositSlip, Order, OrderLine, Payment, SellerSettings, StripeEvent, StripeTransfer
 
 
 def amounts_by_seller(order: Order) -> dict[int, Decimal]:
@@ -33,7 +32,7 @@ def _mark_paid_if_settled(order: Order, *, by=None, at=None) -> None:
     if order.payment_status == PaymentStatus.UNPAID and paid >= order.total_incl:
         order.set_payment(PaymentStatus.PAID, by=by, at=at)
         order.save(update_fields=["payment_status", "paid_at"])
-        notifications.notify_on_commit(order.pk, "paid")
+        notify.order_email(order.pk, OrderEmailKind.PAID)
         close_if_done(order, at=at)
 
 
@@ -84,7 +83,7 @@ def record_stripe_event(*, event_id: str, event_type: str, payload: dict) -> tup
         event_id=event_id, defaults={"type": event_type, "payload": payload}
     )
     if created:
-        transaction.on_commit(lambda: tasks.process_stripe_event.delay(event.pk))
+        notify.process_stripe_event(event.pk)
     return event, created
 
 
@@ -175,7 +174,7 @@ def _card_payment_failed(intent: dict) -> None:
         failure_message=(error.get("message") or "")[:300],
     )
     events.send_on_commit(events.order_payment_failed, order_id=order.pk)
-    notifications.notify_on_commit(order.pk, "payment_failed")
+    notify.order_email(order.pk, OrderEmailKind.PAYMENT_FAILED)
 
 
 def _stripe_fee(charge: dict) -> None:
@@ -222,7 +221,7 @@ def record_offline_payment(
     """
     at = at or timezone.now()
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    if not perms.has_structure_role(by, structure, StaffRole.MANAGER, StaffRole.STAFF):
+    if not perms.can_handle_orders(by, structure):
         raise PaymentError(_("Vous n'encaissez pas pour cette structure."))
     if method not in {PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER, PaymentMethod.CESU}:
         raise PaymentError(_("Ce moyen de paiement s'enregistre automatiquement."))
@@ -280,7 +279,7 @@ def mark_collected(*, order: Order, by, at=None) -> Order:
 @transaction.atomic
 def create_deposit_slip(*, structure: Structure, payments: list[Payment], by) -> DepositSlip:
     """Group a structure's cheques not yet deposited into a numbered bordereau de remise."""
-    if not perms.has_structure_role(by, structure, StaffRole.MANAGER, StaffRole.STAFF, StaffRole.ACCOUNTANT):
+    if not perms.can_handle_takings(by, structure):
         raise PaymentError(_("Vous ne remettez pas les chèques de cette structure."))
     # Lock the structure's row: slip numbers are allocated one at a time.
     Structure.objects.select_for_update(of=("self",)).get(pk=structure.pk)
@@ -315,12 +314,8 @@ def record_final_quantity(*, line, quantity: Decimal, by, issue: bool = True):
     `issue=False` lets a caller finalise several lines and issue one invoice for them all (the
     monthly statement of an organisation on account); `by=None` is a scheduled task, not a person.
     """
-    from hub.money import line_total, split_incl
-    from marketplace.actions.invoicing import issue_order_invoices
-    from marketplace.models import OrderLine
-
     line = OrderLine.objects.select_for_update(of=("self",)).select_related("order", "seller").get(pk=line.pk)
-    if by is not None and not perms.has_structure_role(by, line.seller, StaffRole.MANAGER, StaffRole.STAFF):
+    if by is not None and not perms.can_handle_orders(by, line.seller):
         raise PaymentError(_("Vous ne pesez pas pour cette structure."))
     if not line.quantity_measured_later:
         raise PaymentError(_("Cette ligne a un prix fixe : rien à peser."))

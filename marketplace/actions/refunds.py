@@ -9,13 +9,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub import perms
-from hub.enums import StaffRole
 from hub.models import Structure
 from hub.money import quantize
-from marketplace import events, notifications, postings, stripe_gateway
+from marketplace import events, notify, perms, postings, stripe_gateway
 from marketplace.actions.invoicing import issue_credit_note
-from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
+from marketplace.enums import FulfilmentStatus, InvoiceKind, OrderEmailKind, PaymentMethod, PaymentStatus
 from marketplace.exceptions import RefundError
 from marketplace.models import Invoice, InvoiceLine, Order, OrderLine, Refund, StripeTransfer
 from services.models import Offering
@@ -63,7 +61,7 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
     _restock(order)
     _credit_whole_invoices(order)
     events.send_on_commit(events.order_cancelled, order_id=order.pk)
-    notifications.notify_on_commit(order.pk, "cancelled")
+    notify.order_email(order.pk, OrderEmailKind.CANCELLED)
     return order
 
 
@@ -117,7 +115,7 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
                 _("« %(name)s » : on ne peut rembourser que %(rest)s €.")
                 % {"name": line.name, "rest": refundable_amount(line)}
             )
-        if not perms.has_structure_role(by, line.seller, StaffRole.MANAGER):
+        if not perms.can_refund(by, line.seller):
             raise RefundError(
                 _("Seule la direction de %(structure)s peut rembourser ses ventes.") % {"structure": line.seller.name}
             )
@@ -177,7 +175,7 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
     )
     order.save(update_fields=["amount_refunded", "payment_status"])
     events.send_on_commit(events.order_lines_refunded, order_id=order.pk, line_ids=sorted(amounts))
-    notifications.notify_on_commit(order.pk, "refunded", key)
+    notify.order_email(order.pk, OrderEmailKind.REFUNDED, key)
     return refunds
 
 

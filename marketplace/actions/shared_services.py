@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from hub.models import Structure
 from hub.money import quantize, split_incl
 from marketplace.actions.invoicing import issue
-from marketplace.enums import InvoiceKind, OperationCategory
-from marketplace.models import AllocationMethod, Invoice, InvoiceLine, SharedServicesPlan
+from marketplace.enums import AllocationMethod, InvoiceKind, OperationCategory
+from marketplace.models import Invoice, InvoiceLine, SharedServicesPlan
 
 MONTHS = [
     "janvier",

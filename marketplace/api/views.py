@@ -4,11 +4,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub import perms
+from hub.api.errors import Refused
 from hub.models import Organisation, Site
 from marketplace.actions.cart import (
     add_to_cart,
@@ -33,17 +34,8 @@ from marketplace.api.serializers import (
 from marketplace.enums import PaymentMethod
 from marketplace.exceptions import MarketplaceError
 from marketplace.models import Cart, CartItem, Invoice, Order, OrderLine
-from marketplace.views import receive_stripe_event
+from marketplace.webhooks import receive_stripe_event
 from services.models import Offering
-
-
-class Refused(APIException):
-    """A domain refusal as JSON: {"code": "<error code>", "message": "<French sentence>"}."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-
-    def __init__(self, error: MarketplaceError) -> None:
-        super().__init__(detail=error.message, code=error.code)
 
 
 def _cart(user) -> Cart:
@@ -126,10 +118,8 @@ class CheckoutView(APIView):
         values = data.validated_data
         organisation = None
         if values["organisation"]:
-            organisation = Organisation.objects.filter(
-                slug=values["organisation"], memberships__user=request.user
-            ).first()
-            if organisation is None:
+            organisation = Organisation.objects.filter(slug=values["organisation"]).first()
+            if organisation is None or not perms.can_order_for_organisation(request.user, organisation):
                 raise Refused(MarketplaceError(_("Vous n'êtes pas membre de cette organisation.")))
         pickup_point = Site.objects.filter(slug=values["pickup_point"]).first() if values["pickup_point"] else None
         try:

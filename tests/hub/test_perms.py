@@ -109,3 +109,28 @@ def test_roles_are_loaded_in_one_query(world, django_assert_num_queries):
                 question(user, world["a"])
                 question(user, world["b"])
     assert perms.structures_with_role(user, StaffRole.ACCOUNTANT) == [world["b"].pk]
+
+
+def test_only_django_staff_and_structure_staff_enter_the_back_office(world):
+    structure_staff = StructureRoleFactory(structure=world["a"], role=StaffRole.STAFF).user
+    django_staff = UserFactory(is_staff=True)
+    member = OrganisationMembershipFactory(organisation=world["org_a"], role=OrganisationRole.ADMIN).user
+    left = StructureRoleFactory(structure=world["a"], role=StaffRole.MANAGER).user
+    left.is_active = False
+
+    assert perms.can_enter_back_office(structure_staff) is True
+    assert perms.can_enter_back_office(django_staff) is True
+    assert perms.can_enter_back_office(member) is False
+    assert perms.can_enter_back_office(UserFactory()) is False
+    assert perms.can_enter_back_office(AnonymousUser()) is False
+    assert perms.can_enter_back_office(left) is False
+
+
+def test_members_of_any_organisation_buy_b2b(world):
+    member = OrganisationMembershipFactory(organisation=world["org_b"], role=OrganisationRole.MEMBER).user
+    staff = StructureRoleFactory(structure=world["a"], role=StaffRole.MANAGER).user
+
+    assert perms.is_member_of_an_organisation(member) is True
+    assert perms.is_member_of_an_organisation(staff) is False
+    assert perms.is_member_of_an_organisation(UserFactory()) is False
+    assert perms.is_member_of_an_organisation(AnonymousUser()) is False

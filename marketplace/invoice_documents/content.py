@@ -1,0 +1,175 @@
+"""What an invoice or credit note shows, computed once for the PDF and the Factur-X XML: lines,
+VAT summary, buyer identity, payment and SAP mentions (DOMAIN.md rule 9)."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from hub import money
+from hub.models import Structure
+from marketplace.enums import PaymentStatus
+from marketplace.models import Invoice, InvoiceLine
+from services.enums import Unit
+
+# B2B payment mentions (C. com. L441-9 and L441-10).
+NO_DISCOUNT = "Pas d'escompte pour paiement anticipé."
+LATE_PAYMENT_PENALTY = (
+    "Pénalités de retard : taux d'intérêt égal à trois fois le taux d'intérêt légal, "
+    "exigibles dès le lendemain de l'échéance."
+)
+RECOVERY_FEE = "Indemnité forfaitaire pour frais de recouvrement : 40\u00a0€."
+# The model has no field for it yet: the AI delivers its SAP services as the provider.
+SAP_INTERVENTION_MODE = "Prestataire"
+SAP_TAX_CREDIT_RATE = Decimal("0.5")
+
+
+@dataclass
+class VatGroup:
+    """The lines of one VAT rate (and, at 0 %, their exemption mentions): one row of the VAT summary."""
+
+    rate: Decimal
+    base: Decimal = Decimal("0.00")
+    vat: Decimal = Decimal("0.00")
+    mentions: list[str] = field(default_factory=list)
+
+    @property
+    def is_exempt(self) -> bool:
+        return self.rate == 0
+
+    @property
+    def category(self) -> str:
+        return "E" if self.is_exempt else "S"
+
+
+@dataclass
+class DocumentLine:
+    line: InvoiceLine
+    unit_label: str
+    quantity_text: str
+    unit_price_text: str
+    hours_text: str
+
+
+@dataclass
+class InvoiceDocument:
+    invoice: Invoice
+    seller: Structure
+    title: str
+    lines: list[DocumentLine]
+    vat_groups: list[VatGroup]
+    exemption_mentions: list[str]
+    buyer_address_lines: list[str]
+    buyer_siren: str
+    buyer_vat_number: str
+    buyer_siret: str
+    paid_at: datetime.datetime | None
+    delivery_date: datetime.date | None
+    sap_eligible_amount: Decimal
+    sap_tax_credit: Decimal
+
+    @property
+    def is_sap(self) -> bool:
+        return self.invoice.sap and bool(self.seller.sap_declaration_number)
+
+    @property
+    def sap_intervention_mode(self) -> str:
+        return SAP_INTERVENTION_MODE
+
+    @property
+    def no_discount(self) -> str:
+        return NO_DISCOUNT
+
+    @property
+    def late_payment_penalty(self) -> str:
+        return LATE_PAYMENT_PENALTY
+
+    @property
+    def recovery_fee(self) -> str:
+        return RECOVERY_FEE
+
+    @property
+    def line_total(self) -> Decimal:
+        return sum((line.line.total_excl for line in self.lines), Decimal("0.00"))
+
+    @property
+    def prepaid_amount(self) -> Decimal:
+        return self.invoice.total_incl if self.paid_at and not self.invoice.is_credit_note else Decimal("0.00")
+
+
+def build_document(invoice: Invoice) -> InvoiceDocument:
+    seller = invoice.structure
+    lines = list(invoice.lines.all())
+    groups: dict[Decimal, VatGroup] = {}
+    for line in lines:
+        group = groups.setdefault(line.vat_rate, VatGroup(rate=line.vat_rate))
+        group.base += line.total_excl
+        group.vat += line.total_vat
+        if line.vat_rate == 0:
+            mention = line.vat_exemption_mention or seller.vat_exemption_mention
+            if mention and mention not in group.mentions:
+                group.mentions.append(mention)
+    vat_groups = [groups[rate] for rate in sorted(groups)]
+    exemption_mentions = [mention for group in vat_groups for mention in group.mentions]
+
+    buyer_structure = invoice.buyer_structure
+    buyer_siren = invoice.buyer_siren or (buyer_structure.siren if buyer_structure else "")
+    buyer_vat_number = invoice.buyer_vat_number or (buyer_structure.vat_number if buyer_structure else "")
+
+    sap_eligible = sum((line.total_incl for line in lines if line.sap_eligible), Decimal("0.00"))
+    return InvoiceDocument(
+        invoice=invoice,
+        seller=seller,
+        title="Avoir" if invoice.is_credit_note else "Facture",
+        lines=[_document_line(line) for line in lines],
+        vat_groups=vat_groups,
+        exemption_mentions=exemption_mentions,
+        buyer_address_lines=[part.strip() for part in invoice.buyer_address.splitlines() if part.strip()],
+        buyer_siren=buyer_siren,
+        buyer_vat_number=buyer_vat_number,
+        buyer_siret=buyer_structure.siret if buyer_structure else "",
+        paid_at=_paid_at(invoice),
+        delivery_date=timezone.localdate(invoice.order.fulfilled_at)
+        if invoice.order and invoice.order.fulfilled_at
+        else None,
+        sap_eligible_amount=sap_eligible,
+        sap_tax_credit=money.quantize(sap_eligible * SAP_TAX_CREDIT_RATE),
+    )
+
+
+def _paid_at(invoice: Invoice) -> datetime.datetime | None:
+    order = invoice.order
+    if order is None or order.payment_status == PaymentStatus.UNPAID:
+        return None
+    return order.paid_at
+
+
+def _document_line(line: InvoiceLine) -> DocumentLine:
+    unit_label = str(Unit(line.unit).label) if line.unit in Unit.values else line.unit
+    hours_text = ""
+    if line.unit == Unit.HOUR:
+        hours_text = f"{format_quantity(line.quantity)}\u00a0h × {format_unit_price(line.unit_price_incl)} de l'heure"
+    return DocumentLine(
+        line=line,
+        unit_label=unit_label,
+        quantity_text=format_quantity(line.quantity),
+        unit_price_text=format_unit_price(line.unit_price_excl),
+        hours_text=hours_text,
+    )
+
+
+def format_quantity(quantity: Decimal) -> str:
+    """2.000 → « 2 », 1.250 → « 1,25 »."""
+    text = f"{quantity.normalize():f}"
+    return text.replace(".", ",")
+
+
+def format_unit_price(amount: Decimal) -> str:
+    """A unit price excl. VAT: cents when they say it all, else its 4 decimals (DOMAIN.md rule 2)."""
+    if amount == money.quantize(amount):
+        return money.format_eur(amount)
+    four = amount.quantize(money.TEN_THOUSANDTH, rounding=ROUND_HALF_UP)
+    whole, _, decimals = money.format_eur(Decimal(int(four))).partition(",")
+    fraction = f"{abs(four) % 1:.4f}"[2:]
+    return f"{whole},{fraction}\u00a0€"

@@ -1,0 +1,122 @@
+"""Money received for an order, cheques taken to the bank, and money given back."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hub.models import Site, Structure
+from marketplace.enums import PaymentMethod, PaymentState
+from marketplace.models.fields import MONEY
+from marketplace.models.orders import Order
+
+
+class Payment(models.Model):
+    """Money received (or expected) for an order, by one structure or by the platform for a mixed card order."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(_("moyen"), max_length=10, choices=PaymentMethod.choices)
+    state = models.CharField(_("état"), max_length=10, choices=PaymentState.choices, default=PaymentState.PENDING)
+    amount = models.DecimalField(_("montant"), **MONEY)
+    received_by = models.ForeignKey(
+        Structure,
+        verbose_name=_("encaissé par"),
+        on_delete=models.PROTECT,
+        related_name="payments_received",
+        help_text=_("La structure vendeuse, ou le Collectif (plateforme) pour une commande mixte payée par carte."),
+    )
+    stripe_payment_intent_id = models.CharField(max_length=64, blank=True)
+    stripe_charge_id = models.CharField(max_length=64, blank=True)
+    cheque_number = models.CharField(_("n° de chèque"), max_length=20, blank=True)
+    cheque_bank = models.CharField(_("banque"), max_length=60, blank=True)
+    cheque_drawer = models.CharField(_("tireur"), max_length=100, blank=True)
+    site = models.ForeignKey(
+        Site, verbose_name=_("lieu d'encaissement"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deposit_slip = models.ForeignKey(
+        "DepositSlip", on_delete=models.PROTECT, null=True, blank=True, related_name="cheques"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_payment_intent_id"],
+                condition=~Q(stripe_payment_intent_id=""),
+                name="marketplace_payment_unique_payment_intent",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="marketplace_payment_amount_positive",
+                violation_error_message=_("Le montant d'un paiement doit être positif."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=PaymentState.SUCCEEDED) | Q(succeeded_at__isnull=False),
+                name="marketplace_payment_succeeded_has_timestamp",
+                violation_error_message=_("Un paiement encaissé a une date d'encaissement."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(method=PaymentMethod.CHEQUE) | ~Q(cheque_number=""),
+                name="marketplace_payment_cheque_has_number",
+                violation_error_message=_("Un chèque a un numéro."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount} € ({self.order})"
+
+
+class DepositSlip(models.Model):
+    """A bordereau de remise de chèques: one structure's cheques taken to its bank together."""
+
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="deposit_slips")
+    number = models.PositiveIntegerField(_("numéro"))
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    total = models.DecimalField(_("total"), **MONEY)
+
+    class Meta:
+        verbose_name = _("bordereau de remise de chèques")
+        verbose_name_plural = _("bordereaux de remise de chèques")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "number"], name="marketplace_depositslip_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Bordereau {self.number} — {self.structure}"
+
+
+class Refund(models.Model):
+    """Money given back to a customer for one structure's lines of an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    stripe_refund_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="marketplace_refund_amount_positive",
+                violation_error_message=_("Un remboursement est un montant positif."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} −{self.amount} €"

@@ -1,0 +1,21 @@
+"""Side effects the marketplace's actions queue after commit, by task name (hub.notify): the actions
+never import `marketplace.tasks`, the tasks import the actions."""
+
+from hub import notify
+from marketplace.enums import OrderEmailKind
+
+SEND_ORDER_EMAIL = "marketplace.send_order_email"
+PROCESS_STRIPE_EVENT = "marketplace.process_stripe_event"
+
+
+def order_email(order_id: int, kind: OrderEmailKind, key: str = "") -> None:
+    """Queue an e-mail about an order once the transaction commits (none while e-mails are suppressed).
+
+    `key` tells apart e-mails of one kind that may happen several times (the 2nd refund).
+    """
+    notify.email_on_commit(SEND_ORDER_EMAIL, order_id, OrderEmailKind(kind).value, key)
+
+
+def process_stripe_event(event_pk: int) -> None:
+    """Queue the processing of a stored Stripe event once the transaction commits."""
+    notify.enqueue_on_commit(PROCESS_STRIPE_EVENT, event_pk)
