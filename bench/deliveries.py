@@ -79,7 +79,7 @@ def _run(bench_url: str, count: int) -> tuple[int, dict | None]:
     from hub.models import Site
     from hub.notify import suppressed
     from services.models import Offering
-    from subscriptions.actions.subscriptions import generate_deliveries
+    from subscriptions.actions.deliveries import generate_deliveries
     from subscriptions.enums import SubscriptionPaymentMode
     from subscriptions.models import Delivery, Subscription, SubscriptionPlan
 

@@ -17,7 +17,8 @@ from hub.demo import DEMO_PASSWORD
 from hub.enums import Frequency
 from hub.models import Site
 from services.models import Offering
-from subscriptions.actions.subscriptions import generate_deliveries, subscribe
+from subscriptions.actions.deliveries import generate_deliveries
+from subscriptions.actions.subscribing import subscribe
 from subscriptions.enums import SubscriptionPaymentMode
 from subscriptions.exceptions import SubscriptionError
 from subscriptions.models import Subscription, SubscriptionPlan

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from subscriptions import notifications
-from subscriptions.actions import payments, subscriptions
+from subscriptions.actions import deliveries, payments, subscribing
 
 
 @shared_task(name="subscriptions.send_subscription_email")
@@ -18,14 +18,14 @@ def send_place_freed_email(entry_id: int) -> bool:
 
 @shared_task(name="subscriptions.expire_place_offers")
 def expire_place_offers() -> int:
-    return subscriptions.expire_place_offers()
+    return subscribing.expire_place_offers()
 
 
 @shared_task(name="subscriptions.generate_deliveries")
 def generate_deliveries(weeks: int = 4) -> int:
     """Beat, daily: pauses that ended are lifted, then the next weeks of deliveries are generated."""
-    subscriptions.end_paused()
-    return subscriptions.generate_deliveries(weeks=weeks)
+    deliveries.end_paused()
+    return deliveries.generate_deliveries(weeks=weeks)
 
 
 @shared_task(name="subscriptions.charge_due_deliveries")

@@ -15,16 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from subscriptions import perms as subscription_perms
-from subscriptions.actions.payments import save_card, start_card_setup
-from subscriptions.actions.subscriptions import (
+from subscriptions.actions.changes import (
     cancel_subscription,
     first_changeable_date,
-    mark_delivered,
     pause_subscription,
     resume_subscription,
     skip_delivery,
-    subscribe,
 )
+from subscriptions.actions.payments import save_card, start_card_setup
+from subscriptions.actions.prepaid import mark_delivered
+from subscriptions.actions.subscribing import subscribe
 from subscriptions.enums import SubscriptionPaymentMode
 from subscriptions.exceptions import PickupPointFull, SubscriptionError
 from subscriptions.forms import PauseForm, PickListForm, SubscribeForm

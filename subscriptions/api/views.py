@@ -10,13 +10,8 @@ from rest_framework.views import APIView
 
 from hub.api.errors import Refused
 from hub.models import Site
-from subscriptions.actions.subscriptions import (
-    cancel_subscription,
-    pause_subscription,
-    resume_subscription,
-    skip_delivery,
-    subscribe,
-)
+from subscriptions.actions.changes import cancel_subscription, pause_subscription, resume_subscription, skip_delivery
+from subscriptions.actions.subscribing import subscribe
 from subscriptions.api.serializers import (
     PauseInputSerializer,
     SkipInputSerializer,

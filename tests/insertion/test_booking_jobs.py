@@ -78,7 +78,8 @@ def test_validated_hours_are_invoiced_on_the_visit(visit):
 
 
 def test_each_distribution_day_gives_a_packing_job_and_a_round_per_pickup_point(demo_hub):
-    from subscriptions.actions.subscriptions import generate_deliveries, skip_delivery
+    from subscriptions.actions.changes import skip_delivery
+    from subscriptions.actions.deliveries import generate_deliveries
     from subscriptions.models import Delivery
     from tests.subscriptions.factories import TODAY, plan, small_point, subscribe_to
 

@@ -5,7 +5,7 @@ import datetime
 from hub.enums import Frequency
 from hub.models import Site
 from services.models import Offering
-from subscriptions.actions.subscriptions import subscribe
+from subscriptions.actions.subscribing import subscribe
 from subscriptions.models import SubscriptionPlan
 from tests.accounts.factories import UserFactory
 

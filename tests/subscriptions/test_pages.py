@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import CalendarFeed
-from subscriptions.actions.subscriptions import generate_deliveries
+from subscriptions.actions.deliveries import generate_deliveries
 from subscriptions.enums import DeliveryStatus, SubscriptionStatus
 from subscriptions.models import Subscription
 from tests.subscriptions.factories import accueil, plan, small_point, subscribe_to, subscriber
@@ -171,7 +171,7 @@ def test_pick_list_query_count_is_pinned(client, demo_hub, django_assert_num_que
 
 
 def test_staff_mark_a_prepaid_basket_handed_over(client, demo_hub):
-    from subscriptions.actions.subscriptions import record_prepaid_season_payment
+    from subscriptions.actions.prepaid import record_prepaid_season_payment
     from tests.marketplace.test_postings import lines_of
 
     point = small_point(capacity=10)

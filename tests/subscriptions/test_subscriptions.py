@@ -9,16 +9,10 @@ from django.utils import formats, timezone
 from hub.enums import Frequency
 from hub.models import Site
 from subscriptions import demo as subscriptions_demo
-from subscriptions.actions.subscriptions import (
-    cancel_subscription,
-    expire_place_offers,
-    generate_deliveries,
-    mark_delivered,
-    pause_subscription,
-    record_prepaid_season_payment,
-    resume_subscription,
-    skip_delivery,
-)
+from subscriptions.actions.changes import cancel_subscription, pause_subscription, resume_subscription, skip_delivery
+from subscriptions.actions.deliveries import generate_deliveries
+from subscriptions.actions.prepaid import mark_delivered, record_prepaid_season_payment
+from subscriptions.actions.subscribing import expire_place_offers
 from subscriptions.enums import DeliveryStatus, SubscriptionStatus, WaitingStatus
 from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull
 from subscriptions.models import Delivery, Subscription, SubscriptionNotification, WaitingListEntry
@@ -326,7 +320,7 @@ def test_demo_subscriptions_are_idempotent(demo_hub):
 
 
 def test_ended_pauses_are_lifted_by_the_daily_task(demo_hub):
-    from subscriptions.actions.subscriptions import end_paused
+    from subscriptions.actions.deliveries import end_paused
 
     subscription = subscribe_to(plan())
     pause_subscription(subscription=subscription, until=D(2027, 3, 14), today=TODAY)

@@ -1,0 +1,156 @@
+"""Changes by the resident (or the seller's staff): skip a delivery, pause, resume, cancel.
+
+Every change is refused once the cut-off of the delivery concerned has passed (the plan's
+`cutoff_days` before distribution) and when it would exceed the season's absence quota.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hub.models import Site
+from subscriptions import notify
+from subscriptions.actions.common import local_today, lock_subscription, long_date
+from subscriptions.actions.deliveries import generate_for
+from subscriptions.actions.subscribing import offer_freed_place
+from subscriptions.enums import DeliveryStatus, SubscriptionEmail, SubscriptionStatus
+from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, SubscriptionError
+from subscriptions.models import DELIVERY_STATUS, Delivery, Subscription
+from subscriptions.perms import can_manage_subscription
+
+
+def _check_owner(subscription: Subscription, user) -> None:
+    if user is not None and not can_manage_subscription(user, subscription):
+        raise NotAllowed(_("Cet abonnement n'est pas le vôtre."))
+
+
+def _check_cutoff(subscription: Subscription, day: datetime.date, today: datetime.date) -> None:
+    cutoff = day - datetime.timedelta(days=subscription.plan.cutoff_days)
+    if today > cutoff:
+        raise PastCutOff(
+            _(
+                "Trop tard pour modifier la distribution du %(day)s : les changements étaient possibles "
+                "jusqu'au %(cutoff)s (%(days)s jours avant)."
+            )
+            % {"day": long_date(day), "cutoff": long_date(cutoff), "days": subscription.plan.cutoff_days}
+        )
+
+
+def first_changeable_date(subscription: Subscription, *, today: datetime.date | None = None) -> datetime.date:
+    """The first day whose distribution the resident may still change."""
+    return local_today(today) + datetime.timedelta(days=subscription.plan.cutoff_days)
+
+
+def _check_quota(subscription: Subscription, extra: int) -> None:
+    plan = subscription.plan
+    used = subscription.deliveries.absences().filter(date__range=(plan.season_start, plan.season_end)).count()
+    if used + extra > plan.absence_quota:
+        raise AbsenceQuotaExceeded(
+            _(
+                "Vous avez droit à %(quota)s absences par saison ; %(used)s sont déjà posées, "
+                "celle-ci en demande %(extra)s de plus."
+            )
+            % {"quota": plan.absence_quota, "used": used, "extra": extra}
+        )
+
+
+@transaction.atomic
+def skip_delivery(*, delivery: Delivery, by=None, today: datetime.date | None = None) -> Delivery:
+    """The resident will miss one delivery: allowed until its cut-off and within the absence quota."""
+    today = local_today(today)
+    subscription = lock_subscription(delivery.subscription)
+    _check_owner(subscription, by)
+    delivery = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
+    if delivery.status != DeliveryStatus.PLANNED:
+        raise SubscriptionError(_("Cette livraison n'est plus prévue."))
+    _check_cutoff(subscription, delivery.date, today)
+    _check_quota(subscription, 1)
+    DELIVERY_STATUS.move(delivery, DeliveryStatus.SKIPPED, by=by, note=_("Absence"))
+    delivery.save(update_fields=DELIVERY_STATUS.fields_set(DeliveryStatus.SKIPPED))
+    return delivery
+
+
+@transaction.atomic
+def pause_subscription(
+    *, subscription: Subscription, until: datetime.date, by=None, today: datetime.date | None = None
+) -> Subscription:
+    """No basket from the next changeable distribution until `until` (included), within the absence quota.
+
+    Distributions already past their cut-off still happen: the pause starts after them.
+    """
+    today = local_today(today)
+    subscription = lock_subscription(subscription)
+    _check_owner(subscription, by)
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        raise SubscriptionError(_("Un abonnement résilié ne peut être mis en pause."))
+    start = first_changeable_date(subscription, today=today)
+    if until < start:
+        _check_cutoff(subscription, until, today)
+    missed = list(subscription.distribution_dates(start=start, end=until))
+    already = set(subscription.deliveries.absences().filter(date__range=(start, until)).values_list("date", flat=True))
+    _check_quota(subscription, len([day for day in missed if day not in already]))
+    if subscription.status == SubscriptionStatus.ACTIVE:  # a paused one just moves its end date
+        subscription.set_status(SubscriptionStatus.PAUSED, by=by, note=f"Pause jusqu'au {until:%d/%m/%Y}")
+    subscription.paused_until = until
+    subscription.save(update_fields=["status", "paused_until"])
+    DELIVERY_STATUS.move_all(
+        subscription.deliveries.filter(status=DeliveryStatus.PLANNED, date__range=(start, until)),
+        DeliveryStatus.SKIPPED,
+        by=by,
+        note=_("Pause"),
+    )
+    notify.subscription_email(subscription.pk, SubscriptionEmail.PAUSED, key=f"{until:%Y%m%d}")
+    return subscription
+
+
+@transaction.atomic
+def resume_subscription(*, subscription: Subscription, by=None, today: datetime.date | None = None) -> Subscription:
+    """The pause ends early: deliveries not yet past their cut-off are planned again."""
+    today = local_today(today)
+    subscription = lock_subscription(subscription)
+    _check_owner(subscription, by)
+    paused_until = subscription.paused_until
+    subscription.set_status(SubscriptionStatus.ACTIVE, by=by, note=_("Reprise"))
+    subscription.paused_until = None
+    subscription.save(update_fields=["status", "paused_until"])
+    start = first_changeable_date(subscription, today=today)
+    if paused_until and paused_until >= start:
+        DELIVERY_STATUS.move_all(
+            subscription.deliveries.filter(status=DeliveryStatus.SKIPPED, date__range=(start, paused_until)),
+            DeliveryStatus.PLANNED,
+            by=by,
+            note=_("Reprise"),
+        )
+    generate_for(subscription, today=today)
+    return subscription
+
+
+@transaction.atomic
+def cancel_subscription(
+    *, subscription: Subscription, by=None, today: datetime.date | None = None, at: datetime.datetime | None = None
+) -> Subscription:
+    """The resident leaves: deliveries past their cut-off still happen, later ones are cancelled,
+    and the place goes to the first person on the pickup point's waiting list."""
+    today = local_today(today)
+    at = at or timezone.now()
+    subscription = lock_subscription(subscription)
+    _check_owner(subscription, by)
+    subscription.set_status(SubscriptionStatus.CANCELLED, by=by, note=_("Résiliation"), at=at)
+    subscription.paused_until = None
+    subscription.save(update_fields=["status", "paused_until", "cancelled_at"])
+    DELIVERY_STATUS.move_all(
+        subscription.deliveries.filter(
+            status__in=[DeliveryStatus.PLANNED, DeliveryStatus.SKIPPED],
+            date__gte=first_changeable_date(subscription, today=today),
+        ),
+        DeliveryStatus.CANCELLED,
+        by=by,
+        note=_("Résiliation"),
+        at=at,
+    )
+    # The same lock as subscribe(): the freed place is offered before anyone else counts it.
+    Site.objects.select_for_update(of=("self",)).filter(pk=subscription.pickup_point_id).first()
+    offer_freed_place(pickup_point_id=subscription.pickup_point_id, weekday=subscription.plan.weekday, at=at)
+    return subscription
