@@ -1,4 +1,4 @@
-"""Availability (opening rules, closures, resources), bookings with their transition log, recurring laundry.
+"""Bookings, their state machines and log, recurring laundry series and the e-mails sent about them.
 
 Capacity is protected in the database: a booking locks its `Slot` row (created on first use) before
 counting what the slot already holds; on PostgreSQL an exclusion constraint also forbids two
@@ -6,7 +6,6 @@ overlapping bookings of one single-capacity resource (migration 0002, a no-op on
 """
 
 import datetime
-import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,14 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.enums import BookingStatus, LaundryStep
 from bookings.exceptions import InvalidBookingTransition
+from bookings.models.availability import Resource, Slot
+from bookings.models.fields import PLACES, QUANTITY
 from hub.enums import Frequency
-from hub.models import Organisation, Site, StatusLog, Structure
+from hub.models import Organisation, Site, StatusLog
 from hub.statemachine import StateMachine
 from marketplace.models import OrderLine
 from services.models import Offering
-
-PLACES = {"max_digits": 8, "decimal_places": 2}
-QUANTITY = {"max_digits": 10, "decimal_places": 3}
 
 # The allowed transitions, in one place (STYLE.md). Timestamps are set on entering a state.
 BOOKING_STATUS = StateMachine(
@@ -74,199 +72,6 @@ LAUNDRY = StateMachine(
     },
     error=InvalidBookingTransition,
 )
-
-
-class Resource(models.Model):
-    """One thing booked whole for a day (a car, a scooter): never two overlapping bookings."""
-
-    offering = models.ForeignKey(
-        Offering, verbose_name=_("offre"), on_delete=models.CASCADE, related_name="booking_resources"
-    )
-    name = models.CharField(_("nom"), max_length=100)
-    is_active = models.BooleanField(_("disponible à la réservation"), default=True)
-    deposit = models.DecimalField(
-        _("dépôt de garantie (€)"),
-        max_digits=8,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("Demandé à la remise (chèque non encaissé), rendu au retour."),
-    )
-
-    class Meta:
-        verbose_name = _("ressource")
-        verbose_name_plural = _("ressources")
-        ordering = ["offering", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["offering", "name"], name="bookings_resource_unique_name"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class OpeningRule(models.Model):
-    """A weekly opening of a bookable offering: slots of `slot_minutes` between two times, each with a capacity.
-
-    Capacity counts places (pickups, seats, vehicles) or, for offerings sold by the hour (home
-    services), hours bookable in the slot: the AI's manager sets one whole-day slot with the
-    team hours bookable that day.
-    """
-
-    offering = models.ForeignKey(
-        Offering, verbose_name=_("offre"), on_delete=models.CASCADE, related_name="opening_rules"
-    )
-    weekday = models.PositiveSmallIntegerField(
-        _("jour"),
-        choices=[
-            (0, _("lundi")),
-            (1, _("mardi")),
-            (2, _("mercredi")),
-            (3, _("jeudi")),
-            (4, _("vendredi")),
-            (5, _("samedi")),
-            (6, _("dimanche")),
-        ],
-    )
-    start_time = models.TimeField(_("de"))
-    end_time = models.TimeField(_("à"))
-    slot_minutes = models.PositiveSmallIntegerField(_("durée d'un créneau (minutes)"))
-    capacity = models.DecimalField(_("capacité par créneau"), **PLACES)
-    valid_from = models.DateField(_("à partir du"), null=True, blank=True)
-    valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("horaire d'ouverture")
-        verbose_name_plural = _("horaires d'ouverture")
-        ordering = ["offering", "weekday", "start_time"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(weekday__gte=0, weekday__lte=6),
-                name="bookings_rule_weekday_range",
-                violation_error_message=_("Le jour va de lundi (0) à dimanche (6)."),
-            ),
-            models.CheckConstraint(
-                condition=Q(end_time__gt=models.F("start_time")),
-                name="bookings_rule_end_after_start",
-                violation_error_message=_("L'heure de fin doit suivre l'heure de début."),
-            ),
-            models.CheckConstraint(
-                condition=Q(slot_minutes__gt=0) & Q(capacity__gt=0),
-                name="bookings_rule_slot_and_capacity_positive",
-                violation_error_message=_("La durée d'un créneau et la capacité doivent être positives."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.offering} — {self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
-
-    def applies_on(self, day: datetime.date) -> bool:
-        if day.weekday() != self.weekday:
-            return False
-        if self.valid_from and day < self.valid_from:
-            return False
-        return not (self.valid_until and day > self.valid_until)
-
-
-class Closure(models.Model):
-    """Days a structure (or one of its offerings) takes no booking: holidays of the team, works…"""
-
-    structure = models.ForeignKey(Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="+")
-    offering = models.ForeignKey(
-        Offering,
-        verbose_name=_("offre"),
-        on_delete=models.CASCADE,
-        related_name="+",
-        null=True,
-        blank=True,
-        help_text=_("Vide : toute la structure est fermée."),
-    )
-    start_date = models.DateField(_("du"))
-    end_date = models.DateField(_("au"))
-    reason = models.CharField(_("motif"), max_length=150, blank=True)
-
-    class Meta:
-        verbose_name = _("fermeture")
-        verbose_name_plural = _("fermetures")
-        ordering = ["start_date"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__gte=models.F("start_date")),
-                name="bookings_closure_dates_ordered",
-                violation_error_message=_("La fin de la fermeture ne peut précéder son début."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.structure} {self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
-
-
-class ServiceArea(models.Model):
-    """A postcode where a structure's home services go (none listed: no restriction)."""
-
-    structure = models.ForeignKey(Structure, verbose_name=_("structure"), on_delete=models.CASCADE, related_name="+")
-    postcode = models.CharField(_("code postal"), max_length=5)
-
-    class Meta:
-        verbose_name = _("zone d'intervention")
-        verbose_name_plural = _("zones d'intervention")
-        constraints = [
-            models.UniqueConstraint(fields=["structure", "postcode"], name="bookings_service_area_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.structure} {self.postcode}"
-
-
-class CancellationFee(models.Model):
-    """What a late cancellation of a booked offering costs: one line of the fee offering."""
-
-    offering = models.OneToOneField(
-        Offering, verbose_name=_("offre réservée"), on_delete=models.CASCADE, related_name="cancellation_fee"
-    )
-    fee_offering = models.ForeignKey(
-        Offering, verbose_name=_("frais facturés"), on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("frais d'annulation tardive")
-        verbose_name_plural = _("frais d'annulation tardive")
-
-    def __str__(self) -> str:
-        return f"{self.offering} → {self.fee_offering}"
-
-
-class OrganisationAccount(models.Model):
-    """An organisation served on account: its laundry is invoiced once a month (net 30), not at weighing."""
-
-    organisation = models.OneToOneField(
-        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="booking_account"
-    )
-    monthly_invoicing = models.BooleanField(_("facturation mensuelle"), default=True)
-
-    class Meta:
-        verbose_name = _("compte d'organisation")
-        verbose_name_plural = _("comptes d'organisation")
-
-    def __str__(self) -> str:
-        return str(self.organisation)
-
-
-class Slot(models.Model):
-    """One concrete slot of an offering, created on its first booking: the row locked to count capacity."""
-
-    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="+")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    capacity = models.DecimalField(**PLACES)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["offering", "starts_at"], name="bookings_slot_unique_start"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.offering_id} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class RecurringBooking(models.Model):
@@ -480,27 +285,6 @@ class BookingTransition(StatusLog):
         return f"{self.booking_id} {self.field}: {self.from_status} → {self.to_status}"
 
 
-class MonthlyStatement(models.Model):
-    """One organisation's delivered laundry of one month, billed by one seller in one order (idempotency key)."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    month = models.PositiveSmallIntegerField()
-    order = models.ForeignKey("marketplace.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "structure", "year", "month"], name="bookings_statement_once_per_month"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.organisation} {self.month:02d}/{self.year}"
-
-
 class BookingNotification(models.Model):
     """One row per e-mail sent about a booking: a retried task never sends the same e-mail twice."""
 
@@ -513,17 +297,3 @@ class BookingNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_id} {self.kind}"
-
-
-def new_calendar_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class CalendarFeed(models.Model):
-    """The private token of a person's iCal feed of bookings (a new token revokes the old URL)."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_calendar")
-    token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
-
-    def __str__(self) -> str:
-        return f"{self.user}"
