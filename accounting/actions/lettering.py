@@ -1,0 +1,69 @@
+"""Lettering: matching the lines of an account that settle each other (a receivable and its payment)."""
+
+import datetime
+import re
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounting.documents import ZERO
+from accounting.exceptions import LetteringError
+from accounting.models import Account, EntryLine
+
+LETTERING_CODE_RE = re.compile(r"[A-Z0-9]{1,10}")
+
+
+def lettering_code_for(number: int) -> str:
+    """1 → AAA, 2 → AAB … : letters only, three at least, in the order they were handed out."""
+    letters = ""
+    number -= 1
+    while number or len(letters) < 3:
+        number, rest = divmod(number, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+@transaction.atomic
+def letter_lines(*, lines: Iterable[EntryLine], code: str | None = None, on: datetime.date | None = None) -> str:
+    """Letter lines of one account (and one auxiliary account) whose debits and credits cancel out.
+
+    The lettering code and date are the only things that may change on a posted line. Without a
+    code, the account's next one is taken under a row lock. Returns the code.
+    """
+    ids = sorted({line.pk for line in lines})
+    locked = list(
+        EntryLine.objects.select_for_update(of=("self",)).select_related("account").filter(pk__in=ids).order_by("pk")
+    )
+    if len(locked) < 2 or len(locked) != len(ids):
+        raise LetteringError(_("Le lettrage porte sur au moins deux lignes d'écriture existantes."))
+    if len({line.account_id for line in locked}) != 1:
+        raise LetteringError(_("Le lettrage porte sur les lignes d'un seul compte."))
+    if len({line.auxiliary_code for line in locked}) != 1:
+        raise LetteringError(_("Le lettrage porte sur les lignes d'un seul compte auxiliaire."))
+    if lettered := [line for line in locked if line.lettering_code]:
+        raise LetteringError(
+            _("Ligne déjà lettrée (%(code)s) : délettrez-la d'abord.") % {"code": lettered[0].lettering_code}
+        )
+    debit = sum((line.debit for line in locked), ZERO)
+    credit = sum((line.credit for line in locked), ZERO)
+    if debit != credit:
+        raise LetteringError(
+            _("Les lignes à lettrer ne se soldent pas : %(debit)s € au débit, %(credit)s € au crédit.")
+            % {"debit": debit, "credit": credit}
+        )
+    account = locked[0].account
+    if code is None:
+        Account.objects.filter(pk=account.pk).select_for_update(of=("self",)).update(
+            lettering_counter=F("lettering_counter") + 1
+        )
+        account.refresh_from_db(fields=["lettering_counter"])
+        code = lettering_code_for(account.lettering_counter)
+    elif not LETTERING_CODE_RE.fullmatch(code):
+        raise LetteringError(_("Un code de lettrage compte 1 à 10 lettres majuscules ou chiffres."))
+    elif EntryLine.objects.filter(account=account, lettering_code=code).exists():
+        raise LetteringError(_("Le code de lettrage %(code)s est déjà utilisé sur ce compte.") % {"code": code})
+    EntryLine.objects.filter(pk__in=ids).update(lettering_code=code, lettering_date=on or timezone.localdate())
+    return code
