@@ -3,10 +3,17 @@
 from hub import perms
 from hub.enums import StaffRole
 
+# Staff who run a structure's bookings (laundry rounds, visits): managers, supervisors and staff.
+BOOKING_STAFF_ROLES = (StaffRole.MANAGER, StaffRole.SUPERVISOR, StaffRole.STAFF)
+
 
 def is_booking_staff(user, structure) -> bool:
-    """Staff who run a structure's bookings (laundry rounds, visits): managers, supervisors, staff."""
-    return perms.has_structure_role(user, structure, StaffRole.MANAGER, StaffRole.SUPERVISOR, StaffRole.STAFF)
+    return perms.has_structure_role(user, structure, *BOOKING_STAFF_ROLES)
+
+
+def staff_structures(user) -> list[int]:
+    """The structures whose bookings (the laundry week) the user runs."""
+    return perms.structures_with_role(user, *BOOKING_STAFF_ROLES)
 
 
 def can_view_booking(user, booking) -> bool:

@@ -21,11 +21,9 @@ from bookings.enums import LaundryStep
 from bookings.exceptions import BookingError
 from bookings.forms import BookingForm, LaundryStepForm, QuoteForm
 from bookings.models import LAUNDRY, Booking, CalendarFeed, CancellationFee
-from bookings.perms import is_booking_staff
+from bookings.perms import is_booking_staff, staff_structures
 from bookings.quotes import make_quote, quote_pdf
 from bookings.selectors import available_slots, bookable_offerings, laundry_week, payment_methods_for, week_days
-from hub import perms
-from hub.enums import StaffRole
 from marketplace.enums import PaymentMethod
 from services.enums import OfferingKind
 
@@ -199,7 +197,7 @@ def ical(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _laundry_structure_ids(user) -> list[int]:
-    return perms.structures_with_role(user, StaffRole.MANAGER, StaffRole.SUPERVISOR, StaffRole.STAFF)
+    return staff_structures(user)
 
 
 def _next_steps(booking: Booking) -> list[str]:

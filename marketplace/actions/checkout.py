@@ -25,7 +25,7 @@ from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod
 from marketplace.exceptions import CartError, CheckoutError, InsufficientStock
 from marketplace.models import Cart, CartItem, Order, OrderLine, SellerSettings
-from services.enums import OfferingKind
+from services.enums import Audience, OfferingKind
 from services.models import Offering
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -202,9 +202,9 @@ def _place(
     problems = [line.problem for line in summary.lines if line.problem]
     if problems:
         raise CheckoutError(" ".join(problems))
-    audience = "organisations" if organisation else "residents"
+    audience = Audience.ORGANISATIONS if organisation else Audience.RESIDENTS
     for line in summary.lines:
-        if line.item.offering.audience not in (audience, "both"):
+        if line.item.offering.audience not in (audience, Audience.BOTH):
             raise CheckoutError(
                 _("« %(name)s » n'est pas proposé aux %(who)s.")
                 % {
