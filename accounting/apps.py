@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountingConfig(AppConfig):
     name = "accounting"
     verbose_name = _("Comptabilité")
+
+    def ready(self) -> None:
+        from accounting import receivers
+        from hub import events
+
+        # Books are set up with the structure, never during a posting.
+        events.structure_created.connect(receivers.on_structure_created, dispatch_uid="accounting_structure_created")

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub import events
 from hub.enums import LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
 from hub.validators import validate_iban, validate_siren, validate_siret, validate_vat_number
 
@@ -163,6 +164,13 @@ class Structure(Address):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            # Synchronous, in the same transaction: a structure never exists without its books.
+            events.structure_created.send(sender=Structure, structure=self)
 
     @property
     def siren(self) -> str:

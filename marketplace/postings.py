@@ -51,8 +51,8 @@ def _clearing() -> str:
 
 
 def _post(structure: Structure, **kwargs) -> None:
-    """Post, opening the structure's books or its next fiscal year if the sale needs them."""
-    books.setup_books(structure=structure, on=kwargs["date"])
+    """Post, opening the structure's next fiscal year if the sale needs it (its books were set up when
+    the structure was created)."""
     _ensure_fiscal_year(structure, kwargs["date"])
     lines = tuple(line for line in kwargs.pop("lines") if line.debit or line.credit)
     books.post_document(Document(structure=structure, lines=lines, **kwargs))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounting.chart import chart_for
 from accounting.documents import clean_text
 from accounting.enums import JournalCode
-from accounting.models import Account, Books, EntryCounter, FiscalYear, Journal
+from accounting.models import Account, Books, Entry, EntryCounter, FiscalYear, Journal
 from hub.models import Structure
 
 # Journal labels are data of the legal record (JournalLib of the FEC): French, whatever the
@@ -67,11 +67,18 @@ def setup_books(*, structure: Structure, on: datetime.date | None = None) -> Boo
         ]
     )
 
-    if not FiscalYear.objects.filter(structure=structure).exists():
-        on = on or timezone.localdate()
-        year = on.year if on.month >= books.fiscal_year_start_month else on.year - 1
-        start, end = fiscal_year_bounds(start_month=books.fiscal_year_start_month, year=year)
-        FiscalYear.objects.create(structure=structure, start_date=start, end_date=end)
+    on = on or timezone.localdate()
+    years = FiscalYear.objects.filter(structure=structure)
+    if not years.covering(on).exists() and not Entry.objects.filter(structure=structure).exists():
+        # Before any entry is posted, the books may still start elsewhere: at creation they open on
+        # the current year; a structure whose history is recorded from an earlier day opens there.
+        if on < (years.order_by("start_date").values_list("start_date", flat=True).first() or on):
+            EntryCounter.objects.filter(fiscal_year__structure=structure).delete()
+            years.delete()
+        if not years.exists():
+            year = on.year if on.month >= books.fiscal_year_start_month else on.year - 1
+            start, end = fiscal_year_bounds(start_month=books.fiscal_year_start_month, year=year)
+            FiscalYear.objects.create(structure=structure, start_date=start, end_date=end)
     ensure_counters(structure)
     return books
 

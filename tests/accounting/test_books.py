@@ -3,9 +3,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounting.actions import setup_books
+from accounting.chart import counterpart_account
 from accounting.demo import seed_demo
+from accounting.enums import JournalCode
 from accounting.models import Account, Books, EntryCounter, FiscalYear, Journal
 from hub.models import Structure
 from tests.accounting.factories import StructureFactory
@@ -97,8 +100,8 @@ def test_setup_books_again_adds_the_467_of_a_new_structure(structure):
 
 @pytest.mark.django_db
 def test_a_fiscal_year_starting_in_july(db):
-    structure = StructureFactory()
-    Books.objects.create(structure=structure, fiscal_year_start_month=7)
+    structure = StructureFactory()  # its books are set up at creation, on the calendar year
+    Books.objects.filter(structure=structure).update(fiscal_year_start_month=7)
     setup_books(structure=structure, on=datetime.date(2025, 3, 1))
     fiscal_year = FiscalYear.objects.get(structure=structure)
     assert (fiscal_year.start_date, fiscal_year.end_date, fiscal_year.name) == (
@@ -146,3 +149,33 @@ def test_money_fields_are_decimal_with_two_places():
         field = EntryLine._meta.get_field(name)
         assert (field.max_digits, field.decimal_places) == (12, 2)
         assert field.to_python("1.5") == Decimal("1.5")
+
+
+@pytest.mark.django_db
+def test_a_new_structure_has_its_books_and_the_others_its_counterpart_account():
+    existing = StructureFactory()
+
+    created = StructureFactory()
+
+    today = timezone.localdate()
+    assert Books.objects.filter(structure=created).count() == 1
+    assert sorted(Journal.objects.filter(structure=created).values_list("code", flat=True)) == sorted(
+        JournalCode.values
+    )
+    year = FiscalYear.objects.get(structure=created)
+    assert year.start_date <= today <= year.end_date
+    assert EntryCounter.objects.filter(fiscal_year=year).count() == len(JournalCode.values)
+    assert Account.objects.filter(structure=created, code="411").exists()
+    assert Account.objects.filter(structure=existing, code=counterpart_account(created)[0]).count() == 1
+    assert Account.objects.filter(structure=created, code=counterpart_account(existing)[0]).count() == 1
+
+
+@pytest.mark.django_db
+def test_books_opened_at_creation_move_back_to_an_earlier_start_only_before_any_entry():
+    structure = StructureFactory()
+
+    setup_books(structure=structure, on=datetime.date(2025, 3, 1))
+
+    assert list(FiscalYear.objects.filter(structure=structure).values_list("start_date", "end_date")) == [
+        (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+    ]
