@@ -19,7 +19,6 @@ from hub.models import Site, Structure
 from marketplace import perms
 from marketplace.actions.cart import parse_quantity
 from marketplace.actions.payments import (
-    amounts_by_seller,
     create_deposit_slip,
     mark_collected,
     record_final_quantity,
@@ -96,30 +95,25 @@ def _staff_order(request: HttpRequest, reference: str) -> tuple[Order, set[int]]
 @login_required
 def handover(request: HttpRequest, reference: str) -> HttpResponse:
     order, mine = _staff_order(request, reference)
-    due = amounts_by_seller(order)
-    paid: dict[int, Decimal] = defaultdict(Decimal)
-    for payment in order.payments.all():
-        if payment.state == PaymentState.SUCCEEDED:
-            paid[payment.received_by_id] += payment.amount
     shares = [
         {
-            "structure": structure,
-            "due": due[structure.pk],
-            "paid": paid.get(structure.pk, Decimal("0")),
-            "rest": due[structure.pk] - paid.get(structure.pk, Decimal("0")),
-            "mine": structure.pk in mine,
+            "structure": share.seller,
+            "due": share.owed,
+            "paid": share.paid,
+            "rest": share.due,
+            "mine": share.seller_id in mine,
             "form": OfflinePaymentForm(
                 initial={
-                    "structure": structure.pk,
-                    "amount": due[structure.pk] - paid.get(structure.pk, Decimal("0")),
+                    "structure": share.seller_id,
+                    "amount": max(share.due, Decimal("0")),
                     "method": order.payment_method
                     if order.payment_method in PaymentMethod.pay_later()
                     else PaymentMethod.CASH,
                 },
-                prefix=f"s{structure.pk}",
+                prefix=f"s{share.seller_id}",
             ),
         }
-        for structure in Structure.objects.filter(pk__in=due).order_by("position")
+        for share in order.shares.select_related("seller").order_by("seller__position")
     ]
     refundable = order.payment_status in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
     managed = perms.structures_refunding(request.user)

@@ -19,11 +19,11 @@ from hub import notify
 from hub.demo import DEMO_PASSWORD
 from hub.models import Organisation, Site, Structure
 from marketplace import postings
+from marketplace.actions import settlement
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, confirm_order, place_order
 from marketplace.actions.payments import (
     _mark_paid_if_settled,
-    amounts_by_seller,
     create_deposit_slip,
     mark_collected,
     record_final_quantity,
@@ -190,7 +190,7 @@ def _history(customers) -> None:
             continue
         if method != PaymentMethod.CARD and outcome != "unpaid":
             order.refresh_from_db()
-            for structure_id, due in amounts_by_seller(order).items():
+            for structure_id, due in settlement.owed_by_seller(order).items():
                 record_offline_payment(
                     order=order,
                     structure=Structure.objects.get(pk=structure_id),
@@ -225,7 +225,7 @@ def _deposit_old_cheques(staff) -> None:
 
 def _card_paid(order: Order, *, at) -> None:
     """What the webhook records when Stripe confirms a single-structure card payment."""
-    ((seller_id, amount),) = amounts_by_seller(order).items()
+    ((seller_id, amount),) = settlement.owed_by_seller(order).items()
     payment = Payment.objects.create(
         order=order,
         method=PaymentMethod.CARD,
@@ -237,6 +237,7 @@ def _card_paid(order: Order, *, at) -> None:
         created_at=at,
         succeeded_at=at,
     )
+    settlement.record_receipt(payment=payment)
     postings.post_payment(payment)
     _mark_paid_if_settled(order, at=at)
     confirm_order(order=order, at=at)

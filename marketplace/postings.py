@@ -27,7 +27,7 @@ from accounting.documents import Document, DocumentLine, IdempotencyKey
 from accounting.exceptions import NoFiscalYear
 from accounting.models import EntryLine, FiscalYear
 from hub.models import Structure
-from hub.money import split_incl
+from hub.money import quantize, split_incl
 from marketplace.enums import InvoiceKind, PaymentMethod
 from marketplace.models import DepositSlip, Invoice, Order, Payment, Refund, StripeTransfer
 
@@ -163,22 +163,22 @@ def _post_member_purchase(invoice: Invoice, *, credit_note: bool) -> None:
 # --- Payments -------------------------------------------------------------------------------
 
 
-def post_payment(payment: Payment) -> None:
-    """Money received by a structure (or by the Collectif for a mixed card order)."""
+def post_payment(payment: Payment, *, allocation: dict[int, Decimal] | None = None) -> None:
+    """Money received by a structure (or held by the Collectif for the sellers of a mixed card order)."""
     order = payment.order
     date = _local_date(payment.succeeded_at)
     label = f"Règlement {order.reference} - {order.billing_name}"
     journal, account = RECEIPT_ACCOUNTS[payment.method]
     account = account or _clearing()
     receiver = payment.received_by
-    sellers = _seller_ids(order)
-    if payment.method == PaymentMethod.CARD and receiver.is_collective and receiver.pk not in sellers:
+    if allocation is None:
+        allocation = dict(payment.allocations.values_list("share__seller_id", "amount"))
+    if receiver.pk not in allocation:
         # A mixed card order: the platform holds each seller's share until it is transferred.
-        shares = _shares(order)
         lines = [DocumentLine(account=account, debit=payment.amount, label=label)]
-        for structure in Structure.objects.filter(pk__in=shares).order_by("pk"):
+        for structure in Structure.objects.filter(pk__in=allocation).order_by("pk"):
             lines.append(
-                DocumentLine(account=counterpart_account(structure)[0], credit=shares[structure.pk], label=label)
+                DocumentLine(account=counterpart_account(structure)[0], credit=allocation[structure.pk], label=label)
             )
         _post(receiver, journal=journal, date=date, piece_ref=order.reference, piece_date=date, label=label,
               lines=lines, key=IdempotencyKey("payment", str(payment.pk), "received"))  # fmt: skip
@@ -218,28 +218,25 @@ def post_transfer(transfer: StripeTransfer) -> None:
 
 
 def settle_if_paid(*, order: Order, structure: Structure, on: datetime.date) -> None:
-    """Once a structure's share of an order is paid: VAT on receipts becomes due, 411 is lettered."""
-    code, _name = customer_account(order=order)
+    """As a structure's share of an order is paid, its services' VAT becomes due (CGI 269-2-c): pro rata
+    of what its invoices of the order ask, on each payment (part-payments too), and back on refunds.
+    Once the share is settled, its 411 lines are lettered."""
+    share = order.shares.filter(seller=structure).first()
+    if share is None:
+        return
     invoices = list(order.invoices.issued().filter(structure=structure).prefetch_related("lines"))
     if not invoices:
         return
-    entries = EntryLine.objects.filter(
-        entry__structure=structure,
-        account__code="411",
-        auxiliary_code=code,
-        entry__piece_ref__in=[order.reference, *[i.number for i in invoices]],
-    )
-    balance = sum((line.debit - line.credit for line in entries), ZERO)
-    if balance != 0:
-        return  # not fully paid yet (or overpaid): nothing to settle
-    # Services' VAT becomes due when paid: move what the invoices (less credit notes) put on 44587
-    # and was not moved yet — a refund after settlement moves some of it back.
+    invoiced = ZERO
     due: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for invoice in invoices:
         sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
+        invoiced += sign * invoice.total_incl
         for line in invoice.lines.all():
             if line.total_vat and not line.is_goods:
                 due[VAT_ACCOUNTS[f"{line.vat_rate:.2f}"]] += sign * line.total_vat
+    paid = max(share.paid, ZERO)
+    ratio = min(paid / invoiced, Decimal("1")) if invoiced > 0 else Decimal("1")
     source_id = f"{order.pk}-{structure.pk}"
     moved_lines = EntryLine.objects.filter(
         entry__structure=structure, entry__source_kind="order", entry__source_id=source_id
@@ -249,8 +246,8 @@ def settle_if_paid(*, order: Order, structure: Structure, on: datetime.date) -> 
         moved[account_code] += credit - debit
     label = f"TVA exigible sur encaissement {order.reference}"
     lines = []
-    for account, amount in sorted(due.items()):
-        delta = amount - moved[account]
+    for account in sorted(set(due) | set(moved)):
+        delta = quantize(due[account] * ratio) - moved[account]
         if delta > 0:
             lines += [DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, debit=delta, label=label),
                       DocumentLine(account=account, credit=delta, label=label)]  # fmt: skip
@@ -261,8 +258,18 @@ def settle_if_paid(*, order: Order, structure: Structure, on: datetime.date) -> 
         done = moved_lines.values("entry_id").distinct().count()
         _post(structure, journal="OD", date=on, piece_ref=order.reference, piece_date=on, label=label, lines=lines,
               key=IdempotencyKey("order", source_id, f"vat-on-receipts-{done + 1}"))  # fmt: skip
-    unlettered = [line for line in entries.select_related("account") if not line.lettering_code]
-    if len(unlettered) >= 2:
+    if not share.is_settled:
+        return
+    code, _name = customer_account(order=order)
+    entries = EntryLine.objects.filter(
+        entry__structure=structure,
+        account__code="411",
+        auxiliary_code=code,
+        entry__piece_ref__in=[order.reference, *[i.number for i in invoices]],
+    ).select_related("account")
+    unlettered = [line for line in entries if not line.lettering_code]
+    # Lettering pairs lines that cancel out: only once the share's 411 lines balance in the books.
+    if len(unlettered) >= 2 and sum((line.debit - line.credit for line in unlettered), ZERO) == 0:
         books.letter_lines(lines=unlettered, on=on)
 
 
@@ -303,17 +310,6 @@ def post_payout(*, structure: Structure, amount: Decimal, date: datetime.date, p
     _post(structure, journal="ST", date=date, piece_ref=payout_id[:30], piece_date=date, label=label,
           lines=[DocumentLine(account="512", debit=amount, label=label), DocumentLine(account=_clearing(), credit=amount, label=label)],
           key=IdempotencyKey("payout", payout_id, "paid"))  # fmt: skip
-
-
-def _seller_ids(order: Order) -> set[int]:
-    return set(order.lines.values_list("seller_id", flat=True))
-
-
-def _shares(order: Order) -> dict[int, Decimal]:
-    shares: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for seller_id, total in order.lines.values_list("seller_id", "total_incl"):
-        shares[seller_id] += total
-    return dict(shares)
 
 
 # --- Prepaid seasons (basket subscriptions paid upfront) -----------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from hub import money, perms
 from hub.models import Organisation, Site, Structure
 from marketplace import events, notify
+from marketplace.actions import settlement
 from marketplace.actions.cart import (
     CartLine,
     CartSummary,
@@ -266,6 +267,7 @@ def _place(
             )
         )
     OrderLine.objects.bulk_create(lines)
+    settlement.open_shares(order=order)
     if before_confirm is not None:
         before_confirm()
     notify.order_email(order.pk, OrderEmailKind.PLACED)

@@ -1,7 +1,6 @@
 """Payments: card through Stripe Connect (confirmed only by webhook), and the offline means."""
 
 import datetime
-from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from hub.models import Site, Structure
 from hub.money import from_cents, line_total, split_incl
 from marketplace import events, notify, perms, postings, stripe_gateway
+from marketplace.actions import settlement
 from marketplace.actions.checkout import confirm_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
@@ -19,17 +19,8 @@ from marketplace.exceptions import PaymentError
 from marketplace.models import DepositSlip, Order, OrderLine, Payment, SellerSettings, StripeEvent, StripeTransfer
 
 
-def amounts_by_seller(order: Order) -> dict[int, Decimal]:
-    """What each selling structure is owed for an order (incl. VAT)."""
-    totals: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
-    for seller_id, total in order.lines.values_list("seller_id", "total_incl"):
-        totals[seller_id] += total
-    return dict(totals)
-
-
 def _mark_paid_if_settled(order: Order, *, by=None, at=None) -> None:
-    paid = order.payments.filter(state=PaymentState.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or 0
-    if order.payment_status == PaymentStatus.UNPAID and paid >= order.total_incl:
+    if order.payment_status == PaymentStatus.UNPAID and settlement.is_settled(order):
         order.set_payment(PaymentStatus.PAID, by=by, at=at)
         order.save(update_fields=["payment_status", "paid_at"])
         notify.order_email(order.pk, OrderEmailKind.PAID)
@@ -53,7 +44,7 @@ def start_card_payment(*, order: Order) -> str:
         raise PaymentError(_("Cette commande ne se paie pas par carte."))
     if order.payment_status != PaymentStatus.UNPAID or order.fulfilment_status == FulfilmentStatus.CANCELLED:
         raise PaymentError(_("Cette commande n'attend plus de paiement."))
-    sellers = list(Structure.objects.filter(pk__in=amounts_by_seller(order)))
+    sellers = list(Structure.objects.filter(pk__in=order.shares.values("seller_id")))
     seller = sellers[0] if len(sellers) == 1 else None
     fee = Decimal("0")
     if seller is not None:
@@ -129,9 +120,9 @@ def _card_payment_succeeded(intent: dict) -> None:
     if order is None or Payment.objects.filter(stripe_payment_intent_id=intent["id"]).exists():
         return  # unknown to us, or already recorded: accept as processed
     amount = from_cents(intent.get("amount_received") or intent["amount"])
-    sellers = amounts_by_seller(order)
-    single_seller = len(sellers) == 1
-    receiver = Structure.objects.get(pk=next(iter(sellers))) if single_seller else Structure.objects.collective()
+    shares = list(order.shares.select_related("seller"))
+    single_seller = len(shares) == 1
+    receiver = shares[0].seller if single_seller else Structure.objects.collective()
     charge_id = _charge_id(intent)
     payment = Payment.objects.create(
         order=order,
@@ -143,17 +134,21 @@ def _card_payment_succeeded(intent: dict) -> None:
         stripe_charge_id=charge_id,
         succeeded_at=timezone.now(),
     )
-    postings.post_payment(payment)
+    allocation = settlement.record_receipt(payment=payment)
+    postings.post_payment(payment, allocation=allocation)
     if order.fulfilment_status == FulfilmentStatus.CANCELLED:
         return  # paid after its hold expired: staff refund it from the back-office
     if not single_seller:
-        for structure in Structure.objects.filter(pk__in=sellers).order_by("pk"):
+        for share in sorted(shares, key=lambda share: share.seller_id):
+            amount = allocation.get(share.seller_id)
+            if not amount:
+                continue
             transfer = stripe_gateway.create_transfer(
-                reference=order.reference, structure=structure, amount=sellers[structure.pk], charge_id=charge_id
+                reference=order.reference, structure=share.seller, amount=amount, charge_id=charge_id
             )
             stored, _created = StripeTransfer.objects.get_or_create(
                 stripe_transfer_id=transfer.id,
-                defaults={"order": order, "structure": structure, "amount": sellers[structure.pk]},
+                defaults={"order": order, "structure": share.seller, "amount": amount},
             )
             postings.post_transfer(stored)
     _mark_paid_if_settled(order)
@@ -227,21 +222,15 @@ def record_offline_payment(
         raise PaymentError(_("Ce moyen de paiement s'enregistre automatiquement."))
     if order.fulfilment_status == FulfilmentStatus.CANCELLED:
         raise PaymentError(_("Cette commande est annulée."))
-    due = amounts_by_seller(order).get(structure.pk)
-    if due is None:
+    share = order.shares.filter(seller=structure).first()
+    if share is None:
         raise PaymentError(_("Cette structure ne vend rien dans cette commande."))
-    already = (
-        order.payments.filter(state=PaymentState.SUCCEEDED, received_by=structure).aggregate(total=Sum("amount"))[
-            "total"
-        ]
-        or 0
-    )
     if amount <= 0:
         raise PaymentError(_("Le montant doit être positif."))
-    if amount > due - already:
+    if amount > share.due:
         raise PaymentError(
             _("Le montant dépasse ce qui reste dû à %(structure)s : %(rest)s €.")
-            % {"structure": structure.name, "rest": due - already}
+            % {"structure": structure.name, "rest": max(share.due, Decimal("0"))}
         )
     if method == PaymentMethod.CHEQUE and not cheque_number.strip():
         raise PaymentError(_("Indiquez le numéro du chèque."))
@@ -259,6 +248,7 @@ def record_offline_payment(
         created_at=at,
         succeeded_at=at,
     )
+    settlement.record_receipt(payment=payment)
     postings.post_payment(payment)
     _mark_paid_if_settled(order, by=by, at=at)
     return payment
@@ -333,6 +323,7 @@ def record_final_quantity(*, line, quantity: Decimal, by, issue: bool = True):
     totals = order.lines.aggregate(excl=Sum("total_excl"), vat=Sum("total_vat"), incl=Sum("total_incl"))
     order.total_excl, order.total_vat, order.total_incl = totals["excl"], totals["vat"], totals["incl"]
     order.save(update_fields=["total_excl", "total_vat", "total_incl"])
+    settlement.refresh_owed(order=order)
     if issue:
         issue_order_invoices(order=order)
     return line

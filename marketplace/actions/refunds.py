@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from hub.models import Structure
 from hub.money import quantize
 from marketplace import events, notify, perms, postings, stripe_gateway
+from marketplace.actions import settlement
 from marketplace.actions.invoicing import issue_credit_note
 from marketplace.enums import FulfilmentStatus, InvoiceKind, OrderEmailKind, PaymentMethod, PaymentStatus
 from marketplace.exceptions import RefundError
@@ -59,6 +60,7 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
     order.set_fulfilment(FulfilmentStatus.CANCELLED, by=by, note=reason)
     order.save(update_fields=["fulfilment_status", "cancelled_at"])
     _restock(order)
+    settlement.refresh_owed(order=order)  # nothing is owed any more: the credit notes letter the 411 lines
     _credit_whole_invoices(order)
     events.send_on_commit(events.order_cancelled, order_id=order.pk)
     notify.order_email(order.pk, OrderEmailKind.CANCELLED)
@@ -156,6 +158,7 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
         for structure_id, amount in sorted(per_structure.items())
     ]
     for refund in refunds:
+        settlement.record_refund(refund=refund)
         postings.post_refund(refund)
     by_invoice: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for line_id, amount in amounts.items():
@@ -164,6 +167,7 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
         invoice_line = getattr(line, "invoice_line", None)
         if invoice_line is not None:
             by_invoice[invoice_line.invoice_id][invoice_line.pk] = amount
+    settlement.refresh_owed(order=order)
     for invoice_id, invoice_amounts in sorted(by_invoice.items()):
         issue_credit_note(invoice=Invoice.objects.get(pk=invoice_id), amounts=invoice_amounts)
 

@@ -20,6 +20,7 @@ from marketplace.models.orders import (
 )
 from marketplace.models.payments import DepositSlip, Payment, Refund
 from marketplace.models.sellers import SellerSettings
+from marketplace.models.settlement import OrderShare, OrderShareQuerySet, PaymentAllocation
 from marketplace.models.shared_services import SharedServicesPlan, SharedServicesShare
 from marketplace.models.stripe import StripeEvent, StripeTransfer
 
@@ -40,8 +41,11 @@ __all__ = [
     "OrderLine",
     "OrderNotification",
     "OrderQuerySet",
+    "OrderShare",
+    "OrderShareQuerySet",
     "OrderTransition",
     "Payment",
+    "PaymentAllocation",
     "Refund",
     "SellerSettings",
     "SharedServicesPlan",

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from accounting.models import Entry, EntryLine
 from hub.models import Structure
-from marketplace.actions.payments import amounts_by_seller, record_offline_payment
+from marketplace.actions.payments import record_offline_payment
 from marketplace.actions.refunds import cancel_order, refund_order
+from marketplace.actions.settlement import owed_by_seller
 from marketplace.exceptions import MarketplaceError
 from marketplace.models import Payment, Refund
 from tests.accounts.factories import UserFactory
@@ -43,7 +44,7 @@ def test_books_stay_right_whatever_happens(demo_hub, steps):
             continue
         if fate == "nothing":
             continue
-        for structure_id, due in amounts_by_seller(order).items():
+        for structure_id, due in owed_by_seller(order).items():
             record_offline_payment(order=order, structure=Structure.objects.get(pk=structure_id), method=method,
                                    amount=due, by=admin, cheque_number="1" if method == "cheque" else "")  # fmt: skip
         if fate == "pay_then_refund_part":
