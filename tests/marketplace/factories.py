@@ -48,16 +48,7 @@ from marketplace.models import (
 )
 from tests.accounts.factories import UserFactory
 from tests.hub.factories import CollectiveFactory, OrganisationFactory, SiteFactory, staff_of
-from tests.marketplace.seed_helpers import (  # noqa: F401  (tests still on the demo seed)
-    BILLING,
-    asso_member,
-    creche,
-    fill_cart,
-    offering,
-    order_for,
-    pickup_point,
-    resident,
-)
+from tests.marketplace.seed_helpers import order_for, resident  # noqa: F401  (bookings and insertion, on the seed)
 from tests.services.factories import OfferingFactory
 
 ADDRESS = "4 rue des Tilleuls\n23400 Bourganeuf"

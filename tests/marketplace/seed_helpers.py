@@ -7,15 +7,11 @@ tests/marketplace/factories.py); new tests build their rows with the factories i
 from decimal import Decimal
 
 from accounts.models import User
-from hub.models import Organisation, Site
+from hub.models import Site
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, place_order
 from marketplace.models import Cart
 from services.models import Offering
-
-BILLING = Billing(
-    name="Camille Martin", address="4 rue des Tilleuls\n23400 Bourganeuf", email="resident@demo.pole.test"
-)
 
 
 def resident() -> User:
@@ -29,14 +25,6 @@ def resident() -> User:
         )
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
-
-
-def asso_member() -> User:
-    return User.objects.get(email="asso@demo.pole.test")
-
-
-def creche() -> Organisation:
-    return Organisation.objects.get(slug="creche-les-ptits-loups")
 
 
 def pickup_point() -> Site:
