@@ -32,7 +32,8 @@ class OfferingFactory(factory.django.DjangoModelFactory):
     hour, sold by an intermediary association), `mobility` (per day), `training` (per session).
     Others: `with_stock` (5 tracked in stock), `solidarity` (a solidarity price, half the price),
     `labour` (0,50 h of work per unit needing a skill), `weighed` (quantity known later),
-    `for_organisations` / `for_residents` (audience), `inactive`.
+    `for_organisations` / `for_residents` (audience), `inactive`. Keyword arguments win over
+    traits (`OfferingFactory(sap=True, audience="organisations")`).
     """
 
     class Meta:
