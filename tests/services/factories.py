@@ -28,8 +28,9 @@ class OfferingFactory(factory.django.DjangoModelFactory):
     traits, which make one) for VAT, or `vat_rate` to override.
 
     Kinds: `basket` (own produce, per delivery), `service` (a fixed-price service: collection and
-    delivery of laundry, VAT due on receipt), `laundry` (weighed after the fact: no card), `sap` (services à la personne by the
-    hour, sold by an intermediary association), `mobility` (per day), `training` (per session).
+    delivery of laundry, VAT due on receipt), `laundry` (weighed after the fact: no card), `sap`
+    (services à la personne by the hour, to residents, sold by an intermediary association),
+    `mobility` (per day), `training` (per session).
     Others: `with_stock` (5 tracked in stock), `solidarity` (a solidarity price, half the price),
     `labour` (0,50 h of work per unit needing a skill), `weighed` (quantity known later),
     `for_organisations` / `for_residents` (audience), `inactive`. Keyword arguments win over
