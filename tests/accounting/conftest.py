@@ -2,7 +2,6 @@ import datetime
 
 import pytest
 
-from accounting.actions import setup_books
 from accounting.models import FiscalYear
 from tests.accounting.factories import StructureFactory
 
@@ -10,9 +9,7 @@ from tests.accounting.factories import StructureFactory
 @pytest.fixture
 def structure(db):
     """A structure with its books set up and one open fiscal year: calendar 2025."""
-    structure = StructureFactory()
-    setup_books(structure=structure, on=datetime.date(2025, 6, 1))
-    return structure
+    return StructureFactory(books=datetime.date(2025, 6, 1))
 
 
 @pytest.fixture

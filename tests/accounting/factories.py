@@ -2,39 +2,13 @@ import datetime
 from decimal import Decimal
 
 import factory
-from stdnum import luhn
 
 from accounting.documents import Document, DocumentLine, IdempotencyKey
-from hub.enums import StructureKind, VatRegime
-from hub.models import Structure
+from tests.hub.factories import StructureFactory
 
-
-def make_siret(n: int) -> str:
-    # A range of its own (7…), so these never collide with other apps' test structures.
-    siren = f"{70000000 + n:08d}"
-    siren += luhn.calc_check_digit(siren)
-    base = siren + "0001"
-    return base + luhn.calc_check_digit(base)
-
-
-class StructureFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Structure
-
-    name = factory.Sequence(lambda n: f"Structure comptable {n}")
-    slug = factory.Sequence(lambda n: f"structure-comptable-{n}")
-    kind = StructureKind.ACI
-    legal_form = "Association loi 1901"
-    siret = factory.Sequence(make_siret)
-    vat_regime = VatRegime.NOT_LIABLE
-    vat_exemption_mention = "TVA non applicable, art. 261-7-1°-b du CGI"
-    invoice_prefix = factory.Sequence(lambda n: f"K{n:04d}")
-    address_line1 = "1 place de la Mairie"
-    postcode = "23000"
-    city = "Guéret"
-
-    class Params:
-        company = factory.Trait(kind=StructureKind.EI, legal_form="SARL Scop", share_capital=Decimal("15000.00"))
+# The one structure factory (tests/hub/factories.py): `StructureFactory(books=datetime.date(2025, 6, 1))`
+# sets up the chart, journals and the 2025 fiscal year; `company=True` is a Scop (account 101).
+__all__ = ["DocumentFactory", "StructureFactory", "sale_lines"]
 
 
 def sale_lines(total: str = "120.00", vat: str = "20.00", *, customer: str = "C0001") -> tuple[DocumentLine, ...]:

@@ -449,14 +449,16 @@ def test_index_is_404_without_any_books_and_asks_anonymous_to_sign_in(client, st
     assert client.get(reverse("accounting:index")).status_code == 404
 
 
-def test_demo_accountant_sees_the_seven_structures(client, demo_hub):
-    from accounts.models import User
-
-    client.force_login(User.objects.get(email="compta@demo.pole.test"))
+def test_the_accountant_of_seven_structures_sees_the_seven(client):
+    accountant = UserFactory()
+    kept = [StructureFactory(books=datetime.date(2025, 6, 1)) for _ in range(7)]
+    for structure in kept:
+        StructureRoleFactory(user=accountant, structure=structure, accountant=True)
+    client.force_login(accountant)
 
     response = client.get(reverse("accounting:index"))
 
-    assert len(response.context["structures"]) == 7
+    assert sorted(s.pk for s in response.context["structures"]) == sorted(s.pk for s in kept)
 
 
 # --- Query counts: constant in the number of entries -------------------------------------

@@ -91,8 +91,10 @@ def test_account_deletion_needs_the_confirmation_box(client, person):
     assert person.is_active is True
 
 
-def test_account_page_lists_roles(client, demo_hub, django_assert_num_queries):
-    user = User.objects.get(email="compta@demo.pole.test")
+def test_account_page_lists_roles(client, django_assert_num_queries):
+    user = UserFactory()
+    for _ in range(7):  # the accountant of seven structures
+        StructureRoleFactory(user=user, accountant=True)
     client.force_login(user)
     with django_assert_num_queries(5):  # session, user, organisations, roles, API token
         response = client.get(reverse("accounts:account"))

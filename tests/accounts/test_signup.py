@@ -6,6 +6,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,25 +65,28 @@ def test_signup_sends_a_french_verification_mail_then_login_works(client):
     assert "nouvelle@exemple.test" in page.content.decode()
 
 
-def test_wrong_password_shows_a_french_error_and_stays_anonymous(client, demo_hub):
-    response = client.post(reverse("account_login"), {"login": "resident@demo.pole.test", "password": "faux"})
+def test_wrong_password_shows_a_french_error_and_stays_anonymous(client):
+    UserFactory(email="camille.martin@exemple.test")
+    response = client.post(reverse("account_login"), {"login": "camille.martin@exemple.test", "password": "faux"})
     assert response.status_code == 200
     assert "L’adresse e-mail ou le mot de passe sont incorrects." in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
-def test_signup_with_an_existing_email_creates_nothing_and_warns_the_owner(client, demo_hub):
+def test_signup_with_an_existing_email_creates_nothing_and_warns_the_owner(client):
+    UserFactory(email="camille.martin@exemple.test")
     # allauth prevents account enumeration: the page looks the same, the owner gets a mail.
-    response = _signup(client, email="RESIDENT@demo.pole.test")
+    response = _signup(client, email="CAMILLE.MARTIN@exemple.test")
     assert response.status_code == 302
-    assert User.objects.filter(email__iexact="resident@demo.pole.test").count() == 1
+    assert User.objects.filter(email__iexact="camille.martin@exemple.test").count() == 1
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["resident@demo.pole.test"]
+    assert mail.outbox[0].to == ["camille.martin@exemple.test"]
     assert "existe déjà" in mail.outbox[0].subject
 
 
-def test_password_reset_mail_is_in_french(client, demo_hub):
-    response = client.post(reverse("account_reset_password"), {"email": "resident@demo.pole.test"})
+def test_password_reset_mail_is_in_french(client):
+    UserFactory(email="camille.martin@exemple.test")
+    response = client.post(reverse("account_reset_password"), {"email": "camille.martin@exemple.test"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "mot de passe" in mail.outbox[0].subject.lower()

@@ -1,24 +1,36 @@
 import pytest
 from django.urls import reverse
 
-from hub.demo import STRUCTURES
 from hub.models import Structure
 from tests.accounts.factories import UserFactory
+from tests.hub.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_structures_are_public(client, demo_hub, django_assert_num_queries):
+@pytest.fixture
+def structures(db):
+    """Three structures in their display order, ahead of any other (positions 1 to 3)."""
+    return [
+        StructureFactory(name="Jardins de la Ribière", slug="jardins-de-la-ribiere", position=1),
+        StructureFactory(name="Lavoir solidaire", slug="lavoir-solidaire", position=2, liable=True),
+        StructureFactory(name="Services à domicile", slug="services-a-domicile", position=3, ai=True),
+    ]
+
+
+def test_structures_are_public(client, structures, django_assert_num_queries):
     with django_assert_num_queries(2):  # count + page
         response = client.get("/api/v1/structures/")
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 7
-    assert [row["name"] for row in body["results"]] == [
-        s["name"] for s in sorted(STRUCTURES, key=lambda s: s["position"])
+    assert body["count"] == Structure.objects.active().count()
+    assert [row["name"] for row in body["results"][:3]] == [
+        "Jardins de la Ribière",
+        "Lavoir solidaire",
+        "Services à domicile",
     ]
     first = body["results"][0]
-    assert first["slug"] == "jardins-du-pole"
+    assert first["slug"] == "jardins-de-la-ribiere"
     assert first["kind"] == "aci"
     assert first["kind_label"] == "Atelier et chantier d'insertion (ACI)"
     # Bank and payment details never leave the back-office.
@@ -26,22 +38,24 @@ def test_structures_are_public(client, demo_hub, django_assert_num_queries):
     assert "stripe_account_id" not in first
 
 
-def test_inactive_structures_are_hidden(client, demo_hub):
-    Structure.objects.filter(slug="atelier-formation").update(is_active=False)
+def test_inactive_structures_are_hidden(client, structures):
+    before = client.get("/api/v1/structures/").json()["count"]
+    Structure.objects.filter(slug="services-a-domicile").update(is_active=False)
     body = client.get("/api/v1/structures/").json()
-    assert body["count"] == 6
-    response = client.get("/api/v1/structures/atelier-formation/")
+    assert body["count"] == before - 1
+    assert "Services à domicile" not in [row["name"] for row in body["results"]]
+    response = client.get("/api/v1/structures/services-a-domicile/")
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "message": "Ressource introuvable."}
 
 
-def test_structure_detail(client, demo_hub):
-    response = client.get("/api/v1/structures/pole-services/")
+def test_structure_detail(client, structures):
+    response = client.get("/api/v1/structures/services-a-domicile/")
     assert response.status_code == 200
     assert response.json()["legal_form"] == "Association loi 1901"
 
 
-def test_token_authentication(client, demo_hub):
+def test_token_authentication(client):
     from rest_framework.authtoken.models import Token
 
     user = UserFactory()

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from hub.enums import StructureKind, VatRegime
 from hub.models import Site, Structure
 from hub.validators import french_vat_number, validate_iban, validate_siret, validate_vat_number
-from tests.hub.factories import SiteFactory, StructureFactory, make_siret
+from tests.hub.factories import CollectiveFactory, SiteFactory, StructureFactory, make_siret
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +17,15 @@ def test_demo_hub_has_exactly_one_collective(demo_hub):
     assert Structure.objects.collective().slug == "collectif-du-pole"
 
 
-def test_a_second_collective_is_refused_by_the_database(demo_hub):
+def test_a_second_collective_is_refused_by_the_database():
+    CollectiveFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         StructureFactory(kind=StructureKind.COLLECTIVE)
     assert Structure.objects.filter(kind=StructureKind.COLLECTIVE).count() == 1
 
 
-def test_a_second_collective_is_refused_by_validation_in_french(demo_hub):
+def test_a_second_collective_is_refused_by_validation_in_french():
+    CollectiveFactory()
     structure = StructureFactory.build(kind=StructureKind.COLLECTIVE)
     with pytest.raises(ValidationError) as excinfo:
         structure.full_clean()

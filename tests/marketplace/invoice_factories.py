@@ -1,4 +1,10 @@
-"""Orders and invoices built row by row for the demo structures, then issued for real (numbers, dates)."""
+"""Orders and invoices built row by row, then issued for real (numbers, dates, entries), for the documents' tests.
+
+A document test needs an invoice issued on a given day for lines it chooses, delivered days
+before: the checkout would invoice at the moment of ordering instead. So the order and invoice
+rows are written here, their totals computed by `hub.money` exactly as the checkout computes them,
+and only the issuing goes through `invoicing.issue`. Sellers are built by the tests themselves.
+"""
 
 import datetime
 from dataclasses import dataclass
@@ -7,12 +13,13 @@ from decimal import Decimal
 import factory
 
 from hub import money
-from hub.models import Organisation, Structure
+from hub.models import Structure
 from marketplace.actions import invoicing
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
 from marketplace.models import Invoice, InvoiceLine, Order, OrderLine
 from services.enums import OfferingKind, RevenueAccount, Unit
 from tests.accounts.factories import UserFactory
+from tests.hub.factories import CollectiveFactory, OrganisationFactory
 from tests.services.factories import OfferingFactory
 
 # Issue (and payment) moment of every test invoice: 10 March 2026, 11:00 in Paris.
@@ -39,7 +46,9 @@ class Line:
         return {"total_excl": total_excl, "total_vat": total_vat, "total_incl": total_incl}
 
 
-class OrderFactory(factory.django.DjangoModelFactory):
+class OrderRowFactory(factory.django.DjangoModelFactory):
+    """An order row, confirmed; its lines and totals are written by `order_with_lines`."""
+
     class Meta:
         model = Order
 
@@ -62,7 +71,12 @@ class OrderFactory(factory.django.DjangoModelFactory):
             fulfilment_status=FulfilmentStatus.FULFILLED, fulfilled_at=ISSUED_AT - datetime.timedelta(days=4)
         )
         business = factory.Trait(
-            organisation=factory.LazyFunction(lambda: Organisation.objects.get(slug="creche-les-ptits-loups")),
+            organisation=factory.SubFactory(
+                OrganisationFactory,
+                name="Crèche associative Les P'tits Loups",
+                siren="778899005",
+                address_line1="5 rue des Écoles",
+            ),
             payment_method=PaymentMethod.TRANSFER,
             billing_name="Crèche associative Les P'tits Loups",
             billing_address="5 rue des Écoles\n23400 Bourganeuf",
@@ -71,14 +85,10 @@ class OrderFactory(factory.django.DjangoModelFactory):
         )
 
 
-def structure(slug: str) -> Structure:
-    return Structure.objects.get(slug=slug)
-
-
 def order_with_lines(seller: Structure, lines: list[Line], **order_fields) -> Order:
     """An order of one seller's lines, with its offerings, snapshots and totals."""
     amounts = [line.amounts() for line in lines]
-    order = OrderFactory(
+    order = OrderRowFactory(
         total_excl=sum((a["total_excl"] for a in amounts), Decimal("0.00")),
         total_vat=sum((a["total_vat"] for a in amounts), Decimal("0.00")),
         total_incl=sum((a["total_incl"] for a in amounts), Decimal("0.00")),
@@ -169,7 +179,7 @@ def issued_invoice(seller: Structure, lines: list[Line], *, order_fields=None, *
 
 def shared_services_invoice(member: Structure, lines: list[Line], **invoice_fields) -> Invoice:
     """The Collectif's monthly shared-services invoice to a member structure (no order)."""
-    collective = Structure.objects.collective()
+    collective = CollectiveFactory()
     invoice = draft_invoice(
         collective,
         lines,

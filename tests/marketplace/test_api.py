@@ -4,21 +4,19 @@ import pytest
 from rest_framework.test import APIClient
 
 from marketplace.models import Cart, Order
-from tests.accounts.factories import UserFactory
-from tests.marketplace.factories import asso_member, offering, order_for, resident
+from tests.marketplace.factories import CartFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api():
+def api(resident):
     client = APIClient()
-    client.force_authenticate(resident())
+    client.force_authenticate(resident)
     return client
 
 
-def test_cart_round_trip(api, demo_hub):
-    tea = offering("the-vert-bio-100-g")
+def test_cart_round_trip(api, tea):
     response = api.post("/api/v1/cart/items/", {"offering": tea.pk, "quantity": "2"}, format="json")
     assert response.status_code == 201
     body = response.json()
@@ -32,8 +30,7 @@ def test_cart_round_trip(api, demo_hub):
     assert api.get("/api/v1/cart/").json()["lines"] == []
 
 
-def test_cart_refusals_are_structured_french_json(api, demo_hub):
-    tea = offering("the-vert-bio-100-g")
+def test_cart_refusals_are_structured_french_json(api, resident, tea):
     response = api.post("/api/v1/cart/items/", {"offering": tea.pk, "quantity": "1,5"}, format="json")
     assert response.status_code == 400
     assert response.json() == {
@@ -43,7 +40,7 @@ def test_cart_refusals_are_structured_french_json(api, demo_hub):
     response = api.post("/api/v1/cart/items/", {"offering": tea.pk, "quantity": "500"}, format="json")
     assert response.json() == {
         "code": "insufficient_stock",
-        "message": f"Il ne reste que {tea.stock} « Thé vert bio (100 g) » en stock.",
+        "message": "Il ne reste que 30 « Thé vert bio (100 g) » en stock.",
     }
     response = api.post("/api/v1/cart/items/", {"offering": 999999, "quantity": "1"}, format="json")
     assert response.json() == {"code": "refused", "message": "Cette offre n'existe pas."}
@@ -53,25 +50,24 @@ def test_cart_refusals_are_structured_french_json(api, demo_hub):
         "message": "Les données envoyées ne sont pas valides.",
         "errors": {"offering": ["Ce champ est obligatoire."]},
     }
-    assert not Cart.objects.filter(user=resident(), items__isnull=False).exists()
+    assert not Cart.objects.filter(user=resident, items__isnull=False).exists()
 
 
-def test_someone_else_cart_item_is_404(api, demo_hub):
-    other_cart = Cart.objects.create(user=UserFactory())
-    item = other_cart.items.create(offering=offering("the-vert-bio-100-g"), quantity=1)
+def test_someone_else_cart_item_is_404(api, tea):
+    item = CartFactory(items=[(tea, "1")]).items.get()
     assert api.patch(f"/api/v1/cart/items/{item.pk}/", {"quantity": "4"}, format="json").status_code == 404
     item.refresh_from_db()
     assert item.quantity == 1
 
 
-def test_checkout_with_cash(api, demo_hub):
-    api.post("/api/v1/cart/items/", {"offering": offering("panier-moyen-format").pk, "quantity": "1"}, format="json")
+def test_checkout_with_cash(api, garden, basket, accueil):
+    api.post("/api/v1/cart/items/", {"offering": basket.pk, "quantity": "1"}, format="json")
     response = api.post(
         "/api/v1/checkout/",
         {
             "payment_method": "cash",
             "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
-            "pickup_point": "pole-accueil",
+            "pickup_point": "accueil-du-pole",
         },
         format="json",
     )
@@ -83,22 +79,22 @@ def test_checkout_with_cash(api, demo_hub):
     assert body["order"]["billing_name"] == "Camille Martin"
     reference = body["order"]["reference"]
     invoices = api.get(f"/api/v1/orders/{reference}/invoices/").json()
-    assert [(i["structure"], i["kind"], i["total_incl"]) for i in invoices] == [("jardins-du-pole", "invoice", "17.00")]
+    assert [(i["structure"], i["kind"], i["total_incl"]) for i in invoices] == [(garden.slug, "invoice", "17.00")]
     assert invoices[0]["pdf_url"].endswith(f"/factures/{invoices[0]['number']}.pdf")
 
 
-def test_checkout_refusal_keeps_the_cart(api, demo_hub):
-    api.post("/api/v1/cart/items/", {"offering": offering("panier-moyen-format").pk, "quantity": "1"}, format="json")
+def test_checkout_refusal_keeps_the_cart(api, resident, basket):
+    api.post("/api/v1/cart/items/", {"offering": basket.pk, "quantity": "1"}, format="json")
     response = api.post("/api/v1/checkout/", {"payment_method": "cash", "billing_address": "ici"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"code": "checkout_refused", "message": "Choisissez un point de retrait."}
     assert len(api.get("/api/v1/cart/").json()["lines"]) == 1
-    assert not Order.objects.filter(customer=resident()).exists()
+    assert not Order.objects.filter(customer=resident).exists()
 
 
-def test_orders_list_and_detail_are_scoped(api, demo_hub, django_assert_num_queries):
-    mine = [order_for(resident(), {"panier-moyen-format": "1"}, method="cash") for _ in range(3)]
-    theirs = order_for(asso_member(), {"the-vert-bio-100-g": "1"}, method="cash")
+def test_orders_list_and_detail_are_scoped(api, resident, basket, tea, django_assert_num_queries):
+    mine = [OrderFactory(customer=resident, items=[(basket, "1")]) for _ in range(3)]
+    theirs = OrderFactory(items=[(tea, "1")])
     with django_assert_num_queries(2):  # count, page (with organisation and pickup point joined)
         response = api.get("/api/v1/orders/")
     assert sorted(o["reference"] for o in response.json()["results"]) == sorted(o.reference for o in mine)
@@ -109,15 +105,15 @@ def test_orders_list_and_detail_are_scoped(api, demo_hub, django_assert_num_quer
     assert api.get(f"/api/v1/orders/{theirs.reference}/invoices/").status_code == 404
 
 
-def test_anonymous_get_401(demo_hub):
+def test_anonymous_get_401():
     client = APIClient()
     response = client.get("/api/v1/orders/")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 
 
-def test_amounts_are_strings_with_two_decimals(api, demo_hub):
-    order = order_for(resident(), {"linge-plat-au-kilo": "2.5"}, method="cash")
+def test_amounts_are_strings_with_two_decimals(api, resident, flat_linen):
+    order = OrderFactory(customer=resident, items=[(flat_linen, "2.5")])
     line = api.get(f"/api/v1/orders/{order.reference}/").json()["lines"][0]
     assert (line["quantity"], line["unit_price"], line["total_incl"]) == ("2.500", "4.20", "10.50")
     assert Decimal(line["total_excl"]) + Decimal(line["total_vat"]) == Decimal("10.50")

@@ -9,20 +9,23 @@ import stripe
 from django.core import mail
 from django.test import override_settings
 
-from hub.models import Structure
 from marketplace import events
+from marketplace.actions.checkout import sellers_of
 from marketplace.actions.payments import start_card_payment
 from marketplace.actions.refunds import refund_order
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentState, PaymentStatus
-from marketplace.models import Invoice, Order, Payment, SellerSettings, StripeEvent, StripeTransfer
+from marketplace.models import Invoice, Order, Payment, StripeEvent, StripeTransfer
 from tests.accounts.factories import UserFactory
-from tests.marketplace.factories import order_for, resident
+from tests.hub.factories import CollectiveFactory
+from tests.marketplace.factories import OrderFactory, SellerSettingsFactory, connect
 from tests.marketplace.stripe_helpers import event_for, post_event
 
 pytestmark = pytest.mark.django_db
 
 
 def _pay(stripe_client, order: Order, payment_method: str = "pm_card_visa"):
+    """The sellers' connected accounts, then the customer's card confirmed in the browser (Stripe.js)."""
+    connect(*sellers_of(order))
     start_card_payment(order=order)
     order.refresh_from_db()
     return stripe_client.v1.payment_intents.confirm(
@@ -30,15 +33,17 @@ def _pay(stripe_client, order: Order, payment_method: str = "pm_card_visa"):
     )
 
 
-def test_single_structure_card_payment_is_a_destination_charge(client, stripe_env, django_capture_on_commit_callbacks):
-    candle_seller = Structure.objects.get(slug="comptoir-equitable")
-    SellerSettings.objects.filter(structure=candle_seller).update(platform_fee_percent=Decimal("2.00"))
-    order = order_for(resident(), {"bougie-a-la-cire-vegetale": "2"}, method="card")
+def test_single_structure_card_payment_is_a_destination_charge(
+    client, stripe_env, resident, grocer, candle, django_capture_on_commit_callbacks
+):
+    SellerSettingsFactory(structure=grocer, fee=True)  # 2 %
+    order = OrderFactory(customer=resident, items=[(candle, "2")], card=True)
     intent = _pay(stripe_env, order)
+    grocer.refresh_from_db()
     assert intent.status == "succeeded"
     assert intent.amount == 1980
-    assert intent.on_behalf_of == candle_seller.stripe_account_id
-    assert intent.transfer_data["destination"] == candle_seller.stripe_account_id
+    assert intent.on_behalf_of == grocer.stripe_account_id
+    assert intent.transfer_data["destination"] == grocer.stripe_account_id
     assert intent.application_fee_amount == 40  # 2 % of 19.80 €
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.UNPAID  # never from the browser: only the webhook
@@ -52,12 +57,12 @@ def test_single_structure_card_payment_is_a_destination_charge(client, stripe_en
     payment = order.payments.get()
     assert (payment.amount, payment.received_by, payment.state) == (
         Decimal("19.80"),
-        candle_seller,
+        grocer,
         PaymentState.SUCCEEDED,
     )
-    assert [i.structure.slug for i in order.invoices.all()] == ["comptoir-equitable"]
+    assert [i.structure for i in order.invoices.all()] == [grocer]
     assert not StripeTransfer.objects.filter(order=order).exists()  # Stripe moved the money itself
-    transfers = stripe_env.v1.transfers.list(params={"destination": candle_seller.stripe_account_id}).data
+    transfers = stripe_env.v1.transfers.list(params={"destination": grocer.stripe_account_id}).data
     assert [t.amount for t in transfers] == [1940]
     assert f"[Pôle Économie Solidaire] Paiement reçu pour la commande {order.reference}" in [
         m.subject for m in mail.outbox
@@ -65,9 +70,10 @@ def test_single_structure_card_payment_is_a_destination_charge(client, stripe_en
 
 
 def test_mixed_order_is_one_charge_then_one_transfer_per_structure(
-    client, stripe_env, django_capture_on_commit_callbacks
+    client, stripe_env, resident, garden, grocer, basket, candle, django_capture_on_commit_callbacks
 ):
-    order = order_for(resident(), {"panier-moyen-format": "1", "bougie-a-la-cire-vegetale": "1"}, method="card")
+    collective = CollectiveFactory()
+    order = OrderFactory(customer=resident, items=[(basket, "1"), (candle, "1")], card=True)
     intent = _pay(stripe_env, order)
     assert intent.transfer_group == order.reference
     assert intent.on_behalf_of is None
@@ -75,17 +81,21 @@ def test_mixed_order_is_one_charge_then_one_transfer_per_structure(
         post_event(client, event_for(intent, "payment_intent.succeeded", "evt_mixed_1"))
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.PAID
-    assert order.payments.get().received_by == Structure.objects.collective()
-    transfers = {t.structure.slug: t.amount for t in StripeTransfer.objects.filter(order=order)}
-    assert transfers == {"jardins-du-pole": Decimal("17.00"), "comptoir-equitable": Decimal("9.90")}
+    assert order.payments.get().received_by == collective
+    transfers = {t.structure: t.amount for t in StripeTransfer.objects.filter(order=order)}
+    assert transfers == {garden: Decimal("17.00"), grocer: Decimal("9.90")}
     remote = stripe_env.v1.transfers.list(params={"transfer_group": order.reference}).data
     assert sorted(t.amount for t in remote) == [990, 1700]
     assert all(t.source_transaction == intent.latest_charge for t in remote)
-    assert sorted(i.structure.slug for i in order.invoices.all()) == ["comptoir-equitable", "jardins-du-pole"]
+    assert {i.structure for i in order.invoices.all()} == {garden, grocer}
+    assert order.invoices.count() == 2
 
 
-def test_webhook_replayed_ten_times_and_out_of_order(client, stripe_env, django_capture_on_commit_callbacks):
-    order = order_for(resident(), {"panier-moyen-format": "1", "the-vert-bio-100-g": "1"}, method="card")
+def test_webhook_replayed_ten_times_and_out_of_order(
+    client, stripe_env, resident, basket, tea, django_capture_on_commit_callbacks
+):
+    CollectiveFactory()
+    order = OrderFactory(customer=resident, items=[(basket, "1"), (tea, "1")], card=True)
     intent = _pay(stripe_env, order)
     succeeded = event_for(intent, "payment_intent.succeeded", "evt_replay_ok")
     failed = event_for(intent, "payment_intent.payment_failed", "evt_replay_late_failure")
@@ -102,8 +112,8 @@ def test_webhook_replayed_ten_times_and_out_of_order(client, stripe_env, django_
     assert StripeEvent.objects.filter(event_id__startswith="evt_replay").count() == 2
 
 
-def test_bad_signature_is_refused_and_stores_nothing(client, stripe_env):
-    order = order_for(resident(), {"bougie-a-la-cire-vegetale": "1"}, method="card")
+def test_bad_signature_is_refused_and_stores_nothing(client, stripe_env, resident, candle):
+    order = OrderFactory(customer=resident, items=[(candle, "1")], card=True)
     intent = _pay(stripe_env, order)
     response = post_event(client, event_for(intent, "payment_intent.succeeded", "evt_forged"), secret="whsec_wrong")
     assert response.status_code == 400
@@ -113,8 +123,9 @@ def test_bad_signature_is_refused_and_stores_nothing(client, stripe_env):
 
 
 def test_failed_card_leaves_the_order_unpaid_with_a_way_to_retry(
-    client, stripe_env, django_capture_on_commit_callbacks
+    client, stripe_env, resident, candle, django_capture_on_commit_callbacks
 ):
+    CollectiveFactory()  # a failed card payment is recorded against the platform
     received = []
 
     def receiver(sender, order_id, **kwargs):
@@ -122,7 +133,8 @@ def test_failed_card_leaves_the_order_unpaid_with_a_way_to_retry(
 
     events.order_payment_failed.connect(receiver)
     try:
-        order = order_for(resident(), {"bougie-a-la-cire-vegetale": "1"}, method="card")
+        order = OrderFactory(customer=resident, items=[(candle, "1")], card=True)
+        connect(*sellers_of(order))
         start_card_payment(order=order)
         order.refresh_from_db()
         with pytest.raises(stripe.CardError) as excinfo:
@@ -144,14 +156,17 @@ def test_failed_card_leaves_the_order_unpaid_with_a_way_to_retry(
     assert f"[Pôle Économie Solidaire] Le paiement de la commande {order.reference} n'a pas abouti" in [
         m.subject for m in mail.outbox
     ]
-    client.force_login(resident())
+    client.force_login(resident)
     page = client.get(f"/commandes/{order.reference}/payer/")
     assert page.status_code == 200
     assert page.context["client_secret"].startswith(order.stripe_payment_intent_id)
 
 
-def test_refund_of_one_structure_lines_reverses_its_transfer(client, stripe_env, django_capture_on_commit_callbacks):
-    order = order_for(resident(), {"panier-moyen-format": "1", "bougie-a-la-cire-vegetale": "1"}, method="card")
+def test_refund_of_one_structure_lines_reverses_its_transfer(
+    client, stripe_env, resident, grocer, basket, candle, django_capture_on_commit_callbacks
+):
+    CollectiveFactory()
+    order = OrderFactory(customer=resident, items=[(basket, "1"), (candle, "1")], card=True)
     intent = _pay(stripe_env, order)
     with django_capture_on_commit_callbacks(execute=True):
         post_event(client, event_for(intent, "payment_intent.succeeded", "evt_before_refund"))
@@ -161,32 +176,30 @@ def test_refund_of_one_structure_lines_reverses_its_transfer(client, stripe_env,
         refund_order(order=order, by=admin, amounts={candle_line.pk: Decimal("9.90")}, reason="Cassée")
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.PARTIALLY_REFUNDED
-    transfer = StripeTransfer.objects.get(order=order, structure__slug="comptoir-equitable")
+    transfer = StripeTransfer.objects.get(order=order, structure=grocer)
     assert transfer.amount_reversed == Decimal("9.90")
     remote = stripe_env.v1.transfers.retrieve(transfer.stripe_transfer_id)
     assert remote.amount_reversed == 990
     refunds = stripe_env.v1.refunds.list(params={"payment_intent": intent.id}).data
     assert [r.amount for r in refunds] == [990]
     credit = Invoice.objects.get(order=order, kind=InvoiceKind.CREDIT_NOTE)
-    assert (credit.structure.slug, credit.total_incl) == ("comptoir-equitable", Decimal("9.90"))
+    assert (credit.structure, credit.total_incl) == (grocer, Decimal("9.90"))
 
 
 @pytest.mark.django_db(transaction=True)
-def test_webhook_delivered_by_the_server_to_the_live_site(live_server, demo_hub, localstripe, settings):
+def test_webhook_delivered_by_the_server_to_the_live_site(live_server, localstripe, settings, resident, basket, candle):
     """The real path: Stripe (here the local server) calls our endpoint, signed, and the order gets paid."""
     settings.STRIPE_SECRET_KEY = localstripe.secret_key
     settings.STRIPE_API_BASE = localstripe.url
     settings.STRIPE_WEBHOOK_SECRET = "whsec_live_delivery"
     client = localstripe.client()
-    for structure in Structure.objects.sellers():
-        account = client.v1.accounts.create(params={"type": "express", "country": "FR"})
-        Structure.objects.filter(pk=structure.pk).update(stripe_account_id=account.id)
+    CollectiveFactory()
     localstripe.register_webhook(
         "live-site", live_server.url + "/stripe/webhook/", "whsec_live_delivery", events=["payment_intent.succeeded"]
     )
     try:
         with override_settings(ALLOWED_HOSTS=["*"]):
-            order = order_for(resident(), {"panier-moyen-format": "1", "bougie-a-la-cire-vegetale": "1"}, method="card")
+            order = OrderFactory(customer=resident, items=[(basket, "1"), (candle, "1")], card=True)
             _pay(client, order)
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
@@ -201,10 +214,10 @@ def test_webhook_delivered_by_the_server_to_the_live_site(live_server, demo_hub,
     assert StripeTransfer.objects.filter(order=order).count() == 2
 
 
-def test_the_api_webhook_endpoint_is_the_same(client, stripe_env, django_capture_on_commit_callbacks):
+def test_the_api_webhook_endpoint_is_the_same(client, stripe_env, resident, candle, django_capture_on_commit_callbacks):
     from tests.marketplace.stripe_helpers import signature
 
-    order = order_for(resident(), {"bougie-a-la-cire-vegetale": "1"}, method="card")
+    order = OrderFactory(customer=resident, items=[(candle, "1")], card=True)
     intent = _pay(stripe_env, order)
     payload = event_for(intent, "payment_intent.succeeded", "evt_api_endpoint")
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,8 +10,8 @@ from marketplace.enums import FulfilmentStatus, PaymentStatus
 from marketplace.exceptions import CartError, CheckoutError, MarketplaceError
 from marketplace.models import Cart, Order, OrderTransition
 from services.models import Offering
-from tests.accounts.factories import UserFactory
-from tests.marketplace.factories import BILLING, asso_member, creche, fill_cart, offering, pickup_point, resident
+from tests.marketplace.factories import CartFactory, SolidarityStatusFactory, billing_for
+from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,37 +20,36 @@ def _snapshot():
     return (Order.objects.count(), dict(Offering.objects.filter(stock__isnull=False).values_list("pk", "stock")))
 
 
-def test_cash_items_order_is_confirmed_and_invoiced_per_structure(demo_hub, django_capture_on_commit_callbacks):
-    user = resident()
-    coffee_stock = offering("cafe-equitable-moulu-250-g").stock
-    fill_cart(user, {"panier-de-fruits": "1"})
+def test_cash_items_order_is_confirmed_and_invoiced_per_structure(
+    resident, garden, grocer, basket, coffee, accueil, django_capture_on_commit_callbacks
+):
+    fruit = OfferingFactory(basket=True, structure=garden, name="Panier de fruits", price=Decimal("8.00"))
+    CartFactory(user=resident, items=[(fruit, "1")])
 
     with django_capture_on_commit_callbacks(execute=True):
         order = place_order_for_items(
-            user=user,
-            items=[
-                (offering("panier-moyen-format"), Decimal("1")),
-                (offering("cafe-equitable-moulu-250-g"), Decimal("2")),
-            ],
+            user=resident,
+            items=[(basket, Decimal("1")), (coffee, Decimal("2"))],
             payment_method="cash",
-            billing=BILLING,
-            pickup_point=pickup_point(),
+            billing=billing_for(resident),
+            pickup_point=accueil,
         )
 
     assert (order.fulfilment_status, order.payment_status) == (FulfilmentStatus.CONFIRMED, PaymentStatus.UNPAID)
     assert (order.total_incl, order.total_vat) == (Decimal("27.40"), Decimal("1.43"))
-    assert [(i.structure.slug, i.total_incl) for i in order.invoices.order_by("structure__position")] == [
-        ("jardins-du-pole", Decimal("17.00")),
-        ("comptoir-equitable", Decimal("10.40")),
+    assert [(i.structure, i.total_incl) for i in order.invoices.order_by("structure__position")] == [
+        (garden, Decimal("17.00")),
+        (grocer, Decimal("10.40")),
     ]
     assert list(order.lines.order_by("pk").values_list("name", "quantity")) == [
         ("Panier moyen format", Decimal("1.000")),
         ("Café équitable moulu (250 g)", Decimal("2.000")),
     ]
-    assert offering("cafe-equitable-moulu-250-g").stock == coffee_stock - 2
+    coffee.refresh_from_db()
+    assert coffee.stock == 38
     # The person's cart is left alone.
-    assert list(Cart.objects.get(user=user).items.values_list("offering__slug", "quantity")) == [
-        ("panier-de-fruits", Decimal("1.000"))
+    assert list(Cart.objects.get(user=resident).items.values_list("offering", "quantity")) == [
+        (fruit.pk, Decimal("1.000"))
     ]
     assert list(OrderTransition.objects.filter(order=order).values_list("from_status", "to_status")) == [
         ("placed", "confirmed")
@@ -61,16 +60,14 @@ def test_cash_items_order_is_confirmed_and_invoiced_per_structure(demo_hub, djan
     ]
 
 
-def test_the_same_offering_twice_makes_two_lines(demo_hub):
-    laundry = offering("linge-plat-au-kilo")
-
+def test_the_same_offering_twice_makes_two_lines(asso_member, creche, flat_linen, accueil):
     order = place_order_for_items(
-        user=asso_member(),
-        items=[(laundry, Decimal("12")), (laundry, Decimal("7.5"))],
+        user=asso_member,
+        items=[(flat_linen, Decimal("12")), (flat_linen, Decimal("7.5"))],
         payment_method="transfer",
-        billing=BILLING,
-        organisation=creche(),
-        pickup_point=pickup_point(),
+        billing=billing_for(asso_member),
+        organisation=creche,
+        pickup_point=accueil,
     )
 
     assert list(order.lines.order_by("pk").values_list("quantity", "total_incl")) == [
@@ -81,30 +78,25 @@ def test_the_same_offering_twice_makes_two_lines(demo_hub):
     assert order.invoices.count() == 0  # weighed lines wait for their final weight
 
 
-def test_card_order_waits_for_payment(demo_hub):
+def test_card_order_waits_for_payment(resident, code_session):
     order = place_order_for_items(
-        user=resident(),
-        items=[(offering("seance-de-code-de-la-route"), Decimal("1"))],
+        user=resident,
+        items=[(code_session, Decimal("1"))],
         payment_method="card",
-        billing=BILLING,
+        billing=billing_for(resident),
     )
 
     assert (order.fulfilment_status, order.payment_status, order.invoices.count()) == ("placed", "unpaid", 0)
 
 
-def test_solidarity_price_applies_to_verified_residents(demo_hub):
-    from marketplace.models import SolidarityStatus
-
-    user = resident()
-    SolidarityStatus.objects.create(
-        user=user, valid_until="2099-12-31", verified_by=UserFactory(), note="Attestation CAF"
-    )
+def test_solidarity_price_applies_to_verified_residents(resident, code_session):
+    SolidarityStatusFactory(user=resident, valid_until="2099-12-31")
 
     order = place_order_for_items(
-        user=user,
-        items=[(offering("seance-de-code-de-la-route"), Decimal("1"))],
+        user=resident,
+        items=[(code_session, Decimal("1"))],
         payment_method="cash",
-        billing=BILLING,
+        billing=billing_for(resident),
     )
 
     assert (order.solidarity_pricing, order.lines.get().unit_price) == (True, Decimal("5.00"))
@@ -115,33 +107,33 @@ def test_solidarity_price_applies_to_verified_residents(demo_hub):
     [
         ({"items": []}, CheckoutError, "Votre panier est vide."),
         (
-            {"items": [(("bougie-a-la-cire-vegetale"), "2.5")]},
+            {"items": [("candle", "2.5")]},
             CartError,
             "« Bougie à la cire végétale » se commande en quantité entière (pièce).",
         ),
-        ({"items": [("bougie-a-la-cire-vegetale", "999")]}, CheckoutError, "Il ne reste que"),
-        ({"items": [("tenues-sportives-au-kilo", "5")]}, CheckoutError, "n'est pas proposé aux particuliers"),
+        ({"items": [("candle", "999")]}, CheckoutError, "Il ne reste que"),
+        ({"items": [("sportswear", "5")]}, CheckoutError, "n'est pas proposé aux particuliers"),
         ({"payment_method": "transfer"}, CheckoutError, "Ce moyen de paiement n'est pas possible"),
         (
-            {"items": [("linge-plat-au-kilo", "5")], "pickup_point": None},
+            {"items": [("flat_linen", "5")], "pickup_point": None},
             CheckoutError,
             "Choisissez un point de retrait.",
         ),
         ({"organisation": "creche"}, CheckoutError, "Vous n'êtes pas membre de cette organisation."),
     ],
 )
-def test_refusals_follow_the_cart_rules_and_change_nothing(demo_hub, kwargs, error, message):
+def test_refusals_follow_the_cart_rules_and_change_nothing(request, resident, accueil, kwargs, error, message):
     values = {
-        "user": resident(),
-        "items": [("bougie-a-la-cire-vegetale", "1")],
+        "user": resident,
+        "items": [("candle", "1")],
         "payment_method": "cash",
-        "billing": BILLING,
-        "pickup_point": pickup_point(),
+        "billing": billing_for(resident),
+        "pickup_point": accueil,
         **kwargs,
     }
-    values["items"] = [(offering(slug), Decimal(quantity)) for slug, quantity in values["items"]]
+    values["items"] = [(request.getfixturevalue(name), Decimal(quantity)) for name, quantity in values["items"]]
     if values.get("organisation") == "creche":
-        values["organisation"] = creche()
+        values["organisation"] = request.getfixturevalue("creche")
     before = _snapshot()
 
     with pytest.raises(error) as raised:

@@ -13,15 +13,16 @@ from lxml import etree
 
 from marketplace import invoice_documents
 from marketplace.actions import invoicing
-from marketplace.models import Invoice, SellerSettings
+from marketplace.models import Invoice
 from services.enums import RevenueAccount, Unit
+from tests.hub.factories import CollectiveFactory, StructureFactory
+from tests.marketplace.factories import SellerSettingsFactory
 from tests.marketplace.invoice_factories import (
     ISSUED_AT,
     Line,
     draft_invoice,
     issued_invoice,
     shared_services_invoice,
-    structure,
 )
 
 pytestmark = [
@@ -49,6 +50,48 @@ def media_root(settings, tmp_path):
     return tmp_path
 
 
+# The sellers' legal identities, printed on their invoices.
+RIBIERE = {"address_line1": "12 route de la Ribière", "postcode": "23400", "city": "Bourganeuf"}
+
+
+@pytest.fixture
+def garden(db):
+    return StructureFactory(
+        name="Jardins de la Ribière", siret="52345671300016", liable=True, default_vat_rate=Decimal("5.50"), **RIBIERE
+    )
+
+
+@pytest.fixture
+def laundry(db):
+    return StructureFactory(name="Lavoir solidaire", siret="53456782100010", liable=True, **RIBIERE)
+
+
+@pytest.fixture
+def home_services(db):
+    return StructureFactory(name="Services à domicile", siret="54567893000011", ai=True, **RIBIERE)
+
+
+@pytest.fixture
+def mobility(db):
+    return StructureFactory(
+        name="Mobilité rurale", siret="55678904800015", vat_exemption_mention=MOBILITY_MENTION, **RIBIERE
+    )
+
+
+@pytest.fixture
+def scop(db):
+    return StructureFactory(
+        name="Comptoir coopératif",
+        siret="56789015700017",
+        company=True,
+        liable=True,
+        default_vat_rate=Decimal("5.50"),
+        registration_number="RCS Guéret 567 890 157",
+        iban="FR7615589234000001234560626",
+        **RIBIERE,
+    )
+
+
 def text_of(pdf: bytes) -> str:
     """The PDF's text on one line, every run of spaces (no-break ones included) made one space."""
     reader = pypdf.PdfReader(io.BytesIO(pdf))
@@ -70,9 +113,9 @@ def attachments(pdf: bytes) -> list[str]:
     return list(pypdf.PdfReader(io.BytesIO(pdf)).attachments)
 
 
-def basket_invoice(*, paid: bool):
+def basket_invoice(garden, *, paid: bool):
     return issued_invoice(
-        structure("jardins-du-pole"),
+        garden,
         [
             Line("Panier de légumes — grand", Decimal("2"), Decimal("18.00"), Decimal("5.50"), revenue_account="701"),
             Line("Œufs bio, boîte de 6", Decimal("3"), Decimal("3.20"), Decimal("5.50"), revenue_account="701"),
@@ -81,12 +124,10 @@ def basket_invoice(*, paid: bool):
     )
 
 
-def scop_b2b_invoice():
-    SellerSettings.objects.update_or_create(
-        structure=structure("comptoir-equitable"), defaults={"payment_terms_days": 30}
-    )
+def scop_b2b_invoice(scop):
+    SellerSettingsFactory(structure=scop, payment_terms_days=30)
     return issued_invoice(
-        structure("comptoir-equitable"),
+        scop,
         [
             Line("Café équitable du Pérou, 1 kg", Decimal("2"), Decimal("14.50"), Decimal("5.50")),
             Line("Panier garni artisanal", Decimal("1"), Decimal("36.00"), Decimal("20.00")),
@@ -104,15 +145,15 @@ def scop_b2b_invoice():
     )
 
 
-def test_vat_liable_b2c_invoice_paid_by_card(demo_hub):
-    invoice = basket_invoice(paid=True)
+def test_vat_liable_b2c_invoice_paid_by_card(garden):
+    invoice = basket_invoice(garden, paid=True)
 
     pdf = invoice_documents.pdf_bytes(invoice)
 
     text = text_of(pdf)
-    assert text.startswith("Jardins du Pôle Association loi 1901 12 route de la Ribière 23400 Bourganeuf")
-    assert "SIRET : 82345671000016" in text
-    assert "N° TVA intracommunautaire : FR41823456710" in text
+    assert text.startswith("Jardins de la Ribière Association loi 1901 12 route de la Ribière 23400 Bourganeuf")
+    assert "SIRET : 52345671300016" in text
+    assert "N° TVA intracommunautaire : FR00523456713" in text
     assert "Client Camille Martin 4 impasse des Tilleuls 23400 Bourganeuf" in text.replace("CLIENT", "Client")
     assert f"Facture N° {invoice.number}" in text
     assert "Date 10/03/2026 Nature de l'opération" in text
@@ -129,8 +170,8 @@ def test_vat_liable_b2c_invoice_paid_by_card(demo_hub):
     assert attachments(pdf) == []
 
 
-def test_b2c_invoice_not_yet_paid_shows_its_due_date(demo_hub):
-    invoice = basket_invoice(paid=False)
+def test_b2c_invoice_not_yet_paid_shows_its_due_date(garden):
+    invoice = basket_invoice(garden, paid=False)
 
     text = text_of(invoice_documents.pdf_bytes(invoice))
 
@@ -138,10 +179,10 @@ def test_b2c_invoice_not_yet_paid_shows_its_due_date(demo_hub):
     assert "Payée" not in text
 
 
-def test_sap_invoice_of_the_ai_shows_declaration_hours_and_tax_credit_apart(demo_hub):
+def test_sap_invoice_of_the_ai_shows_declaration_hours_and_tax_credit_apart(home_services):
     sap = {"vat_exemption_mention": AI_MENTION, "unit": Unit.HOUR, "is_goods": False, "sap_eligible": True}
     invoice = issued_invoice(
-        structure("pole-services"),
+        home_services,
         [
             Line("Ménage à domicile", Decimal("3"), Decimal("24.00"), revenue_account="7062", **sap),
             Line("Petit jardinage", Decimal("2"), Decimal("26.00"), revenue_account="7062", **sap),
@@ -150,8 +191,8 @@ def test_sap_invoice_of_the_ai_shows_declaration_hours_and_tax_credit_apart(demo
 
     text = text_of(invoice_documents.pdf_bytes(invoice))
 
-    assert text.startswith("Pôle Services Association loi 1901")
-    assert "SIRET : 84567893700010 Déclaration SAP n° SAP845678937 du 01/03/2019" in text
+    assert text.startswith("Services à domicile Association loi 1901")
+    assert "SIRET : 54567893000011 Déclaration SAP n° SAP545678930 du 01/03/2019" in text
     assert "N° TVA" not in text
     assert "Mode d'intervention Prestataire" in text
     assert "Nature de l'opération Prestation de services" in text
@@ -167,9 +208,9 @@ def test_sap_invoice_of_the_ai_shows_declaration_hours_and_tax_credit_apart(demo
     )
 
 
-def test_non_lucrative_structure_prints_its_exemption_mention(demo_hub):
+def test_non_lucrative_structure_prints_its_exemption_mention(mobility):
     invoice = issued_invoice(
-        structure("mobilite-solidaire"),
+        mobility,
         [
             Line(
                 "Location de scooter",
@@ -186,23 +227,23 @@ def test_non_lucrative_structure_prints_its_exemption_mention(demo_hub):
 
     text = text_of(invoice_documents.pdf_bytes(invoice))
 
-    assert "Mobilité solidaire Association loi 1901" in text
-    assert "SIRET : 85678904500015" in text
+    assert "Mobilité rurale Association loi 1901" in text
+    assert "SIRET : 55678904800015" in text
     assert "Location de scooter 2 jour 15,00 € 0 % 30,00 €" in text
     assert text.count(MOBILITY_MENTION) == 1
     assert "N° TVA" not in text
     assert "Capital social" not in text
 
 
-def test_b2b_invoice_of_the_scop_has_company_and_payment_mentions(demo_hub):
-    invoice = scop_b2b_invoice()
+def test_b2b_invoice_of_the_scop_has_company_and_payment_mentions(scop):
+    invoice = scop_b2b_invoice(scop)
 
     pdf = invoice_documents.pdf_bytes(invoice)
 
     text = text_of(pdf)
-    assert text.startswith("Comptoir équitable SARL Scop à capital variable 12 route de la Ribière 23400 Bourganeuf")
-    assert "SIRET : 86789015400018 Capital social : 15 000,00 € RCS Guéret 867 890 154" in text
-    assert "N° TVA intracommunautaire : FR63867890154" in text
+    assert text.startswith("Comptoir coopératif SARL Scop à capital variable 12 route de la Ribière 23400 Bourganeuf")
+    assert "SIRET : 56789015700017 Capital social : 15 000,00 € RCS Guéret 567 890 157" in text
+    assert "N° TVA intracommunautaire : FR22567890157" in text
     assert "Crèche associative Les P'tits Loups 5 rue des Écoles 23400 Bourganeuf SIREN : 778899005" in text
     assert f"Facture N° {invoice.number}" in text
     assert "Date 10/03/2026 Échéance 09/04/2026 Livraison ou exécution 06/03/2026" in text
@@ -220,8 +261,8 @@ def test_b2b_invoice_of_the_scop_has_company_and_payment_mentions(demo_hub):
     assert "SARL Scop à capital variable au capital de 15 000,00 € — 12 route de la Ribière, 23400 Bourganeuf" in text
 
 
-def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(demo_hub):
-    invoice = scop_b2b_invoice()
+def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(scop):
+    invoice = scop_b2b_invoice(scop)
 
     pdf = invoice_documents.pdf_bytes(invoice)
 
@@ -238,9 +279,9 @@ def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(demo_hub):
     assert xpath(root, "rsm:ExchangedDocument/ram:ID") == [invoice.number]
     assert xpath(root, "rsm:ExchangedDocument/ram:TypeCode") == ["380"]
     assert xpath(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") == ["20260310"]
-    assert xpath(root, f"{seller}/ram:GlobalID[@schemeID='0009']") == ["86789015400018"]
-    assert xpath(root, f"{seller}/ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0002']") == ["867890154"]
-    assert xpath(root, f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']") == ["FR63867890154"]
+    assert xpath(root, f"{seller}/ram:GlobalID[@schemeID='0009']") == ["56789015700017"]
+    assert xpath(root, f"{seller}/ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0002']") == ["567890157"]
+    assert xpath(root, f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']") == ["FR22567890157"]
     assert xpath(root, f"{seller}/ram:PostalTradeAddress/ram:CountryID") == ["FR"]
     assert xpath(root, f"{buyer}/ram:SpecifiedLegalOrganization/ram:ID") == ["778899005"]
     assert xpath(root, f"{buyer}/ram:PostalTradeAddress/ram:PostcodeCode") == ["23400"]
@@ -264,8 +305,8 @@ def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(demo_hub):
     assert xpath(root, f"{summation}/ram:DuePayableAmount") == ["71.00"]
 
 
-def test_credit_note_is_titled_avoir_and_names_the_credited_invoice(demo_hub):
-    invoice = scop_b2b_invoice()
+def test_credit_note_is_titled_avoir_and_names_the_credited_invoice(scop):
+    invoice = scop_b2b_invoice(scop)
     basket_line = invoice.lines.get(description="Panier garni artisanal")
     credit_note = invoicing.issue_credit_note(invoice=invoice, amounts={basket_line.pk: Decimal("36.00")}, at=ISSUED_AT)
 
@@ -285,9 +326,10 @@ def test_credit_note_is_titled_avoir_and_names_the_credited_invoice(demo_hub):
     assert xpath(root, f"{header}//ram:TaxTotalAmount") == ["6.00"]
 
 
-def test_shared_services_invoice_of_the_collectif_to_a_member(demo_hub):
+def test_shared_services_invoice_of_the_collectif_to_a_member(laundry):
+    collective = CollectiveFactory()  # the hub's one Collectif, whoever set it up
     invoice = shared_services_invoice(
-        structure("blanchisserie-solidaire"),
+        laundry,
         [
             Line(
                 "Services mutualisés : comptabilité, accueil",
@@ -305,11 +347,11 @@ def test_shared_services_invoice_of_the_collectif_to_a_member(demo_hub):
     pdf = invoice_documents.pdf_bytes(invoice)
 
     text = text_of(pdf)
-    assert text.startswith("Collectif du Pôle Association loi 1901")
-    assert "SIRET : 81234560100015" in text
+    assert text.startswith(f"{collective.name} Association loi 1901")
+    assert f"SIRET : {collective.siret}" in text
     assert (
-        "Structure membre facturée Blanchisserie solidaire 12 route de la Ribière 23400 Bourganeuf "
-        "SIRET : 83456782800019 N° TVA : FR24834567828"
+        "Structure membre facturée Lavoir solidaire 12 route de la Ribière 23400 Bourganeuf "
+        "SIRET : 53456782100010 N° TVA : FR50534567821"
     ) in text.replace("STRUCTURE MEMBRE FACTURÉE", "Structure membre facturée")
     assert "Période du 01/02/2026 au 28/02/2026" in text
     assert "Commande" not in text
@@ -320,14 +362,14 @@ def test_shared_services_invoice_of_the_collectif_to_a_member(demo_hub):
     assert xpath(root, f"{header}/ram:ApplicableTradeTax/ram:CategoryCode") == ["E"]
     assert xpath(root, f"{header}/ram:ApplicableTradeTax/ram:ExemptionReason") == [COLLECTIVE_MENTION]
     assert xpath(root, f"{header}/ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString") == ["20260201"]
-    assert xpath(root, "//ram:BuyerTradeParty/ram:GlobalID[@schemeID='0009']") == ["83456782800019"]
-    assert xpath(root, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["FR24834567828"]
+    assert xpath(root, "//ram:BuyerTradeParty/ram:GlobalID[@schemeID='0009']") == ["53456782100010"]
+    assert xpath(root, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["FR50534567821"]
     assert xpath(root, f"{header}//ram:GrandTotalAmount") == ["450.00"]
     assert xpath(root, f"{header}//ram:TaxTotalAmount") == ["0.00"]
 
 
-def test_pdf_is_rendered_once_then_served_from_the_stored_file(demo_hub, monkeypatch, media_root):
-    invoice = basket_invoice(paid=True)
+def test_pdf_is_rendered_once_then_served_from_the_stored_file(garden, monkeypatch, media_root):
+    invoice = basket_invoice(garden, paid=True)
     first = invoice_documents.pdf_bytes(invoice)
 
     def must_not_render(invoice):
@@ -342,8 +384,8 @@ def test_pdf_is_rendered_once_then_served_from_the_stored_file(demo_hub, monkeyp
     assert (media_root / "invoices" / f"{invoice.number}.pdf").read_bytes() == first
 
 
-def test_a_missing_stored_file_is_rendered_again(demo_hub, media_root):
-    invoice = basket_invoice(paid=True)
+def test_a_missing_stored_file_is_rendered_again(garden, media_root):
+    invoice = basket_invoice(garden, paid=True)
     invoice_documents.pdf_bytes(invoice)
     (media_root / "invoices" / f"{invoice.number}.pdf").unlink()
 
@@ -353,9 +395,9 @@ def test_a_missing_stored_file_is_rendered_again(demo_hub, media_root):
     assert (media_root / "invoices" / f"{invoice.number}.pdf").read_bytes() == content
 
 
-def test_a_draft_has_no_pdf(demo_hub, media_root):
+def test_a_draft_has_no_pdf(garden, media_root):
     invoice = draft_invoice(
-        structure("jardins-du-pole"),
+        garden,
         [Line("Panier de légumes — petit", Decimal("1"), Decimal("12.00"), Decimal("5.50"))],
         buyer_name="Camille Martin",
         buyer_address="4 impasse des Tilleuls\n23400 Bourganeuf",

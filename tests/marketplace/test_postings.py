@@ -15,15 +15,20 @@ from marketplace.actions.shared_services import issue_shared_services_invoices
 from marketplace.models import Payment
 from marketplace.postings import customer_account, post_payout, post_stripe_fee
 from tests.accounts.factories import UserFactory
-from tests.marketplace.factories import asso_member, creche, order_for, resident
+from tests.hub.factories import CollectiveFactory
+from tests.marketplace.factories import OrderFactory, SharedServicesPlanFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def lines_of(structure_slug: str, **filters) -> list[tuple]:
+def lines_of(structure: Structure | str, **filters) -> list[tuple]:
+    """(journal, account, debit, credit) of a structure's entry lines (given by itself or by its slug)."""
+    of_structure = (
+        {"entry__structure": structure} if isinstance(structure, Structure) else {"entry__structure__slug": structure}
+    )
     return list(
-        EntryLine.objects.filter(entry__structure__slug=structure_slug, **filters)
+        EntryLine.objects.filter(**of_structure, **filters)
         .order_by("entry__id", "position")
         .values_list("entry__journal__code", "account__code", "debit", "credit")
     )
@@ -34,16 +39,16 @@ def admin():
     return UserFactory(hub_admin=True)
 
 
-def test_cash_sale_of_goods(demo_hub, admin):
-    order = order_for(resident(), {"panier-moyen-format": "1"}, method="cash")
+def test_cash_sale_of_goods(admin, resident, garden, basket):
+    order = OrderFactory(customer=resident, items=[(basket, "1")])
     invoice = order.invoices.get()
-    assert lines_of("jardins-du-pole", entry__piece_ref=invoice.number) == [
+    assert lines_of(garden, entry__piece_ref=invoice.number) == [
         ("VE", "411", D("17.00"), D("0")),
         ("VE", "701", D("0"), D("16.11")),
         ("VE", "445713", D("0"), D("0.89")),  # goods: VAT due at delivery
     ]
     record_offline_payment(order=order, structure=invoice.structure, method="cash", amount=D("17.00"), by=admin)
-    assert lines_of("jardins-du-pole", entry__piece_ref=order.reference) == [
+    assert lines_of(garden, entry__piece_ref=order.reference) == [
         ("CA", "530", D("17.00"), D("0")),
         ("CA", "411", D("0"), D("17.00")),
     ]
@@ -57,18 +62,20 @@ def test_cash_sale_of_goods(demo_hub, admin):
     assert customer_lines.first().lettering_code != ""
 
 
-def test_services_vat_waits_for_payment_then_becomes_due(demo_hub, admin):
-    order = order_for(asso_member(), {"collecte-et-livraison-du-linge": "2"}, method="transfer", organisation=creche())
+def test_services_vat_waits_for_payment_then_becomes_due(admin, asso_member, creche, laundry, collection):
+    order = OrderFactory(
+        customer=asso_member, items=[(collection, "2")], payment_method="transfer", organisation=creche
+    )
     invoice = order.invoices.get()
-    assert lines_of("blanchisserie-solidaire", entry__piece_ref=invoice.number) == [
+    assert lines_of(laundry, entry__piece_ref=invoice.number) == [
         ("VE", "411", D("12.00"), D("0")),
         ("VE", "7061", D("0"), D("10.00")),
         ("VE", "44587", D("0"), D("2.00")),  # services: VAT on receipts
     ]
     code, name = customer_account(order=order)
-    assert (code, name) == (f"O{creche().pk:05d}", "Crèche associative Les P'tits Loups")
+    assert (code, name) == (f"O{creche.pk:05d}", "Crèche associative Les P'tits Loups")
     record_offline_payment(order=order, structure=invoice.structure, method="transfer", amount=D("12.00"), by=admin)
-    assert lines_of("blanchisserie-solidaire", entry__piece_ref=order.reference) == [
+    assert lines_of(laundry, entry__piece_ref=order.reference) == [
         ("BQ", "512", D("12.00"), D("0")),
         ("BQ", "411", D("0"), D("12.00")),
         ("OD", "44587", D("2.00"), D("0")),
@@ -76,36 +83,36 @@ def test_services_vat_waits_for_payment_then_becomes_due(demo_hub, admin):
     ]
 
 
-def test_cheques_then_deposit_slip(demo_hub, admin):
-    order = order_for(resident(), {"the-vert-bio-100-g": "1"}, method="cheque")
-    comptoir = Structure.objects.get(slug="comptoir-equitable")
+def test_cheques_then_deposit_slip(admin, resident, grocer, tea):
+    order = OrderFactory(customer=resident, items=[(tea, "1")], payment_method="cheque")
     cheque = record_offline_payment(
-        order=order, structure=comptoir, method="cheque", amount=D("4.60"), by=admin, cheque_number="42"
+        order=order, structure=grocer, method="cheque", amount=D("4.60"), by=admin, cheque_number="42"
     )
-    assert lines_of("comptoir-equitable", entry__piece_ref=order.reference) == [
+    assert lines_of(grocer, entry__piece_ref=order.reference) == [
         ("BQ", "5112", D("4.60"), D("0")),
         ("BQ", "411", D("0"), D("4.60")),
     ]
-    slip = create_deposit_slip(structure=comptoir, payments=[cheque], by=admin)
-    assert lines_of("comptoir-equitable", entry__piece_ref=f"REM-{slip.number}") == [
+    slip = create_deposit_slip(structure=grocer, payments=[cheque], by=admin)
+    assert lines_of(grocer, entry__piece_ref=f"REM-{slip.number}") == [
         ("BQ", "512", D("4.60"), D("0")),
         ("BQ", "5112", D("0"), D("4.60")),
     ]
 
 
-def test_refund_posts_the_credit_note_the_money_out_and_moves_vat_back(demo_hub, admin):
-    order = order_for(asso_member(), {"collecte-et-livraison-du-linge": "2"}, method="transfer", organisation=creche())
-    laundry = Structure.objects.get(slug="blanchisserie-solidaire")
+def test_refund_posts_the_credit_note_the_money_out_and_moves_vat_back(admin, asso_member, creche, laundry, collection):
+    order = OrderFactory(
+        customer=asso_member, items=[(collection, "2")], payment_method="transfer", organisation=creche
+    )
     record_offline_payment(order=order, structure=laundry, method="transfer", amount=D("12.00"), by=admin)
     line = order.lines.get()
     refund_order(order=order, by=admin, amounts={line.pk: D("6.00")}, reason="Une collecte annulée")
     credit_note = order.invoices.get(kind="credit_note")
-    assert lines_of("blanchisserie-solidaire", entry__piece_ref=credit_note.number) == [
+    assert lines_of(laundry, entry__piece_ref=credit_note.number) == [
         ("VE", "411", D("0"), D("6.00")),
         ("VE", "7061", D("5.00"), D("0")),
         ("VE", "44587", D("1.00"), D("0")),
     ]
-    assert lines_of("blanchisserie-solidaire", entry__piece_ref=order.reference)[4:] == [
+    assert lines_of(laundry, entry__piece_ref=order.reference)[4:] == [
         ("BQ", "411", D("6.00"), D("0")),  # paid back by bank transfer
         ("BQ", "512", D("0"), D("6.00")),
         ("OD", "445711", D("1.00"), D("0")),  # the refunded VAT is no longer due
@@ -120,41 +127,42 @@ def test_refund_posts_the_credit_note_the_money_out_and_moves_vat_back(demo_hub,
     assert totals["d"] == totals["c"]
 
 
-def test_cancelled_order_is_credited_and_lettered(demo_hub, admin):
-    order = order_for(resident(), {"panier-moyen-format": "1"}, method="cash")
+def test_cancelled_order_is_credited_and_lettered(admin, resident, garden, basket):
+    order = OrderFactory(customer=resident, items=[(basket, "1")])
     cancel_order(order=order, by=admin)
     code, _name = customer_account(order=order)
-    lines = EntryLine.objects.filter(entry__structure__slug="jardins-du-pole", account__code="411", auxiliary_code=code)
+    lines = EntryLine.objects.filter(entry__structure=garden, account__code="411", auxiliary_code=code)
     assert sorted((line.debit, line.credit) for line in lines) == [(D("0"), D("17.00")), (D("17.00"), D("0"))]
     assert len({line.lettering_code for line in lines}) == 1
     assert lines[0].lettering_code != ""
 
 
-def test_shared_services_in_both_books(demo_hub):
+def test_shared_services_in_both_books(garden, laundry):
+    collective = CollectiveFactory()  # not liable to VAT: no VAT line
+    SharedServicesPlanFactory(shares={garden: "60", laundry: "40"})  # of 1 000,00 € a month
     issue_shared_services_invoices(year=2026, month=10)
-    collective = Structure.objects.collective()
-    invoice = collective.invoices.get(buyer_structure__slug="jardins-du-pole", period_start=datetime.date(2026, 10, 1))
-    assert lines_of("collectif-du-pole", entry__piece_ref=invoice.number) == [
+    invoice = collective.invoices.get(buyer_structure=garden, period_start=datetime.date(2026, 10, 1))
+    assert lines_of(collective, entry__piece_ref=invoice.number) == [
         ("VE", "411", D("600.00"), D("0")),
         ("VE", "7065", D("0"), D("600.00")),
     ]
-    assert lines_of("jardins-du-pole", entry__piece_ref=invoice.number) == [
+    assert lines_of(garden, entry__piece_ref=invoice.number) == [
         ("AC", "628", D("600.00"), D("0")),
         ("AC", "401", D("0"), D("600.00")),
     ]
 
 
-def test_stripe_fees_and_payouts(demo_hub):
+def test_stripe_fees_and_payouts(garden):
+    collective = CollectiveFactory()
     day = timezone.localdate()
     post_stripe_fee(reference="CMD-TEST", fee=D("0.55"), date=day, key="ch_fixture_1")
     post_stripe_fee(reference="CMD-TEST", fee=D("0.55"), date=day, key="ch_fixture_1")  # replayed
-    assert lines_of("collectif-du-pole", entry__piece_ref="CMD-TEST") == [
+    assert lines_of(collective, entry__piece_ref="CMD-TEST") == [
         ("ST", "627", D("0.55"), D("0")),
         ("ST", "512800", D("0"), D("0.55")),
     ]
-    jardins = Structure.objects.get(slug="jardins-du-pole")
-    post_payout(structure=jardins, amount=D("120.00"), date=day, payout_id="po_fixture_1")
-    assert lines_of("jardins-du-pole", entry__piece_ref="po_fixture_1") == [
+    post_payout(structure=garden, amount=D("120.00"), date=day, payout_id="po_fixture_1")
+    assert lines_of(garden, entry__piece_ref="po_fixture_1") == [
         ("ST", "512", D("120.00"), D("0")),
         ("ST", "512800", D("0"), D("120.00")),
     ]
@@ -183,14 +191,14 @@ def structure_refunds(structure):
     return Refund.objects.filter(structure=structure).aggregate(t=Sum("amount"))["t"] or 0
 
 
-def test_fee_and_payout_events_from_stripe_are_posted_once(demo_hub):
+def test_fee_and_payout_events_from_stripe_are_posted_once(garden):
     """localstripe reports no fees and no payouts: these are Stripe's own event payloads, as fixtures."""
     from marketplace.actions.payments import process_stripe_event
     from marketplace.models import StripeEvent
 
-    jardins = Structure.objects.get(slug="jardins-du-pole")
-    jardins.stripe_account_id = "acct_fixture_jardins"
-    jardins.save()
+    collective = CollectiveFactory()
+    garden.stripe_account_id = "acct_fixture_jardins"
+    garden.save()
     now = int(timezone.now().timestamp())
     charge = {"id": "ch_fixture_2", "object": "charge", "created": now, "metadata": {"order": "CMD-FEES"},
               "balance_transaction": {"id": "txn_1", "fee": 73, "amount": 2500}}  # fmt: skip
@@ -202,34 +210,33 @@ def test_fee_and_payout_events_from_stripe_are_posted_once(demo_hub):
     ]  # fmt: skip
     for event in events + events:
         process_stripe_event(event_pk=event.pk)
-    assert lines_of("collectif-du-pole", entry__piece_ref="CMD-FEES") == [
+    assert lines_of(collective, entry__piece_ref="CMD-FEES") == [
         ("ST", "627", D("0.73"), D("0")),
         ("ST", "512800", D("0"), D("0.73")),
     ]
-    assert lines_of("jardins-du-pole", entry__piece_ref="po_fixture_2") == [
+    assert lines_of(garden, entry__piece_ref="po_fixture_2") == [
         ("ST", "512", D("987.65"), D("0")),
         ("ST", "512800", D("0"), D("987.65")),
     ]
 
 
-def test_prepaid_season_then_deliveries(demo_hub):
+def test_prepaid_season_then_deliveries(garden):
     """Ten baskets at 17 € paid upfront by cheque: VAT at the deposit, revenue at each delivery."""
     from marketplace.postings import post_prepaid_delivery, post_prepaid_season_payment
 
-    jardins = Structure.objects.get(slug="jardins-du-pole")
     day = timezone.localdate()
     customer = ("C999999", "Jeanne Roche")
     for _ in range(2):  # idempotent
-        post_prepaid_season_payment(structure=jardins, customer=customer, amount_incl=D("170.00"), vat_rate=D("5.50"),
+        post_prepaid_season_payment(structure=garden, customer=customer, amount_incl=D("170.00"), vat_rate=D("5.50"),
                                     method="cheque", date=day, reference="ABO-1", key="abo-1")  # fmt: skip
-    assert lines_of("jardins-du-pole", entry__piece_ref="ABO-1") == [
+    assert lines_of(garden, entry__piece_ref="ABO-1") == [
         ("BQ", "5112", D("170.00"), D("0")),
         ("BQ", "4191", D("0"), D("161.14")),
         ("BQ", "445713", D("0"), D("8.86")),
     ]
-    post_prepaid_delivery(structure=jardins, customer=customer, amount_excl=D("16.11"), revenue_account="701",
+    post_prepaid_delivery(structure=garden, customer=customer, amount_excl=D("16.11"), revenue_account="701",
                           date=day, reference="ABO-1-L1", key="abo-1-1")  # fmt: skip
-    assert lines_of("jardins-du-pole", entry__piece_ref="ABO-1-L1") == [
+    assert lines_of(garden, entry__piece_ref="ABO-1-L1") == [
         ("OD", "4191", D("16.11"), D("0")),
         ("OD", "701", D("0"), D("16.11")),
     ]

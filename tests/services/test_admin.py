@@ -5,41 +5,47 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from hub.enums import StaffRole
-from hub.models import Structure
 from services.models import Offering
 from tests.accounts.factories import UserFactory
-from tests.hub.factories import StructureRoleFactory
+from tests.hub.factories import StructureFactory, StructureRoleFactory
+from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def jardins_manager(demo_hub):
-    return StructureRoleFactory(structure=Structure.objects.get(slug="jardins-du-pole"), role=StaffRole.MANAGER).user
+def jardins(db):
+    """A market garden liable to VAT at 5,5 % by default."""
+    return StructureFactory(liable=True, default_vat_rate=Decimal("5.50"))
 
 
-def test_staff_see_only_their_structure_offerings(client, jardins_manager):
+@pytest.fixture
+def jardins_manager(jardins):
+    return StructureRoleFactory(structure=jardins, manager=True).user
+
+
+def test_staff_see_only_their_structure_offerings(client, jardins, jardins_manager):
+    mine = OfferingFactory.create_batch(2, structure=jardins)
+    OfferingFactory()  # another structure's
     client.force_login(jardins_manager)
     response = client.get(reverse("admin:services_offering_changelist"))
     assert response.status_code == 200
-    shown = {o.structure.slug for o in response.context["cl"].result_list}
-    assert shown == {"jardins-du-pole"}
-    assert response.context["cl"].result_count == Offering.objects.filter(structure__slug="jardins-du-pole").count()
+    shown = {o.structure for o in response.context["cl"].result_list}
+    assert shown == {jardins}
+    assert response.context["cl"].result_count == len(mine) == 2
 
 
 def test_staff_cannot_open_another_structure_offering(client, jardins_manager):
     client.force_login(jardins_manager)
-    other = Offering.objects.filter(structure__slug="comptoir-equitable").first()
+    other = OfferingFactory()
     response = client.get(reverse("admin:services_offering_change", args=[other.pk]))
     assert response.status_code == 302  # the admin redirects an unreachable object to its index
     response = client.post(reverse("admin:services_offering_delete", args=[other.pk]), {"post": "yes"})
     assert Offering.objects.filter(pk=other.pk).exists()
 
 
-def test_staff_create_an_offering_with_vat_from_their_structure(client, jardins_manager):
+def test_staff_create_an_offering_with_vat_from_their_structure(client, jardins, jardins_manager):
     client.force_login(jardins_manager)
-    jardins = Structure.objects.get(slug="jardins-du-pole")
     response = client.post(
         reverse("admin:services_offering_add"),
         {
@@ -71,7 +77,7 @@ def test_staff_create_an_offering_with_vat_from_their_structure(client, jardins_
 
 def test_staff_cannot_create_for_another_structure(client, jardins_manager):
     client.force_login(jardins_manager)
-    comptoir = Structure.objects.get(slug="comptoir-equitable")
+    comptoir = StructureFactory(liable=True)
     response = client.post(
         reverse("admin:services_offering_add"),
         {"structure": comptoir.pk, "name": "Intrus", "slug": "intrus", "kind": "goods", "unit": "item",
@@ -83,9 +89,8 @@ def test_staff_cannot_create_for_another_structure(client, jardins_manager):
     assert not Offering.objects.filter(slug="intrus").exists()
 
 
-def test_sap_flag_refused_outside_the_ai(client, jardins_manager):
+def test_sap_flag_refused_outside_the_ai(client, jardins, jardins_manager):
     client.force_login(jardins_manager)
-    jardins = Structure.objects.get(slug="jardins-du-pole")
     response = client.post(
         reverse("admin:services_offering_add"),
         {"structure": jardins.pk, "name": "Faux SAP", "slug": "faux-sap", "kind": "goods", "unit": "hour",
@@ -99,16 +104,14 @@ def test_sap_flag_refused_outside_the_ai(client, jardins_manager):
     assert not Offering.objects.filter(slug="faux-sap").exists()
 
 
-def test_residents_do_not_get_into_the_back_office(client, demo_hub):
+def test_residents_do_not_get_into_the_back_office(client):
     client.force_login(UserFactory())
     response = client.get(reverse("admin:services_offering_changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_supervisors_do_not_manage_offerings(client, demo_hub):
-    from accounts.models import User
-
-    client.force_login(User.objects.get(email="encadrant@demo.pole.test"))
+def test_supervisors_do_not_manage_offerings(client, jardins):
+    client.force_login(StructureRoleFactory(structure=jardins, supervisor=True).user)
     response = client.get(reverse("admin:services_offering_changelist"))
     assert response.status_code == 403

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from hub.money import split_incl, to_cents
 from services.models import Offering
 from services.vat import default_vat_treatment
+from tests.hub.factories import StructureFactory
 from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +67,12 @@ def test_stock_never_goes_negative_in_the_database():
     assert offering.stock == 5
 
 
-def test_vat_defaults_from_the_structure_regime(demo_hub):
-    by_slug = {s.slug: s for s in demo_hub}
-    assert default_vat_treatment(by_slug["jardins-du-pole"]).rate == Decimal("5.50")
-    assert default_vat_treatment(by_slug["blanchisserie-solidaire"]).rate == Decimal("20.00")
-    services = default_vat_treatment(by_slug["pole-services"])
+def test_vat_defaults_from_the_structure_regime():
+    garden = StructureFactory(liable=True, default_vat_rate=Decimal("5.50"))
+    laundry = StructureFactory(liable=True, default_vat_rate=Decimal("20.00"))
+    assert default_vat_treatment(garden).rate == Decimal("5.50")
+    assert default_vat_treatment(laundry).rate == Decimal("20.00")
+    services = default_vat_treatment(StructureFactory(ai=True))
     assert services.rate == Decimal("0.00")
     assert services.exemption_mention == "TVA non applicable, art. 261-7-1° bis du CGI"
 
