@@ -46,14 +46,12 @@ def make_organisation_siren(n: int) -> str:
 
 
 class StructureFactory(factory.django.DjangoModelFactory):
-    """An ACI association, not liable to VAT, with no books until something is posted.
+    """An ACI association, not liable to VAT, whose books are set up when it is created (as the app does).
 
     Traits: `liable` (VAT-liable, 20 % by default: pass `default_vat_rate` for 5.5 %), `ai` (the
     intermediary association, exempt, declared for services à la personne), `company` (an EI run as
     a Scop: share capital, RCS), `training_centre` (exempt), `inactive`.
-    `books=True` (or a date) sets up the chart, journals and the fiscal year covering that day, as
-    `accounting.actions.setup_books` does for a new structure; without it the marketplace's
-    postings set the books up at the first sale.
+    `books=<date>` moves the start of its (still empty) books to the fiscal year covering that day.
     The hub's one Collectif is `CollectiveFactory`.
     """
 

@@ -43,11 +43,11 @@ def test_every_kind_of_structure_is_valid(traits, kind, regime):
     assert structure.default_vat_rate == (Decimal("20.00") if regime == VatRegime.LIABLE else None)
 
 
-def test_books_are_set_up_on_demand():
+def test_books_are_set_up_with_the_structure_and_may_start_earlier():
     without = StructureFactory()
     structure = StructureFactory(books=datetime.date(2025, 6, 1))
 
-    assert not Books.objects.filter(structure=without).exists()
+    assert Books.objects.filter(structure=without).count() == 1
     assert Books.objects.filter(structure=structure).count() == 1
     assert Journal.objects.filter(structure=structure).count() == 7
     assert list(FiscalYear.objects.filter(structure=structure).values_list("start_date", "end_date")) == [

@@ -27,7 +27,6 @@ from marketplace import stripe_gateway
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, place_order, sellers_of
 from marketplace.actions.payments import (
-    amounts_by_seller,
     mark_collected,
     process_stripe_event,
     record_offline_payment,
@@ -35,6 +34,7 @@ from marketplace.actions.payments import (
     start_card_payment,
 )
 from marketplace.actions.refunds import cancel_order, refund_order
+from marketplace.actions.settlement import owed_by_seller
 from marketplace.enums import PaymentMethod
 from marketplace.models import (
     AllocationMethod,
@@ -177,7 +177,7 @@ def pay(order: Order) -> Order:
     else:
         sellers = {structure.pk: structure for structure in sellers_of(order)}
         reception = staff_of(*sellers.values())
-        for structure_id, due in sorted(amounts_by_seller(order).items()):
+        for structure_id, due in sorted(owed_by_seller(order).items()):
             record_offline_payment(
                 order=order,
                 structure=sellers[structure_id],

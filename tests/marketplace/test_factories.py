@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Sum
 
 from accounting.models import EntryLine
-from marketplace.actions.payments import amounts_by_seller
+from marketplace.actions.settlement import owed_by_seller
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.models import Invoice, Payment, StripeEvent, StripeTransfer
 from tests.hub.factories import CollectiveFactory
@@ -43,8 +43,8 @@ def test_two_sellers_paid_at_the_counter():
     order = OrderFactory(sellers=2, paid=True)
 
     assert order.payment_status == PaymentStatus.PAID
-    assert len(amounts_by_seller(order)) == 2
-    assert {p.received_by_id: p.amount for p in order.payments.all()} == amounts_by_seller(order)
+    assert len(owed_by_seller(order)) == 2
+    assert {p.received_by_id: p.amount for p in order.payments.all()} == owed_by_seller(order)
     assert order.invoices.filter(kind=InvoiceKind.INVOICE).count() == 2
     assert _balanced(order)
 
