@@ -38,10 +38,6 @@ class VatGroup:
     def is_exempt(self) -> bool:
         return self.rate == 0
 
-    @property
-    def category(self) -> str:
-        return "E" if self.is_exempt else "S"
-
 
 @dataclass
 class DocumentLine:
