@@ -34,14 +34,6 @@ class VatGroup:
     vat: Decimal = Decimal("0.00")
     mentions: list[str] = field(default_factory=list)
 
-    @property
-    def is_exempt(self) -> bool:
-        return self.rate == 0
-
-    @property
-    def category(self) -> str:
-        return "E" if self.is_exempt else "S"
-
 
 @dataclass
 class DocumentLine:

@@ -16,6 +16,7 @@ from marketplace.actions import invoicing
 from marketplace.models import Invoice
 from services.enums import RevenueAccount, Unit
 from tests.hub.factories import CollectiveFactory, StructureFactory
+from tests.marketplace import en16931_schematron
 from tests.marketplace.factories import SellerSettingsFactory
 from tests.marketplace.invoice_factories import (
     ISSUED_AT,
@@ -102,6 +103,7 @@ def embedded_xml(pdf: bytes) -> etree._Element:
     filename, xml = facturx.get_facturx_xml_from_pdf(pdf, check_xsd=False)
     assert filename == "factur-x.xml"
     assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931") is True
+    assert en16931_schematron.fatal_findings(xml) == []
     return etree.fromstring(xml)
 
 
@@ -359,11 +361,16 @@ def test_shared_services_invoice_of_the_collectif_to_a_member(laundry):
     assert "Indemnité forfaitaire pour frais de recouvrement : 40 €." in text
     root = embedded_xml(pdf)
     header = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
-    assert xpath(root, f"{header}/ram:ApplicableTradeTax/ram:CategoryCode") == ["E"]
+    # The Collectif is not liable to VAT: category O, and no VAT number in the XML, not even the buyer's.
+    assert xpath(root, f"{header}/ram:ApplicableTradeTax/ram:CategoryCode") == ["O"]
     assert xpath(root, f"{header}/ram:ApplicableTradeTax/ram:ExemptionReason") == [COLLECTIVE_MENTION]
+    assert xpath(root, f"{header}/ram:ApplicableTradeTax/ram:ExemptionReasonCode") == ["VATEX-EU-O"]
     assert xpath(root, f"{header}/ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString") == ["20260201"]
     assert xpath(root, "//ram:BuyerTradeParty/ram:GlobalID[@schemeID='0009']") == ["53456782100010"]
-    assert xpath(root, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["FR50534567821"]
+    assert xpath(root, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == []
+    assert xpath(root, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='FC']") == [
+        collective.siret[:9]
+    ]
     assert xpath(root, f"{header}//ram:GrandTotalAmount") == ["450.00"]
     assert xpath(root, f"{header}//ram:TaxTotalAmount") == ["0.00"]
 
