@@ -41,8 +41,12 @@ def enqueue(task_name: str, *args, **kwargs) -> None:
 
 
 def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:
-    """Queue the task once the transaction commits (never inside it)."""
-    transaction.on_commit(lambda: enqueue(task_name, *args, **kwargs))
+    """Queue the task once the transaction commits (never inside it).
+
+    `robust`: a broker that is down never turns a committed request into an error; the failure is
+    logged, and what must not be lost (stored Stripe events) is swept by beat until processed.
+    """
+    transaction.on_commit(lambda: enqueue(task_name, *args, **kwargs), robust=True)
 
 
 def email_on_commit(task_name: str, *args, **kwargs) -> None:

@@ -19,3 +19,8 @@ def order_email(order_id: int, kind: OrderEmailKind, key: str = "") -> None:
 def process_stripe_event(event_pk: int) -> None:
     """Queue the processing of a stored Stripe event once the transaction commits."""
     notify.enqueue_on_commit(PROCESS_STRIPE_EVENT, event_pk)
+
+
+def process_stripe_event_now(event_pk: int) -> None:
+    """Queue the processing of a stored Stripe event now (the sweep, outside any transaction)."""
+    notify.enqueue(PROCESS_STRIPE_EVENT, event_pk)

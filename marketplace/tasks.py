@@ -21,6 +21,12 @@ def process_stripe_event(event_pk: int) -> None:
     payments.process_stripe_event(event_pk=event_pk)
 
 
+@shared_task(name="marketplace.sweep_stripe_events")
+def sweep_stripe_events() -> int:
+    """Beat, every minute: stored events still unprocessed are queued again (nothing is lost)."""
+    return payments.sweep_stripe_events()
+
+
 @shared_task(name="marketplace.expire_unpaid_card_orders")
 def expire_unpaid_card_orders() -> int:
     return refunds.expire_unpaid_card_orders(older_than=datetime.timedelta(minutes=settings.CARD_PAYMENT_HOLD_MINUTES))

@@ -78,6 +78,16 @@ def record_stripe_event(*, event_id: str, event_type: str, payload: dict) -> tup
     return event, created
 
 
+def sweep_stripe_events(*, older_than: datetime.timedelta = datetime.timedelta(minutes=1)) -> int:
+    """Queue again every stored event still unprocessed after `older_than` (lost while the broker was
+    down, or whose task failed for good). Processing is idempotent, so a double queueing is harmless."""
+    stale = StripeEvent.objects.filter(processed_at__isnull=True, received_at__lte=timezone.now() - older_than)
+    pks = list(stale.order_by("pk").values_list("pk", flat=True))
+    for pk in pks:
+        notify.process_stripe_event_now(pk)
+    return len(pks)
+
+
 @transaction.atomic
 def process_stripe_event(*, event_pk: int) -> None:
     """Apply one stored Stripe event, once: the event row is locked and marked processed."""

@@ -16,7 +16,7 @@ from marketplace.actions import settlement
 from marketplace.actions.invoicing import issue_credit_note
 from marketplace.enums import FulfilmentStatus, InvoiceKind, OrderEmailKind, PaymentMethod, PaymentStatus
 from marketplace.exceptions import RefundError
-from marketplace.models import Invoice, InvoiceLine, Order, OrderLine, Refund, StripeTransfer
+from marketplace.models import Invoice, InvoiceLine, Order, OrderLine, Refund, StripeEvent, StripeTransfer
 from services.models import Offering
 
 
@@ -71,12 +71,19 @@ def expire_unpaid_card_orders(*, older_than: datetime.timedelta) -> int:
     """Cancel card orders left unpaid past the hold: their stock and places go back to others."""
     limit = timezone.now() - older_than
     count = 0
-    for order in Order.objects.filter(
-        payment_method=PaymentMethod.CARD,
-        payment_status=PaymentStatus.UNPAID,
-        fulfilment_status=FulfilmentStatus.PLACED,
-        placed_at__lt=limit,
-    ).only("pk"):
+    # A payment Stripe told us about but that is not processed yet (the broker was down) is not lost:
+    # its order waits for the sweep instead of being cancelled.
+    pending = StripeEvent.objects.filter(processed_at__isnull=True).values_list("payload__data__object__id", flat=True)
+    for order in (
+        Order.objects.filter(
+            payment_method=PaymentMethod.CARD,
+            payment_status=PaymentStatus.UNPAID,
+            fulfilment_status=FulfilmentStatus.PLACED,
+            placed_at__lt=limit,
+        )
+        .exclude(stripe_payment_intent_id__in=[intent for intent in pending if intent])
+        .only("pk")
+    ):
         cancel_order(order=order, reason=_("Paiement par carte non abouti dans le délai."))
         count += 1
     return count
