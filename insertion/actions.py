@@ -27,6 +27,7 @@ from insertion.models import (
     Assignment,
     Contract,
     Job,
+    JobAlert,
     SentAlert,
     TimesheetEntry,
     Worker,
@@ -210,6 +211,19 @@ def validate_timesheets(*, structure, start: datetime.date, end: datetime.date, 
 
 
 # Alerts -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_job_alert_seen(*, alert: JobAlert, by, at: datetime.datetime | None = None) -> JobAlert:
+    """A supervisor has looked at what changed: the alert leaves the board, and the job's assignments
+    lose their "à vérifier" flag once none of the job's alerts is left unseen. Seeing it twice changes nothing."""
+    alert = JobAlert.objects.select_for_update(of=("self",)).get(pk=alert.pk)
+    if alert.seen_at is None:
+        alert.seen_at, alert.seen_by = at or timezone.now(), by
+        alert.save(update_fields=["seen_at", "seen_by"])
+    if not JobAlert.objects.unseen().filter(job_id=alert.job_id).exists():
+        Assignment.objects.filter(job_id=alert.job_id, needs_review=True).update(needs_review=False)
+    return alert
 
 
 def send_alerts(*, today: datetime.date) -> int:

@@ -87,7 +87,7 @@ class JobTransitionInline(admin.TabularInline):
 @admin.register(Job)
 class JobAdmin(StructureScopedAdmin):
     scoped_roles = perms.PLANNING_ROLES
-    readonly_fields = ["status"]
+    readonly_fields = ["status", "source_version"]  # the sync's record of what the source last said
     inlines = [JobTransitionInline]
     list_display = ["title", "structure", "date", "start_time", "end_time", "headcount", "status", "source_kind"]
     list_filter = ["structure", "status", "source_kind"]

@@ -1,4 +1,5 @@
-"""Supervisors' alerts (DOMAIN.md rule 18): contracts or PASS IAE ending within 30 days, next week's load."""
+"""Supervisors' alerts (DOMAIN.md rule 18): contracts or PASS IAE ending within 30 days, next week's load,
+and the jobs whose source changed after workers were assigned (`JobAlert`, written by `jobs.sync_jobs`)."""
 
 import datetime
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from insertion.enums import AlertKind
-from insertion.models import Approval, Assignment, Contract, Job, Team, Worker
+from insertion.models import Approval, Assignment, Contract, Job, JobAlert, Team, Worker
 from insertion.rules import format_hours, to_centi
 from insertion.workdays import monday_of
 
@@ -20,13 +21,17 @@ class Alert:
     kind: AlertKind
     message: str
     key: str = ""  # what makes it the same alert tomorrow: sent by e-mail once
+    job_alert_id: int | None = None  # a stored `JobAlert`, which the supervisor marks as seen
 
 
 def alerts_for(structure, *, today: datetime.date) -> list[Alert]:
     """What the structure's supervisors must know this week (a constant number of queries)."""
     days = getattr(settings, "INSERTION_ALERT_DAYS", WARNING_DAYS)
     horizon = today + datetime.timedelta(days=days)
-    alerts = []
+    alerts = [
+        Alert(AlertKind(alert.kind), alert.message, f"job-alert:{alert.pk}", alert.pk)
+        for alert in JobAlert.objects.unseen().filter(structure=structure).order_by("created_at", "pk")
+    ]
     workers = Worker.objects.for_structure(structure).active()
     for contract in (
         Contract.objects.filter(worker__in=workers, end_date__gte=today, end_date__lte=horizon)

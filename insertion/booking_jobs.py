@@ -36,8 +36,9 @@ TITLES = {
 
 
 def booking_job_specs(*, structure: Structure | None = None, week: datetime.date | None = None) -> list[JobSpec]:
+    """One job per confirmed booking that needs labour, from the labour snapshotted on the booking."""
     bookings = Booking.objects.filter(
-        status__in=LIVE | GONE, offering__labour_hours_per_unit__gt=0, confirmed_at__isnull=False
+        status__in=LIVE | GONE, labour_hours_per_unit__gt=0, confirmed_at__isnull=False
     ).select_related("offering", "organisation")
     if structure is not None:
         bookings = bookings.filter(offering__structure=structure)
@@ -48,9 +49,9 @@ def booking_job_specs(*, structure: Structure | None = None, week: datetime.date
     for booking in bookings.order_by("pk"):
         offering = booking.offering
         quantity = booking.final_quantity if booking.final_quantity is not None else booking.quantity
-        hours = (quantity * offering.labour_hours_per_unit).quantize(Decimal("0.01")) or Decimal("0.25")
+        hours = (quantity * booking.labour_hours_per_unit).quantize(Decimal("0.01")) or Decimal("0.25")
         starts, window_end = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
-        headcount = max(offering.labour_headcount, math.ceil(hours / MAX_HOURS_PER_PERSON))
+        headcount = max(booking.labour_headcount, math.ceil(hours / MAX_HOURS_PER_PERSON))
         # The booking may give a window (a home visit "in the morning"): the job lasts its hours.
         ends = min(window_end, starts + datetime.timedelta(minutes=math.ceil(hours * 60 / headcount)))
         place = booking.postcode or (booking.organisation.name if booking.organisation else "")
@@ -64,11 +65,13 @@ def booking_job_specs(*, structure: Structure | None = None, week: datetime.date
                 date=starts.date(),
                 estimated_hours=hours,
                 headcount=headcount,
-                required_skill_id=offering.required_skill_id,
+                required_skill_id=booking.required_skill_id,
                 place_id=booking.pickup_point_id,
                 cancelled=booking.status in GONE,
                 start_time=starts.time() if starts.date() == ends.date() and ends > starts else None,
                 end_time=ends.time() if starts.date() == ends.date() and ends > starts else None,
+                source_label=_("La réservation n° %(number)s (%(name)s)")
+                % {"number": booking.pk, "name": offering.name},
             )
         )
     return specs
@@ -128,7 +131,8 @@ ROUND_HOURS_PER_BASKET = Decimal("0.02")  # handing each basket over
 def delivery_job_specs(*, structure: Structure | None = None, week: datetime.date | None = None) -> list[JobSpec]:
     """Per distribution day and pickup point: one packing job and one delivery round (DOMAIN.md rule 15).
 
-    A day whose baskets are all skipped or cancelled cancels both jobs.
+    A day whose baskets are all skipped or cancelled cancels both jobs. Packing reads the labour
+    snapshotted on each delivery when it was generated; the round's rates are the constants above.
     """
     deliveries = Delivery.objects.select_related("subscription__plan__offering", "subscription__pickup_point")
     if structure is not None:
@@ -142,12 +146,19 @@ def delivery_job_specs(*, structure: Structure | None = None, week: datetime.dat
         key = (offering.structure_id, delivery.date, delivery.subscription.pickup_point_id)
         groups.setdefault(key, []).append(delivery)
     specs = []
+    driving_skill_id = _driving_skill_id() if groups else None
     for (structure_id, day, site_id), group in sorted(groups.items()):
         live = [d for d in group if d.status in live_statuses]
         site = group[0].subscription.pickup_point
-        packing_hours = sum((d.subscription.plan.offering.labour_hours_per_unit for d in live), Decimal("0"))
-        packing_skill = next((d.subscription.plan.offering.required_skill_id for d in group), None)
-        common = {"structure_id": structure_id, "source_kind": JobSourceKind.DELIVERY, "date": day, "place_id": site_id}
+        packing_hours = sum((d.labour_hours for d in live), Decimal("0"))
+        packing_skill = next((d.required_skill_id for d in group if d.required_skill_id), None)
+        common = {
+            "structure_id": structure_id,
+            "source_kind": JobSourceKind.DELIVERY,
+            "date": day,
+            "place_id": site_id,
+            "source_label": _("La distribution du %(date)s à %(place)s") % {"date": f"{day:%d/%m}", "place": site.name},
+        }
         specs.append(
             JobSpec(
                 **common,
@@ -171,7 +182,7 @@ def delivery_job_specs(*, structure: Structure | None = None, week: datetime.dat
                 title=_("Tournée de distribution : %(place)s") % {"place": site.name},
                 estimated_hours=(ROUND_BASE_HOURS + ROUND_HOURS_PER_BASKET * len(live)).quantize(Decimal("0.01")),
                 headcount=1,
-                required_skill_id=_driving_skill_id(),
+                required_skill_id=driving_skill_id,
                 cancelled=not live,
             )
         )

@@ -43,6 +43,8 @@ class AlertKind(models.TextChoices):
     TEAM_OVERLOADED = "team_overloaded", _("Équipe surchargée")
     TEAM_UNDERLOADED = "team_underloaded", _("Équipe en manque de travail")
     WORKER_UNDERLOADED = "worker_underloaded", _("Salarié·e en manque d'heures")
+    JOB_CHANGED = "job_changed", _("Intervention modifiée par son origine")
+    JOB_CANCELLED = "job_cancelled", _("Intervention annulée par son origine")
 
 
 class HoursState(models.TextChoices):

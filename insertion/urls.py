@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>/interventions/<int:job_id>/affecter/", views.assign, name="assign"),
     path("<slug:slug>/affectations/<int:assignment_id>/retirer/", views.unassign, name="unassign"),
     path("<slug:slug>/affectations/<int:assignment_id>/verrouiller/", views.lock, name="lock"),
+    path("<slug:slug>/alertes/<int:alert_id>/vue/", views.see_alert, name="see_alert"),
     path("<slug:slug>/salaries/", views.workers, name="workers"),
     path("<slug:slug>/salaries/<int:pk>/", views.worker_detail, name="worker"),
     path("<slug:slug>/heures/<int:year>/<int:month>/", views.hours, name="hours"),

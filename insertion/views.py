@@ -22,7 +22,7 @@ from insertion import actions, perms, reports, selectors
 from insertion.alerts import alerts_for
 from insertion.exceptions import InsertionError
 from insertion.jobs import sync_jobs
-from insertion.models import Assignment, Job, Worker
+from insertion.models import Assignment, Job, JobAlert, Worker
 from insertion.planner import plan_week
 from insertion.workdays import format_week, monday_of, parse_week
 
@@ -85,6 +85,19 @@ def synchronise(request: HttpRequest, slug: str, week: str) -> HttpResponse:
         _("Interventions synchronisées : %(created)d créée(s), %(updated)d mise(s) à jour, %(cancelled)d annulée(s).")
         % {"created": result.created, "updated": result.updated, "cancelled": result.cancelled},
     )
+    return redirect(_board_url(structure, monday))
+
+
+@require_POST
+def see_alert(request: HttpRequest, slug: str, alert_id: int) -> HttpResponse:
+    """The supervisor has checked a job whose source changed: back to the week they were looking at."""
+    structure = perms.structure_for_planning_or_404(request.user, slug)
+    alert = get_object_or_404(JobAlert.objects.select_related("job"), pk=alert_id, structure=structure)
+    actions.mark_job_alert_seen(alert=alert, by=request.user)
+    try:
+        monday = parse_week(request.POST.get("week", ""))
+    except ValueError:
+        monday = monday_of(alert.job.date)
     return redirect(_board_url(structure, monday))
 
 

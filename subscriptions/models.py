@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.enums import Frequency
-from hub.models import Site, StatusLog
+from hub.models import Site, Skill, StatusLog
 from hub.statemachine import StateMachine
 from marketplace.models import OrderLine
 from services.models import Offering
@@ -236,6 +236,12 @@ class Delivery(models.Model):
     status = models.CharField(_("état"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PLANNED)
     order_line = models.ForeignKey(
         OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="subscription_deliveries"
+    )
+    # The packing labour of this basket, copied from the plan's offering when the delivery is
+    # generated (DOMAIN.md rule 15): the distribution jobs read these, never the live catalogue.
+    labour_hours = models.DecimalField(_("heures de préparation"), max_digits=6, decimal_places=2, default=Decimal("0"))
+    required_skill = models.ForeignKey(
+        Skill, verbose_name=_("compétence requise"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -170,6 +170,9 @@ def book(
         destination=destination.strip(),
         postcode=postcode.strip(),
         note=note.strip()[:300],
+        labour_hours_per_unit=offering.labour_hours_per_unit,
+        labour_headcount=offering.labour_headcount,
+        required_skill_id=offering.required_skill_id,
         status=BookingStatus.HELD,
         hold_expires_at=at + datetime.timedelta(minutes=hold_minutes())
         if payment_method == PaymentMethod.CARD

@@ -19,7 +19,7 @@ from bookings.exceptions import InvalidBookingTransition
 from bookings.models.availability import Resource, Slot
 from bookings.models.fields import PLACES, QUANTITY
 from hub.enums import Frequency
-from hub.models import Organisation, Site, StatusLog
+from hub.models import Organisation, Site, Skill, StatusLog
 from hub.statemachine import StateMachine
 from marketplace.models import OrderLine
 from services.models import Offering
@@ -171,6 +171,15 @@ class Booking(models.Model):
     )
     postcode = models.CharField(_("code postal"), max_length=5, blank=True)
     note = models.CharField(_("précisions"), max_length=300, blank=True)
+    # The labour the offering needed when the booking was made (DOMAIN.md rule 15): its job reads
+    # these, never the live catalogue.
+    labour_hours_per_unit = models.DecimalField(
+        _("heures de travail par unité"), max_digits=6, decimal_places=2, default=Decimal("0")
+    )
+    labour_headcount = models.PositiveSmallIntegerField(_("effectif requis"), default=1)
+    required_skill = models.ForeignKey(
+        Skill, verbose_name=_("compétence requise"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     status = models.CharField(_("état"), max_length=12, choices=BookingStatus.choices, default=BookingStatus.HELD)
     hold_expires_at = models.DateTimeField(_("option jusqu'à"), null=True, blank=True)

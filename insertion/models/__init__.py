@@ -5,12 +5,12 @@
   suspensions, Absence;
 - `jobs`: Job, its status machine and log, Assignment;
 - `timesheets`: TimesheetEntry;
-- `alerts`: SentAlert.
+- `alerts`: SentAlert, JobAlert (a job's source changed after workers were assigned).
 
 Who may read what is decided in `insertion.perms`; nothing here is ever shown on a public page.
 """
 
-from insertion.models.alerts import SentAlert
+from insertion.models.alerts import JobAlert, SentAlert
 from insertion.models.jobs import JOB_STATUS, Assignment, AssignmentQuerySet, Job, JobQuerySet, JobTransition
 from insertion.models.teams import Team
 from insertion.models.timesheets import TimesheetEntry
@@ -47,6 +47,7 @@ __all__ = [
     "Contract",
     "ContractQuerySet",
     "Job",
+    "JobAlert",
     "JobQuerySet",
     "JobTransition",
     "SentAlert",

@@ -77,6 +77,9 @@ class Job(models.Model):
         Skill, verbose_name=_("compétence requise"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(_("état"), max_length=10, choices=JobStatus.choices, default=JobStatus.OPEN)
+    # What the source said when the job was last derived from it (`jobs.JobSpec.version`): the sync
+    # touches the job only when its source says something else.
+    source_version = models.CharField(_("version de l'origine"), max_length=40, blank=True, default="")
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -167,6 +170,9 @@ class Assignment(models.Model):
     )
     hours = models.DecimalField(_("heures"), **HOURS)
     locked = models.BooleanField(_("verrouillée"), default=False)
+    # Set when the job's source changed or was cancelled after this assignment was made (a `JobAlert`
+    # says what): the supervisor checks it; cleared when they mark the alert as seen.
+    needs_review = models.BooleanField(_("à vérifier"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -12,7 +12,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hub.models import Organisation, Site, StatusLog, Structure
+from hub.models import Organisation, Site, Skill, StatusLog, Structure
 from hub.statemachine import StateMachine
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import InvalidTransition
@@ -212,6 +212,15 @@ class OrderLine(models.Model):
     is_goods = models.BooleanField(_("livraison de biens"))
     sap_eligible = models.BooleanField(default=False)
     quantity_measured_later = models.BooleanField(default=False)
+    # The labour the offering needed when the order was placed (DOMAIN.md rule 15): the jobs read
+    # these, never the live catalogue, so editing an offering does not rewrite past work.
+    labour_hours_per_unit = models.DecimalField(
+        _("heures de travail par unité"), max_digits=6, decimal_places=2, default=Decimal("0")
+    )
+    labour_headcount = models.PositiveSmallIntegerField(_("effectif requis"), default=1)
+    required_skill = models.ForeignKey(
+        Skill, verbose_name=_("compétence requise"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     total_excl = models.DecimalField(_("total HT"), **MONEY)
     total_vat = models.DecimalField(_("TVA"), **MONEY)
     total_incl = models.DecimalField(_("total TTC"), **MONEY)

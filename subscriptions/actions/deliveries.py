@@ -67,6 +67,7 @@ def _rows_for(
     subscription: Subscription, *, start: datetime.date, end: datetime.date, now: datetime.datetime
 ) -> list[Delivery]:
     rows = []
+    offering = subscription.plan.offering  # its labour is snapshotted on each delivery (DOMAIN.md rule 15)
     for nominal in subscription.distribution_dates(start=start, end=end):
         day, moved_from, status = nominal, None, DeliveryStatus.PLANNED
         if is_public_holiday(nominal):
@@ -83,7 +84,15 @@ def _rows_for(
         ):
             status = DeliveryStatus.SKIPPED
         rows.append(
-            Delivery(subscription_id=subscription.pk, date=day, moved_from=moved_from, status=status, created_at=now)
+            Delivery(
+                subscription_id=subscription.pk,
+                date=day,
+                moved_from=moved_from,
+                status=status,
+                labour_hours=offering.labour_hours_per_unit,
+                required_skill_id=offering.required_skill_id,
+                created_at=now,
+            )
         )
     return rows
 
@@ -106,7 +115,7 @@ def generate_deliveries(*, weeks: int = 4, today: datetime.date | None = None) -
 def _generate(subscriptions, *, today: datetime.date, weeks: int) -> int:
     end = today + datetime.timedelta(days=7 * weeks - 1)  # the next `weeks` weeks, today included
     now = timezone.now()
-    subscriptions = subscriptions.select_related("plan").filter(
+    subscriptions = subscriptions.select_related("plan__offering").filter(
         plan__season_end__gte=today, plan__season_start__lte=end
     )
     created = 0
@@ -122,7 +131,8 @@ def _generate(subscriptions, *, today: datetime.date, weeks: int) -> int:
         rows = []
         for subscription in subscriptions.filter(pk__in=chunk).only(
             "pk", "start_date", "status", "paused_until", "plan__season_start", "plan__season_end",
-            "plan__weekday", "plan__frequency",
+            "plan__weekday", "plan__frequency", "plan__offering__labour_hours_per_unit",
+            "plan__offering__required_skill",
         ):  # fmt: skip
             for row in _rows_for(subscription, start=today, end=end, now=now):
                 if (row.subscription_id, row.date) not in existing:

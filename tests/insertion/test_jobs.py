@@ -9,7 +9,7 @@ import pytest
 from hub.models import Site, Structure
 from insertion.enums import JobSourceKind, JobStatus
 from insertion.jobs import sync_jobs
-from insertion.models import Assignment, Job
+from insertion.models import Assignment, Job, JobAlert
 from insertion.workdays import next_working_day
 from marketplace.actions.refunds import cancel_order
 from tests.insertion.factories import WorkerFactory
@@ -77,11 +77,12 @@ def test_a_structure_filter_only_touches_its_own_jobs(order):
     assert [job.structure.slug for job in jobs_of(order)] == ["comptoir-equitable"]
 
 
-def test_a_changed_order_updates_its_job_and_drops_unlocked_assignments(order):
+def test_a_changed_order_updates_its_job_keeps_its_assignment_and_alerts_the_supervisor(order):
+    # Before issue 10 the unlocked assignment was dropped in silence; now it stays, flagged, with an alert.
     sync_jobs(week=WEEK)
     jardins = jobs_of(order).first()
     worker = WorkerFactory(structure=jardins.structure)
-    Assignment.objects.create(job=jardins, worker=worker, hours=jardins.hours_per_person)
+    assignment = Assignment.objects.create(job=jardins, worker=worker, hours=jardins.hours_per_person)
     line = order.lines.get(offering__slug="pommes-de-terre-sac-de-5-kg")
     line.quantity = Decimal("10")
     line.save(update_fields=["quantity"])
@@ -89,9 +90,18 @@ def test_a_changed_order_updates_its_job_and_drops_unlocked_assignments(order):
     result = sync_jobs(week=WEEK)
 
     jardins.refresh_from_db()
-    assert (result.created, result.updated) == (0, 1)
+    assert (result.created, result.updated, result.alerts) == (0, 1, 1)
     assert jardins.estimated_hours == Decimal("1.20")
-    assert jardins.assignments.count() == 0
+    assert list(jardins.assignments.values_list("pk", "worker_id", "needs_review")) == [
+        (assignment.pk, worker.pk, True)
+    ]
+    assert list(JobAlert.objects.filter(job=jardins).values_list("kind", "message")) == [
+        (
+            "job_changed",
+            f"La commande {order.reference} a changé : l'intervention du 15/07 passe de 0,9 h à 1,2 h — "
+            f"vérifiez l'affectation de {worker.full_name}.",
+        )
+    ]
 
 
 def test_a_cancelled_order_cancels_its_jobs(order):
