@@ -445,7 +445,7 @@ def test_an_alert_stays_unseen_for_its_job_flags_while_another_is_unseen(structu
     ("module", "model", "fields"),
     [
         (
-            "marketplace.migrations.0004_orderline_labour_snapshot",
+            "marketplace.migrations.0005_orderline_labour_snapshot",
             OrderLine,
             ("labour_hours_per_unit", "labour_headcount"),
         ),

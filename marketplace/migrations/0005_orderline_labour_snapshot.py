@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('services', '0001_initial'),
         ('hub', '0001_initial'),
-        ('marketplace', '0003_status_log_field'),
+        ('marketplace', '0004_order_shares'),
     ]
 
     operations = [
