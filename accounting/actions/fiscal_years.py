@@ -55,6 +55,11 @@ def close_fiscal_year(*, fiscal_year: FiscalYear) -> FiscalYear:
         raise FiscalYearError(
             _("Clôturez d'abord l'exercice %(name)s, qui précède celui-ci.") % {"name": previous.name}
         )
+    if timezone.localdate() <= fiscal_year.end_date:
+        raise FiscalYearError(
+            _("L'exercice %(name)s se termine le %(end)s : il ne peut être clôturé qu'après ce jour.")
+            % {"name": fiscal_year.name, "end": fiscal_year.end_date.strftime("%d/%m/%Y")}
+        )
     FiscalYear.objects.filter(pk=fiscal_year.pk).update(is_closed=True, closed_at=timezone.now())
     fiscal_year.refresh_from_db()
     following = FiscalYear.objects.filter(

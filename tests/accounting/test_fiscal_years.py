@@ -7,7 +7,7 @@ from accounting.actions import close_fiscal_year, lock_period, open_fiscal_year,
 from accounting.documents import DocumentLine
 from accounting.exceptions import FiscalYearError
 from accounting.models import Entry, FiscalYear
-from tests.accounting.factories import DocumentFactory
+from tests.accounting.factories import DocumentFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +131,18 @@ def test_a_lock_never_moves_back(structure):
         lock_period(structure=structure, until=datetime.date(2025, 3, 31))
     structure.books.refresh_from_db()
     assert structure.books.locked_until == datetime.date(2025, 6, 30)
+
+
+def test_a_year_is_closed_only_after_its_last_day():
+    structure = StructureFactory()  # its books open on the fiscal year covering today
+    current = FiscalYear.objects.get(structure=structure)
+
+    with pytest.raises(FiscalYearError) as refused:
+        close_fiscal_year(fiscal_year=current)
+
+    assert str(refused.value) == (
+        f"L'exercice {current.name} se termine le {current.end_date:%d/%m/%Y} : "
+        "il ne peut être clôturé qu'après ce jour."
+    )
+    current.refresh_from_db()
+    assert (current.is_closed, current.closed_at) == (False, None)
