@@ -18,10 +18,10 @@ from django.db import connection
 from bookings.actions.booking import book, reschedule_booking
 from bookings.models import Booking
 from hub.models import Skill, Structure
-from insertion import jobs as job_sources
 from insertion.actions import mark_job_alert_seen
 from insertion.enums import AlertKind, JobSourceKind, JobStatus
 from insertion.jobs import JobSpec, sync_jobs
+from insertion.jobs import specs as job_sources
 from insertion.models import Assignment, Job, JobAlert
 from insertion.workdays import format_week, monday_of
 from marketplace.actions.refunds import cancel_order

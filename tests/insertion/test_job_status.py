@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from insertion import jobs as job_sources
 from insertion.actions import accept_plan, assign_worker, record_hours, unassign_worker, validate_timesheets
 from insertion.enums import JobSourceKind, JobStatus
 from insertion.exceptions import AssignmentRefused, InvalidJobTransition
 from insertion.jobs import JobSpec, sync_jobs
+from insertion.jobs import specs as job_sources
 from insertion.models import JOB_STATUS, Assignment, Job, JobTransition, TimesheetEntry
 from insertion.workdays import format_week
 from tests.insertion.factories import MONDAY, JobFactory, WorkerFactory, day
