@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 
@@ -15,8 +16,11 @@ from services.enums import OfferingKind, RevenueAccount, Unit
 from tests.accounts.factories import UserFactory
 from tests.services.factories import OfferingFactory
 
-# Issue (and payment) moment of every test invoice: 10 March 2026, 11:00 in Paris.
-ISSUED_AT = datetime.datetime(2026, 3, 10, 10, 0, tzinfo=datetime.UTC)
+# Issue (and payment) moment of every test invoice: today, 11:00 in Paris. Not a fixed past day: the
+# demo hub's series already hold invoices up to today, and a series refuses an earlier date (ADR 0009).
+ISSUED_AT = datetime.datetime.now(ZoneInfo("Europe/Paris")).replace(hour=11, minute=0, second=0, microsecond=0)
+DUE_30_DAYS = ISSUED_AT + datetime.timedelta(days=30)
+DELIVERED_AT = ISSUED_AT - datetime.timedelta(days=4)
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     class Params:
         paid = factory.Trait(payment_status=PaymentStatus.PAID, paid_at=ISSUED_AT)
         # Delivered four days before the invoice is issued.
-        fulfilled = factory.Trait(
-            fulfilment_status=FulfilmentStatus.FULFILLED, fulfilled_at=ISSUED_AT - datetime.timedelta(days=4)
-        )
+        fulfilled = factory.Trait(fulfilment_status=FulfilmentStatus.FULFILLED, fulfilled_at=DELIVERED_AT)
         business = factory.Trait(
             organisation=factory.LazyFunction(lambda: Organisation.objects.get(slug="creche-les-ptits-loups")),
             payment_method=PaymentMethod.TRANSFER,
