@@ -19,25 +19,24 @@ from marketplace.models import Invoice, InvoiceLine, InvoiceSequence, Order, Ord
 def allocate_number(*, structure: Structure, issue_date: datetime.date) -> tuple[int, str]:
     """The next number of a structure's series for an invoice dated `issue_date`, under a row lock.
 
-    No gap, no duplicate, and numbers follow dates: an issue date earlier than the structure's last
-    issued invoice (this series or a later year's) is refused, so sorting a series by number sorts
-    it by date (DOMAIN.md rule 8, ADR 0009).
+    No gap, no duplicate, and numbers follow dates: an issue date earlier than the series' last
+    invoice is refused, so sorting a series by number sorts it by date (DOMAIN.md rule 8, ADR 0009).
     """
     year = issue_date.year
     # Create the year's counter if missing without racing: a concurrent creator is simply ignored.
     InvoiceSequence.objects.bulk_create([InvoiceSequence(structure=structure, year=year)], ignore_conflicts=True)
     sequence = InvoiceSequence.objects.select_for_update(of=("self",)).get(structure=structure, year=year)
-    # Under the lock every issuer of the series waits here, so the last invoice read is the last one.
-    # Numbers already follow dates, hence the highest (year, sequence) holds the latest date: one
-    # backward step on the (structure, year, sequence) index, however long the series.
-    last = (
-        Invoice.objects.filter(structure=structure, year__gte=year, sequence__isnull=False)
-        .order_by("-year", "-sequence")
-        .values_list("issue_date", "year")
+    # Under the lock every issuer of the series waits here, so the last invoice read is the last one;
+    # numbers already follow dates, so it holds the series' latest date (one step back on the
+    # (structure, year, sequence) index, however long the series).
+    last_date = (
+        Invoice.objects.filter(structure=structure, year=year, sequence__isnull=False)
+        .order_by("-sequence")
+        .values_list("issue_date", flat=True)
         .first()
     )
-    if last is not None and issue_date < last[0]:
-        raise BackdatedInvoice(series=f"{structure.invoice_prefix}-{last[1]}", issue_date=issue_date, last_date=last[0])
+    if last_date is not None and issue_date < last_date:
+        raise BackdatedInvoice(series=f"{structure.invoice_prefix}-{year}", issue_date=issue_date, last_date=last_date)
     InvoiceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
     sequence.refresh_from_db(fields=["last_number"])
     number = sequence.last_number
