@@ -2,12 +2,18 @@
 of past orders from demo customers, paid by every means, some refunded, one cancelled — so that
 every selling structure has invoices (and entries) to show.
 
-The orders go through the real actions, dated in the past with their `at` arguments; card orders
-are recorded as Stripe would have confirmed them (the demo has no Stripe server at seed time).
+The orders go through the real actions, dated in the past with their `at` arguments and replayed in
+time order (an agenda), so that every invoice series is numbered in date order (ADR 0009): a weighed
+line is invoiced the day it is weighed, cancellations and refunds are credited today, last. Card
+orders are recorded as Stripe would have confirmed them (the demo has no Stripe server at seed time).
 """
 
 import datetime
+import functools
+import heapq
+import itertools
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -22,6 +28,7 @@ from marketplace import postings
 from marketplace.actions import settlement
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, confirm_order, place_order
+from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.actions.payments import (
     _mark_paid_if_settled,
     create_deposit_slip,
@@ -50,6 +57,8 @@ SHARES = {
     "comptoir-equitable": Decimal("15"),
     "atelier-formation": Decimal("10"),
 }
+PAID_AT_PICKUP = {"collected", "done", "refund"}
+CANCEL_REASON = "Commande annulée à la demande de la cliente"
 CUSTOMERS = [
     ("resident@demo.pole.test", "Camille", "Martin", "4 rue des Tilleuls\n23400 Bourganeuf"),
     ("jeanne.roche@demo.pole.test", "Jeanne", "Roche", "La Chassagne\n23400 Saint-Pierre-Chérignat"),
@@ -150,6 +159,28 @@ def _customers():
     return users
 
 
+class _Agenda:
+    """The demo's clock: steps run in time order and never before an earlier one.
+
+    Invoices are numbered as they are issued, and a series refuses an invoice dated before its last
+    one (ADR 0009): replaying four weeks order by order would issue a weighing's invoice of day 26
+    after the orders of day 25. Steps planned in the future (a weighing after the last order) run now.
+    """
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+        self._steps: list[tuple[datetime.datetime, int, Callable[[datetime.datetime], None]]] = []
+        self._count = itertools.count()
+
+    def plan(self, at: datetime.datetime, step: Callable[[datetime.datetime], None]) -> None:
+        heapq.heappush(self._steps, (min(at, self.now), next(self._count), step))
+
+    def run(self) -> None:
+        while self._steps:
+            at, _n, step = heapq.heappop(self._steps)
+            step(at)
+
+
 @transaction.atomic
 def _history(customers) -> None:
     User = get_user_model()
@@ -159,58 +190,95 @@ def _history(customers) -> None:
     pickup_points = list(Site.objects.pickup_points().order_by("name"))
     rng = random.Random(2026)
     today = timezone.localdate()
+    agenda = _Agenda()
     for days_ago, who, items, method, finals, outcome in HISTORY:
         day = today - datetime.timedelta(days=days_ago)
         at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9 + rng.randrange(8), rng.randrange(60))))
         user = asso if who == "asso" else customers[who]
-        address = "5 rue des Écoles\n23400 Bourganeuf" if who == "asso" else CUSTOMERS[who][3]
-        cart, _created = Cart.objects.get_or_create(user=user)
-        for slug, quantity in items.items():
-            add_to_cart(cart=cart, offering=Offering.objects.get(slug=slug), quantity=Decimal(quantity))
-        order = place_order(
-            user=user,
-            cart=cart,
-            payment_method=method,
-            billing=Billing(name=user.get_full_name(), address=address, email=user.email),
-            organisation=creche if who == "asso" else None,
-            pickup_point=rng.choice(pickup_points),
-            purchase_order_number=f"BC-{day:%m%d}" if who == "asso" else "",
-            at=at,
-        )
-        if method == PaymentMethod.CARD:
-            _card_paid(order, at=at + datetime.timedelta(minutes=2))
-        later = at + datetime.timedelta(hours=30)
-        for line in order.lines.filter(quantity_measured_later=True):
-            if line.offering.slug in finals:
-                record_final_quantity(line=line, quantity=Decimal(finals[line.offering.slug]), by=staff)
-        if outcome == "cancel":
-            cancel_order(order=order, by=staff, reason="Commande annulée à la demande de la cliente")
-            continue
-        if outcome == "waiting":
-            continue
-        if method != PaymentMethod.CARD and outcome != "unpaid":
-            order.refresh_from_db()
-            for structure_id, due in settlement.owed_by_seller(order).items():
-                record_offline_payment(
-                    order=order,
-                    structure=Structure.objects.get(pk=structure_id),
-                    method=method,
-                    amount=due,
-                    by=staff,
-                    site=order.pickup_point,
-                    cheque_number=f"{rng.randrange(1000000, 9999999)}" if method == PaymentMethod.CHEQUE else "",
-                    cheque_bank="Crédit Agricole Centre Ouest" if method == PaymentMethod.CHEQUE else "",
-                    cheque_drawer=user.get_full_name() if method == PaymentMethod.CHEQUE else "",
-                    at=later,
-                )
-        if outcome in {"collected", "done", "refund", "unpaid"}:
-            order.refresh_from_db()
-            mark_collected(order=order, by=staff, at=later)
-        if outcome == "refund":
-            line = order.lines.first()
-            refund_order(order=order, by=staff, amounts={line.pk: (line.total_incl / 2).quantize(Decimal("0.01"))},
-                         reason="Légumes abîmés : remboursement de la moitié du panier")  # fmt: skip
+        order_details = {
+            "user": user,
+            "address": "5 rue des Écoles\n23400 Bourganeuf" if who == "asso" else CUSTOMERS[who][3],
+            "items": items,
+            "method": method,
+            "organisation": creche if who == "asso" else None,
+            "pickup_point": rng.choice(pickup_points),
+            "purchase_order_number": f"BC-{day:%m%d}" if who == "asso" else "",
+        }
+        if method == PaymentMethod.CHEQUE and outcome in PAID_AT_PICKUP:
+            # One cheque per selling structure, drawn here to keep the seeded sequence of the demo.
+            sellers = Offering.objects.filter(slug__in=items).values("structure").distinct().count()
+            order_details["cheque_numbers"] = [f"{rng.randrange(1000000, 9999999)}" for _ in range(sellers)]
+        agenda.plan(at, functools.partial(_place, agenda, staff, order_details, finals, outcome))
+    agenda.run()
     _deposit_old_cheques(staff)
+
+
+def _place(agenda: _Agenda, staff, details: dict, finals: dict, outcome: str, at: datetime.datetime) -> None:
+    """One past order, placed at `at`; what happens to it next is planned on the agenda."""
+    user, method = details["user"], details["method"]
+    cart, _created = Cart.objects.get_or_create(user=user)
+    for slug, quantity in details["items"].items():
+        add_to_cart(cart=cart, offering=Offering.objects.get(slug=slug), quantity=Decimal(quantity))
+    order = place_order(
+        user=user,
+        cart=cart,
+        payment_method=method,
+        billing=Billing(name=user.get_full_name(), address=details["address"], email=user.email),
+        organisation=details["organisation"],
+        pickup_point=details["pickup_point"],
+        purchase_order_number=details["purchase_order_number"],
+        at=at,
+    )
+    if method == PaymentMethod.CARD:
+        agenda.plan(at + datetime.timedelta(minutes=2), functools.partial(_card_paid, order))
+    if finals:
+        # Weighed (or hours done) the next day, and invoiced that day: after the payment for a card.
+        agenda.plan(at + datetime.timedelta(hours=26), functools.partial(_weigh, order, finals, staff))
+    if outcome == "cancel":
+        # cancel_order credits the invoices today: it waits for the rest of the history.
+        agenda.plan(agenda.now, lambda _at: cancel_order(order=order, by=staff, reason=CANCEL_REASON))
+    if outcome in PAID_AT_PICKUP | {"unpaid"}:
+        agenda.plan(at + datetime.timedelta(hours=30), functools.partial(_collect, order, details, staff, outcome))
+    if outcome == "refund":
+        # refund_order credits today as well.
+        agenda.plan(agenda.now, functools.partial(_refund_half_of_first_line, order, staff))
+
+
+def _weigh(order: Order, finals: dict, staff, at: datetime.datetime) -> None:
+    for line in order.lines.filter(quantity_measured_later=True, offering__slug__in=finals).select_related("offering"):
+        record_final_quantity(line=line, quantity=Decimal(finals[line.offering.slug]), by=staff, issue=False)
+    issue_order_invoices(order=order, at=at)
+
+
+def _collect(order: Order, details: dict, staff, outcome: str, at: datetime.datetime) -> None:
+    """Paid at the pickup point (unless it stays unpaid or was paid by card), and handed over."""
+    method, user = details["method"], details["user"]
+    order.refresh_from_db()
+    if method != PaymentMethod.CARD and outcome in PAID_AT_PICKUP:
+        cheque = method == PaymentMethod.CHEQUE
+        cheque_numbers = iter(details.get("cheque_numbers", []))
+        for structure_id, due in settlement.owed_by_seller(order).items():
+            record_offline_payment(
+                order=order,
+                structure=Structure.objects.get(pk=structure_id),
+                method=method,
+                amount=due,
+                by=staff,
+                site=order.pickup_point,
+                cheque_number=next(cheque_numbers) if cheque else "",
+                cheque_bank="Crédit Agricole Centre Ouest" if cheque else "",
+                cheque_drawer=user.get_full_name() if cheque else "",
+                at=at,
+            )
+        order.refresh_from_db()
+    mark_collected(order=order, by=staff, at=at)
+
+
+def _refund_half_of_first_line(order: Order, staff, _at: datetime.datetime) -> None:
+    order.refresh_from_db()
+    line = order.lines.first()
+    refund_order(order=order, by=staff, amounts={line.pk: (line.total_incl / 2).quantize(Decimal("0.01"))},
+                 reason="Légumes abîmés : remboursement de la moitié du panier")  # fmt: skip
 
 
 def _deposit_old_cheques(staff) -> None:
@@ -223,7 +291,7 @@ def _deposit_old_cheques(staff) -> None:
         create_deposit_slip(structure=structure, payments=list(old.filter(received_by=structure)), by=staff)
 
 
-def _card_paid(order: Order, *, at) -> None:
+def _card_paid(order: Order, at: datetime.datetime) -> None:
     """What the webhook records when Stripe confirms a single-structure card payment."""
     ((seller_id, amount),) = settlement.owed_by_seller(order).items()
     payment = Payment.objects.create(

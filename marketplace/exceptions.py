@@ -23,6 +23,21 @@ class ImmutableInvoice(MarketplaceError):
         )
 
 
+class BackdatedInvoice(MarketplaceError):
+    """An issue date earlier than the series' last one: numbers must follow dates (DOMAIN.md rule 8)."""
+
+    code = "backdated_invoice"
+
+    def __init__(self, *, series: str, issue_date, last_date) -> None:
+        super().__init__(
+            _(
+                "Facture non émise : la série %(series)s a déjà une facture du %(last)s ; "
+                "une facture ne peut être datée d'avant (%(date)s), ses numéros suivent l'ordre des dates."
+            )
+            % {"series": series, "last": last_date.strftime("%d/%m/%Y"), "date": issue_date.strftime("%d/%m/%Y")}
+        )
+
+
 class CartError(MarketplaceError):
     code = "cart_refused"
 

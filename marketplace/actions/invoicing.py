@@ -12,14 +12,31 @@ from hub import money
 from hub.models import Structure
 from marketplace import notify, postings
 from marketplace.enums import InvoiceKind, OperationCategory, OrderEmailKind
+from marketplace.exceptions import BackdatedInvoice, ImmutableInvoice
 from marketplace.models import Invoice, InvoiceLine, InvoiceSequence, Order, OrderLine, SellerSettings
 
 
-def allocate_number(*, structure: Structure, year: int) -> tuple[int, str]:
-    """The next number of a structure's series, under a row lock: no gap, no duplicate."""
+def allocate_number(*, structure: Structure, issue_date: datetime.date) -> tuple[int, str]:
+    """The next number of a structure's series for an invoice dated `issue_date`, under a row lock.
+
+    No gap, no duplicate, and numbers follow dates: an issue date earlier than the series' last
+    invoice is refused, so sorting a series by number sorts it by date (DOMAIN.md rule 8, ADR 0009).
+    """
+    year = issue_date.year
     # Create the year's counter if missing without racing: a concurrent creator is simply ignored.
     InvoiceSequence.objects.bulk_create([InvoiceSequence(structure=structure, year=year)], ignore_conflicts=True)
     sequence = InvoiceSequence.objects.select_for_update(of=("self",)).get(structure=structure, year=year)
+    # Under the lock every issuer of the series waits here, so the last invoice read is the last one;
+    # numbers already follow dates, so it holds the series' latest date (one step back on the
+    # (structure, year, sequence) index, however long the series).
+    last_date = (
+        Invoice.objects.filter(structure=structure, year=year, sequence__isnull=False)
+        .order_by("-sequence")
+        .values_list("issue_date", flat=True)
+        .first()
+    )
+    if last_date is not None and issue_date < last_date:
+        raise BackdatedInvoice(series=f"{structure.invoice_prefix}-{year}", issue_date=issue_date, last_date=last_date)
     InvoiceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
     sequence.refresh_from_db(fields=["last_number"])
     number = sequence.last_number
@@ -43,20 +60,31 @@ def _due_date(*, structure: Structure, issue_date: datetime.date, business: bool
     return issue_date + datetime.timedelta(days=days)
 
 
+@transaction.atomic
 def issue(invoice: Invoice, *, at: datetime.datetime | None = None) -> Invoice:
-    """Give a draft its number and date: from now on it is immutable."""
+    """Give a draft its number and its date, the day the number is taken: from now on it is immutable.
+
+    `at` is the clock, for the demo and tests that replay a past in order; it never back-dates: an
+    invoice dated before the series' last one is refused (`BackdatedInvoice`) and nothing is written.
+    """
     at = at or timezone.now()
     issue_date = timezone.localdate(at)
-    sequence, number = allocate_number(structure=invoice.structure, year=issue_date.year)
-    Invoice.objects.filter(pk=invoice.pk, number="").update(
-        number=number,
-        year=issue_date.year,
-        sequence=sequence,
-        issue_date=issue_date,
-        issued_at=at,
-        due_date=invoice.due_date
-        or _due_date(structure=invoice.structure, issue_date=issue_date, business=invoice.buyer_is_business),
+    sequence, number = allocate_number(structure=invoice.structure, issue_date=issue_date)
+    issued = (
+        Invoice.objects.drafts()
+        .filter(pk=invoice.pk)
+        .update(
+            number=number,
+            year=issue_date.year,
+            sequence=sequence,
+            issue_date=issue_date,
+            issued_at=at,
+            due_date=invoice.due_date
+            or _due_date(structure=invoice.structure, issue_date=issue_date, business=invoice.buyer_is_business),
+        )
     )
+    if not issued:  # already issued: refusing rolls the number back, the series keeps no gap
+        raise ImmutableInvoice(Invoice.objects.filter(pk=invoice.pk).values_list("number", flat=True).get())
     invoice.refresh_from_db()
     postings.post_invoice(invoice)
     return invoice

@@ -33,9 +33,33 @@ class InvoiceSequence(models.Model):
         return f"{self.structure} {self.year}: {self.last_number}"
 
 
+# What may still be written on an issued invoice: the cached rendering of the document, nothing
+# of its content. Kept in step with the PostgreSQL trigger (migration 0004) — see ADR 0009.
+MUTABLE_AFTER_ISSUE = frozenset({"pdf"})
+
+
+def _first_issued_number(invoices: models.QuerySet) -> str:
+    return invoices.exclude(number="").order_by().values_list("number", flat=True).first() or ""
+
+
 class InvoiceQuerySet(models.QuerySet):
     def issued(self) -> "InvoiceQuerySet":
         return self.exclude(number="")
+
+    def drafts(self) -> "InvoiceQuerySet":
+        return self.filter(number="")
+
+    # The ORM side of the PostgreSQL triggers (the only guard on SQLite): a bulk update or delete that
+    # touches an issued invoice is refused whole, before anything is written.
+    def update(self, **kwargs):
+        if set(kwargs) - MUTABLE_AFTER_ISSUE and (number := _first_issued_number(self)):
+            raise ImmutableInvoice(number)
+        return super().update(**kwargs)
+
+    def delete(self):
+        if number := _first_issued_number(self):
+            raise ImmutableInvoice(number)
+        return super().delete()
 
 
 class Invoice(models.Model):
@@ -130,8 +154,8 @@ class Invoice(models.Model):
         if self.pk and not kwargs.get("force_insert"):
             previous = Invoice.objects.filter(pk=self.pk).values("number").first()
             update_fields = kwargs.get("update_fields")
-            if previous and previous["number"] and set(update_fields or ["*"]) - {"pdf"}:
-                raise ImmutableInvoice(self.number)
+            if previous and previous["number"] and set(update_fields or ["*"]) - MUTABLE_AFTER_ISSUE:
+                raise ImmutableInvoice(previous["number"])
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -146,6 +170,23 @@ class Invoice(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
+
+
+class InvoiceLineQuerySet(models.QuerySet):
+    # No line of an issued invoice is written or deleted (the triggers do the same on PostgreSQL).
+    def update(self, **kwargs):
+        invoices = Q(pk__in=self.values("invoice_id"))
+        if "invoice" in kwargs or "invoice_id" in kwargs:  # lines moved into another invoice
+            target = kwargs.get("invoice", kwargs.get("invoice_id"))
+            invoices |= Q(pk=getattr(target, "pk", target))
+        if number := _first_issued_number(Invoice.objects.filter(invoices)):
+            raise ImmutableInvoice(number)
+        return super().update(**kwargs)
+
+    def delete(self):
+        if number := _first_issued_number(Invoice.objects.filter(pk__in=self.values("invoice_id"))):
+            raise ImmutableInvoice(number)
+        return super().delete()
 
 
 class InvoiceLine(models.Model):
@@ -169,6 +210,8 @@ class InvoiceLine(models.Model):
     total_vat = models.DecimalField(**MONEY)
     total_incl = models.DecimalField(**MONEY)
 
+    objects = InvoiceLineQuerySet.as_manager()
+
     class Meta:
         ordering = ["pk"]
         constraints = [
@@ -181,3 +224,17 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    def save(self, *args, **kwargs):
+        # Lines are written while their invoice is a draft; an issued one is corrected by a credit note.
+        invoices = Q(pk=self.invoice_id)
+        if not self._state.adding:  # the invoice it belonged to until now counts too
+            invoices |= Q(pk__in=InvoiceLine.objects.filter(pk=self.pk).values("invoice_id"))
+        if number := _first_issued_number(Invoice.objects.filter(invoices)):
+            raise ImmutableInvoice(number)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if number := _first_issued_number(Invoice.objects.filter(pk=self.invoice_id)):
+            raise ImmutableInvoice(number)
+        return super().delete(*args, **kwargs)

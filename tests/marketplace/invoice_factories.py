@@ -9,6 +9,7 @@ and only the issuing goes through `invoicing.issue`. Sellers are built by the te
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 
@@ -22,8 +23,11 @@ from tests.accounts.factories import UserFactory
 from tests.hub.factories import CollectiveFactory, OrganisationFactory
 from tests.services.factories import OfferingFactory
 
-# Issue (and payment) moment of every test invoice: 10 March 2026, 11:00 in Paris.
-ISSUED_AT = datetime.datetime(2026, 3, 10, 10, 0, tzinfo=datetime.UTC)
+# Issue (and payment) moment of every test invoice: today, 11:00 in Paris. Not a fixed past day: the
+# demo hub's series already hold invoices up to today, and a series refuses an earlier date (ADR 0009).
+ISSUED_AT = datetime.datetime.now(ZoneInfo("Europe/Paris")).replace(hour=11, minute=0, second=0, microsecond=0)
+DUE_30_DAYS = ISSUED_AT + datetime.timedelta(days=30)
+DELIVERED_AT = ISSUED_AT - datetime.timedelta(days=4)
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,7 @@ class OrderRowFactory(factory.django.DjangoModelFactory):
     class Params:
         paid = factory.Trait(payment_status=PaymentStatus.PAID, paid_at=ISSUED_AT)
         # Delivered four days before the invoice is issued.
-        fulfilled = factory.Trait(
-            fulfilment_status=FulfilmentStatus.FULFILLED, fulfilled_at=ISSUED_AT - datetime.timedelta(days=4)
-        )
+        fulfilled = factory.Trait(fulfilment_status=FulfilmentStatus.FULFILLED, fulfilled_at=DELIVERED_AT)
         business = factory.Trait(
             organisation=factory.SubFactory(
                 OrganisationFactory,

@@ -19,6 +19,8 @@ from tests.hub.factories import CollectiveFactory, StructureFactory
 from tests.marketplace import en16931_schematron
 from tests.marketplace.factories import SellerSettingsFactory
 from tests.marketplace.invoice_factories import (
+    DELIVERED_AT,
+    DUE_30_DAYS,
     ISSUED_AT,
     Line,
     draft_invoice,
@@ -158,14 +160,14 @@ def test_vat_liable_b2c_invoice_paid_by_card(garden):
     assert "N° TVA intracommunautaire : FR00523456713" in text
     assert "Client Camille Martin 4 impasse des Tilleuls 23400 Bourganeuf" in text.replace("CLIENT", "Client")
     assert f"Facture N° {invoice.number}" in text
-    assert "Date 10/03/2026 Nature de l'opération" in text
+    assert f"Date {ISSUED_AT:%d/%m/%Y} Nature de l'opération" in text
     assert "Nature de l'opération Livraison de biens" in text
     # 36,00 € TTC at 5.5 %: VAT 1,88 €, excl. 34,12 €; unit price excl. VAT to 4 decimals.
     assert "Panier de légumes — grand 2 pièce 17,0616 € 5,5 % 34,12 €" in text
     assert "Œufs bio, boîte de 6 3 pièce 3,0332 € 5,5 % 9,10 €" in text
     assert "Taux de TVA Base HT Montant TVA 5,5 % 43,22 € 2,38 €" in text
     assert "Total HT 43,22 € TVA 2,38 € Total TTC 45,60 €" in text
-    assert "Payée le 10/03/2026 — montant réglé : 45,60 €." in text
+    assert f"Payée le {ISSUED_AT:%d/%m/%Y} — montant réglé : 45,60 €." in text
     assert "Échéance" not in text
     assert "Indemnité forfaitaire" not in text
     assert "Crédit d'impôt" not in text
@@ -177,7 +179,7 @@ def test_b2c_invoice_not_yet_paid_shows_its_due_date(garden):
 
     text = text_of(invoice_documents.pdf_bytes(invoice))
 
-    assert "À payer à réception, au plus tard le 10/03/2026." in text
+    assert f"À payer à réception, au plus tard le {ISSUED_AT:%d/%m/%Y}." in text
     assert "Payée" not in text
 
 
@@ -248,13 +250,15 @@ def test_b2b_invoice_of_the_scop_has_company_and_payment_mentions(scop):
     assert "N° TVA intracommunautaire : FR22567890157" in text
     assert "Crèche associative Les P'tits Loups 5 rue des Écoles 23400 Bourganeuf SIREN : 778899005" in text
     assert f"Facture N° {invoice.number}" in text
-    assert "Date 10/03/2026 Échéance 09/04/2026 Livraison ou exécution 06/03/2026" in text
+    assert (
+        f"Date {ISSUED_AT:%d/%m/%Y} Échéance {DUE_30_DAYS:%d/%m/%Y} Livraison ou exécution {DELIVERED_AT:%d/%m/%Y}"
+    ) in text
     assert "Nature de l'opération Livraison de biens et prestation de services" in text
     assert "Bon de commande BC-2026-014" in text
     assert "Café équitable du Pérou, 1 kg 2 pièce 13,7441 € 5,5 % 27,49 €" in text
     assert "Taux de TVA Base HT Montant TVA 5,5 % 27,49 € 1,51 € 20 % 35,00 € 7,00 €" in text
     assert "Total HT 62,49 € TVA 8,51 € Total TTC 71,00 €" in text
-    assert "À payer au plus tard le 09/04/2026, par virement." in text
+    assert f"À payer au plus tard le {DUE_30_DAYS:%d/%m/%Y}, par virement." in text
     assert f"IBAN : FR7615589234000001234560626 Référence à rappeler : {invoice.number}" in text
     assert "Pas d'escompte pour paiement anticipé." in text
     assert "taux d'intérêt égal à trois fois le taux d'intérêt légal" in text
@@ -280,7 +284,7 @@ def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(scop):
     assert xpath(root, "rsm:ExchangedDocumentContext//ram:ID") == ["urn:cen.eu:en16931:2017"]
     assert xpath(root, "rsm:ExchangedDocument/ram:ID") == [invoice.number]
     assert xpath(root, "rsm:ExchangedDocument/ram:TypeCode") == ["380"]
-    assert xpath(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") == ["20260310"]
+    assert xpath(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") == [f"{ISSUED_AT:%Y%m%d}"]
     assert xpath(root, f"{seller}/ram:GlobalID[@schemeID='0009']") == ["56789015700017"]
     assert xpath(root, f"{seller}/ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0002']") == ["567890157"]
     assert xpath(root, f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']") == ["FR22567890157"]
@@ -288,7 +292,9 @@ def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(scop):
     assert xpath(root, f"{buyer}/ram:SpecifiedLegalOrganization/ram:ID") == ["778899005"]
     assert xpath(root, f"{buyer}/ram:PostalTradeAddress/ram:PostcodeCode") == ["23400"]
     assert xpath(root, "//ram:ApplicableHeaderTradeAgreement/ram:BuyerReference") == ["BC-2026-014"]
-    assert xpath(root, "//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString") == ["20260306"]
+    assert xpath(root, "//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString") == [
+        f"{DELIVERED_AT:%Y%m%d}"
+    ]
     assert xpath(root, "//ram:BilledQuantity/@unitCode") == ["C62", "C62", "C62"]
     assert xpath(root, "//ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount") == [
         "27.49",
@@ -298,7 +304,7 @@ def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(scop):
     assert xpath(root, f"{header}/ram:ApplicableTradeTax/ram:RateApplicablePercent") == ["5.50", "20.00"]
     assert xpath(root, f"{header}/ram:ApplicableTradeTax/ram:CalculatedAmount") == ["1.51", "7.00"]
     assert xpath(root, f"{header}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString") == [
-        "20260409"
+        f"{DUE_30_DAYS:%Y%m%d}"
     ]
     assert xpath(root, f"{summation}/ram:LineTotalAmount") == ["62.49"]
     assert xpath(root, f"{summation}/ram:TaxBasisTotalAmount") == ["62.49"]
@@ -316,7 +322,7 @@ def test_credit_note_is_titled_avoir_and_names_the_credited_invoice(scop):
 
     text = text_of(pdf)
     assert f"Avoir N° {credit_note.number}" in text
-    assert f"Avoir sur la facture N° {invoice.number} du 10/03/2026" in text
+    assert f"Avoir sur la facture N° {invoice.number} du {ISSUED_AT:%d/%m/%Y}" in text
     assert "Facture N°" not in text
     assert "Panier garni artisanal 1 pièce 30,00 € 20 % 30,00 €" in text
     assert "Total HT 30,00 € TVA 6,00 € Total de l'avoir TTC 36,00 €" in text
