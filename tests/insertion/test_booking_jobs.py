@@ -7,7 +7,6 @@ import pytest
 
 from bookings.actions.booking import cancel_booking
 from bookings.enums import BookingStatus
-from hub.models import Structure
 from insertion.actions import assign_worker, record_hours, validate_timesheets
 from insertion.enums import JobSourceKind, JobStatus
 from insertion.jobs import sync_jobs
@@ -74,31 +73,38 @@ def test_validated_hours_are_invoiced_on_the_visit(visit):
     assert Invoice.objects.filter(order=visit.order_line.order).count() == 1
 
 
-def test_each_distribution_day_gives_a_packing_job_and_a_round_per_pickup_point(demo_hub):
+def test_each_distribution_day_gives_a_packing_job_and_a_round_per_pickup_point():
     from subscriptions.actions.subscriptions import generate_deliveries, skip_delivery
     from subscriptions.models import Delivery
-    from tests.subscriptions.factories import TODAY, plan, small_point, subscribe_to
+    from tests.subscriptions.factories import (
+        FIRST_MONDAY,
+        TODAY,
+        PickupPointFactory,
+        SubscriptionFactory,
+        SubscriptionPlanFactory,
+    )
 
-    weekly = plan(weekday=0)  # Mondays
-    point = small_point(capacity=5, slug="point-jobs")
-    first = subscribe_to(weekly, point=point, mode="prepaid")
-    subscribe_to(weekly, point=point, mode="prepaid")
+    weekly = SubscriptionPlanFactory()  # on Mondays, a quarter of an hour of packing a basket
+    point = PickupPointFactory(capacity=5)
+    first = SubscriptionFactory(plan=weekly, pickup_point=point, payment_mode="prepaid")
+    SubscriptionFactory(plan=weekly, pickup_point=point, payment_mode="prepaid")
     generate_deliveries(weeks=2, today=TODAY)
-    jardins = Structure.objects.get(slug="jardins-du-pole")
-    week = datetime.date(2027, 3, 8)
+    driving = skill("conduite-vl")  # what a delivery round asks for
+    garden = weekly.offering.structure
+    week = FIRST_MONDAY  # Monday 16 March 2026
 
-    sync_jobs(structure=jardins, week=week)
-    sync_jobs(structure=jardins, week=week)
+    sync_jobs(structure=garden, week=week)
+    sync_jobs(structure=garden, week=week)
 
     jobs = Job.objects.filter(source_kind=JobSourceKind.DELIVERY, place=point).order_by("source_id")
     assert [(job.source_id, job.date, job.estimated_hours, job.status) for job in jobs] == [
-        (f"pack-20270308-{point.pk}", week, Decimal("0.50"), JobStatus.OPEN),  # two baskets × 0.25 h
-        (f"round-20270308-{point.pk}", week, Decimal("1.04"), JobStatus.OPEN),
+        (f"pack-20260316-{point.pk}", week, Decimal("0.50"), JobStatus.OPEN),  # two baskets × 0.25 h
+        (f"round-20260316-{point.pk}", week, Decimal("1.04"), JobStatus.OPEN),
     ]
     assert jobs[0].title == "Préparation de 2 paniers pour " + point.name
-    assert jobs[1].required_skill.slug == "conduite-vl"
+    assert jobs[1].required_skill == driving
 
     # One subscriber skips: the packing job shrinks.
     skip_delivery(delivery=Delivery.objects.get(subscription=first, date=week), today=TODAY)
-    sync_jobs(structure=jardins, week=week)
-    assert Job.objects.get(source_id=f"pack-20270308-{point.pk}").estimated_hours == Decimal("0.25")
+    sync_jobs(structure=garden, week=week)
+    assert Job.objects.get(source_id=f"pack-20260316-{point.pk}").estimated_hours == Decimal("0.25")
