@@ -80,6 +80,17 @@ class SellerFactory(StructureFactory):
             setup_books(structure=self, on=BOOKS_SINCE)
 
 
+class CollectiveFactory(SellerFactory):
+    """The hub's Collectif (one per hub, the database says so): it receives card payments and bears Stripe's
+    fees. The one already there if any, else a new one, with its books open."""
+
+    class Meta:
+        django_get_or_create = ("kind",)
+
+    kind = StructureKind.COLLECTIVE
+    name = factory.Sequence(lambda n: f"Collectif d'essai {n}")
+
+
 class BookableOfferingFactory(OfferingFactory):
     """An offering open to booking, created with its weekly opening rules.
 
@@ -187,20 +198,6 @@ class BookableOfferingFactory(OfferingFactory):
         if accepts_cesu:
             SellerSettings.objects.update_or_create(structure=offering.structure, defaults={"accepts_cesu": True})
         return offering
-
-
-class OpeningRuleFactory(factory.django.DjangoModelFactory):
-    """One more weekly opening (Wednesday 14–16 h, 8 places) of an offering."""
-
-    class Meta:
-        model = OpeningRule
-
-    offering = factory.SubFactory(BookableOfferingFactory)
-    weekday = WED
-    start_time = T(14)
-    end_time = T(16)
-    slot_minutes = 120
-    capacity = Decimal("8")
 
 
 class OrganisationAccountFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from marketplace.models import Order
 from subscriptions.actions.payments import charge_due_deliveries, save_card, start_card_setup
 from subscriptions.enums import DeliveryStatus
 from subscriptions.models import Delivery
+from tests.bookings.factories import CollectiveFactory
 from tests.marketplace.stripe_helpers import WEBHOOK_SECRET, event_for, post_event
 from tests.subscriptions.factories import SubscriptionFactory
 
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def stripe_env(settings, localstripe):
-    """The marketplace's `stripe_env` (tests/marketplace/conftest.py), which this package cannot see."""
+    """The marketplace's `stripe_env` (tests/marketplace/conftest.py), which this package cannot see,
+    with the hub's Collectif (card payments are received in its name)."""
+    CollectiveFactory()
     settings.STRIPE_SECRET_KEY = localstripe.secret_key
     settings.STRIPE_PUBLISHABLE_KEY = localstripe.publishable_key
     settings.STRIPE_API_BASE = localstripe.url
