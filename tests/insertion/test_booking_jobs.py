@@ -12,9 +12,13 @@ from insertion.enums import JobSourceKind, JobStatus
 from insertion.jobs import sync_jobs
 from insertion.models import Job
 from marketplace.models import Invoice
+from subscriptions.actions.subscriptions import generate_deliveries, skip_delivery
+from subscriptions.models import Delivery
 from tests.accounts.factories import UserFactory
 from tests.bookings.factories import NOW, BookableOfferingFactory, BookingFactory
+from tests.hub.factories import SiteFactory
 from tests.insertion.factories import ApprovalFactory, ContractFactory, WorkerFactory, skill
+from tests.subscriptions.factories import FIRST_MONDAY, TODAY, SubscriptionFactory, SubscriptionPlanFactory
 
 pytestmark = pytest.mark.django_db
 VISIT_DAY = datetime.date(2026, 3, 3)
@@ -74,18 +78,8 @@ def test_validated_hours_are_invoiced_on_the_visit(visit):
 
 
 def test_each_distribution_day_gives_a_packing_job_and_a_round_per_pickup_point():
-    from subscriptions.actions.subscriptions import generate_deliveries, skip_delivery
-    from subscriptions.models import Delivery
-    from tests.subscriptions.factories import (
-        FIRST_MONDAY,
-        TODAY,
-        PickupPointFactory,
-        SubscriptionFactory,
-        SubscriptionPlanFactory,
-    )
-
     weekly = SubscriptionPlanFactory()  # on Mondays, a quarter of an hour of packing a basket
-    point = PickupPointFactory(capacity=5)
+    point = SiteFactory(pickup_point=True, capacity=5)
     first = SubscriptionFactory(plan=weekly, pickup_point=point, payment_mode="prepaid")
     SubscriptionFactory(plan=weekly, pickup_point=point, payment_mode="prepaid")
     generate_deliveries(weeks=2, today=TODAY)

@@ -72,14 +72,6 @@ class SubscriptionPlanFactory(factory.django.DjangoModelFactory):
         fortnightly = factory.Trait(frequency=Frequency.FORTNIGHTLY)
 
 
-class PickupPointFactory(SiteFactory):
-    """A pickup point of its own, for 20 subscribers a distribution day."""
-
-    name = factory.Sequence(lambda n: f"Point de retrait d'essai {n}")
-    is_pickup_point = True
-    capacity = 20
-
-
 class SubscriptionFactory(factory.django.DjangoModelFactory):
     """A subscription made through `subscribe()` on TODAY, from Monday 16 March 2026, paid by card per
     delivery: its next four weeks of deliveries are planned (16, 23 and 30 March, 7 April for Easter
@@ -96,7 +88,7 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     plan = factory.SubFactory(SubscriptionPlanFactory)
-    pickup_point = factory.SubFactory(PickupPointFactory)
+    pickup_point = factory.SubFactory(SiteFactory, pickup_point=True)  # 20 places a distribution day
     start_date = FIRST_MONDAY
     payment_mode = SubscriptionPaymentMode.CARD
     today = TODAY

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from subscriptions.enums import SubscriptionStatus
 from subscriptions.models import Subscription
 from tests.accounts.factories import UserFactory
-from tests.subscriptions.factories import BasketFactory, PickupPointFactory, SubscriptionPlanFactory
+from tests.hub.factories import SiteFactory
+from tests.subscriptions.factories import BasketFactory, SubscriptionPlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def _plan_in_three_days(**kwargs):
 def _subscribe(client, the_plan, point=None):
     return client.post(
         reverse("api:subscription-list"),
-        {"plan": the_plan.pk, "pickup_point": point or PickupPointFactory().slug,
+        {"plan": the_plan.pk, "pickup_point": point or SiteFactory(pickup_point=True).slug,
          "start_date": timezone.localdate().isoformat(), "payment_mode": "prepaid"},
         format="json",
     )  # fmt: skip
@@ -42,7 +43,7 @@ def _subscribe(client, the_plan, point=None):
 def test_subscribe_then_list_then_pause():
     today = timezone.localdate()
     the_plan = _plan_in_three_days()
-    point = PickupPointFactory()
+    point = SiteFactory(pickup_point=True)
     first = today + datetime.timedelta(days=3)
     client = _client(UserFactory())
 
@@ -114,7 +115,7 @@ def test_someone_elses_subscription_is_404():
 
 def test_full_pickup_point_is_409_and_joins_the_waiting_list():
     the_plan = _plan_in_three_days()
-    point = PickupPointFactory(capacity=1)
+    point = SiteFactory(pickup_point=True, capacity=1)
     assert _subscribe(_client(UserFactory()), the_plan, point.slug).status_code == 201
     latecomer = UserFactory()
 

@@ -10,10 +10,9 @@ from subscriptions.actions.subscriptions import generate_deliveries
 from subscriptions.enums import DeliveryStatus, SubscriptionStatus
 from subscriptions.models import Subscription
 from tests.accounts.factories import UserFactory
-from tests.hub.factories import StructureRoleFactory
+from tests.hub.factories import SiteFactory, StructureRoleFactory
 from tests.subscriptions.factories import (
     BasketFactory,
-    PickupPointFactory,
     SubscriptionFactory,
     SubscriptionPlanFactory,
     lines_of,
@@ -39,7 +38,7 @@ def _subscribed(user=None, point=None, *, plan=None, **kwargs):
     return SubscriptionFactory(
         plan=plan or _plan_in_three_days(**kwargs),
         user=user or UserFactory(),
-        pickup_point=point or PickupPointFactory(),
+        pickup_point=point or SiteFactory(pickup_point=True),
         start_date=today,
         today=today,
     )
@@ -51,13 +50,14 @@ def _basket_staff(structure):
 
 def test_subscribe_through_the_form(client):
     the_plan = _plan_in_three_days()
+    point = SiteFactory(pickup_point=True)
     user = UserFactory()
     client.force_login(user)
 
     page = client.get(reverse("subscriptions:plans"))
     response = client.post(
         reverse("subscriptions:plans"),
-        {"plan": the_plan.pk, "pickup_point": PickupPointFactory().pk, "start_date": timezone.localdate().isoformat(),
+        {"plan": the_plan.pk, "pickup_point": point.pk, "start_date": timezone.localdate().isoformat(),
          "payment_mode": "prepaid"},
     )  # fmt: skip
 
@@ -73,11 +73,12 @@ def test_subscribe_through_the_form(client):
 
 def test_card_mode_leads_to_the_card_page(client):
     the_plan = _plan_in_three_days()
+    point = SiteFactory(pickup_point=True)
     client.force_login(UserFactory())
 
     response = client.post(
         reverse("subscriptions:plans"),
-        {"plan": the_plan.pk, "pickup_point": PickupPointFactory().pk, "start_date": timezone.localdate().isoformat(),
+        {"plan": the_plan.pk, "pickup_point": point.pk, "start_date": timezone.localdate().isoformat(),
          "payment_mode": "card"},
     )  # fmt: skip
 
@@ -136,7 +137,7 @@ def test_someone_elses_subscription_pages_are_404(client):
 
 
 def test_pick_list_page_csv_and_pdf(client):
-    point = PickupPointFactory(capacity=10)
+    point = SiteFactory(pickup_point=True, capacity=10)
     first = _subscribed(UserFactory(first_name="Alice", last_name="Arnaud"), point)
     garden = first.plan.offering.structure
     second = _subscribed(
@@ -181,7 +182,7 @@ def test_deliveries_are_in_the_calendar_feed(client):
 
 
 def test_pick_list_query_count_is_pinned(client, django_assert_num_queries):
-    point = PickupPointFactory(capacity=10)
+    point = SiteFactory(pickup_point=True, capacity=10)
     basket = BasketFactory()
     subscriptions = [_subscribed(point=point, offering=basket) for _ in range(3)]  # three plans of one basket
     day = subscriptions[0].deliveries.order_by("date").first().date

@@ -6,7 +6,8 @@ import pytest
 
 from subscriptions.actions.subscriptions import generate_deliveries
 from subscriptions.models import Delivery
-from tests.subscriptions.factories import PickupPointFactory, SubscriptionFactory, SubscriptionPlanFactory
+from tests.hub.factories import SiteFactory
+from tests.subscriptions.factories import SubscriptionFactory, SubscriptionPlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def test_generating_four_weeks_costs_the_same_queries_whatever_the_number_of_sub
     django_assert_num_queries, subscriptions
 ):
     plan = SubscriptionPlanFactory()  # weekly, on Mondays
-    point = PickupPointFactory(capacity=subscriptions)
+    point = SiteFactory(pickup_point=True, capacity=subscriptions)
     ours = SubscriptionFactory.create_batch(subscriptions, plan=plan, pickup_point=point)
     Delivery.objects.filter(subscription__in=ours).delete()  # subscribing planned their first weeks
 

@@ -6,13 +6,14 @@ from subscriptions.exceptions import PickupPointFull
 from subscriptions.models import Subscription, WaitingListEntry
 from tests.accounts.factories import UserFactory
 from tests.concurrency import run_in_threads
-from tests.subscriptions.factories import PickupPointFactory, SubscriptionFactory, SubscriptionPlanFactory
+from tests.hub.factories import SiteFactory
+from tests.subscriptions.factories import SubscriptionFactory, SubscriptionPlanFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_twelve_parallel_subscriptions_for_three_places():
-    point = PickupPointFactory(capacity=3)
+    point = SiteFactory(pickup_point=True, capacity=3)
     weekly = SubscriptionPlanFactory()
     users = [UserFactory() for _ in range(12)]
 

@@ -23,10 +23,10 @@ from subscriptions.enums import DeliveryStatus, SubscriptionStatus, WaitingStatu
 from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull
 from subscriptions.models import Delivery, Subscription, SubscriptionNotification, WaitingListEntry
 from tests.accounts.factories import UserFactory
+from tests.hub.factories import SiteFactory
 from tests.subscriptions.factories import (
     TODAY,
     BasketFactory,
-    PickupPointFactory,
     SubscriptionFactory,
     SubscriptionPlanFactory,
     lines_of,
@@ -198,7 +198,7 @@ def test_someone_else_cannot_change_a_subscription():
 
 
 def test_full_pickup_point_puts_on_waiting_list_then_emails_once(django_capture_on_commit_callbacks):
-    point = PickupPointFactory(capacity=1)
+    point = SiteFactory(pickup_point=True, capacity=1)
     holder = SubscriptionFactory(pickup_point=point)
     weekly = holder.plan
     waiting = UserFactory()
@@ -235,7 +235,7 @@ def test_full_pickup_point_puts_on_waiting_list_then_emails_once(django_capture_
 
 
 def test_place_offer_not_taken_up_goes_to_the_next_person_once(django_capture_on_commit_callbacks):
-    point = PickupPointFactory(capacity=1)
+    point = SiteFactory(pickup_point=True, capacity=1)
     holder = SubscriptionFactory(pickup_point=point)
     weekly = holder.plan
     first, second = UserFactory(), UserFactory()
@@ -265,7 +265,7 @@ def test_place_offer_not_taken_up_goes_to_the_next_person_once(django_capture_on
 
 
 def test_lapsed_offer_is_not_passed_on_when_the_place_is_gone(django_capture_on_commit_callbacks):
-    point = PickupPointFactory(capacity=2)
+    point = SiteFactory(pickup_point=True, capacity=2)
     holder = SubscriptionFactory(pickup_point=point)
     weekly = holder.plan
     SubscriptionFactory(plan=weekly, pickup_point=point)
