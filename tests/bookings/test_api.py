@@ -8,9 +8,20 @@ from rest_framework.test import APIClient
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking
+from bookings.selectors import is_public_holiday
+from services.enums import Audience
 from tests.accounts.factories import UserFactory
-from tests.bookings.factories import at, book_training, club, club_member, offering
-from tests.marketplace.factories import resident
+from tests.bookings.factories import (
+    TUE,
+    WED,
+    BillingOrganisationFactory,
+    BookableOfferingFactory,
+    BookingFactory,
+    at,
+    next_weekday,
+)
+from tests.hub.factories import OrganisationMembershipFactory, SiteFactory
+from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +32,11 @@ def _client(user) -> APIClient:
     return client
 
 
-def _next_wednesday_14h() -> datetime.datetime:
-    today = timezone.localdate()
-    day = today + datetime.timedelta(days=(2 - today.weekday()) % 7 + 14)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(14)))
+def test_availability_lists_slots_with_remaining_places():
+    code = BookableOfferingFactory()  # Wednesdays 14–16 h, 8 seats
+    starts = next_weekday(WED, 14, weeks=2)
 
-
-def test_availability_lists_slots_with_remaining_places(demo_hub):
-    code = offering("seance-de-code-de-la-route")
-    starts = _next_wednesday_14h()
-
-    response = _client(resident()).get(
+    response = _client(UserFactory()).get(
         reverse("api:availability"), {"offering": code.pk, "from": starts.date(), "to": starts.date()}
     )
 
@@ -46,25 +51,27 @@ def test_availability_lists_slots_with_remaining_places(demo_hub):
     ]
 
 
-def test_availability_of_an_offering_that_is_not_booked_is_404(demo_hub):
-    response = _client(resident()).get(
-        reverse("api:availability"),
-        {"offering": offering("the-vert-bio-100-g").pk, "from": "2027-03-01", "to": "2027-03-07"},
+def test_availability_of_an_offering_that_is_not_booked_is_404():
+    tea = OfferingFactory()  # goods: no opening rule
+
+    response = _client(UserFactory()).get(
+        reverse("api:availability"), {"offering": tea.pk, "from": "2026-03-02", "to": "2026-03-08"}
     )
 
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
-def test_book_then_list_then_cancel(demo_hub, django_capture_on_commit_callbacks):
-    user = resident()
+def test_book_then_list_then_cancel(django_capture_on_commit_callbacks):
+    code = BookableOfferingFactory()
+    user = UserFactory()
     client = _client(user)
-    starts = _next_wednesday_14h()
+    starts = next_weekday(WED, 14, weeks=2)
 
     with django_capture_on_commit_callbacks(execute=True):
         created = client.post(
             reverse("api:booking-list"),
             {
-                "offering": offering("seance-de-code-de-la-route").pk,
+                "offering": code.pk,
                 "starts_at": starts.isoformat(),
                 "quantity": "1",
                 "payment_method": "cash",
@@ -79,7 +86,7 @@ def test_book_then_list_then_cancel(demo_hub, django_capture_on_commit_callbacks
     # Answered before commit: the order's confirmation reaches the booking just after.
     assert (body["status"], body["offering"], body["order"]) == (
         "held",
-        "seance-de-code-de-la-route",
+        code.slug,
         booking.order_line.order.reference,
     )
     booking.refresh_from_db()
@@ -91,12 +98,15 @@ def test_book_then_list_then_cancel(demo_hub, django_capture_on_commit_callbacks
     assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
 
 
-def test_refusal_is_json_with_code_and_message(demo_hub):
-    response = _client(resident()).post(
+def test_refusal_is_json_with_code_and_message():
+    code = BookableOfferingFactory()
+    bookings = Booking.objects.count()
+
+    response = _client(UserFactory()).post(
         reverse("api:booking-list"),
         {
-            "offering": offering("seance-de-code-de-la-route").pk,
-            "starts_at": (_next_wednesday_14h() + datetime.timedelta(hours=1)).isoformat(),
+            "offering": code.pk,
+            "starts_at": (next_weekday(WED, 14, weeks=2) + datetime.timedelta(hours=1)).isoformat(),
             "quantity": "1",
             "payment_method": "cash",
             "billing_address": "1 rue\n23400 Bourganeuf",
@@ -106,23 +116,27 @@ def test_refusal_is_json_with_code_and_message(demo_hub):
 
     assert response.status_code == 400
     assert response.json() == {"code": "slot_unavailable", "message": "Ce créneau n'est pas ouvert à la réservation."}
+    assert Booking.objects.count() == bookings
 
 
-def test_recurring_laundry_pickup_for_an_organisation(demo_hub, django_capture_on_commit_callbacks):
+def test_recurring_laundry_pickup_for_an_organisation(django_capture_on_commit_callbacks):
+    sportswear = BookableOfferingFactory(laundry=True, audience=Audience.ORGANISATIONS)  # Tuesdays 9–12 h
+    membership = OrganisationMembershipFactory(organisation=BillingOrganisationFactory())
+    point = SiteFactory(pickup_point=True)
     today = timezone.localdate()
-    tuesday = today + datetime.timedelta(days=(1 - today.weekday()) % 7 + 7)
-    starts = timezone.make_aware(datetime.datetime.combine(tuesday, datetime.time(11)))
+    starts = next_weekday(TUE, 11)
+    tuesday = starts.date()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = _client(club_member()).post(
+        response = _client(membership.user).post(
             reverse("api:booking-list"),
             {
-                "offering": offering("tenues-sportives-au-kilo").pk,
+                "offering": sportswear.pk,
                 "starts_at": starts.isoformat(),
                 "quantity": "6.5",
                 "payment_method": "transfer",
-                "organisation": "as-bourganeuf",
-                "pickup_point": "pole-accueil",
+                "organisation": membership.organisation.slug,
+                "pickup_point": point.slug,
                 "frequency": "weekly",
             },
             format="json",
@@ -131,37 +145,38 @@ def test_recurring_laundry_pickup_for_an_organisation(demo_hub, django_capture_o
     assert response.status_code == 201, response.json()
     booking = Booking.objects.get(pk=response.json()["id"])
     assert (booking.organisation, booking.starts_at, booking.quantity, booking.status) == (
-        club(),
+        membership.organisation,
         starts,
         Decimal("6.500"),
         BookingStatus.CONFIRMED,
     )
     until = today + datetime.timedelta(weeks=4)
-    expected = [
-        starts + datetime.timedelta(weeks=n) for n in range(5) if (tuesday + datetime.timedelta(weeks=n)) <= until
-    ]
+    weeks = [datetime.timedelta(weeks=n) for n in range(5)]
+    # Every Tuesday up to four weeks ahead, but a public holiday (no pickup that day).
+    expected = [starts + n for n in weeks if tuesday + n <= until and not is_public_holiday(tuesday + n)]
     assert list(booking.series.occurrences.order_by("starts_at").values_list("starts_at", flat=True)) == expected
 
 
-def test_someone_elses_booking_is_404_and_unchanged(demo_hub):
-    booking = book_training()
+def test_someone_elses_booking_is_404_and_unchanged():
+    booking = BookingFactory()  # Wednesday 4 March 2026, 14:00, held
 
     for name, data in (
         ("api:booking-cancel", {}),
-        ("api:booking-reschedule", {"starts_at": "2027-03-06T10:00:00+01:00"}),
+        ("api:booking-reschedule", {"starts_at": "2026-03-07T10:00:00+01:00"}),
     ):
         response = _client(UserFactory()).post(reverse(name, args=[booking.pk]), data, format="json")
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
     booking.refresh_from_db()
-    assert (booking.status, booking.starts_at.isoformat()) == (BookingStatus.HELD, "2027-03-03T13:00:00+00:00")
+    assert (booking.status, booking.starts_at.isoformat()) == (BookingStatus.HELD, "2026-03-04T13:00:00+00:00")
     assert _client(UserFactory()).get(reverse("api:booking-list")).json()["results"] == []
 
 
-def test_booking_list_costs_a_fixed_number_of_queries(demo_hub, django_assert_num_queries):
-    user = resident()
-    for starts_at in (at(3, 14), at(6, 10), at(10, 14), at(13, 10)):
-        book_training(user, starts_at=starts_at)
+def test_booking_list_costs_a_fixed_number_of_queries(django_assert_num_queries):
+    code = BookableOfferingFactory()
+    user = UserFactory()
+    for starts_at in (at(4, 14), at(7, 10), at(11, 14), at(14, 10)):
+        BookingFactory(user=user, offering=code, starts_at=starts_at)
     client = _client(user)
 
     with django_assert_num_queries(3):  # memberships, count, page
@@ -170,14 +185,24 @@ def test_booking_list_costs_a_fixed_number_of_queries(demo_hub, django_assert_nu
     assert response.json()["count"] == 4
 
 
-def test_pickup_points(demo_hub):
-    response = _client(resident()).get(reverse("api:pickup-point-list"))
+def test_pickup_points():
+    ours = [
+        SiteFactory(pickup_point=True, name=name, slug=slug)
+        for name, slug in (("Salle des fêtes", "salle-essai"), ("Bibliothèque", "bibliotheque-essai"))
+    ]
+    SiteFactory(name="Atelier", slug="atelier-essai")  # a place, not a pickup point
+    SiteFactory(pickup_point=True, is_active=False, name="Ancienne halle", slug="halle-essai")
 
-    assert [p["slug"] for p in response.json()["results"]] == ["pole-accueil", "salle-pontarion", "epicerie-royere"]
+    response = _client(UserFactory()).get(reverse("api:pickup-point-list"))
+
+    # Active pickup points only, by name (whatever other points the hub has).
+    slugs = [p["slug"] for p in response.json()["results"] if p["slug"].endswith("-essai")]
+    assert slugs == ["bibliotheque-essai", "salle-essai"]
+    assert {p.slug for p in ours} == set(slugs)
 
 
-def test_bookings_are_in_the_openapi_schema(demo_hub):
-    response = _client(resident()).get(reverse("schema"), {"format": "json"})
+def test_bookings_are_in_the_openapi_schema():
+    response = _client(UserFactory()).get(reverse("schema"), {"format": "json"})
 
     paths = response.json()["paths"]
     assert {

@@ -5,38 +5,38 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import User
 from bookings.actions.booking import issue_monthly_home_service_invoices, record_actual_hours
 from bookings.actions.laundry import create_recurring_booking
 from bookings.enums import BookingStatus
 from marketplace.models import Invoice
-from tests.bookings.factories import BILLING, NOW, at, offering
-from tests.marketplace.factories import resident
+from tests.accounts.factories import UserFactory
+from tests.bookings.factories import BILLING, HOME, NOW, BookableOfferingFactory, at
 
 pytestmark = pytest.mark.django_db
 
 
-def _weekly_visits():
+def _weekly_visits(user):
+    """3 hours of « Ménage à domicile » (24,00 €/h) every Tuesday from 3 March 2026, paid by CESU."""
     return create_recurring_booking(
-        user=resident(), offering=offering("menage-a-domicile"), first_starts_at=at(2, 8), frequency="weekly",
-        quantity=Decimal("3"), payment_method="cesu", billing=BILLING, address="4 rue des Tilleuls, Bourganeuf",
-        postcode="23400", at=NOW,
+        user=user, offering=BookableOfferingFactory(home_visit=True), first_starts_at=at(3, 8), frequency="weekly",
+        quantity=Decimal("3"), payment_method="cesu", billing=BILLING, address=HOME, postcode="23400", at=NOW,
     )  # fmt: skip
 
 
-def test_recurring_visits_are_confirmed_without_an_order_and_billed_once_a_month(demo_hub):
-    series = _weekly_visits()
+def test_recurring_visits_are_confirmed_without_an_order_and_billed_once_a_month():
+    user = UserFactory()
+    series = _weekly_visits(user)
     visits = list(series.occurrences.order_by("starts_at"))
-    assert len(visits) >= 2
+    assert len(visits) == 4  # the Tuesdays of the next four weeks: 3, 10, 17 and 24 March
     assert [(v.status, v.order_line_id, v.postcode) for v in visits[:2]] == [
         (BookingStatus.CONFIRMED, None, "23400"),
         (BookingStatus.CONFIRMED, None, "23400"),
     ]
-    admin = User.objects.get(email="admin@demo.pole.test")
+    admin = UserFactory(hub_admin=True)
     record_actual_hours(booking=visits[0], hours=Decimal("2.5"), by=admin)
     record_actual_hours(booking=visits[1], hours=Decimal("3.25"), by=admin)
 
-    (order,) = issue_monthly_home_service_invoices(year=2027, month=3, at=NOW + datetime.timedelta(days=31))
+    (order,) = issue_monthly_home_service_invoices(year=2026, month=3, at=NOW + datetime.timedelta(days=31))
 
     invoice = Invoice.objects.get(order=order)
     line = invoice.lines.get()
@@ -47,5 +47,5 @@ def test_recurring_visits_are_confirmed_without_an_order_and_billed_once_a_month
         visit.refresh_from_db()
         assert visit.order_line == order.lines.get()
     # Run again: nothing more; a visit without its hours yet waits for next month's run.
-    assert issue_monthly_home_service_invoices(year=2027, month=3) == []
-    assert Invoice.objects.filter(order__customer=resident()).count() == 1
+    assert issue_monthly_home_service_invoices(year=2026, month=3) == []
+    assert Invoice.objects.filter(order__customer=user).count() == 1

@@ -7,36 +7,24 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from bookings.actions.booking import book
 from bookings.enums import BookingStatus
 from bookings.exceptions import BookingError, SlotFull
 from bookings.models import Booking
+from services.models import Offering
 from tests.accounts.factories import UserFactory
-from tests.bookings.factories import BILLING, NOW, at, offering
+from tests.bookings.factories import BookableOfferingFactory, BookingFactory, at
 from tests.concurrency import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_twenty_parallel_bookings_for_the_last_five_seats(demo_hub):
-    code = offering("seance-de-code-de-la-route")
-    for _ in range(3):  # 8 seats: 3 taken, 5 left
-        book(
-            user=UserFactory(), offering=code, starts_at=at(3, 14), quantity=Decimal("1"), payment_method="cash",
-            billing=BILLING, at=NOW,
-        )  # fmt: skip
+def test_twenty_parallel_bookings_for_the_last_five_seats():
+    code = BookableOfferingFactory()  # 8 seats on Wednesday 4 March 2026, 14:00
+    BookingFactory.create_batch(3, offering=code)  # 3 taken, 5 left
     users = [UserFactory() for _ in range(20)]
 
     def attempt(index: int):
-        return book(
-            user=User.objects.get(pk=users[index].pk),
-            offering=offering("seance-de-code-de-la-route"),
-            starts_at=at(3, 14),
-            quantity=Decimal("1"),
-            payment_method="cash",
-            billing=BILLING,
-            at=NOW,
-        )
+        return BookingFactory(user=User.objects.get(pk=users[index].pk), offering=Offering.objects.get(pk=code.pk))
 
     results = run_in_threads(20, attempt)
 
@@ -46,23 +34,16 @@ def test_twenty_parallel_bookings_for_the_last_five_seats(demo_hub):
     assert len(refused) == 15, results
     assert all(isinstance(r, SlotFull) for r in refused)
     assert (
-        Booking.objects.filter(offering=code, starts_at=at(3, 14)).exclude(status=BookingStatus.CANCELLED).count() == 8
+        Booking.objects.filter(offering=code, starts_at=at(4, 14)).exclude(status=BookingStatus.CANCELLED).count() == 8
     )
 
 
-def test_parallel_rentals_never_share_a_car(demo_hub):
+def test_parallel_rentals_never_share_a_car():
+    car = BookableOfferingFactory(vehicle_rental=True)  # two cars
     users = [UserFactory() for _ in range(6)]
 
     def rent(index: int):
-        return book(
-            user=User.objects.get(pk=users[index].pk),
-            offering=offering("location-de-voiture-a-la-journee"),
-            starts_at=at(2, 8),
-            quantity=Decimal("1"),
-            payment_method="cash",
-            billing=BILLING,
-            at=NOW,
-        )
+        return BookingFactory(user=User.objects.get(pk=users[index].pk), offering=Offering.objects.get(pk=car.pk))
 
     results = run_in_threads(6, rent)
 
@@ -71,14 +52,10 @@ def test_parallel_rentals_never_share_a_car(demo_hub):
     assert len({b.resource_id for b in booked}) == 2
 
 
-def test_exclusion_constraint_forbids_overlapping_use_of_one_resource(demo_hub):
-    car = offering("location-de-voiture-a-la-journee")
-    first = book(
-        user=UserFactory(), offering=car, starts_at=at(2, 8), quantity=Decimal("1"), payment_method="cash",
-        billing=BILLING, at=NOW,
-    )  # fmt: skip
+def test_exclusion_constraint_forbids_overlapping_use_of_one_resource():
+    first = BookingFactory(vehicle=True)  # a car for Tuesday 3 March 2026
     overlapping = Booking(
-        offering=car,
+        offering=first.offering,
         slot=first.slot,
         resource=first.resource,
         customer=UserFactory(),

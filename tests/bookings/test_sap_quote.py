@@ -6,33 +6,33 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from bookings.quotes import make_quote
-from tests.bookings.factories import offering
-from tests.marketplace.factories import resident
+from tests.accounts.factories import UserFactory
+from tests.bookings.factories import BookableOfferingFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_quote_amounts_and_threshold(demo_hub):
-    housework = offering("menage-a-domicile")
-    quote = make_quote(offering=housework, hours_per_visit=Decimal("2"), visits_per_month=4, customer=resident())
+def test_quote_amounts_and_threshold():
+    housework = BookableOfferingFactory(home_visit=True)  # 24,00 € an hour
+    customer = UserFactory()
+    quote = make_quote(offering=housework, hours_per_visit=Decimal("2"), visits_per_month=4, customer=customer)
     assert (quote.monthly_hours, quote.monthly_amount, quote.tax_credit, quote.net_amount) == (
         Decimal("8"), Decimal("192.00"), Decimal("96.00"), Decimal("96.00"))  # fmt: skip
     assert quote.is_mandatory is True
-    small = make_quote(offering=housework, hours_per_visit=Decimal("1"), visits_per_month=4, customer=resident())
+    small = make_quote(offering=housework, hours_per_visit=Decimal("1"), visits_per_month=4, customer=customer)
     assert (small.monthly_amount, small.is_mandatory) == (Decimal("96.00"), False)
 
 
-def test_quote_pdf_has_the_mentions(client, demo_hub):
-    client.force_login(resident())
-    response = client.get(
-        reverse("bookings:sap_quote", args=["menage-a-domicile"]), {"heures": "2", "interventions": "4"}
-    )
+def test_quote_pdf_has_the_mentions(client):
+    housework = BookableOfferingFactory(home_visit=True, structure__name="Services du Thaurion")
+    client.force_login(UserFactory())
+    response = client.get(reverse("bookings:sap_quote", args=[housework.slug]), {"heures": "2", "interventions": "4"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     text = " ".join(text.split())
     assert "Devis gratuit" in text
-    assert "Pôle Services" in text
+    assert "Services du Thaurion" in text
     assert "Déclaration de services à la personne n° SAP845678937 du 01/03/2019" in text
     assert "192,00" in text
     assert (
@@ -42,11 +42,11 @@ def test_quote_pdf_has_the_mentions(client, demo_hub):
     assert "TVA non applicable, art. 261-7-1° bis du CGI" in text
 
 
-def test_quote_needs_valid_figures_and_a_sap_offering(client, demo_hub):
-    client.force_login(resident())
-    bad = client.get(reverse("bookings:sap_quote", args=["menage-a-domicile"]), {"heures": "20", "interventions": "4"})
+def test_quote_needs_valid_figures_and_a_sap_offering(client):
+    housework = BookableOfferingFactory(home_visit=True)
+    car = BookableOfferingFactory(vehicle_rental=True)
+    client.force_login(UserFactory())
+    bad = client.get(reverse("bookings:sap_quote", args=[housework.slug]), {"heures": "20", "interventions": "4"})
     assert bad.status_code == 302
-    not_sap = client.get(
-        reverse("bookings:sap_quote", args=["location-de-voiture-a-la-journee"]), {"heures": "2", "interventions": "4"}
-    )
+    not_sap = client.get(reverse("bookings:sap_quote", args=[car.slug]), {"heures": "2", "interventions": "4"})
     assert not_sap.status_code == 404

@@ -1,19 +1,14 @@
 import pytest
 
-from tests.accounting.factories import StructureFactory
+from tests.hub.factories import StructureFactory
+from tests.insertion.factories import supervisor_of
 
 
 @pytest.fixture
-def structure(demo_hub):
+def structure(db):
     return StructureFactory()
 
 
 @pytest.fixture
 def supervisor_user(structure):
-    from hub.enums import StaffRole
-    from hub.models import StructureRole
-    from tests.accounts.factories import UserFactory
-
-    user = UserFactory()
-    StructureRole.objects.create(user=user, structure=structure, role=StaffRole.SUPERVISOR)
-    return user
+    return supervisor_of(structure)

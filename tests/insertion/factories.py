@@ -1,16 +1,29 @@
-"""Insertion factories. Dates sit in a week of their own (2031-W10, no public holiday), far from the demo's."""
+"""Insertion factories, built from nothing: structures, teams, workers with their CDDI, PASS IAE and skills,
+jobs. `WorkerFactory(ready=True)` is a worker ready to work on MONDAY's week in one call.
+
+Dates sit in the week of Monday 2 March 2026 (2026-W10, no public holiday).
+"""
 
 import datetime
 from decimal import Decimal
 
 import factory
 
+from hub.enums import StaffRole
 from hub.models import Skill
 from insertion.enums import AbsenceKind, ContractKind, JobSourceKind
 from insertion.models import Absence, Approval, ApprovalSuspension, Contract, Job, Team, Worker, WorkerSkill
-from tests.accounting.factories import StructureFactory
+from tests.hub.factories import SkillFactory, StructureFactory, StructureRoleFactory
 
-MONDAY = datetime.date(2031, 3, 3)
+MONDAY = datetime.date(2026, 3, 2)
+# The trades the tests name, as the hub's skill catalogue spells them.
+SKILL_NAMES = {
+    "maraichage": "Maraîchage",
+    "preparation-commandes": "Préparation de commandes",
+    "conduite-vl": "Conduite VL (permis B)",
+    "menage": "Ménage",
+    "repassage": "Repassage",
+}
 
 
 def day(offset: int) -> datetime.date:
@@ -18,8 +31,23 @@ def day(offset: int) -> datetime.date:
     return MONDAY + datetime.timedelta(days=offset)
 
 
+class TradeSkillFactory(SkillFactory):
+    """A skill of the catalogue by its slug, created if missing (a slug and a name are unique hub-wide)."""
+
+    class Meta:
+        model = Skill
+        django_get_or_create = ("slug",)
+
+    name = factory.LazyAttribute(lambda o: SKILL_NAMES.get(o.slug, o.slug.replace("-", " ").capitalize()))
+
+
 def skill(slug: str = "maraichage") -> Skill:
-    return Skill.objects.get(slug=slug)
+    return TradeSkillFactory(slug=slug)
+
+
+def supervisor_of(structure):
+    """A user who supervises the structure's teams (encadrant·e)."""
+    return StructureRoleFactory(structure=structure, role=StaffRole.SUPERVISOR).user
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -32,6 +60,8 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
 
 class ContractFactory(factory.django.DjangoModelFactory):
+    """A CDDI of 26 h a week, from two months before MONDAY to four months after."""
+
     class Meta:
         model = Contract
 
@@ -43,6 +73,8 @@ class ContractFactory(factory.django.DjangoModelFactory):
 
 
 class ApprovalFactory(factory.django.DjangoModelFactory):
+    """A PASS IAE valid from 100 days before MONDAY, for its 730 days."""
+
     class Meta:
         model = Approval
 
@@ -73,7 +105,13 @@ class AbsenceFactory(factory.django.DjangoModelFactory):
 
 
 class WorkerFactory(factory.django.DjangoModelFactory):
-    """`WorkerFactory(ready=True, skills=["maraichage"])`: a CDDI of 26 h and a valid PASS IAE around MONDAY."""
+    """A worker of a structure, with no contract yet.
+
+    `WorkerFactory(ready=True, skills=["maraichage"])` is ready to work on `on` (MONDAY by default):
+    a team of their structure, a CDDI of 26 h a week from 60 days before to 120 days after, a PASS
+    IAE valid from 100 days before, and the skills named (created in the catalogue if missing). Pass
+    `team=None` for a worker of no team.
+    """
 
     class Meta:
         model = Worker
@@ -86,9 +124,20 @@ class WorkerFactory(factory.django.DjangoModelFactory):
     phone = "06 11 22 33 44"
 
     class Params:
+        on = MONDAY
         ready = factory.Trait(
-            contract=factory.RelatedFactory(ContractFactory, "worker"),
-            approval=factory.RelatedFactory(ApprovalFactory, "worker"),
+            team=factory.SubFactory(TeamFactory, structure=factory.SelfAttribute("..structure")),
+            contract=factory.RelatedFactory(
+                ContractFactory,
+                "worker",
+                start_date=factory.LazyAttribute(lambda o: o.factory_parent.on - datetime.timedelta(days=60)),
+                end_date=factory.LazyAttribute(lambda o: o.factory_parent.on + datetime.timedelta(days=120)),
+            ),
+            approval=factory.RelatedFactory(
+                ApprovalFactory,
+                "worker",
+                start_date=factory.LazyAttribute(lambda o: o.factory_parent.on - datetime.timedelta(days=100)),
+            ),
         )
 
     @factory.post_generation
@@ -98,6 +147,8 @@ class WorkerFactory(factory.django.DjangoModelFactory):
 
 
 class JobFactory(factory.django.DjangoModelFactory):
+    """A manual job on MONDAY, 8:30–12:00, 3,5 hours for one person."""
+
     class Meta:
         model = Job
 

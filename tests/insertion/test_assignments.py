@@ -55,7 +55,7 @@ def test_outside_the_contract_is_refused(structure, supervisor_user):
 
     message = refused(job, worker, supervisor_user, "outside_contract")
 
-    assert message == f"Règle « contrat » : {worker.full_name} n'a pas de contrat en cours le 05/03/2031."
+    assert message == f"Règle « contrat » : {worker.full_name} n'a pas de contrat en cours le 04/03/2026."
 
 
 def test_an_expired_pass_iae_is_refused(structure, supervisor_user):
@@ -67,7 +67,7 @@ def test_an_expired_pass_iae_is_refused(structure, supervisor_user):
     message = refused(job, worker, supervisor_user, "approval_expired")
 
     assert message == (
-        f"Règle « PASS IAE » : {worker.full_name} n'a pas de PASS IAE valide le 03/03/2031 (expiré ou absent)."
+        f"Règle « PASS IAE » : {worker.full_name} n'a pas de PASS IAE valide le 02/03/2026 (expiré ou absent)."
     )
 
 
@@ -79,7 +79,7 @@ def test_a_suspended_pass_iae_is_refused(structure, supervisor_user):
 
     message = refused(job, worker, supervisor_user, "approval_suspended")
 
-    assert message == f"Règle « PASS IAE » : le PASS IAE de {worker.full_name} est suspendu le 03/03/2031."
+    assert message == f"Règle « PASS IAE » : le PASS IAE de {worker.full_name} est suspendu le 02/03/2026."
 
 
 def test_more_than_the_weekly_contract_hours_is_refused(structure, supervisor_user):
@@ -129,7 +129,7 @@ def test_an_absence_is_refused(structure, supervisor_user):
 
     message = refused(job, worker, supervisor_user, "absence")
 
-    assert message == f"Règle « absence » : {worker.full_name} est absent·e le 03/03/2031 (Formation)."
+    assert message == f"Règle « absence » : {worker.full_name} est absent·e le 02/03/2026 (Formation)."
 
 
 def test_a_missing_skill_is_refused(structure, supervisor_user):

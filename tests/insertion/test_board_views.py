@@ -8,6 +8,7 @@ import pytest
 
 from insertion.models import Assignment, TimesheetEntry
 from insertion.workdays import format_week
+from tests.accounts.factories import UserFactory
 from tests.insertion.factories import MONDAY, JobFactory, TeamFactory, WorkerFactory, day, skill
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,7 @@ def test_the_board_shows_teams_days_jobs_and_hours_in_a_fixed_number_of_queries(
         response = supervisor.get(board_url(structure))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Semaine du 3 mars 2031" in page
+    assert "Semaine du 2 mars 2026" in page
     assert page.count('<article class="ins-job') == 5
     assert "Récolte 0" in page
     assert "1 / 2 personne(s)" in page
@@ -170,17 +171,16 @@ def test_timesheet_is_prefilled_recorded_validated_then_locked(supervisor, struc
 
     entry = TimesheetEntry.objects.get(worker=workers[0], date=day(0))
     assert (entry.hours, entry.is_validated) == (Decimal("4.25"), True)
-    assert "Le relevé du 03/03/2031 est validé : il ne peut plus être modifié." in response.content.decode()
+    assert "Le relevé du 02/03/2026 est validé : il ne peut plus être modifié." in response.content.decode()
 
 
 def test_monthly_hours_csv(client, structure, workers, jobs):
-    from accounts.models import User
 
     Assignment.objects.create(job=jobs[0], worker=workers[0], hours=Decimal("3.50"))
     TimesheetEntry.objects.create(worker=workers[0], date=day(0), hours=Decimal("4.00"))
-    client.force_login(User.objects.get(email="admin@demo.pole.test"))
+    client.force_login(UserFactory(hub_admin=True))
 
-    response = client.get(f"/insertion/{structure.slug}/heures/2031/3/?format=csv")
+    response = client.get(f"/insertion/{structure.slug}/heures/2026/3/?format=csv")
 
     lines = response.content.decode().splitlines()
     assert lines[0] == "Nom;Prénom;Heures prévues;Heures réalisées;Heures validées"
@@ -190,7 +190,6 @@ def test_monthly_hours_csv(client, structure, workers, jobs):
 
 
 def test_hours_per_activity_share_each_day_among_its_jobs(client, structure, team, workers):
-    from accounts.models import User
     from insertion.reports import hours_per_activity
 
     harvest = JobFactory(
@@ -202,12 +201,12 @@ def test_hours_per_activity_share_each_day_among_its_jobs(client, structure, tea
     Assignment.objects.create(job=packing, worker=workers[0], hours=Decimal("1.00"))
     TimesheetEntry.objects.create(worker=workers[0], date=day(0), hours=Decimal("6.00"))  # worked 6 h for 4 planned
 
-    rows = [(row.activity, row.planned, row.actual) for row in hours_per_activity(structure, 2031, 3)]
+    rows = [(row.activity, row.planned, row.actual) for row in hours_per_activity(structure, 2026, 3)]
 
     assert rows == [
         ("Maraîchage", Decimal("3.00"), Decimal("4.50")),
         ("Préparation de commandes", Decimal("1.00"), Decimal("1.50")),
     ]
-    client.force_login(User.objects.get(email="admin@demo.pole.test"))
-    html = client.get(f"/insertion/{structure.slug}/heures/2031/3/").content.decode()
+    client.force_login(UserFactory(hub_admin=True))
+    html = client.get(f"/insertion/{structure.slug}/heures/2026/3/").content.decode()
     assert '<td>Préparation de commandes</td><td class="num">1,00</td><td class="num">1,50</td>' in html

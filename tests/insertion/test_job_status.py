@@ -18,7 +18,7 @@ from tests.insertion.factories import MONDAY, JobFactory, WorkerFactory, day
 
 pytestmark = pytest.mark.django_db
 
-AT = datetime.datetime(2031, 3, 3, 18, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+AT = datetime.datetime(2026, 3, 2, 18, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
 STATUSES = [JobStatus.OPEN, JobStatus.CANCELLED, JobStatus.DONE]
 ALLOWED = {(JobStatus.OPEN, JobStatus.CANCELLED), (JobStatus.OPEN, JobStatus.DONE)}
 REFUSED = sorted((current, target) for current in STATUSES for target in STATUSES if (current, target) not in ALLOWED)

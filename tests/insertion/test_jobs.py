@@ -6,14 +6,19 @@ from decimal import Decimal
 
 import pytest
 
-from hub.models import Site, Structure
 from insertion.enums import JobSourceKind, JobStatus
 from insertion.jobs import sync_jobs
 from insertion.models import Assignment, Job, JobAlert
 from insertion.workdays import next_working_day
+from marketplace.actions.checkout import place_order_for_items
 from marketplace.actions.refunds import cancel_order
-from tests.insertion.factories import WorkerFactory
-from tests.marketplace.factories import order_for, resident
+from services.enums import OfferingKind, Unit
+from tests.accounts.factories import UserFactory
+from tests.bookings.factories import SellerFactory, person_billing
+from tests.hub.factories import SiteFactory
+from tests.insertion.factories import WorkerFactory, skill
+from tests.services.factories import OfferingFactory
+from tests.subscriptions.factories import BasketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +30,37 @@ WEEK = datetime.date(2031, 7, 14)
 
 
 @pytest.fixture
-def order(demo_hub):
-    return order_for(
-        resident(),
-        {"pommes-de-terre-sac-de-5-kg": "4", "panier-familial": "2", "cafe-equitable-moulu-250-g": "10"},
-        method="cash",
+def shop(db):
+    """Two sellers of goods, each line needing order preparation: a market garden first, then a grocery."""
+    packing = skill("preparation-commandes")
+    garden, grocery = SellerFactory(position=1), SellerFactory(position=2)
+    return {
+        "potatoes": OfferingFactory(structure=garden, name="Pommes de terre (sac de 5 kg)", price=Decimal("7.50"),
+                                    labour_hours_per_unit=Decimal("0.05"), required_skill=packing),
+        "basket": BasketFactory(structure=garden, name="Panier familial", price=Decimal("24.00"),
+                                labour_hours_per_unit=Decimal("0.35"), required_skill=packing),
+        "coffee": OfferingFactory(structure=grocery, name="Café équitable moulu (250 g)", price=Decimal("5.20"),
+                                  labour_hours_per_unit=Decimal("0.02"), required_skill=packing),
+        "point": SiteFactory(pickup_point=True),
+    }  # fmt: skip
+
+
+def order_for(shop, items, *, user=None):
+    """Items bought on FRIDAY, paid in cash at the shop's pickup point (so confirmed at once)."""
+    user = user or UserFactory()
+    return place_order_for_items(
+        user=user,
+        items=[(shop[name], Decimal(quantity)) for name, quantity in items],
+        payment_method="cash",
+        billing=person_billing(user),
+        pickup_point=shop["point"],
         at=FRIDAY,
     )
+
+
+@pytest.fixture
+def order(shop):
+    return order_for(shop, [("potatoes", "4"), ("basket", "2"), ("coffee", "10")])
 
 
 def jobs_of(order):
@@ -43,21 +72,21 @@ def test_next_working_day_skips_weekends_and_french_holidays():
     assert next_working_day(datetime.date(2031, 12, 24)) == datetime.date(2031, 12, 26)
 
 
-def test_a_confirmed_order_gives_one_preparation_job_per_seller(order):
+def test_a_confirmed_order_gives_one_preparation_job_per_seller(shop, order):
     result = sync_jobs(week=WEEK)
 
     jardins, comptoir = jobs_of(order)
     assert (result.created, result.updated, result.cancelled) == (2, 0, 0)
-    assert jardins.structure == Structure.objects.get(slug="jardins-du-pole")
+    assert jardins.structure == shop["potatoes"].structure
     assert jardins.title == f"Préparation de la commande {order.reference}"
     # 4 × 0,05 h + 2 × 0,35 h
     assert (jardins.estimated_hours, jardins.headcount, jardins.required_skill.slug) == (
         Decimal("0.90"), 1, "preparation-commandes"
     )  # fmt: skip
     assert (jardins.date, jardins.start_time, jardins.end_time) == (TUESDAY, datetime.time(8, 30), datetime.time(9, 30))
-    assert jardins.place == Site.objects.get(slug="pole-accueil")
+    assert jardins.place == shop["point"]
     assert jardins.status == JobStatus.OPEN
-    assert (comptoir.structure.slug, comptoir.estimated_hours) == ("comptoir-equitable", Decimal("0.20"))
+    assert (comptoir.structure, comptoir.estimated_hours) == (shop["coffee"].structure, Decimal("0.20"))
 
 
 def test_syncing_twice_changes_nothing(order):
@@ -70,11 +99,13 @@ def test_syncing_twice_changes_nothing(order):
     assert list(Job.objects.values_list("pk", "updated_at").order_by("pk")) == before
 
 
-def test_a_structure_filter_only_touches_its_own_jobs(order):
-    result = sync_jobs(structure=Structure.objects.get(slug="comptoir-equitable"), week=WEEK)
+def test_a_structure_filter_only_touches_its_own_jobs(shop, order):
+    grocery = shop["coffee"].structure
+
+    result = sync_jobs(structure=grocery, week=WEEK)
 
     assert result.created == 1
-    assert [job.structure.slug for job in jobs_of(order)] == ["comptoir-equitable"]
+    assert [job.structure for job in jobs_of(order)] == [grocery]
 
 
 def test_a_changed_order_updates_its_job_keeps_its_assignment_and_alerts_the_supervisor(order):
@@ -83,7 +114,7 @@ def test_a_changed_order_updates_its_job_keeps_its_assignment_and_alerts_the_sup
     jardins = jobs_of(order).first()
     worker = WorkerFactory(structure=jardins.structure)
     assignment = Assignment.objects.create(job=jardins, worker=worker, hours=jardins.hours_per_person)
-    line = order.lines.get(offering__slug="pommes-de-terre-sac-de-5-kg")
+    line = order.lines.get(name="Pommes de terre (sac de 5 kg)")
     line.quantity = Decimal("10")
     line.save(update_fields=["quantity"])
 
@@ -123,17 +154,19 @@ def test_an_order_cancelled_before_any_sync_creates_no_job(order):
     assert jobs_of(order).count() == 0
 
 
-def test_services_are_left_to_their_bookings(demo_hub):
-    order = order_for(resident(), {"repassage-dune-chemise": "5"}, method="cash", at=FRIDAY)
+def test_services_are_left_to_their_bookings(shop):
+    shop["shirts"] = OfferingFactory(name="Repassage d'une chemise", kind=OfferingKind.LAUNDRY, unit=Unit.ITEM,
+                                     price=Decimal("2.50"), labour_hours_per_unit=Decimal("0.10"))  # fmt: skip
+    order = order_for(shop, [("shirts", "5")])
 
     sync_jobs(week=WEEK)
 
     assert jobs_of(order).count() == 0
 
 
-def test_jobs_of_one_day_are_laid_out_one_after_the_other(demo_hub):
-    first = order_for(resident(), {"panier-familial": "4"}, method="cash", at=FRIDAY)
-    second = order_for(resident(), {"panier-familial": "2"}, method="cash", at=FRIDAY)
+def test_jobs_of_one_day_are_laid_out_one_after_the_other(shop):
+    first = order_for(shop, [("basket", "4")])
+    second = order_for(shop, [("basket", "2")])
 
     sync_jobs(week=WEEK)
 

@@ -12,12 +12,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from accounts.models import User
 from hub.enums import StaffRole
-from hub.models import Structure, StructureRole
 from insertion import perms
 from insertion.workdays import format_week
 from tests.accounts.factories import UserFactory
+from tests.hub.factories import StructureFactory, StructureRoleFactory
 from tests.insertion.factories import MONDAY, AbsenceFactory, ApprovalFactory, ContractFactory, WorkerFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +27,8 @@ FULL, HOURS_ONLY, NOTHING = "full", "hours", "nothing"
 
 
 @pytest.fixture
-def jardins(demo_hub):
-    return Structure.objects.get(slug="jardins-du-pole")
+def jardins(db):
+    return StructureFactory(name="Jardins d'insertion", slug="jardins-insertion")
 
 
 @pytest.fixture
@@ -50,21 +49,19 @@ def worker(jardins):
     return worker
 
 
-def staff(structure_slug: str, role: str) -> User:
-    user = UserFactory()
-    StructureRole.objects.create(user=user, structure=Structure.objects.get(slug=structure_slug), role=role)
-    return user
+def staff(structure, role: str):
+    return StructureRoleFactory(structure=structure, role=role).user
 
 
-def who(name: str):
+def who(name: str, jardins):
     return {
-        "hub admin": lambda: User.objects.get(email="admin@demo.pole.test"),
-        "supervisor": lambda: User.objects.get(email="encadrant@demo.pole.test"),
-        "manager": lambda: staff("jardins-du-pole", StaffRole.MANAGER),
-        "accountant": lambda: User.objects.get(email="compta@demo.pole.test"),
-        "permanent staff": lambda: staff("jardins-du-pole", StaffRole.STAFF),
-        "other structure's supervisor": lambda: staff("blanchisserie-solidaire", StaffRole.SUPERVISOR),
-        "customer": lambda: User.objects.get(email="resident@demo.pole.test"),
+        "hub admin": lambda: UserFactory(hub_admin=True),
+        "supervisor": lambda: staff(jardins, StaffRole.SUPERVISOR),
+        "manager": lambda: staff(jardins, StaffRole.MANAGER),
+        "accountant": lambda: staff(jardins, StaffRole.ACCOUNTANT),
+        "permanent staff": lambda: staff(jardins, StaffRole.STAFF),
+        "other structure's supervisor": lambda: staff(StructureFactory(), StaffRole.SUPERVISOR),
+        "customer": lambda: UserFactory(),
         "anonymous": lambda: None,
     }[name]()
 
@@ -88,9 +85,9 @@ def login(client, user) -> None:
 
 @pytest.mark.parametrize(("name", "access"), MATRIX)
 def test_worker_page(client, worker, name, access):
-    login(client, who(name))
+    login(client, who(name, worker.structure))
 
-    response = client.get(f"/insertion/jardins-du-pole/salaries/{worker.pk}/")
+    response = client.get(f"/insertion/{worker.structure.slug}/salaries/{worker.pk}/")
 
     if access == NOTHING:
         assert response.status_code == 404
@@ -106,9 +103,9 @@ def test_worker_page(client, worker, name, access):
 
 @pytest.mark.parametrize(("name", "access"), MATRIX)
 def test_worker_list(client, worker, name, access):
-    login(client, who(name))
+    login(client, who(name, worker.structure))
 
-    response = client.get("/insertion/jardins-du-pole/salaries/")
+    response = client.get(f"/insertion/{worker.structure.slug}/salaries/")
 
     assert response.status_code == (404 if access == NOTHING else 200)
     page = response.content.decode()
@@ -119,16 +116,16 @@ def test_worker_list(client, worker, name, access):
 
 @pytest.mark.parametrize(("name", "access"), MATRIX)
 def test_board(client, worker, name, access):
-    login(client, who(name))
+    login(client, who(name, worker.structure))
 
-    response = client.get(f"/insertion/jardins-du-pole/semaine/{format_week(MONDAY)}/")
+    response = client.get(f"/insertion/{worker.structure.slug}/semaine/{format_week(MONDAY)}/")
 
     assert response.status_code == (200 if access == FULL else 404)
 
 
 @pytest.mark.parametrize(("name", "access"), MATRIX)
 def test_worker_api(client, worker, name, access):
-    login(client, who(name))
+    login(client, who(name, worker.structure))
 
     response = client.get(f"/api/v1/insertion/workers/{worker.pk}/")
 
@@ -147,9 +144,9 @@ def test_worker_api(client, worker, name, access):
 
 @pytest.mark.parametrize(("name", "access"), MATRIX)
 def test_worker_list_api(client, worker, name, access):
-    login(client, who(name))
+    login(client, who(name, worker.structure))
 
-    response = client.get("/api/v1/insertion/workers/?structure=jardins-du-pole")
+    response = client.get(f"/api/v1/insertion/workers/?structure={worker.structure.slug}")
 
     if name == "other structure's supervisor":  # their own structure's list, which does not hold her
         assert (response.status_code, response.json()["count"]) == (200, 0)
@@ -171,7 +168,7 @@ def test_public_pages_and_customer_api_never_show_workers(client, worker):
     pages = ["/", "/catalogue/"]
     for url in pages:
         assert NAME not in client.get(url).content.decode()
-    client.force_login(User.objects.get(email="resident@demo.pole.test"))
+    client.force_login(UserFactory())
     for url in [*pages, "/api/v1/orders/", "/api/v1/cart/", "/compte/"]:
         response = client.get(url)
         assert NAME not in response.content.decode(), url
@@ -181,9 +178,11 @@ def test_board_actions_log_no_worker_data(client, worker, caplog):
     from tests.insertion.factories import JobFactory
 
     job = JobFactory(structure=worker.structure)  # no PASS IAE trouble: the absence refuses it
-    client.force_login(User.objects.get(email="encadrant@demo.pole.test"))
+    client.force_login(staff(worker.structure, StaffRole.SUPERVISOR))
     with caplog.at_level(logging.DEBUG):
-        response = client.post(f"/insertion/jardins-du-pole/interventions/{job.pk}/affecter/", {"worker": worker.pk})
+        response = client.post(
+            f"/insertion/{worker.structure.slug}/interventions/{job.pk}/affecter/", {"worker": worker.pk}
+        )
 
     assert response.status_code == 302
     assert NAME not in caplog.text

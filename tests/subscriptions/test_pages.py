@@ -4,19 +4,27 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from bookings.models import CalendarFeed
+from hub.enums import StaffRole
 from subscriptions.actions.deliveries import generate_deliveries
 from subscriptions.enums import DeliveryStatus, SubscriptionStatus
 from subscriptions.models import Subscription
-from tests.subscriptions.factories import accueil, plan, small_point, subscribe_to, subscriber
+from tests.accounts.factories import UserFactory
+from tests.hub.factories import SiteFactory, StructureRoleFactory
+from tests.subscriptions.factories import (
+    BasketFactory,
+    SubscriptionFactory,
+    SubscriptionPlanFactory,
+    lines_of,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def _plan_in_three_days(**kwargs):
+    """A season open today, distributing three days from now (its cut-off, one day from now, still ahead)."""
     today = timezone.localdate()
-    return plan(
+    return SubscriptionPlanFactory(
         season_start=today,
         season_end=today + datetime.timedelta(days=120),
         weekday=(today.weekday() + 3) % 7,
@@ -24,21 +32,32 @@ def _plan_in_three_days(**kwargs):
     )
 
 
-def _subscribed(user=None, point=None, **kwargs):
-    return subscribe_to(
-        _plan_in_three_days(**kwargs), user, point=point, start=timezone.localdate(), today=timezone.localdate()
+def _subscribed(user=None, point=None, *, plan=None, **kwargs):
+    """Subscribed today, on the real clock (the pages run on it)."""
+    today = timezone.localdate()
+    return SubscriptionFactory(
+        plan=plan or _plan_in_three_days(**kwargs),
+        user=user or UserFactory(),
+        pickup_point=point or SiteFactory(pickup_point=True),
+        start_date=today,
+        today=today,
     )
 
 
-def test_subscribe_through_the_form(client, demo_hub):
+def _basket_staff(structure):
+    return StructureRoleFactory(structure=structure, role=StaffRole.SUPERVISOR).user
+
+
+def test_subscribe_through_the_form(client):
     the_plan = _plan_in_three_days()
-    user = subscriber()
+    point = SiteFactory(pickup_point=True)
+    user = UserFactory()
     client.force_login(user)
 
     page = client.get(reverse("subscriptions:plans"))
     response = client.post(
         reverse("subscriptions:plans"),
-        {"plan": the_plan.pk, "pickup_point": accueil().pk, "start_date": timezone.localdate().isoformat(),
+        {"plan": the_plan.pk, "pickup_point": point.pk, "start_date": timezone.localdate().isoformat(),
          "payment_mode": "prepaid"},
     )  # fmt: skip
 
@@ -52,23 +71,24 @@ def test_subscribe_through_the_form(client, demo_hub):
     )
 
 
-def test_card_mode_leads_to_the_card_page(client, demo_hub):
+def test_card_mode_leads_to_the_card_page(client):
     the_plan = _plan_in_three_days()
-    client.force_login(subscriber())
+    point = SiteFactory(pickup_point=True)
+    client.force_login(UserFactory())
 
     response = client.post(
         reverse("subscriptions:plans"),
-        {"plan": the_plan.pk, "pickup_point": accueil().pk, "start_date": timezone.localdate().isoformat(),
+        {"plan": the_plan.pk, "pickup_point": point.pk, "start_date": timezone.localdate().isoformat(),
          "payment_mode": "card"},
     )  # fmt: skip
 
     assert response["Location"] == reverse("subscriptions:card", args=[Subscription.objects.latest("pk").pk])
 
 
-def test_my_subscriptions_query_count_is_pinned(client, demo_hub, django_assert_num_queries):
-    user = subscriber()
-    for slug in ("panier-petit-format", "panier-familial", "panier-de-fruits"):
-        subscribe_to(_plan_in_three_days(slug=slug), user, start=timezone.localdate(), today=timezone.localdate())
+def test_my_subscriptions_query_count_is_pinned(client, django_assert_num_queries):
+    user = UserFactory()
+    for name in ("Panier petit format", "Panier familial", "Panier de fruits"):
+        _subscribed(user, offering=BasketFactory(name=name))
     client.force_login(user)
 
     # Session, user, subscriptions (plan, offering, structure and point joined), deliveries (order joined).
@@ -78,7 +98,7 @@ def test_my_subscriptions_query_count_is_pinned(client, demo_hub, django_assert_
     assert (response.status_code, response.content.decode().count('class="panel subscription"')) == (200, 3)
 
 
-def test_skip_and_pause_from_the_page(client, demo_hub):
+def test_skip_and_pause_from_the_page(client):
     subscription = _subscribed()
     client.force_login(subscription.customer)
     delivery = subscription.deliveries.order_by("date").first()
@@ -97,10 +117,10 @@ def test_skip_and_pause_from_the_page(client, demo_hub):
     ]
 
 
-def test_someone_elses_subscription_pages_are_404(client, demo_hub):
+def test_someone_elses_subscription_pages_are_404(client):
     subscription = _subscribed()
     delivery = subscription.deliveries.first()
-    client.force_login(subscriber())
+    client.force_login(UserFactory())
 
     urls = [
         reverse("subscriptions:skip", args=[subscription.pk, delivery.pk]),
@@ -116,14 +136,18 @@ def test_someone_elses_subscription_pages_are_404(client, demo_hub):
     assert (subscription.status, subscription.deliveries.filter(status="planned").count()) == ("active", 4)
 
 
-def test_pick_list_page_csv_and_pdf(client, demo_hub):
-    point = small_point(capacity=10)
-    first = _subscribed(subscriber(first_name="Alice", last_name="Arnaud"), point)
+def test_pick_list_page_csv_and_pdf(client):
+    point = SiteFactory(pickup_point=True, capacity=10)
+    first = _subscribed(UserFactory(first_name="Alice", last_name="Arnaud"), point)
+    garden = first.plan.offering.structure
     second = _subscribed(
-        subscriber(first_name="Bruno", last_name="Barre"), point, slug="panier-familial", size_label="Familial"
+        UserFactory(first_name="Bruno", last_name="Barre"),
+        point,
+        offering=BasketFactory(structure=garden, name="Panier familial"),
+        size_label="Familial",
     )
     day = first.deliveries.order_by("date").first().date
-    client.force_login(User.objects.get(email="encadrant@demo.pole.test"))
+    client.force_login(_basket_staff(garden))
     query = {"pickup_point": point.pk, "day": day.isoformat()}
 
     page = client.get(reverse("subscriptions:pick_list"), query)
@@ -138,13 +162,14 @@ def test_pick_list_page_csv_and_pdf(client, demo_hub):
     assert (pdf["Content-Type"], pdf.content[:5]) == ("application/pdf", b"%PDF-")
 
 
-def test_pick_list_is_404_for_a_resident(client, demo_hub):
-    client.force_login(subscriber())
+def test_pick_list_is_404_for_a_resident(client):
+    _subscribed()
+    client.force_login(UserFactory())
 
     assert client.get(reverse("subscriptions:pick_list")).status_code == 404
 
 
-def test_deliveries_are_in_the_calendar_feed(client, demo_hub):
+def test_deliveries_are_in_the_calendar_feed(client):
     subscription = _subscribed()
     generate_deliveries(weeks=1)
     feed = CalendarFeed.objects.create(user=subscription.customer)
@@ -156,11 +181,12 @@ def test_deliveries_are_in_the_calendar_feed(client, demo_hub):
     assert f"DTSTART;VALUE=DATE:{first.date:%Y%m%d}" in body
 
 
-def test_pick_list_query_count_is_pinned(client, demo_hub, django_assert_num_queries):
-    point = small_point(capacity=10)
-    subscriptions = [_subscribed(subscriber(), point) for _ in range(3)]
+def test_pick_list_query_count_is_pinned(client, django_assert_num_queries):
+    point = SiteFactory(pickup_point=True, capacity=10)
+    basket = BasketFactory()
+    subscriptions = [_subscribed(point=point, offering=basket) for _ in range(3)]  # three plans of one basket
     day = subscriptions[0].deliveries.order_by("date").first().date
-    client.force_login(User.objects.get(email="encadrant@demo.pole.test"))
+    client.force_login(_basket_staff(basket.structure))
 
     # Session, user, staff roles, the chosen pickup point, the deliveries (subscriptions, customers and
     # plans joined), then the form's pickup point list rendered (choices and selected value): none per row.
@@ -170,30 +196,27 @@ def test_pick_list_query_count_is_pinned(client, demo_hub, django_assert_num_que
     assert "3 paniers à remettre" in response.content.decode()
 
 
-def test_staff_mark_a_prepaid_basket_handed_over(client, demo_hub):
-    from subscriptions.actions.prepaid import record_prepaid_season_payment
-    from tests.marketplace.test_postings import lines_of
-
-    point = small_point(capacity=10)
-    subscription = subscribe_to(
-        _plan_in_three_days(), point=point, start=timezone.localdate(), today=timezone.localdate(), mode="prepaid"
+def test_staff_mark_a_prepaid_basket_handed_over(client):
+    today = timezone.localdate()
+    subscription = SubscriptionFactory(
+        plan=_plan_in_three_days(), start_date=today, today=today, payment_mode="prepaid", prepaid_by="cash"
     )
-    record_prepaid_season_payment(subscription=subscription, method="cash")
+    garden = subscription.plan.offering.structure
     delivery = subscription.deliveries.order_by("date").first()
-    client.force_login(User.objects.get(email="encadrant@demo.pole.test"))
+    client.force_login(_basket_staff(garden))
 
     response = client.post(reverse("subscriptions:pick_list_deliver", args=[delivery.pk]))
 
     delivery.refresh_from_db()
     assert (response.status_code, delivery.status) == (302, DeliveryStatus.DELIVERED)
-    released = lines_of("jardins-du-pole", entry__piece_ref=f"{subscription.reference}-{delivery.date:%Y%m%d}")
+    released = lines_of(garden, entry__piece_ref=f"{subscription.reference}-{delivery.date:%Y%m%d}")
     assert [(journal, account) for journal, account, _debit, _credit in released] == [
         ("OD", "4191"),
         ("OD", subscription.plan.offering.revenue_account),
     ]
 
 
-def test_a_resident_cannot_mark_a_basket_handed_over(client, demo_hub):
+def test_a_resident_cannot_mark_a_basket_handed_over(client):
     subscription = _subscribed()
     delivery = subscription.deliveries.first()
     client.force_login(subscription.customer)
@@ -204,7 +227,7 @@ def test_a_resident_cannot_mark_a_basket_handed_over(client, demo_hub):
     assert (response.status_code, delivery.status) == (404, DeliveryStatus.PLANNED)
 
 
-def test_skip_with_htmx_swaps_the_subscription_panel(client, demo_hub):
+def test_skip_with_htmx_swaps_the_subscription_panel(client):
     subscription = _subscribed()
     client.force_login(subscription.customer)
     first, second = subscription.deliveries.order_by("date")[:2]

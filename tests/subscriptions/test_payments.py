@@ -15,33 +15,40 @@ from marketplace.models import Order
 from subscriptions.actions.payments import charge_due_deliveries, save_card, start_card_setup
 from subscriptions.enums import DeliveryStatus
 from subscriptions.models import Delivery
+from tests.bookings.factories import CollectiveFactory
 from tests.marketplace.stripe_helpers import WEBHOOK_SECRET, event_for, post_event
-from tests.subscriptions.factories import plan, subscribe_to
+from tests.subscriptions.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stripe_env(settings, localstripe, demo_hub):
-    """The marketplace's `stripe_env` (tests/marketplace/conftest.py), which this package cannot see."""
-    from hub.models import Structure
-
+def stripe_env(settings, localstripe):
+    """The marketplace's `stripe_env` (tests/marketplace/conftest.py), which this package cannot see,
+    with the hub's Collectif (card payments are received in its name)."""
+    CollectiveFactory()
     settings.STRIPE_SECRET_KEY = localstripe.secret_key
     settings.STRIPE_PUBLISHABLE_KEY = localstripe.publishable_key
     settings.STRIPE_API_BASE = localstripe.url
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    client = localstripe.client()
-    for structure in Structure.objects.sellers():
-        account = client.v1.accounts.create(params={"type": "express", "country": "FR"})
-        Structure.objects.filter(pk=structure.pk).update(stripe_account_id=account.id)
-    return client
+    return localstripe.client()
 
 
 D = datetime.date
 
 
+def _subscribed(stripe_client, **kwargs):
+    """A subscription from Monday 16 March 2026 whose market garden has its Stripe connected account."""
+    from hub.models import Structure
+
+    subscription = SubscriptionFactory(**kwargs)
+    account = stripe_client.v1.accounts.create(params={"type": "express", "country": "FR"})
+    Structure.objects.filter(pk=subscription.plan.offering.structure_id).update(stripe_account_id=account.id)
+    return subscription
+
+
 def _with_card(stripe_client, payment_method: str):
-    subscription = subscribe_to(plan())
+    subscription = _subscribed(stripe_client)
     secret = start_card_setup(subscription=subscription)
     subscription.refresh_from_db()
     setup_id = secret.split("_secret_")[0]
@@ -53,11 +60,11 @@ def test_delivery_charged_off_session_after_cutoff(client, stripe_env, django_ca
     subscription = _with_card(stripe_env, "pm_card_visa")
     assert subscription.stripe_payment_method_id.startswith("pm_")
 
-    # The 8 March distribution's cut-off was the 6th: only it is due on the 7th.
-    charged = charge_due_deliveries(today=D(2027, 3, 7))
-    again = charge_due_deliveries(today=D(2027, 3, 7))
+    # The 16 March distribution's cut-off was the 14th: only it is due on the 15th.
+    charged = charge_due_deliveries(today=D(2026, 3, 15))
+    again = charge_due_deliveries(today=D(2026, 3, 15))
 
-    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     order = delivery.order_line.order
     intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
     assert (charged, again, Delivery.objects.filter(order_line__isnull=False).count()) == (1, 0, 1)
@@ -86,9 +93,9 @@ def test_declined_off_session_marks_unpaid_and_emails_the_pay_link(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        charge_due_deliveries(today=D(2027, 3, 7))
+        charge_due_deliveries(today=D(2026, 3, 15))
 
-    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     order = Order.objects.get(pk=delivery.order_line.order_id)
     assert (delivery.status, order.payment_status) == (DeliveryStatus.UNPAID, PaymentStatus.UNPAID)
     assert [m.subject for m in mail.outbox] == [
@@ -100,7 +107,7 @@ def test_declined_off_session_marks_unpaid_and_emails_the_pay_link(
 
 
 def test_sca_required_marks_unpaid(stripe_env, django_capture_on_commit_callbacks):
-    subscription = subscribe_to(plan())
+    subscription = _subscribed(stripe_env)
     start_card_setup(subscription=subscription)
     subscription.refresh_from_db()
     # A card that asks for authentication on every charge, attached directly (the SetupIntent of such a
@@ -112,9 +119,9 @@ def test_sca_required_marks_unpaid(stripe_env, django_capture_on_commit_callback
     subscription.save(update_fields=["stripe_payment_method_id"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        charge_due_deliveries(today=D(2027, 3, 7))
+        charge_due_deliveries(today=D(2026, 3, 15))
 
-    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     assert (delivery.status, mail.outbox[-1].subject) == (
         DeliveryStatus.UNPAID,
         "[Pôle Économie Solidaire] Action requise : le paiement de votre panier n'a pas abouti",
@@ -123,8 +130,8 @@ def test_sca_required_marks_unpaid(stripe_env, django_capture_on_commit_callback
 
 def test_payment_failed_event_marks_the_delivery_unpaid_once(client, stripe_env, django_capture_on_commit_callbacks):
     subscription = _with_card(stripe_env, "pm_card_visa")
-    charge_due_deliveries(today=D(2027, 3, 7))
-    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    charge_due_deliveries(today=D(2026, 3, 15))
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     order = delivery.order_line.order
     intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
     mail.outbox.clear()
@@ -141,7 +148,7 @@ def test_payment_failed_event_marks_the_delivery_unpaid_once(client, stripe_env,
 
 
 def _with_sepa(stripe_client, iban: str):
-    subscription = subscribe_to(plan(), mode="sepa")
+    subscription = _subscribed(stripe_client, sepa=True)
     secret = start_card_setup(subscription=subscription)
     subscription.refresh_from_db()
     setup_id = secret.split("_secret_")[0]
@@ -163,8 +170,8 @@ def test_sepa_debit_is_paid_only_when_its_success_event_arrives(client, stripe_e
     import time
 
     subscription = _with_sepa(stripe_env, "DE89370400440532013000")
-    charge_due_deliveries(today=D(2027, 3, 7))
-    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    charge_due_deliveries(today=D(2026, 3, 15))
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     order = delivery.order_line.order
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.UNPAID  # a debit is only "probably paid" for days
@@ -186,8 +193,8 @@ def test_sepa_failure_marks_the_delivery_unpaid(client, stripe_env, django_captu
     import time
 
     subscription = _with_sepa(stripe_env, "DE62370400440532013001")  # the fake bank's failing IBAN
-    charge_due_deliveries(today=D(2027, 3, 7))
-    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+    charge_due_deliveries(today=D(2026, 3, 15))
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     order = delivery.order_line.order
     for _ in range(40):
         intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)

@@ -6,18 +6,24 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import formats, timezone
 
-from hub.enums import Frequency
 from hub.models import Site
 from subscriptions import demo as subscriptions_demo
 from subscriptions.actions.changes import cancel_subscription, pause_subscription, resume_subscription, skip_delivery
-from subscriptions.actions.deliveries import generate_deliveries
+from subscriptions.actions.deliveries import end_paused, generate_deliveries
 from subscriptions.actions.prepaid import mark_delivered, record_prepaid_season_payment
 from subscriptions.actions.subscribing import expire_place_offers
 from subscriptions.enums import DeliveryStatus, SubscriptionStatus, WaitingStatus
 from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull
 from subscriptions.models import Delivery, Subscription, SubscriptionNotification, WaitingListEntry
-from tests.marketplace.test_postings import lines_of
-from tests.subscriptions.factories import TODAY, plan, small_point, subscribe_to, subscriber
+from tests.accounts.factories import UserFactory
+from tests.hub.factories import SiteFactory
+from tests.subscriptions.factories import (
+    TODAY,
+    BasketFactory,
+    SubscriptionFactory,
+    SubscriptionPlanFactory,
+    lines_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +34,18 @@ def _deliveries(subscription):
     return list(subscription.deliveries.order_by("date").values_list("date", "status", "moved_from"))
 
 
-def test_subscribing_generates_four_weeks_of_deliveries(demo_hub, django_capture_on_commit_callbacks):
+def test_subscribing_generates_four_weeks_of_deliveries(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        subscription = subscribe_to(plan())
+        subscription = SubscriptionFactory()
 
     assert (subscription.status, _deliveries(subscription)) == (
         SubscriptionStatus.ACTIVE,
         [
-            (D(2027, 3, 8), "planned", None),
-            (D(2027, 3, 15), "planned", None),
-            (D(2027, 3, 22), "planned", None),
-            # Easter Monday 2027: moved to the next working day, the nominal day kept as the notice.
-            (D(2027, 3, 30), "planned", D(2027, 3, 29)),
+            (D(2026, 3, 16), "planned", None),
+            (D(2026, 3, 23), "planned", None),
+            (D(2026, 3, 30), "planned", None),
+            # Easter Monday 2026: moved to the next working day, the nominal day kept as the notice.
+            (D(2026, 4, 7), "planned", D(2026, 4, 6)),
         ],
     )
     assert [m.subject for m in mail.outbox] == [
@@ -48,65 +54,65 @@ def test_subscribing_generates_four_weeks_of_deliveries(demo_hub, django_capture
     ]
 
 
-def test_generation_run_twice_creates_nothing_new(demo_hub):
-    weekly = plan()
-    fortnightly = plan(slug="panier-familial", frequency=Frequency.FORTNIGHTLY, weekday=3)
-    first = subscribe_to(weekly)
-    second = subscribe_to(fortnightly)
-    Delivery.objects.all().delete()
+def test_generation_run_twice_creates_nothing_new():
+    first = SubscriptionFactory()  # weekly, on Mondays
+    second = SubscriptionFactory(
+        plan=SubscriptionPlanFactory(fortnightly=True, weekday=3, offering=BasketFactory(name="Panier familial"))
+    )
+    Delivery.objects.filter(subscription__in=[first, second]).delete()
+    before = Delivery.objects.count()
 
     created = generate_deliveries(weeks=4, today=TODAY)
     again = generate_deliveries(weeks=4, today=TODAY)
 
-    # The demo's own subscriptions are regenerated too: count everything, then ours.
-    assert (created, again, Delivery.objects.count()) == (Delivery.objects.count(), 0, created)
+    assert (created, again) == (Delivery.objects.count() - before, 0)
     assert Delivery.objects.filter(subscription__in=[first, second]).count() == 6
-    assert [d for d, _s, _m in _deliveries(second)] == [D(2027, 3, 11), D(2027, 3, 25)]
+    assert [d for d, _s, _m in _deliveries(second)] == [D(2026, 3, 19), D(2026, 4, 2)]
     assert len(_deliveries(first)) == 4
 
 
 @override_settings(SUBSCRIPTION_HOLIDAY_POLICY="skip")
-def test_holiday_skipped_when_configured(demo_hub):
-    subscription = subscribe_to(plan())
+def test_holiday_skipped_when_configured():
+    subscription = SubscriptionFactory()
 
-    assert _deliveries(subscription)[-1] == (D(2027, 3, 29), "cancelled", None)
+    assert _deliveries(subscription)[-1] == (D(2026, 4, 6), "cancelled", None)
 
 
 @override_settings(SUBSCRIPTION_HOLIDAY_POLICY="previous_working_day")
-def test_holiday_moved_to_previous_working_day(demo_hub):
-    subscription = subscribe_to(plan())
+def test_holiday_moved_to_previous_working_day():
+    subscription = SubscriptionFactory()
 
-    # Easter Monday 29 March 2027 → Saturday 27 (Sunday is not a working day).
-    assert _deliveries(subscription)[-1] == (D(2027, 3, 27), "planned", D(2027, 3, 29))
+    # Easter Monday 6 April 2026 → Saturday 4 (Sunday is not a working day).
+    assert _deliveries(subscription)[-1] == (D(2026, 4, 4), "planned", D(2026, 4, 6))
 
 
-def test_skip_before_cutoff(demo_hub):
-    subscription = subscribe_to(plan())
-    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+def test_skip_before_cutoff():
+    subscription = SubscriptionFactory()
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
 
-    skip_delivery(delivery=delivery, by=subscription.customer, today=D(2027, 3, 6))
+    skip_delivery(delivery=delivery, by=subscription.customer, today=D(2026, 3, 14))
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.transitions.last().to_status) == (DeliveryStatus.SKIPPED, "skipped")
 
 
-def test_skip_after_cutoff_is_refused_and_changes_nothing(demo_hub):
-    subscription = subscribe_to(plan())
-    delivery = subscription.deliveries.get(date=D(2027, 3, 8))
+def test_skip_after_cutoff_is_refused_and_changes_nothing():
+    subscription = SubscriptionFactory()
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     before = _deliveries(subscription)
 
     with pytest.raises(PastCutOff) as refused:
-        skip_delivery(delivery=delivery, by=subscription.customer, today=D(2027, 3, 7))
+        skip_delivery(delivery=delivery, by=subscription.customer, today=D(2026, 3, 15))
 
     assert refused.value.message == (
-        "Trop tard pour modifier la distribution du lundi 8 mars 2027 : les changements étaient "
-        "possibles jusqu'au samedi 6 mars 2027 (2 jours avant)."
+        "Trop tard pour modifier la distribution du lundi 16 mars 2026 : les changements étaient "
+        "possibles jusqu'au samedi 14 mars 2026 (2 jours avant)."
     )
     assert _deliveries(subscription) == before
 
 
-def test_absence_quota_refuses_the_fifth_absence(demo_hub):
-    subscription = subscribe_to(plan(absence_quota=2))
+def test_absence_quota_refuses_the_fifth_absence():
+    subscription = SubscriptionFactory(plan__absence_quota=2)
     first, second, third = subscription.deliveries.order_by("date")[:3]
     skip_delivery(delivery=first, today=TODAY)
     skip_delivery(delivery=second, today=TODAY)
@@ -121,23 +127,23 @@ def test_absence_quota_refuses_the_fifth_absence(demo_hub):
     assert _deliveries(subscription) == before
 
 
-def test_pause_two_weeks_then_resume(demo_hub, django_capture_on_commit_callbacks):
-    subscription = subscribe_to(plan())
+def test_pause_two_weeks_then_resume(django_capture_on_commit_callbacks):
+    subscription = SubscriptionFactory()
 
     with django_capture_on_commit_callbacks(execute=True):
-        pause_subscription(subscription=subscription, until=D(2027, 3, 21), by=subscription.customer, today=TODAY)
+        pause_subscription(subscription=subscription, until=D(2026, 3, 29), by=subscription.customer, today=TODAY)
 
     subscription.refresh_from_db()
-    assert (subscription.status, subscription.paused_until) == (SubscriptionStatus.PAUSED, D(2027, 3, 21))
+    assert (subscription.status, subscription.paused_until) == (SubscriptionStatus.PAUSED, D(2026, 3, 29))
     assert [s for _d, s, _m in _deliveries(subscription)] == ["skipped", "skipped", "planned", "planned"]
     assert mail.outbox[-1].subject == "[Pôle Économie Solidaire] Votre abonnement panier est en pause"
 
-    resume_subscription(subscription=subscription, by=subscription.customer, today=D(2027, 3, 10))
+    resume_subscription(subscription=subscription, by=subscription.customer, today=D(2026, 3, 18))
 
     subscription.refresh_from_db()
     assert (subscription.status, subscription.paused_until) == (SubscriptionStatus.ACTIVE, None)
-    # The 8th is past; the 15th is still before its cut-off (13th): planned again.
-    # Resuming also generates the next four weeks from the 10th (up to 5 April).
+    # The 16th is past; the 23rd is still before its cut-off (21st): planned again.
+    # Resuming also generates the next four weeks from the 18th (up to 14 April).
     assert [s for _d, s, _m in _deliveries(subscription)] == ["skipped", "planned", "planned", "planned", "planned"]
     assert list(subscription.transitions.values_list("from_status", "to_status")) == [
         ("", "active"),
@@ -146,12 +152,12 @@ def test_pause_two_weeks_then_resume(demo_hub, django_capture_on_commit_callback
     ]
 
 
-def test_pause_past_quota_is_refused_and_changes_nothing(demo_hub):
-    subscription = subscribe_to(plan(absence_quota=1))
+def test_pause_past_quota_is_refused_and_changes_nothing():
+    subscription = SubscriptionFactory(plan__absence_quota=1)
     before = _deliveries(subscription)
 
     with pytest.raises(AbsenceQuotaExceeded):
-        pause_subscription(subscription=subscription, until=D(2027, 3, 21), today=TODAY)
+        pause_subscription(subscription=subscription, until=D(2026, 3, 29), today=TODAY)
 
     subscription.refresh_from_db()
     assert (subscription.status, subscription.paused_until, _deliveries(subscription)) == (
@@ -161,50 +167,50 @@ def test_pause_past_quota_is_refused_and_changes_nothing(demo_hub):
     )
 
 
-def test_paused_subscription_generates_skipped_deliveries(demo_hub):
-    subscription = subscribe_to(plan(absence_quota=6))
-    pause_subscription(subscription=subscription, until=D(2027, 4, 10), today=TODAY)
+def test_paused_subscription_generates_skipped_deliveries():
+    subscription = SubscriptionFactory(plan__absence_quota=6)
+    pause_subscription(subscription=subscription, until=D(2026, 4, 18), today=TODAY)
 
     generate_deliveries(weeks=6, today=TODAY)
 
     assert [(d, s) for d, s, _m in _deliveries(subscription)][4:] == [
-        (D(2027, 4, 5), "skipped"),
-        (D(2027, 4, 12), "planned"),
+        (D(2026, 4, 13), "skipped"),
+        (D(2026, 4, 20), "planned"),
     ]
 
 
-def test_someone_else_cannot_change_a_subscription(demo_hub):
-    subscription = subscribe_to(plan())
+def test_someone_else_cannot_change_a_subscription():
+    subscription = SubscriptionFactory()
     delivery = subscription.deliveries.first()
 
     with pytest.raises(NotAllowed):
-        skip_delivery(delivery=delivery, by=subscriber(), today=TODAY)
+        skip_delivery(delivery=delivery, by=UserFactory(), today=TODAY)
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PLANNED
 
 
-def test_full_pickup_point_puts_on_waiting_list_then_emails_once(demo_hub, django_capture_on_commit_callbacks):
-    weekly = plan()
-    point = small_point(capacity=1)
-    holder = subscribe_to(weekly, point=point)
-    waiting = subscriber()
+def test_full_pickup_point_puts_on_waiting_list_then_emails_once(django_capture_on_commit_callbacks):
+    point = SiteFactory(pickup_point=True, capacity=1)
+    holder = SubscriptionFactory(pickup_point=point)
+    weekly = holder.plan
+    waiting = UserFactory()
 
     with pytest.raises(PickupPointFull) as full:
-        subscribe_to(weekly, waiting, point=point)
+        SubscriptionFactory(plan=weekly, user=waiting, pickup_point=point)
     with pytest.raises(PickupPointFull):
-        subscribe_to(weekly, waiting, point=point)  # a second try keeps one entry
+        SubscriptionFactory(plan=weekly, user=waiting, pickup_point=point)  # a second try keeps one entry
 
     entry = full.value.entry
-    assert (Subscription.objects.filter(customer=waiting).count(), WaitingListEntry.objects.count()) == (0, 1)
+    assert (Subscription.objects.filter(customer=waiting).count(), weekly.waiting_list.count()) == (0, 1)
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         cancel_subscription(subscription=holder, by=holder.customer, today=TODAY)
     # The freed place is kept for the person it was offered to: a newcomer waits behind.
-    newcomer = subscriber()
+    newcomer = UserFactory()
     with pytest.raises(PickupPointFull):
-        subscribe_to(weekly, newcomer, point=point)
+        SubscriptionFactory(plan=weekly, user=newcomer, pickup_point=point)
 
     entry.refresh_from_db()
     assert entry.status == WaitingStatus.NOTIFIED
@@ -215,21 +221,21 @@ def test_full_pickup_point_puts_on_waiting_list_then_emails_once(demo_hub, djang
     held_until = timezone.localtime(entry.notified_at + datetime.timedelta(hours=48))
     assert f"Nous vous la gardons jusqu'au {formats.date_format(held_until, 'l j F Y à H:i')}" in mail.outbox[0].body
 
-    taken = subscribe_to(weekly, waiting, point=point)  # the person it was offered to takes it
+    taken = SubscriptionFactory(plan=weekly, user=waiting, pickup_point=point)  # the person it was offered to
 
     entry.refresh_from_db()
     assert (taken.pickup_point_id, entry.status) == (point.pk, WaitingStatus.SUBSCRIBED)
 
 
-def test_place_offer_not_taken_up_goes_to_the_next_person_once(demo_hub, django_capture_on_commit_callbacks):
-    weekly = plan()
-    point = small_point(capacity=1)
-    holder = subscribe_to(weekly, point=point)
-    first, second = subscriber(), subscriber()
+def test_place_offer_not_taken_up_goes_to_the_next_person_once(django_capture_on_commit_callbacks):
+    point = SiteFactory(pickup_point=True, capacity=1)
+    holder = SubscriptionFactory(pickup_point=point)
+    weekly = holder.plan
+    first, second = UserFactory(), UserFactory()
     with pytest.raises(PickupPointFull):
-        subscribe_to(weekly, first, point=point)
+        SubscriptionFactory(plan=weekly, user=first, pickup_point=point)
     with pytest.raises(PickupPointFull):
-        subscribe_to(weekly, second, point=point)
+        SubscriptionFactory(plan=weekly, user=second, pickup_point=point)
     with django_capture_on_commit_callbacks(execute=True):
         cancel_subscription(subscription=holder, today=TODAY)
     offered_at = WaitingListEntry.objects.get(customer=first).notified_at
@@ -241,25 +247,25 @@ def test_place_offer_not_taken_up_goes_to_the_next_person_once(demo_hub, django_
         lapsed = expire_place_offers(at=offered_at + datetime.timedelta(hours=48))
         again = expire_place_offers(at=offered_at + datetime.timedelta(hours=49))
 
-    statuses = dict(WaitingListEntry.objects.values_list("customer_id", "status"))
+    statuses = dict(weekly.waiting_list.values_list("customer_id", "status"))
     assert (lapsed, again) == (1, 0)
     assert statuses == {first.pk: WaitingStatus.EXPIRED, second.pk: WaitingStatus.NOTIFIED}
     assert [m.to for m in mail.outbox] == [[second.email]]
     # The first person lost the hold: the place is now kept for the second.
     with pytest.raises(PickupPointFull):
-        subscribe_to(weekly, first, point=point)
+        SubscriptionFactory(plan=weekly, user=first, pickup_point=point)
     assert Subscription.objects.filter(customer=first).count() == 0
 
 
-def test_lapsed_offer_is_not_passed_on_when_the_place_is_gone(demo_hub, django_capture_on_commit_callbacks):
-    weekly = plan()
-    point = small_point(capacity=2)
-    holder = subscribe_to(weekly, point=point)
-    subscribe_to(weekly, point=point)
-    first, second = subscriber(), subscriber()
+def test_lapsed_offer_is_not_passed_on_when_the_place_is_gone(django_capture_on_commit_callbacks):
+    point = SiteFactory(pickup_point=True, capacity=2)
+    holder = SubscriptionFactory(pickup_point=point)
+    weekly = holder.plan
+    SubscriptionFactory(plan=weekly, pickup_point=point)
+    first, second = UserFactory(), UserFactory()
     for person in (first, second):
         with pytest.raises(PickupPointFull):
-            subscribe_to(weekly, person, point=point)
+            SubscriptionFactory(plan=weekly, user=person, pickup_point=point)
     with django_capture_on_commit_callbacks(execute=True):
         cancel_subscription(subscription=holder, today=TODAY)
     offered_at = WaitingListEntry.objects.get(customer=first).notified_at
@@ -270,23 +276,24 @@ def test_lapsed_offer_is_not_passed_on_when_the_place_is_gone(demo_hub, django_c
     with django_capture_on_commit_callbacks(execute=True):
         assert expire_place_offers(at=offered_at + datetime.timedelta(hours=48)) == 1
 
-    statuses = dict(WaitingListEntry.objects.values_list("customer_id", "status"))
+    statuses = dict(weekly.waiting_list.values_list("customer_id", "status"))
     assert statuses == {first.pk: WaitingStatus.EXPIRED, second.pk: WaitingStatus.WAITING}
     assert mail.outbox == []
 
 
-def test_cancel_keeps_deliveries_past_cutoff(demo_hub):
-    subscription = subscribe_to(plan())
+def test_cancel_keeps_deliveries_past_cutoff():
+    subscription = SubscriptionFactory()
 
-    cancel_subscription(subscription=subscription, today=D(2027, 3, 7))
+    cancel_subscription(subscription=subscription, today=D(2026, 3, 15))
 
     assert [s for _d, s, _m in _deliveries(subscription)] == ["planned", "cancelled", "cancelled", "cancelled"]
 
 
-def test_prepaid_season_postings(demo_hub):
-    subscription = subscribe_to(plan(season_end=D(2027, 5, 10)), mode="prepaid")
-    # 10 Mondays from 8 March to 10 May at 5.50 %: the basket's price × 10.
+def test_prepaid_season_postings():
+    subscription = SubscriptionFactory(plan__season_end=D(2026, 5, 18), payment_mode="prepaid")
+    # 10 Mondays from 16 March to 18 May at 5.50 %: the basket's price × 10.
     price = subscription.plan.price_per_delivery
+    garden = subscription.plan.offering.structure
 
     record_prepaid_season_payment(subscription=subscription, method="cheque")
     record_prepaid_season_payment(subscription=subscription, method="cheque")  # idempotent
@@ -299,18 +306,19 @@ def test_prepaid_season_postings(demo_hub):
     vat = (total - total / Decimal("1.055")).quantize(Decimal("0.01"))
     share = ((total - vat) / 10).quantize(Decimal("0.01"))
     assert (subscription.prepaid_amount, subscription.prepaid_deliveries) == (total, 10)
-    assert lines_of("jardins-du-pole", entry__piece_ref=subscription.reference) == [
+    assert lines_of(garden, entry__piece_ref=subscription.reference) == [
         ("BQ", "5112", total, Decimal("0")),
         ("BQ", "4191", Decimal("0"), total - vat),
         ("BQ", "445713", Decimal("0"), vat),
     ]
-    assert lines_of("jardins-du-pole", entry__piece_ref=f"{subscription.reference}-20270308") == [
+    assert lines_of(garden, entry__piece_ref=f"{subscription.reference}-20260316") == [
         ("OD", "4191", share, Decimal("0")),
         ("OD", subscription.plan.offering.revenue_account, Decimal("0"), share),
     ]
 
 
 def test_demo_subscriptions_are_idempotent(demo_hub):
+    """About the demo seed itself: seeding its subscriptions again changes nothing."""
     before = (Subscription.objects.count(), Delivery.objects.count(), SubscriptionNotification.objects.count())
 
     subscriptions_demo.seed_demo()
@@ -319,14 +327,12 @@ def test_demo_subscriptions_are_idempotent(demo_hub):
     assert (before[0], Subscription.objects.filter(customer__email__startswith="abonne").count()) == (30, 30)
 
 
-def test_ended_pauses_are_lifted_by_the_daily_task(demo_hub):
-    from subscriptions.actions.deliveries import end_paused
+def test_ended_pauses_are_lifted_by_the_daily_task():
+    subscription = SubscriptionFactory()
+    pause_subscription(subscription=subscription, until=D(2026, 3, 22), today=TODAY)
 
-    subscription = subscribe_to(plan())
-    pause_subscription(subscription=subscription, until=D(2027, 3, 14), today=TODAY)
-
-    lifted_early = end_paused(today=D(2027, 3, 14))
-    lifted = end_paused(today=D(2027, 3, 15))
+    lifted_early = end_paused(today=D(2026, 3, 22))
+    lifted = end_paused(today=D(2026, 3, 23))
 
     subscription.refresh_from_db()
     assert (lifted_early, lifted, subscription.status, subscription.paused_until) == (0, 1, "active", None)

@@ -1,0 +1,34 @@
+"""Query counts pinned on the hot booking action, so an N+1 fails the build (STYLE.md, Tests)."""
+
+from decimal import Decimal
+
+import pytest
+
+from bookings.actions.booking import book
+from tests.accounts.factories import UserFactory
+from tests.bookings.factories import NOW, BookableOfferingFactory, BookingFactory, at, person_billing
+
+pytestmark = pytest.mark.django_db
+
+
+def test_booking_a_seat_costs_a_fixed_number_of_queries(django_assert_num_queries):
+    code = BookableOfferingFactory()  # a training session: 8 seats on Wednesdays 14–16 h, no vehicle
+    BookingFactory(offering=code)  # one seat taken: the slot row exists, the seller has invoiced before
+    user = UserFactory()
+    billing = person_billing(user)
+
+    # 63 on SQLite and PostgreSQL, for one seat paid in cash (pay later: the order is confirmed and
+    # invoiced at once):
+    # - the slot (12): rules, closures, vehicles, usage; slot row created-or-ignored then locked; expired
+    #   holds; seats taken; free vehicle; the order line read back; the booking and its log row;
+    # - the order (7): solidarity status, seller settings, order, line, its confirmation (read, log, update);
+    # - the invoice (13): line, seller and buyer read, invoice and its line, number allocated (4), issued,
+    #   read back;
+    # - its posting (19): the seller's books checked (chart, journals, fiscal years, counters: 9), the
+    #   entry numbered and written with its lines (6), the order, invoice and entry lines read back (4);
+    # - 12 savepoints (each nested atomic block opens and releases one).
+    with django_assert_num_queries(63):
+        booking = book(user=user, offering=code, starts_at=at(4, 14), quantity=Decimal("1"), payment_method="cash",
+                       billing=billing, at=NOW)  # fmt: skip
+
+    assert (booking.slot.bookings.count(), booking.order_line.order.customer) == (2, user)
