@@ -243,7 +243,7 @@ def cancel_booking(*, booking: Booking, by, at: datetime.datetime | None = None,
         and order.fulfilment_status != FulfilmentStatus.CANCELLED
         and order.payment_status == PaymentStatus.UNPAID
     ):
-        cancel_order(order=order, by=by, reason=_("Réservation annulée."))
+        cancel_order(order=order, by=by, reason=_("Réservation annulée."), at=at)
     fee = CancellationFee.objects.select_related("fee_offering__structure").filter(offering=booking.offering).first()
     if late and fee is not None:
         booking.cancellation_fee_line = _place_fee_order(booking, fee.fee_offering, order=order, at=at)

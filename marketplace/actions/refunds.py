@@ -28,7 +28,7 @@ def _restock(order: Order) -> None:
             )
 
 
-def _credit_whole_invoices(order: Order) -> list[Invoice]:
+def _credit_whole_invoices(order: Order, *, at=None) -> list[Invoice]:
     credit_notes = []
     for invoice in order.invoices.issued().filter(kind=InvoiceKind.INVOICE).prefetch_related("lines"):
         already = {
@@ -43,12 +43,12 @@ def _credit_whole_invoices(order: Order) -> list[Invoice]:
             if line.total_incl - already.get(line.order_line_id, Decimal("0")) > 0
         }
         if amounts:
-            credit_notes.append(issue_credit_note(invoice=invoice, amounts=amounts))
+            credit_notes.append(issue_credit_note(invoice=invoice, amounts=amounts, at=at))
     return credit_notes
 
 
 @transaction.atomic
-def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
+def cancel_order(*, order: Order, by=None, reason: str = "", at=None) -> Order:
     """Cancel an unpaid order: stock goes back, issued invoices are credited, bookings are released."""
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if order.fulfilment_status == FulfilmentStatus.CANCELLED:
@@ -57,11 +57,11 @@ def cancel_order(*, order: Order, by=None, reason: str = "") -> Order:
         raise RefundError(_("Cette commande est payée : remboursez-la plutôt que de l'annuler."))
     if order.fulfilment_status not in {FulfilmentStatus.PLACED, FulfilmentStatus.CONFIRMED}:
         raise RefundError(_("Une commande déjà servie ne peut plus être annulée."))
-    order.set_fulfilment(FulfilmentStatus.CANCELLED, by=by, note=reason)
+    order.set_fulfilment(FulfilmentStatus.CANCELLED, by=by, note=reason, at=at)
     order.save(update_fields=["fulfilment_status", "cancelled_at"])
     _restock(order)
     settlement.refresh_owed(order=order)  # nothing is owed any more: the credit notes letter the 411 lines
-    _credit_whole_invoices(order)
+    _credit_whole_invoices(order, at=at)
     events.send_on_commit(events.order_cancelled, order_id=order.pk)
     notify.order_email(order.pk, OrderEmailKind.CANCELLED)
     return order

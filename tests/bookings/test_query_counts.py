@@ -17,17 +17,13 @@ def test_booking_a_seat_costs_a_fixed_number_of_queries(django_assert_num_querie
     user = UserFactory()
     billing = person_billing(user)
 
-    # 63 on SQLite and PostgreSQL, for one seat paid in cash (pay later: the order is confirmed and
-    # invoiced at once):
-    # - the slot (12): rules, closures, vehicles, usage; slot row created-or-ignored then locked; expired
-    #   holds; seats taken; free vehicle; the order line read back; the booking and its log row;
-    # - the order (7): solidarity status, seller settings, order, line, its confirmation (read, log, update);
-    # - the invoice (13): line, seller and buyer read, invoice and its line, number allocated (4), issued,
-    #   read back;
-    # - its posting (19): the seller's books checked (chart, journals, fiscal years, counters: 9), the
-    #   entry numbered and written with its lines (6), the order, invoice and entry lines read back (4);
-    # - 12 savepoints (each nested atomic block opens and releases one).
-    with django_assert_num_queries(63):
+    # 61 on SQLite and PostgreSQL, for one seat paid in cash (pay later: the order is confirmed and
+    # invoiced at once): the slot (rules, closures, vehicles, the slot row created-or-ignored then
+    # locked, expired holds, seats taken, the booking and its log row), the order (solidarity status,
+    # seller settings, order, line, its share, its confirmation), the invoice (number allocated under
+    # the series lock with its date-order check, issued, read back, posted: 9, the share's VAT), and
+    # the savepoints of the nested atomic blocks.
+    with django_assert_num_queries(61):
         booking = book(user=user, offering=code, starts_at=at(4, 14), quantity=Decimal("1"), payment_method="cash",
                        billing=billing, at=NOW)  # fmt: skip
 
