@@ -27,10 +27,14 @@ from insertion.workdays import format_week, monday_of
 from marketplace.actions.refunds import cancel_order
 from marketplace.models import OrderLine
 from services.models import Offering
+from subscriptions.actions.deliveries import generate_deliveries
 from subscriptions.models import Delivery
 from tests.bookings.factories import BILLING, NOW, at
+from tests.hub.factories import SiteFactory
 from tests.insertion.factories import MONDAY, JobFactory, WorkerFactory, day
+from tests.insertion.factories import skill as skill_of
 from tests.marketplace.factories import order_for, resident
+from tests.subscriptions.factories import FIRST_MONDAY, TODAY, SubscriptionFactory, SubscriptionPlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +57,7 @@ def edit_labour(slug: str, *, hours: str, headcount: int, skill: str) -> Offerin
     offering = Offering.objects.get(slug=slug)
     offering.labour_hours_per_unit = Decimal(hours)
     offering.labour_headcount = headcount
-    offering.required_skill = Skill.objects.get(slug=skill)
+    offering.required_skill = skill_of(skill)
     offering.save()
     return offering
 
@@ -66,7 +70,7 @@ def order(demo_hub):
 @pytest.fixture
 def visit(demo_hub, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        booking = book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(2, 8),
+        booking = book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(3, 8),
                        quantity=Decimal("3"), payment_method="cheque", billing=BILLING,
                        address="4 rue des Tilleuls, Bourganeuf", postcode="23400", at=NOW)  # fmt: skip
     booking.refresh_from_db()
@@ -145,16 +149,14 @@ def test_editing_the_offering_of_a_booking_changes_neither_its_snapshot_nor_its_
     assert (job_of(visit).estimated_hours, job_of(visit).required_skill.slug) == (Decimal("3.00"), "menage")
 
 
-def test_editing_a_basket_offering_changes_no_distribution_job(demo_hub):
-    from subscriptions.actions.deliveries import generate_deliveries
-    from tests.subscriptions.factories import TODAY, plan, small_point, subscribe_to
-
-    weekly = plan(weekday=0)
-    point = small_point(capacity=5, slug="point-histoire")
-    subscribe_to(weekly, point=point, mode="prepaid")
-    subscribe_to(weekly, point=point, mode="prepaid")
+def test_editing_a_basket_offering_changes_no_distribution_job(db):
+    # On Mondays, a quarter of an hour of order preparation a basket.
+    weekly = SubscriptionPlanFactory(offering__required_skill=skill_of("preparation-commandes"))
+    point = SiteFactory(pickup_point=True, capacity=5)
+    SubscriptionFactory(plan=weekly, pickup_point=point, payment_mode="prepaid")
+    SubscriptionFactory(plan=weekly, pickup_point=point, payment_mode="prepaid")
     generate_deliveries(weeks=2, today=TODAY)
-    jardins = Structure.objects.get(slug="jardins-du-pole")
+    jardins = weekly.offering.structure
     sync_jobs(structure=jardins)
     jobs = rows(Job)
 
@@ -166,7 +168,7 @@ def test_editing_a_basket_offering_changes_no_distribution_job(demo_hub):
     }  # fmt: skip
     assert (result.created, result.updated, result.cancelled) == (0, 0, 0)
     assert rows(Job) == jobs
-    packing = Job.objects.get(source_id=f"pack-20270308-{point.pk}")
+    packing = Job.objects.get(source_id=f"pack-{FIRST_MONDAY:%Y%m%d}-{point.pk}")  # Monday 16 March 2026
     assert (packing.estimated_hours, packing.required_skill.slug) == (Decimal("0.50"), "preparation-commandes")
 
 
@@ -180,14 +182,14 @@ def test_a_moved_booking_moves_its_job_keeps_its_worker_and_makes_one_alert(visi
     worker = WorkerFactory(structure=services, first_name="Inès", last_name="Garnier")
     assignment = Assignment.objects.create(job=job, worker=worker, hours=job.hours_per_person, locked=False)
 
-    reschedule_booking(booking=visit, starts_at=at(3, 8), by=visit.customer, at=NOW)
+    reschedule_booking(booking=visit, starts_at=at(4, 8), by=visit.customer, at=NOW)
     result = sync_jobs(structure=services)
     again = sync_jobs(structure=services)
 
     job.refresh_from_db()
     assert (result.updated, result.alerts, again.updated, again.alerts) == (1, 1, 0, 0)
     assert (job.date, job.start_time, job.end_time, job.status) == (
-        datetime.date(2027, 3, 3), datetime.time(8), datetime.time(11), JobStatus.OPEN
+        datetime.date(2026, 3, 4), datetime.time(8), datetime.time(11), JobStatus.OPEN
     )  # fmt: skip
     assert list(job.assignments.values_list("pk", "worker_id", "hours", "needs_review")) == [
         (assignment.pk, worker.pk, Decimal("3.00"), True)
@@ -197,8 +199,8 @@ def test_a_moved_booking_moves_its_job_keeps_its_worker_and_makes_one_alert(visi
             job.pk,
             services.pk,
             AlertKind.JOB_CHANGED,
-            f"La réservation n° {visit.pk} (Ménage à domicile) a changé : l'intervention du 02/03 est déplacée "
-            "au 03/03 à 8 h 00 — vérifiez l'affectation de Inès Garnier.",
+            f"La réservation n° {visit.pk} (Ménage à domicile) a changé : l'intervention du 03/03 est déplacée "
+            "au 04/03 à 8 h 00 — vérifiez l'affectation de Inès Garnier.",
             None,
         )
     ]
@@ -279,7 +281,7 @@ def test_every_change_of_an_assigned_job_is_named_in_its_alert(structure, source
         datetime.time(8, 30), datetime.time(10, 0), Decimal("3.00"), 2
     )  # fmt: skip
     assert list(JobAlert.objects.values_list("message", flat=True)) == [
-        "La commande CMD-TEST a changé : l'intervention du 03/03 passe de 2 h à 3 h, demande désormais 2 personnes "
+        "La commande CMD-TEST a changé : l'intervention du 02/03 passe de 2 h à 3 h, demande désormais 2 personnes "
         "au lieu de 1 et demande désormais la compétence « Ménage » — vérifiez les affectations de Alice Martin et "
         "Bruno Petit."
     ]
@@ -356,7 +358,7 @@ def test_a_no_op_sync_costs_the_same_queries_whatever_the_number_of_sources(
     for _n in range(6):
         order_for(resident(), {"panier-familial": "2", "pommes-de-terre-sac-de-5-kg": "1"}, method="cash", at=FRIDAY)
     with django_capture_on_commit_callbacks(execute=True):
-        book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(2, 8),
+        book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(3, 8),
              quantity=Decimal("2"), payment_method="cheque", billing=BILLING, address="4 rue des Tilleuls",
              postcode="23400", at=NOW)  # fmt: skip
     sync_jobs()
@@ -389,7 +391,7 @@ def test_the_board_shows_the_alert_and_the_flag_until_the_supervisor_has_checked
     page = client.get(url).content.decode()
 
     message = (
-        "La commande CMD-TEST a changé : l&#x27;intervention du 03/03 passe de 3,5 h à 2 h — vérifiez "
+        "La commande CMD-TEST a changé : l&#x27;intervention du 02/03 passe de 3,5 h à 2 h — vérifiez "
         "l&#x27;affectation de Inès Garnier."
     )
     assert message in page
@@ -454,10 +456,7 @@ def test_an_alert_stays_unseen_for_its_job_flags_while_another_is_unseen(structu
     ],
 )
 def test_the_data_migration_fills_the_snapshots_from_the_catalogue(order, visit, module, model, fields):
-    from subscriptions.actions.deliveries import generate_deliveries
-    from tests.subscriptions.factories import TODAY, plan, subscribe_to
-
-    subscribe_to(plan(weekday=0), mode="prepaid")
+    SubscriptionFactory(payment_mode="prepaid", plan__offering__required_skill=skill_of("preparation-commandes"))
     generate_deliveries(weeks=1, today=TODAY)
     blank = {name: Decimal("0") if "hours" in name else 1 for name in fields}
     model.objects.update(**blank, required_skill=None)  # as the rows were before the snapshot
