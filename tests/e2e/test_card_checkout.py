@@ -189,6 +189,23 @@ def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, a
     assert serious_violations(axe, page) == []
     screenshot(page, "checkout-order-paid")
 
+    # At the pickup counter, the card-paid mixed order is settled for each structure (one share each,
+    # received at once although the Collectif holds the money until the transfers).
+    staff = page.context.browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900})
+    counter = staff.new_page()
+    counter.goto(base + "/auth/login/")
+    counter.get_by_label("Courriel").fill("admin@demo.pole.test")
+    counter.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    counter.get_by_role("button", name="Connexion").click()
+    counter.wait_for_url(lambda url: "/auth/login/" not in url)
+    counter.goto(base + f"/gestion/commandes/{order.reference}/")
+    for name in ("Jardins du Pôle", "Comptoir équitable"):
+        share = counter.locator("section.panel").filter(has=counter.get_by_role("heading", level=3, name=name))
+        assert re.fullmatch(r"Dû : ([\d,]+)\s€ — encaissé : \1\s€ — reste : 0,00\s€", share.locator("p").inner_text())
+    assert serious_violations(axe, counter) == []
+    screenshot(counter, "handover-card-mixed-order")  # at 1366 and 390 px
+    staff.close()
+
 
 def test_refused_card_keeps_the_order_unpaid_and_can_be_retried(page, stripe_live, axe):
     from marketplace.enums import PaymentStatus
