@@ -15,7 +15,7 @@ from bookings.models import (
     Resource,
     ServiceArea,
 )
-from hub.admin import StructureScopedAdmin
+from hub.admin import StatusLogInline, StructureScopedAdmin
 from hub.enums import StaffRole
 from services.admin import OfferingScopedAdmin
 
@@ -68,14 +68,8 @@ class OrganisationAccountAdmin(admin.ModelAdmin):
     list_select_related = ["organisation"]
 
 
-class BookingTransitionInline(admin.TabularInline):
+class BookingTransitionInline(StatusLogInline):
     model = BookingTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["field", "from_status", "to_status", "at", "by", "note"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Booking)

@@ -14,6 +14,26 @@ from hub.models import (
 )
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown for the record, never added, changed or deleted from the admin."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class StatusLogInline(ReadOnlyInline):
+    """The log of a model's status moves (`hub.statemachine`): statuses change through actions only."""
+
+    fields = ["at", "field", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+
+
 class StructureRoleInline(admin.TabularInline):
     model = StructureRole
     extra = 0

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from hub.admin import StructureScopedAdmin
+from hub.admin import StatusLogInline, StructureScopedAdmin
 from insertion import perms
 from insertion.models import (
     Absence,
@@ -68,17 +68,10 @@ class ApprovalSuspensionAdmin(StructureScopedAdmin):
         return super()._allowed(request)
 
 
-class JobTransitionInline(admin.TabularInline):
+class JobTransitionInline(StatusLogInline):
     """The status log, read only: a job's status moves through `insertion.models.JOB_STATUS` only."""
 
     model = JobTransition
-    fields = ["at", "from_status", "to_status", "by", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from hub.admin import StructureScopedAdmin
+from hub.admin import ReadOnlyInline, StatusLogInline, StructureScopedAdmin
 from marketplace.models import (
     Invoice,
     InvoiceLine,
@@ -48,27 +48,14 @@ class SolidarityStatusAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "verified_by"]
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["name", "seller", "quantity", "final_quantity", "unit_price", "vat_rate", "total_incl", "refunded_amount"]
     readonly_fields = fields
 
 
-class OrderTransitionInline(ReadOnlyInline):
+class OrderTransitionInline(StatusLogInline):
     model = OrderTransition
-    fields = ["at", "field", "from_status", "to_status", "by", "note"]
-    readonly_fields = fields
 
 
 class PaymentInline(ReadOnlyInline):
@@ -135,7 +122,8 @@ class InvoiceAdmin(StructureScopedAdmin):
 @admin.register(StripeEvent)
 class StripeEventAdmin(admin.ModelAdmin):
     list_display = ["event_id", "type", "received_at", "processed_at"]
-    list_filter = ["type"]
+    # Events not processed yet (the sweep queues them again every minute) are one click away.
+    list_filter = [("processed_at", admin.EmptyFieldListFilter), "type"]
     search_fields = ["event_id"]
     readonly_fields = ["event_id", "type", "payload", "received_at", "processed_at"]
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from hub.admin import StatusLogInline
 from services.admin import OfferingScopedAdmin
 from subscriptions.models import Subscription, SubscriptionPlan, SubscriptionTransition, WaitingListEntry
 
@@ -11,14 +12,8 @@ class SubscriptionPlanAdmin(OfferingScopedAdmin):
     list_select_related = ["offering"]
 
 
-class SubscriptionTransitionInline(admin.TabularInline):
+class SubscriptionTransitionInline(StatusLogInline):
     model = SubscriptionTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["field", "from_status", "to_status", "at", "by", "note"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Subscription)
