@@ -7,6 +7,7 @@ class AccountingConfig(AppConfig):
     verbose_name = _("Comptabilité")
 
     def ready(self) -> None:
+        # reason: receivers import models, which cannot load before the app registry is ready.
         from accounting import receivers
         from hub import events
 

@@ -71,6 +71,7 @@ def _run(bench_url: str, count: int) -> tuple[int, dict | None]:
     import django
 
     django.setup()
+    # reason: the project's modules import models, which need django.setup() first.
     from django.db import connection
     from django.utils import timezone
 

@@ -7,6 +7,7 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Abonnements aux paniers")
 
     def ready(self) -> None:
+        # reason: these modules import models, which cannot load before the app registry is ready.
         from bookings import calendar_feed
         from marketplace import events
         from subscriptions import calendar, receivers
