@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Max, Prefetch, Sum, Value, When, Window
+from django.db.models import Case, DecimalField, F, Max, Prefetch, Q, Sum, Value, When, Window
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -262,6 +262,80 @@ def revenue_by_month(fiscal_year: FiscalYear) -> Revenue:
         rows=rows,
         totals=totals,
         total=sum(totals, ZERO),
+    )
+
+
+# --- VAT ------------------------------------------------------------------------------------
+
+VAT_COLLECTED_PREFIX = "4457"  # 44571x: VAT due on sales, one account per rate
+VAT_PENDING_ACCOUNT = "44587"  # VAT on services invoiced, due only once paid (CGI 269-2-c)
+
+
+@dataclass
+class VatReturn:
+    accounts: list[tuple[str, str]]  # the 44571x accounts (code, label)
+    # rows[i] = {"month": date, "amounts": [due per account], "total": Decimal,
+    #            "pending_change": Decimal, "pending_end": Decimal}
+    rows: list[dict]
+    totals: list[Decimal]
+    total: Decimal
+    pending_opening: Decimal
+
+
+def vat_by_month(fiscal_year: FiscalYear) -> VatReturn:
+    """VAT made due per month (credit − debit of each 44571x account: invoices of goods, services' VAT
+    moved from 44587 on each payment, back on refunds), and the VAT on services still awaiting payment
+    (44587) at each month's end — read from the ledger itself, so the page is the books' own figure.
+
+    Two GROUP BY queries (movements of the year, and 44587 before it); twelve rows reshaped in Python.
+    """
+    lines = EntryLine.objects.filter(
+        Q(account__code__startswith=VAT_COLLECTED_PREFIX) | Q(account__code=VAT_PENDING_ACCOUNT),
+        entry__fiscal_year=fiscal_year,
+    )
+    amounts = (
+        lines.annotate(month=TruncMonth("entry__date"))
+        .values("month", "account__code", "account__label")
+        .annotate(amount=_sum(F("credit") - F("debit")))
+        .order_by("account__code", "month")
+    )
+    opening = EntryLine.objects.filter(
+        entry__structure_id=fiscal_year.structure_id,
+        entry__date__lt=fiscal_year.start_date,
+        account__code=VAT_PENDING_ACCOUNT,
+    ).aggregate(amount=_sum(F("credit") - F("debit")))["amount"]
+    months = _month_starts(fiscal_year.start_date, fiscal_year.end_date)
+    due: dict[tuple[datetime.date, str], Decimal] = {}
+    pending: dict[datetime.date, Decimal] = {}
+    accounts: dict[str, str] = {}
+    for row in amounts:
+        month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
+        if row["account__code"] == VAT_PENDING_ACCOUNT:
+            pending[month] = pending.get(month, ZERO) + row["amount"]
+            continue
+        accounts[row["account__code"]] = row["account__label"]
+        due[(month, row["account__code"])] = row["amount"]
+    codes = sorted(accounts)
+    rows, balance = [], opening
+    for month in months:
+        values = [due.get((month, code), ZERO) for code in codes]
+        balance += pending.get(month, ZERO)
+        rows.append(
+            {
+                "month": month,
+                "amounts": values,
+                "total": sum(values, ZERO),
+                "pending_change": pending.get(month, ZERO),
+                "pending_end": balance,
+            }
+        )
+    totals = [sum((due.get((month, code), ZERO) for month in months), ZERO) for code in codes]
+    return VatReturn(
+        accounts=[(code, accounts[code]) for code in codes],
+        rows=rows,
+        totals=totals,
+        total=sum(totals, ZERO),
+        pending_opening=opening,
     )
 
 

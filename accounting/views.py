@@ -1,4 +1,4 @@
-"""The accountant's pages: journals, general ledger, trial balance, customers, revenue, FEC.
+"""The accountant's pages: journals, general ledger, trial balance, customers, revenue, VAT, FEC.
 
 Thin: parse the filters, ask `perms` (404 for anyone else), call a selector, render or export.
 """
@@ -204,6 +204,40 @@ def revenue(request: HttpRequest, slug: str) -> HttpResponse:
             return csv_response(f"{structure.slug}-chiffre-affaires-{fiscal_year.name}.csv", header, rows)
         context.update(fiscal_year=fiscal_year, revenue=result)
     return render(request, "accounting/revenue.html", context)
+
+
+def vat(request: HttpRequest, slug: str) -> HttpResponse:
+    """VAT made due per month and rate, and the services' VAT still awaiting payment (44587)."""
+    structure = get_structure_or_404(request.user, slug)
+    years = selectors.fiscal_years(structure)
+    current = selectors.current_fiscal_year(structure)
+    form = FiscalYearForm(request.GET, fiscal_years=years, default=current)
+    context = {"structure": structure, "form": form, "section": "vat"}
+    if form.is_valid():
+        fiscal_year = form.cleaned_data["exercice"]
+        result = selectors.vat_by_month(fiscal_year)
+        if _wants_csv(request):
+            header = [
+                _("Mois"),
+                *(f"{code} {label}" for code, label in result.accounts),
+                _("TVA exigible"),
+                _("Variation 44587"),
+                _("44587 en fin de mois"),
+            ]
+            rows = [
+                (
+                    row["month"].strftime("%m/%Y"),
+                    *row["amounts"],
+                    row["total"],
+                    row["pending_change"],
+                    row["pending_end"],
+                )
+                for row in result.rows
+            ]
+            rows.append((_("Total"), *result.totals, result.total, "", ""))
+            return csv_response(f"{structure.slug}-tva-{fiscal_year.name}.csv", header, rows)
+        context.update(fiscal_year=fiscal_year, vat=result)
+    return render(request, "accounting/vat.html", context)
 
 
 def fec(request: HttpRequest, slug: str, year: int) -> StreamingHttpResponse:

@@ -340,6 +340,58 @@ def test_revenue_unknown_fiscal_year(accountant_client, ledger):
     assert "Exercice inconnu." in response.content.decode()
 
 
+# --- VAT ----------------------------------------------------------------------------------
+
+
+def test_vat_per_month_reads_the_ledger(accountant_client, ledger):
+    """Goods' VAT due at the invoice; services' VAT waits on 44587 and is moved as it is paid."""
+    _invoice(ledger, datetime.date(2025, 3, 10), "C0003", "60.00", "10.00")  # 445711 due at once
+    post_document(
+        DocumentFactory(
+            structure=ledger,
+            date=datetime.date(2025, 4, 2),
+            lines=(
+                DocumentLine(account="411", debit=D("12.00"), auxiliary_code="C0004", auxiliary_name="Client C0004"),
+                DocumentLine(account="706", credit=D("10.00")),
+                DocumentLine(account="44587", credit=D("2.00")),
+            ),
+        )
+    )
+    post_document(
+        DocumentFactory(
+            structure=ledger,
+            journal="OD",
+            date=datetime.date(2025, 5, 6),
+            lines=(DocumentLine(account="44587", debit=D("0.50")), DocumentLine(account="445711", credit=D("0.50"))),
+        )
+    )
+
+    vat = accountant_client.get(url("vat", ledger)).context["vat"]
+
+    assert vat.accounts == [("445711", "TVA collectée 20 %")]
+    assert vat.pending_opening == D("0.00")
+    assert [
+        (row["month"].month, row["amounts"], row["pending_change"], row["pending_end"]) for row in vat.rows[:6]
+    ] == [
+        (1, [D("20.00")], D("0.00"), D("0.00")),
+        (2, [D("40.00")], D("0.00"), D("0.00")),
+        (3, [D("10.00")], D("0.00"), D("0.00")),
+        (4, [D("0.00")], D("2.00"), D("2.00")),
+        (5, [D("0.50")], D("-0.50"), D("1.50")),
+        (6, [D("0.00")], D("0.00"), D("1.50")),
+    ]
+    assert vat.totals == [D("70.50")]
+    assert vat.total == D("70.50")
+
+
+def test_vat_csv(accountant_client, ledger):
+    lines = csv_lines(accountant_client.get(url("vat", ledger), {"exercice": "2025", "format": "csv"}))
+
+    assert lines[0] == "Mois;445711 TVA collectée 20 %;TVA exigible;Variation 44587;44587 en fin de mois"
+    assert lines[1] == "01/2025;20,00;20,00;0,00;0,00"
+    assert lines[13] == "Total;60,00;60,00;;"
+
+
 # --- FEC ----------------------------------------------------------------------------------
 
 
@@ -385,6 +437,7 @@ PAGES = [
     ("trial_balance", {}),
     ("customers", {}),
     ("revenue", {}),
+    ("vat", {}),
     ("fec", {"year": 2025}),
 ]
 
@@ -474,6 +527,8 @@ PAGE_QUERIES = [
     ("customers", {}, 6),
     # fiscal years, current fiscal year, one GROUP BY
     ("revenue", {}, 7),
+    # fiscal years, current fiscal year, one GROUP BY, 44587 before the year
+    ("vat", {}, 8),
 ]
 
 
@@ -497,6 +552,7 @@ CSV_QUERIES = [
     ("trial_balance", {}, 6),
     ("customers", {}, 6),
     ("revenue", {}, 7),
+    ("vat", {}, 8),
 ]
 
 

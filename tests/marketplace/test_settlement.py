@@ -1,9 +1,11 @@
 """The settlement flow: one share per seller, kept by the settlement actions, read by screens and postings."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounting.chart import VAT_ACCOUNTS, VAT_ON_RECEIPTS_ACCOUNT
 from accounting.models import EntryLine
@@ -24,7 +26,7 @@ D = Decimal
 pytestmark = pytest.mark.django_db
 
 
-def _order(*items, method=PaymentMethod.CASH):
+def _order(*items, method=PaymentMethod.CASH, at=None):
     """An order placed through the real checkout, for a resident, of {offering: quantity}."""
     user = UserFactory()
     cart = Cart.objects.create(user=user)
@@ -37,6 +39,7 @@ def _order(*items, method=PaymentMethod.CASH):
         billing=Billing(name="Ada Martin", address="4 rue des Tilleuls\n23400 Bourganeuf", email=user.email),
         organisation=None,
         pickup_point=SiteFactory(pickup_point=True),
+        at=at,
     )
 
 
@@ -138,3 +141,30 @@ def test_shares_read_by_the_handover_page(client):
     assert "Dû : 17,00 € — encaissé : 17,00 € — reste : 0,00 €" in page
     assert "Dû : 10,00 € — encaissé : 0,00 € — reste : 10,00 €" in page
     assert OrderShare.objects.filter(order=order).count() == 2
+
+
+def test_vat_page_shows_services_vat_due_in_the_month_of_each_part_payment(client):
+    """CGI 269-2-c: 20,70 € received on 20/11 makes 3,45 € due in November, the rest on 02/12 in December;
+    the accountant's VAT page reads those months from the ledger."""
+    school = StructureFactory(liable=True)
+    tz = timezone.get_current_timezone()
+    order = _order((_training(school), "1"), at=datetime.datetime(2026, 11, 10, 10, tzinfo=tz))
+    staff = _staff(school)
+    for day, amount in ((datetime.datetime(2026, 11, 20, 15, tzinfo=tz), "20.70"), (datetime.datetime(2026, 12, 2, 9, tzinfo=tz), "39.30")):  # fmt: skip
+        record_offline_payment(
+            order=order, structure=school, method=PaymentMethod.CHEQUE, amount=D(amount), by=staff, at=day,
+            cheque_number="1234567",
+        )  # fmt: skip
+    client.force_login(StructureRoleFactory(structure=school, role=StaffRole.ACCOUNTANT).user)
+
+    response = client.get(reverse("accounting:vat", args=[school.slug]), {"exercice": "2026"})
+
+    vat = response.context["vat"]
+    assert vat.accounts == [(VAT_ACCOUNTS["20.00"], "TVA collectée 20 %")]
+    months = {row["month"].month: (row["amounts"], row["pending_change"], row["pending_end"]) for row in vat.rows}
+    assert months[10] == ([D("0.00")], D("0.00"), D("0.00"))
+    assert months[11] == ([D("3.45")], D("6.55"), D("6.55"))  # 10,00 invoiced, 3,45 made due
+    assert months[12] == ([D("6.55")], D("-6.55"), D("0.00"))
+    assert vat.total == D("10.00")
+    lines = b"".join(client.get(reverse("accounting:vat", args=[school.slug]), {"format": "csv"}).streaming_content)
+    assert "11/2026;3,45;3,45;6,55;6,55" in lines.decode("utf-8-sig")
