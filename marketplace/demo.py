@@ -268,7 +268,7 @@ def _place(agenda: _Agenda, staff, details: dict, finals: dict, outcome: str, at
     )
     if method == PaymentMethod.CARD:
         paid = _card_webhook if len(settlement.owed_by_seller(order)) > 1 else _card_paid
-        agenda.plan(at + datetime.timedelta(minutes=2), functools.partial(paid, order))
+        agenda.plan(at + datetime.timedelta(minutes=2), functools.partial(paid, agenda, order))
     if finals:
         # Weighed (or hours done) the next day, and invoiced that day: after the payment for a card.
         agenda.plan(at + datetime.timedelta(hours=26), functools.partial(_weigh, order, finals, staff))
@@ -337,7 +337,7 @@ def _deposit_old_cheques(staff) -> None:
         create_deposit_slip(structure=structure, payments=list(old.filter(received_by=structure)), by=staff)
 
 
-def _card_paid(order: Order, at: datetime.datetime) -> None:
+def _card_paid(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
     """What the webhook records when Stripe confirms a single-structure card payment, at its date; then
     Stripe's `charge.succeeded` with the fee, through the real action."""
     ((seller_id, amount),) = settlement.owed_by_seller(order).items()
@@ -356,7 +356,7 @@ def _card_paid(order: Order, at: datetime.datetime) -> None:
     postings.post_payment(payment)
     _mark_paid_if_settled(order, at=at)
     confirm_order(order=order, at=at)
-    _stripe_event(_charge_succeeded(order, at), at=at)
+    _stripe_fee_charged(agenda, order, at)
 
 
 def _transfer_received(order: Order, structure_id: int, amount: Decimal, staff, at: datetime.datetime) -> None:
@@ -365,7 +365,7 @@ def _transfer_received(order: Order, structure_id: int, amount: Decimal, staff, 
                            method=PaymentMethod.TRANSFER, amount=amount, by=staff, at=at)  # fmt: skip
 
 
-def _card_webhook(order: Order, at: datetime.datetime) -> None:
+def _card_webhook(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
     """A two-seller card order paid the way Stripe confirms it: `payment_intent.succeeded`, stored as the
     webhook stores it and processed by the real action (the Collectif's charge, then one transfer per
     seller); then the charge's `charge.succeeded` with its fee. Both are dated now (the webhook path
@@ -383,14 +383,16 @@ def _card_webhook(order: Order, at: datetime.datetime) -> None:
         "metadata": {"order": order.reference},
     }
     _stripe_event(intent, event_type="payment_intent.succeeded", at=at)
-    _stripe_event(_charge_succeeded(order, at), at=at)
+    _stripe_fee_charged(agenda, order, at)
 
 
-def _charge_succeeded(order: Order, at: datetime.datetime) -> dict:
-    """Stripe's charge object with its balance transaction: what it kept as its fee."""
+def _stripe_fee_charged(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
+    """Stripe's `charge.succeeded`, with the fee it kept (627 in the Collectif's books). The platform
+    earns nothing on Stripe, so the fee leaves its balance negative: two days later Stripe takes it from
+    the Collectif's bank account, as a negative payout (512), unless that day is still to come."""
     cents = int(order.total_incl * 100)
     fee = int((cents * STRIPE_FEE_PERCENT / 100).quantize(Decimal("1"))) + STRIPE_FEE_FIXED_CENTS
-    return {
+    charge = {
         "id": f"ch_demo_{order.reference}",
         "object": "charge",
         "amount": cents,
@@ -399,6 +401,19 @@ def _charge_succeeded(order: Order, at: datetime.datetime) -> dict:
         "metadata": {"order": order.reference},
         "balance_transaction": {"id": f"txn_demo_{order.reference}", "amount": cents, "fee": fee, "net": cents - fee},
     }
+    _stripe_event(charge, at=at)
+    withdrawn_at = at + datetime.timedelta(days=2)
+    if withdrawn_at < agenda.now:
+        payout = {
+            "id": f"po_demo_{order.reference}",
+            "object": "payout",
+            "amount": -fee,
+            "currency": "eur",
+            "arrival_date": int(withdrawn_at.timestamp()),
+            "automatic": True,
+            "status": "paid",
+        }
+        agenda.plan(withdrawn_at, lambda when: _stripe_event(payout, at=when, event_type="payout.paid"))
 
 
 def _stripe_event(data: dict, *, at: datetime.datetime, event_type: str = "charge.succeeded") -> None:
