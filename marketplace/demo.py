@@ -11,7 +11,9 @@ recorded as the webhook records it, at its date. Today's two-seller card orders 
 webhook path (a stored `payment_intent.succeeded` processed by `process_stripe_event`, which posts
 the Collectif's 467 entries and the transfers); only the transfer calls are answered here, with the
 ids Stripe would return. Every charge's fee comes as Stripe's `charge.succeeded` event (627 in the
-Collectif's books). Last, the Collectif bills last month's shared services to each member.
+Collectif's books), and two days later Stripe takes it from the Collectif's bank account by a
+negative `payout.paid` (512). Last, the Collectif bills last month's shared services to each member
+(706 in its books, 628/401 in each member's).
 """
 
 import contextlib
@@ -138,7 +140,7 @@ HISTORY = [
     (1, 2, {"riz-basmati-equitable-1-kg": "2", "quinoa-equitable-500-g": "1"}, "cash", {}, "waiting"),
     (1, "asso", {"nappes-et-serviettes-de-table-au-kilo": "8"}, "transfer", {}, "waiting"),
 ]
-# Two-seller card orders placed this morning (minutes before the seed), paid through the webhook:
+# Two-seller card orders placed minutes before the seed, paid through the webhook path:
 # (minutes ago, customer index, {offering slug: quantity}, what happens next).
 MIXED_CARD_ORDERS = [
     (40, 3, {"panier-moyen-format": "1", "cafe-equitable-moulu-250-g": "2"}, "collected"),
@@ -299,7 +301,7 @@ def _collect(agenda: _Agenda, order: Order, details: dict, staff, outcome: str, 
         cheque_numbers = iter(details.get("cheque_numbers", []))
         for structure_id, due in settlement.owed_by_seller(order).items():
             if outcome == "part":
-                # Half now, the rest by a second transfer a week later.
+                # Half now, the rest by a second transfer eight days later.
                 first = (due / 2).quantize(Decimal("0.01"))
                 agenda.plan(at + datetime.timedelta(days=8),
                             functools.partial(_transfer_received, order, structure_id, due - first, staff))  # fmt: skip

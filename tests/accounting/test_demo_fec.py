@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounting.fec import FEC_FIELDS, count_fec_lines
 from accounting.fec_validator import validate_fec
-from accounting.models import EntryLine, FiscalYear
+from accounting.models import Entry, EntryLine, FiscalYear
 from hub.models import Structure
 from marketplace.enums import PaymentMethod, PaymentStatus
 from marketplace.models import Order, Payment, StripeEvent, StripeTransfer
@@ -57,6 +57,8 @@ def test_every_demo_structure_has_a_valid_non_empty_fec_for_each_of_its_years(de
         rows = export(fiscal_year, directory)
         # Test Compta Demat refuses an empty file: every structure, the Collectif too, has entries.
         assert len(rows) == count_fec_lines(fiscal_year) > 0, fiscal_year.structure.slug
+    # The demo's history is all in the past: nothing is dated after today.
+    assert not Entry.objects.filter(structure__in=demo_hub, date__gt=timezone.localdate()).exists()
 
 
 def test_the_collectifs_fec_holds_fees_withdrawals_467_and_shared_services(demo_hub, tmp_path):
