@@ -1,18 +1,28 @@
 """Demo selling data: who accepts what (DOMAIN.md rule 6), the shared-services plan, and four weeks
-of past orders from demo customers, paid by every means, some refunded, one cancelled — so that
-every selling structure has invoices (and entries) to show.
+of past orders from demo customers, paid by every means, some refunded, one cancelled, one paid in
+two transfers — so that every structure, the Collectif included, has invoices and entries to show.
 
 The orders go through the real actions, dated in the past with their `at` arguments and replayed in
 time order (an agenda), so that every invoice series is numbered in date order (ADR 0009): a weighed
-line is invoiced the day it is weighed, cancellations and refunds are credited today, last. Card
-orders are recorded as Stripe would have confirmed them (the demo has no Stripe server at seed time).
+line is invoiced the day it is weighed, cancellations and refunds are credited today, last.
+
+Stripe: the demo is seeded before any Stripe server runs. A one-seller card order of the past is
+recorded as the webhook records it, at its date. Today's two-seller card orders go through the real
+webhook path (a stored `payment_intent.succeeded` processed by `process_stripe_event`, which posts
+the Collectif's 467 entries and the transfers); only the transfer calls are answered here, with the
+ids Stripe would return. Every charge's fee comes as Stripe's `charge.succeeded` event (627 in the
+Collectif's books), and two days later Stripe takes it from the Collectif's bank account by a
+negative `payout.paid` (512). Last, the Collectif bills last month's shared services to each member
+(706 in its books, 628/401 in each member's).
 """
 
+import contextlib
 import datetime
 import functools
 import heapq
 import itertools
 import random
+import types
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -24,7 +34,7 @@ from django.utils import timezone
 from hub import notify
 from hub.demo import DEMO_PASSWORD
 from hub.models import Organisation, Site, Structure
-from marketplace import postings
+from marketplace import postings, stripe_gateway
 from marketplace.actions import settlement
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, confirm_order, place_order
@@ -33,10 +43,12 @@ from marketplace.actions.payments import (
     _mark_paid_if_settled,
     create_deposit_slip,
     mark_collected,
+    process_stripe_event,
     record_final_quantity,
     record_offline_payment,
 )
 from marketplace.actions.refunds import cancel_order, refund_order
+from marketplace.actions.shared_services import issue_shared_services_invoices
 from marketplace.enums import AllocationMethod, PaymentMethod, PaymentState
 from marketplace.models import (
     Cart,
@@ -45,6 +57,7 @@ from marketplace.models import (
     SellerSettings,
     SharedServicesPlan,
     SharedServicesShare,
+    StripeEvent,
 )
 from services.models import Offering
 
@@ -57,7 +70,7 @@ SHARES = {
     "comptoir-equitable": Decimal("15"),
     "atelier-formation": Decimal("10"),
 }
-PAID_AT_PICKUP = {"collected", "done", "refund"}
+PAID_AT_PICKUP = {"collected", "done", "refund", "part"}
 CANCEL_REASON = "Commande annulée à la demande de la cliente"
 CUSTOMERS = [
     ("resident@demo.pole.test", "Camille", "Martin", "4 rue des Tilleuls\n23400 Bourganeuf"),
@@ -92,7 +105,8 @@ HISTORY = [
         "collected",
     ),
     (19, 2, {"bougie-a-la-cire-vegetale": "1", "the-vert-bio-100-g": "2"}, "card", {}, "collected"),
-    (18, "asso", {"tenues-sportives-au-kilo": "6"}, "transfer", {"tenues-sportives-au-kilo": "5.8"}, "collected"),
+    # The crèche pays this one in two transfers (a part-payment: its services' VAT becomes due pro rata).
+    (18, "asso", {"tenues-sportives-au-kilo": "6"}, "transfer", {"tenues-sportives-au-kilo": "5.8"}, "part"),
     (18, 3, {"petits-travaux-de-jardinage": "2"}, "cheque", {"petits-travaux-de-jardinage": "2.5"}, "done"),
     (17, 4, {"transport-solidaire-au-kilometre": "34"}, "cash", {"transport-solidaire-au-kilometre": "37"}, "done"),
     (13, 0, {"panier-moyen-format": "1"}, "cash", {}, "refund"),
@@ -126,6 +140,14 @@ HISTORY = [
     (1, 2, {"riz-basmati-equitable-1-kg": "2", "quinoa-equitable-500-g": "1"}, "cash", {}, "waiting"),
     (1, "asso", {"nappes-et-serviettes-de-table-au-kilo": "8"}, "transfer", {}, "waiting"),
 ]
+# Two-seller card orders placed minutes before the seed, paid through the webhook path:
+# (minutes ago, customer index, {offering slug: quantity}, what happens next).
+MIXED_CARD_ORDERS = [
+    (40, 3, {"panier-moyen-format": "1", "cafe-equitable-moulu-250-g": "2"}, "collected"),
+    (25, 4, {"couette-ou-couverture": "1", "the-vert-bio-100-g": "1"}, "waiting"),
+]
+# Stripe's price for European cards: 1,5 % + 0,25 € per charge, borne by the Collectif.
+STRIPE_FEE_PERCENT, STRIPE_FEE_FIXED_CENTS = Decimal("1.5"), 25
 
 
 def seed_demo() -> dict[str, int]:
@@ -209,7 +231,24 @@ def _history(customers) -> None:
             sellers = Offering.objects.filter(slug__in=items).values("structure").distinct().count()
             order_details["cheque_numbers"] = [f"{rng.randrange(1000000, 9999999)}" for _ in range(sellers)]
         agenda.plan(at, functools.partial(_place, agenda, staff, order_details, finals, outcome))
-    agenda.run()
+    for minutes_ago, who, items, outcome in MIXED_CARD_ORDERS:
+        order_details = {
+            "user": customers[who],
+            "address": CUSTOMERS[who][3],
+            "items": items,
+            "method": PaymentMethod.CARD,
+            "organisation": None,
+            "pickup_point": pickup_points[0],
+            "purchase_order_number": "",
+        }
+        at = agenda.now - datetime.timedelta(minutes=minutes_ago)
+        agenda.plan(at, functools.partial(_place, agenda, staff, order_details, {}, outcome))
+    # Last month's shared services, billed by the Collectif once the month is over (its invoices are
+    # dated the day they are issued: today, after every other step).
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)
+    agenda.plan(agenda.now, lambda _at: issue_shared_services_invoices(year=last_month.year, month=last_month.month))
+    with _stripe_transfers_answered_here():
+        agenda.run()
     _deposit_old_cheques(staff)
 
 
@@ -230,7 +269,8 @@ def _place(agenda: _Agenda, staff, details: dict, finals: dict, outcome: str, at
         at=at,
     )
     if method == PaymentMethod.CARD:
-        agenda.plan(at + datetime.timedelta(minutes=2), functools.partial(_card_paid, order))
+        paid = _card_webhook if len(settlement.owed_by_seller(order)) > 1 else _card_paid
+        agenda.plan(at + datetime.timedelta(minutes=2), functools.partial(paid, agenda, order))
     if finals:
         # Weighed (or hours done) the next day, and invoiced that day: after the payment for a card.
         agenda.plan(at + datetime.timedelta(hours=26), functools.partial(_weigh, order, finals, staff))
@@ -238,7 +278,9 @@ def _place(agenda: _Agenda, staff, details: dict, finals: dict, outcome: str, at
         # cancel_order credits the invoices today: it waits for the rest of the history.
         agenda.plan(agenda.now, lambda _at: cancel_order(order=order, by=staff, reason=CANCEL_REASON))
     if outcome in PAID_AT_PICKUP | {"unpaid"}:
-        agenda.plan(at + datetime.timedelta(hours=30), functools.partial(_collect, order, details, staff, outcome))
+        agenda.plan(
+            at + datetime.timedelta(hours=30), functools.partial(_collect, agenda, order, details, staff, outcome)
+        )
     if outcome == "refund":
         # refund_order credits today as well.
         agenda.plan(agenda.now, functools.partial(_refund_half_of_first_line, order, staff))
@@ -250,7 +292,7 @@ def _weigh(order: Order, finals: dict, staff, at: datetime.datetime) -> None:
     issue_order_invoices(order=order, at=at)
 
 
-def _collect(order: Order, details: dict, staff, outcome: str, at: datetime.datetime) -> None:
+def _collect(agenda: _Agenda, order: Order, details: dict, staff, outcome: str, at: datetime.datetime) -> None:
     """Paid at the pickup point (unless it stays unpaid or was paid by card), and handed over."""
     method, user = details["method"], details["user"]
     order.refresh_from_db()
@@ -258,6 +300,12 @@ def _collect(order: Order, details: dict, staff, outcome: str, at: datetime.date
         cheque = method == PaymentMethod.CHEQUE
         cheque_numbers = iter(details.get("cheque_numbers", []))
         for structure_id, due in settlement.owed_by_seller(order).items():
+            if outcome == "part":
+                # Half now, the rest by a second transfer eight days later.
+                first = (due / 2).quantize(Decimal("0.01"))
+                agenda.plan(at + datetime.timedelta(days=8),
+                            functools.partial(_transfer_received, order, structure_id, due - first, staff))  # fmt: skip
+                due = first
             record_offline_payment(
                 order=order,
                 structure=Structure.objects.get(pk=structure_id),
@@ -291,8 +339,9 @@ def _deposit_old_cheques(staff) -> None:
         create_deposit_slip(structure=structure, payments=list(old.filter(received_by=structure)), by=staff)
 
 
-def _card_paid(order: Order, at: datetime.datetime) -> None:
-    """What the webhook records when Stripe confirms a single-structure card payment."""
+def _card_paid(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
+    """What the webhook records when Stripe confirms a single-structure card payment, at its date; then
+    Stripe's `charge.succeeded` with the fee, through the real action."""
     ((seller_id, amount),) = settlement.owed_by_seller(order).items()
     payment = Payment.objects.create(
         order=order,
@@ -309,3 +358,87 @@ def _card_paid(order: Order, at: datetime.datetime) -> None:
     postings.post_payment(payment)
     _mark_paid_if_settled(order, at=at)
     confirm_order(order=order, at=at)
+    _stripe_fee_charged(agenda, order, at)
+
+
+def _transfer_received(order: Order, structure_id: int, amount: Decimal, staff, at: datetime.datetime) -> None:
+    """The second transfer of a part-paid order (the organisation's accountant paid the rest)."""
+    record_offline_payment(order=order, structure=Structure.objects.get(pk=structure_id),
+                           method=PaymentMethod.TRANSFER, amount=amount, by=staff, at=at)  # fmt: skip
+
+
+def _card_webhook(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
+    """A two-seller card order paid the way Stripe confirms it: `payment_intent.succeeded`, stored as the
+    webhook stores it and processed by the real action (the Collectif's charge, then one transfer per
+    seller); then the charge's `charge.succeeded` with its fee. Both are dated now (the webhook path
+    records a payment when it learns of it): such orders are placed minutes before the seed."""
+    cents = int(order.total_incl * 100)
+    intent = {
+        "id": f"pi_demo_{order.reference}",
+        "object": "payment_intent",
+        "amount": cents,
+        "amount_received": cents,
+        "currency": "eur",
+        "status": "succeeded",
+        "latest_charge": f"ch_demo_{order.reference}",
+        "transfer_group": order.reference,
+        "metadata": {"order": order.reference},
+    }
+    _stripe_event(intent, event_type="payment_intent.succeeded", at=at)
+    _stripe_fee_charged(agenda, order, at)
+
+
+def _stripe_fee_charged(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
+    """Stripe's `charge.succeeded`, with the fee it kept (627 in the Collectif's books). The platform
+    earns nothing on Stripe, so the fee leaves its balance negative: two days later Stripe takes it from
+    the Collectif's bank account, as a negative payout (512), unless that day is still to come."""
+    cents = int(order.total_incl * 100)
+    fee = int((cents * STRIPE_FEE_PERCENT / 100).quantize(Decimal("1"))) + STRIPE_FEE_FIXED_CENTS
+    charge = {
+        "id": f"ch_demo_{order.reference}",
+        "object": "charge",
+        "amount": cents,
+        "created": int(at.timestamp()),
+        "payment_intent": f"pi_demo_{order.reference}",
+        "metadata": {"order": order.reference},
+        "balance_transaction": {"id": f"txn_demo_{order.reference}", "amount": cents, "fee": fee, "net": cents - fee},
+    }
+    _stripe_event(charge, at=at)
+    withdrawn_at = at + datetime.timedelta(days=2)
+    if withdrawn_at < agenda.now:
+        payout = {
+            "id": f"po_demo_{order.reference}",
+            "object": "payout",
+            "amount": -fee,
+            "currency": "eur",
+            "arrival_date": int(withdrawn_at.timestamp()),
+            "automatic": True,
+            "status": "paid",
+        }
+        agenda.plan(withdrawn_at, lambda when: _stripe_event(payout, at=when, event_type="payout.paid"))
+
+
+def _stripe_event(data: dict, *, at: datetime.datetime, event_type: str = "charge.succeeded") -> None:
+    """Store a Stripe event as the webhook does, then process it through the real action, now (the demo
+    queues nothing: a worker would find it processed)."""
+    event_id = f"evt_demo_{data['id']}"
+    payload = {"id": event_id, "object": "event", "type": event_type, "created": int(at.timestamp()),
+               "data": {"object": data}}  # fmt: skip
+    event = StripeEvent.objects.create(event_id=event_id, type=event_type, payload=payload, received_at=at)
+    process_stripe_event(event_pk=event.pk)
+
+
+@contextlib.contextmanager
+def _stripe_transfers_answered_here():
+    """No Stripe server runs while the demo is seeded: a mixed order's transfers (the one Stripe call of
+    the webhook path) get the id Stripe would return, and everything around them is the real code."""
+    real = stripe_gateway.create_transfer
+
+    def create_transfer(*, reference: str, structure: Structure, amount: Decimal, charge_id: str):
+        return types.SimpleNamespace(id=f"tr_demo_{reference}_{structure.pk}", amount=int(amount * 100))
+
+    stripe_gateway.create_transfer = create_transfer
+    try:
+        yield
+    finally:
+        stripe_gateway.create_transfer = real

@@ -12,7 +12,8 @@ Summary, in the seller's books unless said otherwise:
   transfer the Collectif D 467-<structure> / C clearing and the structure D clearing / C 411.
 - cheque deposit slip (BQ): D 512 / C 5112. Refund (ST, CA or BQ): D 411 / C clearing, 530 or 512.
 - shared services: the Collectif's invoice as above (706x); the member's purchase (AC) D 628 / C 401.
-- Stripe fees (Collectif, ST): D 627 / C clearing; payouts (ST): D 512 / C clearing.
+- Stripe fees (Collectif, ST): D 627 / C clearing; payouts (ST): D 512 / C clearing (a negative payout,
+  Stripe's withdrawal from the bank to cover a negative balance: D clearing / C 512).
 """
 
 import datetime
@@ -305,10 +306,18 @@ def post_stripe_fee(*, reference: str, fee: Decimal, date: datetime.date, key: s
 
 
 def post_payout(*, structure: Structure, amount: Decimal, date: datetime.date, payout_id: str) -> None:
-    """Stripe paid the balance out to the structure's bank account."""
-    label = f"Virement Stripe {payout_id}"
-    _post(structure, journal="ST", date=date, piece_ref=payout_id[:30], piece_date=date, label=label,
-          lines=[DocumentLine(account="512", debit=amount, label=label), DocumentLine(account=_clearing(), credit=amount, label=label)],
+    """Stripe paid the balance out to the structure's bank account. A negative payout is the other way:
+    Stripe took from the bank what a negative balance owed it (fees borne by the platform, refunds) —
+    D clearing / C 512."""
+    if amount < 0:
+        label = f"Prélèvement Stripe {payout_id}"
+        lines = [DocumentLine(account=_clearing(), debit=-amount, label=label),
+                 DocumentLine(account="512", credit=-amount, label=label)]  # fmt: skip
+    else:
+        label = f"Virement Stripe {payout_id}"
+        lines = [DocumentLine(account="512", debit=amount, label=label),
+                 DocumentLine(account=_clearing(), credit=amount, label=label)]  # fmt: skip
+    _post(structure, journal="ST", date=date, piece_ref=payout_id[:30], piece_date=date, label=label, lines=lines,
           key=IdempotencyKey("payout", payout_id, "paid"))  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from hub.models import Structure
 from marketplace.actions.payments import create_deposit_slip, record_offline_payment
 from marketplace.actions.refunds import cancel_order, refund_order
 from marketplace.actions.shared_services import issue_shared_services_invoices
-from marketplace.models import Payment
+from marketplace.models import Payment, StripeTransfer
 from marketplace.postings import customer_account, post_payout, post_stripe_fee
 from tests.accounts.factories import UserFactory
 from tests.hub.factories import CollectiveFactory
@@ -181,8 +181,11 @@ def test_every_demo_entry_balances_and_every_411_equals_what_is_unpaid(demo_hub)
             for i in structure.invoices.issued().filter(buyer_structure__isnull=True)
         )
         received = Payment.objects.filter(received_by=structure, state="succeeded").aggregate(t=Sum("amount"))["t"] or 0
+        # A mixed card order is received by the Collectif, then passed on to each seller by a transfer.
+        received += StripeTransfer.objects.filter(structure=structure).aggregate(t=Sum("amount"))["t"] or 0
         refunded = structure_refunds(structure)
         assert balance == invoiced - received + refunded, structure.slug
+    assert StripeTransfer.objects.filter(order__customer__email__endswith="@demo.pole.test").count() == 4
 
 
 def structure_refunds(structure):
@@ -217,6 +220,24 @@ def test_fee_and_payout_events_from_stripe_are_posted_once(garden):
     assert lines_of(garden, entry__piece_ref="po_fixture_2") == [
         ("ST", "512", D("987.65"), D("0")),
         ("ST", "512800", D("0"), D("987.65")),
+    ]
+
+
+def test_a_negative_payout_is_stripe_taking_from_the_bank(db):
+    """In the SEPA area Stripe covers a negative balance (the platform's fees) by a negative payout: money
+    leaves the bank for the Stripe balance. Posted once, the other way round from a payout."""
+    from marketplace.actions.payments import process_stripe_event
+    from marketplace.models import StripeEvent
+
+    collective = CollectiveFactory()
+    now = int(timezone.now().timestamp())
+    payout = {"id": "po_fixture_debit", "object": "payout", "amount": -343, "arrival_date": now, "automatic": True}
+    event = StripeEvent.objects.create(event_id="evt_debit", type="payout.paid", payload={"data": {"object": payout}})
+    for _ in range(2):
+        process_stripe_event(event_pk=event.pk)
+    assert lines_of(collective, entry__piece_ref="po_fixture_debit") == [
+        ("ST", "512800", D("3.43"), D("0")),
+        ("ST", "512", D("0"), D("3.43")),
     ]
 
 
