@@ -204,7 +204,8 @@ def test_webhook_delivered_by_the_server_to_the_live_site(live_server, localstri
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
                 order.refresh_from_db()
-                if order.payment_status == PaymentStatus.PAID:
+                # The transfers follow the payment's commit (no Stripe call under the order's lock).
+                if order.payment_status == PaymentStatus.PAID and order.transfers.count() == 2:
                     break
                 time.sleep(0.2)
     finally:
