@@ -45,6 +45,15 @@ class NoFiscalYear(AccountingError):
         super().__init__(_("Aucun exercice comptable ne couvre le %(date)s.") % {"date": date.strftime("%d/%m/%Y")})
 
 
+class FutureEntry(AccountingError):
+    def __init__(self, date):
+        self.date = date
+        super().__init__(
+            _("Une écriture ne peut pas être datée après aujourd'hui : %(date)s est dans le futur.")
+            % {"date": date.strftime("%d/%m/%Y")}
+        )
+
+
 class FiscalYearClosed(AccountingError):
     def __init__(self, fiscal_year):
         self.fiscal_year = fiscal_year

@@ -39,6 +39,11 @@ class PaymentState(models.TextChoices):
     FAILED = "failed", _("Échoué")
 
 
+class RefundState(models.TextChoices):
+    PENDING = "pending", _("En attente de Stripe")
+    SUCCEEDED = "succeeded", _("Remboursé")
+
+
 class InvoiceKind(models.TextChoices):
     INVOICE = "invoice", _("Facture")
     CREDIT_NOTE = "credit_note", _("Avoir")

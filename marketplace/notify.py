@@ -6,6 +6,8 @@ from marketplace.enums import OrderEmailKind
 
 SEND_ORDER_EMAIL = "marketplace.send_order_email"
 PROCESS_STRIPE_EVENT = "marketplace.process_stripe_event"
+TRANSFER_ORDER_SHARES = "marketplace.transfer_order_shares"
+PERFORM_REFUND = "marketplace.perform_refund"
 
 
 def order_email(order_id: int, kind: OrderEmailKind, key: str = "") -> None:
@@ -24,3 +26,23 @@ def process_stripe_event(event_pk: int) -> None:
 def process_stripe_event_now(event_pk: int) -> None:
     """Queue the processing of a stored Stripe event now (the sweep, outside any transaction)."""
     notify.enqueue(PROCESS_STRIPE_EVENT, event_pk)
+
+
+def transfer_order_shares(order_id: int) -> None:
+    """Queue the transfers of a mixed card order's shares once the payment's transaction commits."""
+    notify.enqueue_on_commit(TRANSFER_ORDER_SHARES, order_id)
+
+
+def transfer_order_shares_now(order_id: int) -> None:
+    """Queue the transfers of a mixed card order's shares now (the sweep, outside any transaction)."""
+    notify.enqueue(TRANSFER_ORDER_SHARES, order_id)
+
+
+def perform_refund(refund_id: int) -> None:
+    """Queue the Stripe side of a prepared card refund once its transaction commits."""
+    notify.enqueue_on_commit(PERFORM_REFUND, refund_id)
+
+
+def perform_refund_now(refund_id: int) -> None:
+    """Queue the Stripe side of a pending card refund now (the sweep, outside any transaction)."""
+    notify.enqueue(PERFORM_REFUND, refund_id)

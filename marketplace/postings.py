@@ -20,6 +20,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from accounting import actions as books
@@ -30,7 +31,7 @@ from accounting.models import EntryLine, FiscalYear
 from hub.models import Structure
 from hub.money import quantize, split_incl
 from marketplace.enums import InvoiceKind, PaymentMethod
-from marketplace.models import DepositSlip, Invoice, Order, Payment, Refund, StripeTransfer
+from marketplace.models import DepositSlip, Invoice, InvoiceLine, Order, OrderShare, Payment, Refund, StripeTransfer
 
 ZERO = Decimal("0.00")
 RECEIPT_ACCOUNTS = {
@@ -41,6 +42,7 @@ RECEIPT_ACCOUNTS = {
     PaymentMethod.CESU: ("BQ", "5118"),
     PaymentMethod.SEPA: ("BQ", "512"),
 }
+SHARE_FIGURES = ("owed", "received", "refunded", "disputed")
 REFUND_ACCOUNTS = {
     PaymentMethod.CARD: ("ST", None),
     PaymentMethod.CASH: ("CA", "530"),
@@ -53,10 +55,15 @@ def _clearing() -> str:
 
 def _post(structure: Structure, **kwargs) -> None:
     """Post, opening the structure's next fiscal year if the sale needs it (its books were set up when
-    the structure was created)."""
-    _ensure_fiscal_year(structure, kwargs["date"])
+    the structure was created). The year is looked for only when the posting finds none: the hot
+    path costs no query of its own (`post_document` refuses before writing anything)."""
     lines = tuple(line for line in kwargs.pop("lines") if line.debit or line.credit)
-    books.post_document(Document(structure=structure, lines=lines, **kwargs))
+    document = Document(structure=structure, lines=lines, **kwargs)
+    try:
+        books.post_document(document)
+    except NoFiscalYear:
+        _ensure_fiscal_year(structure, document.date)
+        books.post_document(document)
 
 
 def _ensure_fiscal_year(structure: Structure, date: datetime.date) -> None:
@@ -88,13 +95,15 @@ def _local_date(moment: datetime.datetime | None) -> datetime.date:
 # --- Invoices -------------------------------------------------------------------------------
 
 
-def post_invoice(invoice: Invoice) -> None:
-    """VE: the sale in the seller's books (and the purchase in a member's, for shared services)."""
+def post_invoice(invoice: Invoice, *, lines=None) -> None:
+    """VE: the sale in the seller's books (and the purchase in a member's, for shared services).
+
+    `lines`: the invoice's lines when the caller holds them (just created), else they are read."""
     code, name = customer_account(invoice=invoice)
     credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
     revenue: dict[str, Decimal] = defaultdict(lambda: ZERO)
     vat: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for line in invoice.lines.all():
+    for line in invoice.lines.all() if lines is None else lines:
         revenue[line.revenue_account] += line.total_excl
         if line.total_vat:
             account = VAT_ACCOUNTS[f"{line.vat_rate:.2f}"] if line.is_goods else VAT_ON_RECEIPTS_ACCOUNT
@@ -177,9 +186,11 @@ def post_payment(payment: Payment, *, allocation: dict[int, Decimal] | None = No
     if receiver.pk not in allocation:
         # A mixed card order: the platform holds each seller's share until it is transferred.
         lines = [DocumentLine(account=account, debit=payment.amount, label=label)]
-        for structure in Structure.objects.filter(pk__in=allocation).order_by("pk"):
+        for seller_id in sorted(allocation):  # the 467 code needs only the seller's id
             lines.append(
-                DocumentLine(account=counterpart_account(structure)[0], credit=allocation[structure.pk], label=label)
+                DocumentLine(
+                    account=counterpart_account(Structure(pk=seller_id))[0], credit=allocation[seller_id], label=label
+                )
             )
         _post(receiver, journal=journal, date=date, piece_ref=order.reference, piece_date=date, label=label,
               lines=lines, key=IdempotencyKey("payment", str(payment.pk), "received"))  # fmt: skip
@@ -201,11 +212,11 @@ def post_payment(payment: Payment, *, allocation: dict[int, Decimal] | None = No
     settle_if_paid(order=order, structure=receiver, on=date)
 
 
-def post_transfer(transfer: StripeTransfer) -> None:
+def post_transfer(transfer: StripeTransfer, *, collective: Structure | None = None) -> None:
     """A seller's share of a mixed card order leaves the Collectif's Stripe balance for the seller's."""
     order = transfer.order
     date = _local_date(transfer.created_at)
-    collective = Structure.objects.collective()
+    collective = collective or Structure.objects.collective()
     label = f"Transfert Stripe {order.reference} - {transfer.structure.name}"
     key = IdempotencyKey("transfer", str(transfer.pk), "paid")
     _post(collective, journal="ST", date=date, piece_ref=order.reference, piece_date=date, label=label, key=key,
@@ -221,30 +232,55 @@ def post_transfer(transfer: StripeTransfer) -> None:
 def settle_if_paid(*, order: Order, structure: Structure, on: datetime.date) -> None:
     """As a structure's share of an order is paid, its services' VAT becomes due (CGI 269-2-c): pro rata
     of what its invoices of the order ask, on each payment (part-payments too), and back on refunds.
-    Once the share is settled, its 411 lines are lettered."""
-    share = order.shares.filter(seller=structure).first()
-    if share is None:
-        return
-    invoices = list(order.invoices.issued().filter(structure=structure).prefetch_related("lines"))
-    if not invoices:
-        return
+    Once the share is settled, its 411 lines are lettered.
+
+    Two reads whatever the order's size: the issued invoices' lines (with their invoice and the
+    share's figures, which only move under the order's lock the caller holds), and the structure's
+    entry lines of the order (VAT already moved, and its 411 lines)."""
+    share_of = OrderShare.objects.filter(order=order, seller=structure)
+    invoice_lines = list(
+        InvoiceLine.objects.filter(invoice__order=order, invoice__structure=structure)
+        .exclude(invoice__number="")
+        .annotate(**{f"share_{name}": Subquery(share_of.values(name)[:1]) for name in SHARE_FIGURES})
+        .values_list("invoice_id", "invoice__kind", "invoice__total_incl", "invoice__number", "total_vat", "is_goods",
+                     "vat_rate", *(f"share_{name}" for name in SHARE_FIGURES))
+    )  # fmt: skip
+    if not invoice_lines or invoice_lines[0][-1] is None:
+        return  # nothing invoiced yet, or the structure sells nothing in this order
+    share = OrderShare(order=order, seller=structure, **dict(zip(SHARE_FIGURES, invoice_lines[0][7:], strict=True)))
     invoiced = ZERO
+    numbers: dict[int, str] = {}
     due: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for invoice in invoices:
-        sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
-        invoiced += sign * invoice.total_incl
-        for line in invoice.lines.all():
-            if line.total_vat and not line.is_goods:
-                due[VAT_ACCOUNTS[f"{line.vat_rate:.2f}"]] += sign * line.total_vat
+    for invoice_id, kind, total_incl, number, total_vat, is_goods, vat_rate, *_share in invoice_lines:
+        sign = -1 if kind == InvoiceKind.CREDIT_NOTE else 1
+        if invoice_id not in numbers:
+            numbers[invoice_id] = number
+            invoiced += sign * total_incl
+        if total_vat and not is_goods:
+            due[VAT_ACCOUNTS[f"{vat_rate:.2f}"]] += sign * total_vat
     paid = max(share.paid, ZERO)
     ratio = min(paid / invoiced, Decimal("1")) if invoiced > 0 else Decimal("1")
     source_id = f"{order.pk}-{structure.pk}"
-    moved_lines = EntryLine.objects.filter(
-        entry__structure=structure, entry__source_kind="order", entry__source_id=source_id
-    ).exclude(account__code=VAT_ON_RECEIPTS_ACCOUNT)
+    code, _name = customer_account(order=order)
+    pieces = [order.reference, *numbers.values()]
+    entry_lines = list(
+        EntryLine.objects.filter(entry__structure=structure)
+        .filter(
+            Q(entry__source_kind="order", entry__source_id=source_id)
+            | Q(account__code="411", auxiliary_code=code, entry__piece_ref__in=pieces)
+        )
+        .select_related("account", "entry")
+        .order_by("pk")
+    )
+    moved_lines = [
+        line
+        for line in entry_lines
+        if (line.entry.source_kind, line.entry.source_id) == ("order", source_id)
+        and line.account.code != VAT_ON_RECEIPTS_ACCOUNT
+    ]
     moved: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for account_code, credit, debit in moved_lines.values_list("account__code", "credit", "debit"):
-        moved[account_code] += credit - debit
+    for line in moved_lines:
+        moved[line.account.code] += line.credit - line.debit
     label = f"TVA exigible sur encaissement {order.reference}"
     lines = []
     for account in sorted(set(due) | set(moved)):
@@ -256,19 +292,19 @@ def settle_if_paid(*, order: Order, structure: Structure, on: datetime.date) -> 
             lines += [DocumentLine(account=account, debit=-delta, label=label),
                       DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, credit=-delta, label=label)]  # fmt: skip
     if lines:
-        done = moved_lines.values("entry_id").distinct().count()
+        done = len({line.entry_id for line in moved_lines})
         _post(structure, journal="OD", date=on, piece_ref=order.reference, piece_date=on, label=label, lines=lines,
               key=IdempotencyKey("order", source_id, f"vat-on-receipts-{done + 1}"))  # fmt: skip
     if not share.is_settled:
         return
-    code, _name = customer_account(order=order)
-    entries = EntryLine.objects.filter(
-        entry__structure=structure,
-        account__code="411",
-        auxiliary_code=code,
-        entry__piece_ref__in=[order.reference, *[i.number for i in invoices]],
-    ).select_related("account")
-    unlettered = [line for line in entries if not line.lettering_code]
+    unlettered = [
+        line
+        for line in entry_lines
+        if line.account.code == "411"
+        and line.auxiliary_code == code
+        and line.entry.piece_ref in pieces
+        and not line.lettering_code
+    ]
     # Lettering pairs lines that cancel out: only once the share's 411 lines balance in the books.
     if len(unlettered) >= 2 and sum((line.debit - line.credit for line in unlettered), ZERO) == 0:
         books.letter_lines(lines=unlettered, on=on)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from marketplace import notifications
-from marketplace.actions import payments, refunds, shared_services
+from marketplace.actions import payments, refunds, shared_services, transfers
 
 
 @shared_task(name="marketplace.send_order_email")
@@ -25,6 +25,28 @@ def process_stripe_event(event_pk: int) -> None:
 def sweep_stripe_events() -> int:
     """Beat, every minute: stored events still unprocessed are queued again (nothing is lost)."""
     return payments.sweep_stripe_events()
+
+
+@shared_task(name="marketplace.transfer_order_shares", autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def transfer_order_shares(order_id: int) -> int:
+    return transfers.transfer_order_shares(order_id=order_id)
+
+
+@shared_task(name="marketplace.sweep_stripe_transfers")
+def sweep_stripe_transfers() -> int:
+    """Beat, every minute: mixed card orders whose sellers' transfers are missing are queued again."""
+    return transfers.sweep_stripe_transfers()
+
+
+@shared_task(name="marketplace.perform_refund", autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def perform_refund(refund_id: int) -> None:
+    refunds.perform_refund(refund_id=refund_id)
+
+
+@shared_task(name="marketplace.sweep_pending_refunds")
+def sweep_pending_refunds() -> int:
+    """Beat, every minute: card refunds still pending at Stripe are queued again."""
+    return refunds.sweep_pending_refunds()
 
 
 @shared_task(name="marketplace.expire_unpaid_card_orders")

@@ -4,7 +4,7 @@ import datetime
 import re
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,16 +26,28 @@ def lettering_code_for(number: int) -> str:
     return letters
 
 
-@transaction.atomic
 def letter_lines(*, lines: Iterable[EntryLine], code: str | None = None, on: datetime.date | None = None) -> str:
     """Letter lines of one account (and one auxiliary account) whose debits and credits cancel out.
 
     The lettering code and date are the only things that may change on a posted line. Without a
-    code, the account's next one is taken under a row lock. Returns the code.
+    code, the account's next one is taken under a row lock. Returns the code. Inside the caller's
+    transaction it takes no savepoint: every refusal comes before the first write.
     """
+    if connection.in_atomic_block:
+        return _letter_lines(lines=lines, code=code, on=on)
+    with transaction.atomic():
+        return _letter_lines(lines=lines, code=code, on=on)
+
+
+def _letter_lines(*, lines: Iterable[EntryLine], code: str | None, on: datetime.date | None) -> str:
     ids = sorted({line.pk for line in lines})
+    # The lines and their account are locked together: the account's lettering counter is read under
+    # its lock, so the next code needs no second read.
     locked = list(
-        EntryLine.objects.select_for_update(of=("self",)).select_related("account").filter(pk__in=ids).order_by("pk")
+        EntryLine.objects.select_for_update(of=("self", "account"))
+        .select_related("account")
+        .filter(pk__in=ids)
+        .order_by("pk")
     )
     if len(locked) < 2 or len(locked) != len(ids):
         raise LetteringError(_("Le lettrage porte sur au moins deux lignes d'écriture existantes."))
@@ -56,10 +68,8 @@ def letter_lines(*, lines: Iterable[EntryLine], code: str | None = None, on: dat
         )
     account = locked[0].account
     if code is None:
-        Account.objects.filter(pk=account.pk).select_for_update(of=("self",)).update(
-            lettering_counter=F("lettering_counter") + 1
-        )
-        account.refresh_from_db(fields=["lettering_counter"])
+        Account.objects.filter(pk=account.pk).update(lettering_counter=F("lettering_counter") + 1)
+        account.lettering_counter += 1  # read under the row lock: nobody moved it since
         code = lettering_code_for(account.lettering_counter)
     elif not LETTERING_CODE_RE.fullmatch(code):
         raise LetteringError(_("Un code de lettrage compte 1 à 10 lettres majuscules ou chiffres."))

@@ -5,7 +5,7 @@ idempotency on the document's key; and reversal, which posts the mirror entry.""
 import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from accounting.enums import BALANCE_SHEET_CLASSES, JournalCode
 from accounting.exceptions import (
     EmptyDocument,
     FiscalYearClosed,
+    FutureEntry,
     InvalidLine,
     NoFiscalYear,
     OpeningAccountOutOfRange,
@@ -58,6 +59,9 @@ def _check_document(document: Document) -> None:
             )
     if document.total_debit != document.total_credit:
         raise UnbalancedEntry(document.total_debit, document.total_credit)
+    if document.date > timezone.localdate():
+        # An entry records what happened: nothing is booked ahead of the day it happens.
+        raise FutureEntry(document.date)
 
 
 def _lock_counter(document: Document) -> EntryCounter:
@@ -87,18 +91,28 @@ def _lock_counter(document: Document) -> EntryCounter:
     return counters.get()
 
 
-@transaction.atomic
 def post_document(document: Document) -> Entry:
     """Post a document as one numbered, immutable entry of the structure's books.
 
     Refused (domain exception, nothing written) when it does not balance to the cent, a line has
-    both or neither of debit and credit or a negative amount, an account is not in the chart,
-    no fiscal year covers its date, the year is closed or the period locked, or an opening (AN)
-    entry touches accounts outside classes 1 to 5. The number is taken at posting, gapless per
-    (structure, fiscal year, journal), under a row lock held until commit. A document whose
-    idempotency key was already posted returns the existing entry and posts nothing.
+    both or neither of debit and credit or a negative amount, it is dated after today, an account
+    is not in the chart, no fiscal year covers its date, the year is closed or the period locked,
+    or an opening (AN) entry touches accounts outside classes 1 to 5. The number is taken at
+    posting, gapless per (structure, fiscal year, journal), under a row lock held until commit. A
+    document whose idempotency key was already posted returns the existing entry and posts nothing.
+
+    Inside the caller's transaction (a sale and its entry commit together) it takes no savepoint of
+    its own: every check reads before the first write, so a refusal leaves nothing behind, and the
+    three writes commit or roll back with the caller's. Alone, it runs in its own transaction.
     """
     _check_document(document)
+    if connection.in_atomic_block:
+        return _post_document(document)
+    with transaction.atomic():
+        return _post_document(document)
+
+
+def _post_document(document: Document) -> Entry:
     counter = _lock_counter(document)
     key = document.key
     # Checked under the counter lock: a concurrent post of the same key to the same journal has

@@ -254,6 +254,8 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
     "sweep-stripe-events": {"task": "marketplace.sweep_stripe_events", "schedule": crontab(minute="*")},
+    "sweep-stripe-transfers": {"task": "marketplace.sweep_stripe_transfers", "schedule": crontab(minute="*")},
+    "sweep-pending-refunds": {"task": "marketplace.sweep_pending_refunds", "schedule": crontab(minute="*")},
     "bookings-release-expired-holds": {"task": "bookings.release_expired_holds", "schedule": crontab(minute="*/5")},
     "bookings-reminders": {"task": "bookings.send_reminders", "schedule": crontab(minute=0)},
     "bookings-recurring": {"task": "bookings.generate_recurring_bookings", "schedule": crontab(hour=2, minute=30)},

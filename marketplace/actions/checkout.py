@@ -275,7 +275,7 @@ def _place(
         before_confirm()
     notify.order_email(order.pk, OrderEmailKind.PLACED)
     if payment_method in PaymentMethod.pay_later():
-        order = confirm_order(order=order, by=user, at=at)
+        order = confirm_locked_order(order=order, by=user, at=at)  # created in this transaction
     return order
 
 
@@ -283,6 +283,12 @@ def _place(
 def confirm_order(*, order: Order, by=None, at: datetime.datetime | None = None) -> Order:
     """Confirm (paid by card, or placed with a pay-later method): invoice what is fixed, tell bookings."""
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    return confirm_locked_order(order=order, by=by, at=at)
+
+
+def confirm_locked_order(*, order: Order, by=None, at: datetime.datetime | None = None) -> Order:
+    """`confirm_order` for a caller already inside a transaction that holds the order's row lock (or
+    created the order in it): the order is neither read again nor locked twice."""
     if order.fulfilment_status != FulfilmentStatus.PLACED:
         return order  # already confirmed: idempotent
     order.set_fulfilment(FulfilmentStatus.CONFIRMED, by=by, at=at)

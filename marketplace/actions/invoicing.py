@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,23 +23,28 @@ def allocate_number(*, structure: Structure, issue_date: datetime.date) -> tuple
     invoice is refused, so sorting a series by number sorts it by date (DOMAIN.md rule 8, ADR 0009).
     """
     year = issue_date.year
-    # Create the year's counter if missing without racing: a concurrent creator is simply ignored.
-    InvoiceSequence.objects.bulk_create([InvoiceSequence(structure=structure, year=year)], ignore_conflicts=True)
-    sequence = InvoiceSequence.objects.select_for_update(of=("self",)).get(structure=structure, year=year)
+    locked = InvoiceSequence.objects.select_for_update(of=("self",)).filter(structure=structure, year=year)
+    sequence = locked.first()
+    if sequence is None:
+        # Create the year's counter if missing without racing: a concurrent creator is simply ignored.
+        InvoiceSequence.objects.bulk_create([InvoiceSequence(structure=structure, year=year)], ignore_conflicts=True)
+        sequence = locked.get()
     # Under the lock every issuer of the series waits here, so the last invoice read is the last one;
     # numbers already follow dates, so it holds the series' latest date (one step back on the
-    # (structure, year, sequence) index, however long the series).
+    # (structure, year, sequence) index, however long the series). A series with no number taken
+    # yet has no last invoice.
     last_date = (
         Invoice.objects.filter(structure=structure, year=year, sequence__isnull=False)
         .order_by("-sequence")
         .values_list("issue_date", flat=True)
         .first()
+        if sequence.last_number
+        else None
     )
     if last_date is not None and issue_date < last_date:
         raise BackdatedInvoice(series=f"{structure.invoice_prefix}-{year}", issue_date=issue_date, last_date=last_date)
     InvoiceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
-    sequence.refresh_from_db(fields=["last_number"])
-    number = sequence.last_number
+    number = sequence.last_number + 1  # read under the row lock: nobody moved it since
     return number, f"{structure.invoice_prefix}-{year}-{number:05d}"
 
 
@@ -61,32 +66,35 @@ def _due_date(*, structure: Structure, issue_date: datetime.date, business: bool
 
 
 @transaction.atomic
-def issue(invoice: Invoice, *, at: datetime.datetime | None = None) -> Invoice:
+def issue(invoice: Invoice, *, at: datetime.datetime | None = None, lines: list[InvoiceLine] | None = None) -> Invoice:
     """Give a draft its number and its date, the day the number is taken: from now on it is immutable.
 
     `at` is the clock, for the demo and tests that replay a past in order; it never back-dates: an
     invoice dated before the series' last one is refused (`BackdatedInvoice`) and nothing is written.
+    `lines`, when the caller has just created them, spares the posting reading them again.
     """
     at = at or timezone.now()
     issue_date = timezone.localdate(at)
     sequence, number = allocate_number(structure=invoice.structure, issue_date=issue_date)
-    issued = (
-        Invoice.objects.drafts()
-        .filter(pk=invoice.pk)
-        .update(
-            number=number,
-            year=issue_date.year,
-            sequence=sequence,
-            issue_date=issue_date,
-            issued_at=at,
-            due_date=invoice.due_date
-            or _due_date(structure=invoice.structure, issue_date=issue_date, business=invoice.buyer_is_business),
-        )
-    )
+    fields = {
+        "number": number,
+        "year": issue_date.year,
+        "sequence": sequence,
+        "issue_date": issue_date,
+        "issued_at": at,
+        "due_date": invoice.due_date
+        or _due_date(structure=invoice.structure, issue_date=issue_date, business=invoice.buyer_is_business),
+    }
+    # The drafts() filter is the guard here (only a draft gets its number), so the queryset's own
+    # "does this touch an issued invoice" read is skipped; the PostgreSQL trigger still stands.
+    issued = models.QuerySet.update(Invoice.objects.drafts().filter(pk=invoice.pk), **fields)
     if not issued:  # already issued: refusing rolls the number back, the series keeps no gap
         raise ImmutableInvoice(Invoice.objects.filter(pk=invoice.pk).values_list("number", flat=True).get())
-    invoice.refresh_from_db()
-    postings.post_invoice(invoice)
+    # What was written is known: set it rather than read the row back (which would also drop the
+    # invoice's cached structure, order and lines, read again by its posting).
+    for name, value in fields.items():
+        setattr(invoice, name, value)
+    postings.post_invoice(invoice, lines=lines)
     return invoice
 
 
@@ -121,14 +129,17 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
     """
     lines = [
         line
-        for line in order.lines.select_for_update(of=("self",)).filter(invoice_line__isnull=True).order_by("pk")
+        for line in order.lines.select_for_update(of=("self",))
+        .select_related("seller")
+        .filter(invoice_line__isnull=True)
+        .order_by("pk")
         if line.is_ready_to_invoice and line.billed_quantity > 0
     ]
     by_seller: dict[int, list[OrderLine]] = defaultdict(list)
     for line in lines:
         by_seller[line.seller_id].append(line)
     invoices = []
-    sellers = Structure.objects.in_bulk(list(by_seller))
+    sellers = {line.seller_id: line.seller for line in lines}
     for seller_id, seller_lines in sorted(by_seller.items()):
         values = [_invoice_line_values(line) for line in seller_lines]
         invoice = Invoice.objects.create(
@@ -141,18 +152,18 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
             buyer_siren=order.billing_siren,
             buyer_vat_number=order.billing_vat_number,
             buyer_is_business=order.is_b2b,
-            customer=order.customer,
-            organisation=order.organisation,
+            customer_id=order.customer_id,
+            organisation_id=order.organisation_id,
             purchase_order_number=order.purchase_order_number,
             total_excl=sum((v["total_excl"] for v in values), Decimal("0")),
             total_vat=sum((v["total_vat"] for v in values), Decimal("0")),
             total_incl=sum((v["total_incl"] for v in values), Decimal("0")),
             sap=any(v["sap_eligible"] for v in values),
         )
-        InvoiceLine.objects.bulk_create(
+        created = InvoiceLine.objects.bulk_create(
             [InvoiceLine(invoice=invoice, invoiced_line=v["order_line"], **v) for v in values]
         )
-        invoices.append(issue(invoice, at=at))
+        invoices.append(issue(invoice, at=at, lines=created))
     if invoices:
         notify.order_email(order.pk, OrderEmailKind.INVOICE_READY, invoices[0].number)
     return invoices
@@ -207,5 +218,5 @@ def issue_credit_note(*, invoice: Invoice, amounts: dict[int, Decimal], at: date
         total_incl=sum((v["total_incl"] for v in values), Decimal("0")),
         sap=invoice.sap,
     )
-    InvoiceLine.objects.bulk_create([InvoiceLine(invoice=credit_note, **v) for v in values])
-    return issue(credit_note, at=at)
+    created = InvoiceLine.objects.bulk_create([InvoiceLine(invoice=credit_note, **v) for v in values])
+    return issue(credit_note, at=at, lines=created)

@@ -12,15 +12,15 @@ from hub.models import Site, Structure
 from hub.money import from_cents, line_total, split_incl
 from marketplace import events, notify, perms, postings, stripe_gateway
 from marketplace.actions import settlement
-from marketplace.actions.checkout import confirm_order
+from marketplace.actions.checkout import confirm_locked_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import PaymentError
-from marketplace.models import DepositSlip, Order, OrderLine, Payment, SellerSettings, StripeEvent, StripeTransfer
+from marketplace.models import DepositSlip, Order, OrderLine, Payment, SellerSettings, StripeEvent
 
 
-def _mark_paid_if_settled(order: Order, *, by=None, at=None) -> None:
-    if order.payment_status == PaymentStatus.UNPAID and settlement.is_settled(order):
+def _mark_paid_if_settled(order: Order, *, by=None, at=None, shares=None) -> None:
+    if order.payment_status == PaymentStatus.UNPAID and settlement.is_settled(order, shares=shares):
         order.set_payment(PaymentStatus.PAID, by=by, at=at)
         order.save(update_fields=["payment_status", "paid_at"])
         notify.order_email(order.pk, OrderEmailKind.PAID)
@@ -36,21 +36,14 @@ def close_if_done(order: Order, *, at=None) -> None:
 # --- Card -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def start_card_payment(*, order: Order) -> str:
-    """Create (or find again) the order's PaymentIntent; returns its client secret for Stripe.js."""
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    if order.payment_method != PaymentMethod.CARD:
-        raise PaymentError(_("Cette commande ne se paie pas par carte."))
-    if order.payment_status != PaymentStatus.UNPAID or order.fulfilment_status == FulfilmentStatus.CANCELLED:
-        raise PaymentError(_("Cette commande n'attend plus de paiement."))
-    sellers = list(Structure.objects.filter(pk__in=order.shares.values("seller_id")))
-    seller = sellers[0] if len(sellers) == 1 else None
-    fee = Decimal("0")
-    if seller is not None:
-        settings = SellerSettings.objects.filter(structure=seller).first()
-        if settings and settings.platform_fee_percent:
-            fee = stripe_gateway.platform_fee(order.total_incl, settings.platform_fee_percent)
+    """Create (or find again) the order's PaymentIntent; returns its client secret for Stripe.js.
+
+    No row lock is held while Stripe answers: the order is checked and read in a short transaction,
+    Stripe is called outside it (its idempotency key `pi-<reference>` returns the same intent to a
+    concurrent or retried call), and the intent's id is stored by a conditional update.
+    """
+    order, seller, fee = _prepare_card_payment(order_id=order.pk)
     if order.stripe_payment_intent_id:
         # A retry after a declined card reuses the same PaymentIntent (one order, one charge).
         intent = stripe_gateway.retrieve_payment_intent(order.stripe_payment_intent_id)
@@ -62,9 +55,42 @@ def start_card_payment(*, order: Order) -> str:
         reference=order.reference, amount=order.total_incl, email=order.billing_email, seller=seller, fee=fee
     )
     if order.stripe_payment_intent_id != intent.id:
-        order.stripe_payment_intent_id = intent.id
-        order.save(update_fields=["stripe_payment_intent_id"])
+        _store_payment_intent(order=order, intent_id=intent.id)
     return intent.client_secret
+
+
+@transaction.atomic
+def _prepare_card_payment(*, order_id: int) -> tuple[Order, Structure | None, Decimal]:
+    """Check that the order waits for a card payment and read what Stripe needs (lock, read, release)."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
+    if order.payment_method != PaymentMethod.CARD:
+        raise PaymentError(_("Cette commande ne se paie pas par carte."))
+    if order.payment_status != PaymentStatus.UNPAID or order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        raise PaymentError(_("Cette commande n'attend plus de paiement."))
+    sellers = list(Structure.objects.filter(pk__in=order.shares.values("seller_id")))
+    seller = sellers[0] if len(sellers) == 1 else None
+    fee = Decimal("0")
+    if seller is not None:
+        settings = SellerSettings.objects.filter(structure=seller).first()
+        if settings and settings.platform_fee_percent:
+            fee = stripe_gateway.platform_fee(order.total_incl, settings.platform_fee_percent)
+    return order, seller, fee
+
+
+@transaction.atomic
+def _store_payment_intent(*, order: Order, intent_id: str) -> None:
+    """Store the intent's id only if the order still waits for it as it was read (a conditional update)."""
+    stored = (
+        Order.objects.filter(
+            pk=order.pk, stripe_payment_intent_id=order.stripe_payment_intent_id, payment_status=PaymentStatus.UNPAID
+        )
+        .exclude(fulfilment_status=FulfilmentStatus.CANCELLED)
+        .update(stripe_payment_intent_id=intent_id)
+    )
+    if not stored and not Order.objects.filter(pk=order.pk, stripe_payment_intent_id=intent_id).exists():
+        # Paid, cancelled or given another intent while Stripe answered: this one is not used.
+        raise PaymentError(_("Cette commande n'attend plus de paiement."))
+    order.stripe_payment_intent_id = intent_id
 
 
 @transaction.atomic
@@ -130,7 +156,7 @@ def _card_payment_succeeded(intent: dict) -> None:
     if order is None or Payment.objects.filter(stripe_payment_intent_id=intent["id"]).exists():
         return  # unknown to us, or already recorded: accept as processed
     amount = from_cents(intent.get("amount_received") or intent["amount"])
-    shares = list(order.shares.select_related("seller"))
+    shares = list(order.shares.select_related("seller"))  # read once, under the order's lock
     single_seller = len(shares) == 1
     receiver = shares[0].seller if single_seller else Structure.objects.collective()
     charge_id = _charge_id(intent)
@@ -144,25 +170,16 @@ def _card_payment_succeeded(intent: dict) -> None:
         stripe_charge_id=charge_id,
         succeeded_at=timezone.now(),
     )
-    allocation = settlement.record_receipt(payment=payment)
+    allocation = settlement.record_receipt(payment=payment, shares=shares)
     postings.post_payment(payment, allocation=allocation)
     if order.fulfilment_status == FulfilmentStatus.CANCELLED:
         return  # paid after its hold expired: staff refund it from the back-office
     if not single_seller:
-        for share in sorted(shares, key=lambda share: share.seller_id):
-            amount = allocation.get(share.seller_id)
-            if not amount:
-                continue
-            transfer = stripe_gateway.create_transfer(
-                reference=order.reference, structure=share.seller, amount=amount, charge_id=charge_id
-            )
-            stored, _created = StripeTransfer.objects.get_or_create(
-                stripe_transfer_id=transfer.id,
-                defaults={"order": order, "structure": share.seller, "amount": amount},
-            )
-            postings.post_transfer(stored)
-    _mark_paid_if_settled(order)
-    confirm_order(order=order)
+        # Each seller's share is passed on by a transfer after commit: no row lock is held while
+        # Stripe answers (`marketplace.actions.transfers`, swept by beat if a worker dies).
+        notify.transfer_order_shares(order.pk)
+    _mark_paid_if_settled(order, shares=shares)
+    confirm_locked_order(order=order)  # under the lock taken above
 
 
 def _card_payment_failed(intent: dict) -> None:

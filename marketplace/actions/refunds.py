@@ -14,7 +14,7 @@ from hub.money import quantize
 from marketplace import events, notify, perms, postings, stripe_gateway
 from marketplace.actions import settlement
 from marketplace.actions.invoicing import issue_credit_note
-from marketplace.enums import FulfilmentStatus, InvoiceKind, OrderEmailKind, PaymentMethod, PaymentStatus
+from marketplace.enums import FulfilmentStatus, InvoiceKind, OrderEmailKind, PaymentMethod, PaymentStatus, RefundState
 from marketplace.exceptions import RefundError
 from marketplace.models import Invoice, InvoiceLine, Order, OrderLine, Refund, StripeEvent, StripeTransfer
 from services.models import Offering
@@ -135,30 +135,26 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
     total = sum(amounts.values(), Decimal("0"))
     key = f"{order.reference}-{order.refunds.count() + 1}"
 
-    stripe_refund_id = ""
-    if order.payment_method == PaymentMethod.CARD:
-        single_seller = len({line.seller_id for line in lines.values()}) == 1
-        result = stripe_gateway.refund(
-            payment_intent_id=order.stripe_payment_intent_id, amount=total, key=key, reverse_transfer=single_seller
-        )
-        stripe_refund_id = result.id
-        if not single_seller:
-            for structure_id, amount in sorted(per_structure.items()):
-                transfer = StripeTransfer.objects.select_for_update(of=("self",)).get(
-                    order=order, structure_id=structure_id
-                )
-                stripe_gateway.reverse_transfer(
-                    transfer_id=transfer.stripe_transfer_id, amount=amount, key=f"{key}-{structure_id}"
-                )
-                StripeTransfer.objects.filter(pk=transfer.pk).update(amount_reversed=F("amount_reversed") + amount)
+    card = order.payment_method == PaymentMethod.CARD
+    if card and len({line.seller_id for line in lines.values()}) > 1:
+        # A mixed order's refund reverses each seller's transfer: it must have been made.
+        transferred = set(order.transfers.values_list("structure_id", flat=True))
+        if missing := [lines_seller for lines_seller in sorted(per_structure) if lines_seller not in transferred]:
+            raise RefundError(
+                _("Le virement à %(structure)s n'est pas encore passé : réessayez dans une minute.")
+                % {"structure": Structure.objects.get(pk=missing[0]).name}
+            )
 
+    # A card refund is only prepared here, under the order's lock: Stripe is called after commit
+    # (`perform_refund`), then the money's movement is posted in a short transaction.
     refunds = [
         Refund.objects.create(
             order=order,
             structure_id=structure_id,
             amount=amount,
             method=order.payment_method,
-            stripe_refund_id=stripe_refund_id,
+            state=RefundState.PENDING if card else RefundState.SUCCEEDED,
+            stripe_key=key if card else "",
             created_by=by,
             reason=reason[:200],
         )
@@ -166,7 +162,10 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
     ]
     for refund in refunds:
         settlement.record_refund(refund=refund)
-        postings.post_refund(refund)
+        if not card:
+            postings.post_refund(refund)
+    if card:
+        notify.perform_refund(refunds[0].pk)
     by_invoice: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for line_id, amount in amounts.items():
         line = lines[line_id]
@@ -188,6 +187,67 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
     events.send_on_commit(events.order_lines_refunded, order_id=order.pk, line_ids=sorted(amounts))
     notify.order_email(order.pk, OrderEmailKind.REFUNDED, key)
     return refunds
+
+
+def perform_refund(*, refund_id: int) -> None:
+    """The Stripe side of a prepared card refund, with no row lock held while Stripe answers.
+
+    The refunds prepared together (one `stripe_key`) are one Stripe refund of their total; a
+    single-seller order's refund reverses its destination transfer, a mixed order's reverses each
+    seller's transfer by its share. Each step is recorded in a short transaction with a conditional
+    update, and Stripe's idempotency keys make a retried task harmless. Never inside a transaction.
+    """
+    first = Refund.objects.select_related("order").filter(pk=refund_id).first()
+    if first is None or not first.stripe_key:
+        return
+    order, key = first.order, first.stripe_key
+    group = list(Refund.objects.filter(order=order, stripe_key=key).order_by("structure_id"))
+    pending = [refund for refund in group if refund.state == RefundState.PENDING]
+    if not pending:
+        return
+    single_seller = order.lines.values("seller_id").distinct().count() == 1
+    stripe_refund_id = group[0].stripe_refund_id
+    if not stripe_refund_id:
+        total = sum((refund.amount for refund in group), Decimal("0"))
+        result = stripe_gateway.refund(
+            payment_intent_id=order.stripe_payment_intent_id, amount=total, key=key, reverse_transfer=single_seller
+        )
+        stripe_refund_id = result.id
+        Refund.objects.filter(order=order, stripe_key=key, stripe_refund_id="").update(
+            stripe_refund_id=stripe_refund_id
+        )
+    for refund in pending:
+        if not single_seller:
+            transfer = StripeTransfer.objects.get(order=order, structure_id=refund.structure_id)
+            stripe_gateway.reverse_transfer(
+                transfer_id=transfer.stripe_transfer_id, amount=refund.amount, key=f"{key}-{refund.structure_id}"
+            )
+        _record_refund_done(refund_id=refund.pk, reverse_transfer=not single_seller)
+
+
+@transaction.atomic
+def _record_refund_done(*, refund_id: int, reverse_transfer: bool) -> None:
+    """Stripe gave the money back: the refund is succeeded and posted (once: a conditional update)."""
+    done = Refund.objects.filter(pk=refund_id, state=RefundState.PENDING).update(state=RefundState.SUCCEEDED)
+    if not done:
+        return
+    refund = Refund.objects.select_related("order", "structure").get(pk=refund_id)
+    if reverse_transfer:
+        StripeTransfer.objects.filter(order_id=refund.order_id, structure_id=refund.structure_id).update(
+            amount_reversed=F("amount_reversed") + refund.amount
+        )
+    postings.post_refund(refund)
+
+
+def sweep_pending_refunds(*, older_than: datetime.timedelta = datetime.timedelta(minutes=1)) -> int:
+    """Queue again every card refund still pending after `older_than` (one per Stripe refund)."""
+    pending = Refund.objects.filter(state=RefundState.PENDING, created_at__lte=timezone.now() - older_than)
+    firsts: dict[str, int] = {}
+    for key, pk in pending.order_by("pk").values_list("stripe_key", "pk"):
+        firsts.setdefault(key, pk)
+    for pk in firsts.values():
+        notify.perform_refund_now(pk)
+    return len(firsts)
 
 
 def structures_of(order: Order) -> list[Structure]:

@@ -46,14 +46,19 @@ def refresh_owed(*, order: Order) -> None:
             OrderShare.objects.filter(pk=share.pk).update(owed=amount)
 
 
-def record_receipt(*, payment: Payment) -> dict[int, Decimal]:
+def record_receipt(*, payment: Payment, shares: list[OrderShare] | None = None) -> dict[int, Decimal]:
     """A succeeded payment reaches the shares; returns {seller id: amount allocated}.
 
     Money received by a seller goes to its own share. Money held by the Collectif for a mixed order
     (card or SEPA) is received by every seller's share at once, each up to what it is owed, in the
     sellers' order; anything over the total stays on the last share (an overpayment to refund).
+
+    `shares`: the order's shares with their seller, when the caller read them under the order's lock;
+    their `received` is kept up to date in memory, so `is_settled(order, shares=shares)` reads nothing.
     """
-    shares = list(payment.order.shares.select_related("seller").order_by("seller__position", "seller_id"))
+    if shares is None:
+        shares = list(payment.order.shares.select_related("seller"))
+    shares = sorted(shares, key=lambda share: (share.seller.position, share.seller_id))
     own = [share for share in shares if share.seller_id == payment.received_by_id]
     allocation: dict[int, Decimal] = {}
     if own:
@@ -72,6 +77,7 @@ def record_receipt(*, payment: Payment) -> dict[int, Decimal]:
     )
     for seller_id, amount in allocation.items():
         OrderShare.objects.filter(pk=by_seller[seller_id].pk).update(received=F("received") + amount)
+        by_seller[seller_id].received += amount
     return allocation
 
 
@@ -82,7 +88,7 @@ def record_refund(*, refund: Refund) -> None:
     )
 
 
-def is_settled(order: Order) -> bool:
-    """Every seller has what it is owed (the one test of « paid »)."""
-    shares = list(order.shares.all())
+def is_settled(order: Order, *, shares: list[OrderShare] | None = None) -> bool:
+    """Every seller has what it is owed (the one test of « paid »); `shares` when already up to date."""
+    shares = list(order.shares.all()) if shares is None else shares
     return bool(shares) and all(share.is_settled for share in shares)

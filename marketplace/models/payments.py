@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Site, Structure
-from marketplace.enums import PaymentMethod, PaymentState
+from marketplace.enums import PaymentMethod, PaymentState, RefundState
 from marketplace.models.fields import MONEY
 from marketplace.models.orders import Order
 
@@ -104,6 +104,10 @@ class Refund(models.Model):
     amount = models.DecimalField(**MONEY)
     method = models.CharField(max_length=10, choices=PaymentMethod.choices)
     stripe_refund_id = models.CharField(max_length=64, blank=True)
+    # A card refund is prepared under the order's lock (pending), then Stripe is called after commit
+    # and the money's movement posted (succeeded); `stripe_key` groups the rows of one Stripe refund.
+    state = models.CharField(_("état"), max_length=10, choices=RefundState.choices, default=RefundState.SUCCEEDED)
+    stripe_key = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=200, blank=True)

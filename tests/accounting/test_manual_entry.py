@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounting.models import Entry
 from tests.accounts.factories import UserFactory
@@ -17,8 +18,8 @@ def jardins(db):
     return StructureFactory(books=datetime.date(2026, 1, 1))
 
 
-def _post(client, lines, *, slug, token="tok-1"):
-    data = {"token": token, "date": "2026-11-20", "piece_ref": "OD-REG-1", "label": "Régularisation caisse",
+def _post(client, lines, *, slug, token="tok-1", date="2026-11-20"):
+    data = {"token": token, "date": date, "piece_ref": "OD-REG-1", "label": "Régularisation caisse",
             "lignes-TOTAL_FORMS": str(len(lines)), "lignes-INITIAL_FORMS": "0",
             "lignes-MIN_NUM_FORMS": "2", "lignes-MAX_NUM_FORMS": "30"}  # fmt: skip
     for index, (account, debit, credit) in enumerate(lines):
@@ -65,4 +66,18 @@ def test_only_the_structure_accountant_may_post(client, jardins):
     client.force_login(UserFactory())
     before = Entry.objects.count()
     assert _post(client, [("530", "1", ""), ("628", "", "1")], slug=jardins.slug).status_code == 404
+    assert Entry.objects.count() == before
+
+
+def test_an_entry_dated_after_today_is_refused_in_french_and_nothing_is_posted(accountant, jardins):
+    before = Entry.objects.count()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = _post(
+        accountant, [("530", "3", ""), ("628", "", "3")], token="tok-4", slug=jardins.slug, date=tomorrow.isoformat()
+    )
+    assert response.status_code == 400
+    assert (
+        f"Une écriture ne peut pas être datée après aujourd&#x27;hui : {tomorrow:%d/%m/%Y} est dans le futur."
+        in response.content.decode()
+    )
     assert Entry.objects.count() == before

@@ -3,12 +3,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from accounting.actions import close_fiscal_year, lock_period, post_document
+from accounting.actions import close_fiscal_year, lock_period, open_fiscal_year, post_document
 from accounting.documents import DocumentLine, IdempotencyKey
 from accounting.exceptions import (
     EmptyDocument,
     FiscalYearClosed,
+    FutureEntry,
     InvalidLine,
     NoFiscalYear,
     OpeningAccountOutOfRange,
@@ -142,6 +144,49 @@ def test_a_date_outside_every_fiscal_year_is_refused(structure):
     assert _nothing_posted(structure)
 
 
+def test_an_entry_dated_after_today_is_refused(structure):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    while not FiscalYear.objects.filter(structure=structure).covering(tomorrow).exists():  # a year open for that day
+        open_fiscal_year(
+            structure=structure,
+            year=FiscalYear.objects.filter(structure=structure).order_by("-end_date").first().end_date.year + 1,
+        )
+    with pytest.raises(FutureEntry) as error:
+        post_document(DocumentFactory(structure=structure, date=tomorrow))
+    assert str(error.value) == (
+        f"Une écriture ne peut pas être datée après aujourd'hui : {tomorrow:%d/%m/%Y} est dans le futur."
+    )
+    assert _nothing_posted(structure)
+
+
+def test_a_refusal_inside_a_transaction_leaves_it_usable(structure, fiscal_year):
+    """No savepoint of its own: every refusal comes before the first write, so the caller's transaction
+    goes on (here the next posting takes number 1: the refused one consumed nothing)."""
+    with transaction.atomic():
+        with pytest.raises(UnbalancedEntry):
+            post_document(
+                DocumentFactory(
+                    structure=structure,
+                    lines=(
+                        DocumentLine(account="411", debit=Decimal("5.00")),
+                        DocumentLine(account="706", credit=Decimal("4.00")),
+                    ),
+                )
+            )
+        with pytest.raises(UnknownAccount):
+            post_document(
+                DocumentFactory(
+                    structure=structure,
+                    lines=(
+                        DocumentLine(account="999", debit=Decimal("5.00")),
+                        DocumentLine(account="706", credit=Decimal("5.00")),
+                    ),
+                )
+            )
+        entry = post_document(DocumentFactory(structure=structure))
+    assert entry.number == 1
+
+
 def test_a_closed_fiscal_year_is_refused(structure, fiscal_year):
     close_fiscal_year(fiscal_year=fiscal_year)
     with pytest.raises(FiscalYearClosed) as error:
@@ -181,11 +226,12 @@ def test_a_retry_after_closing_still_returns_the_posted_entry(structure, fiscal_
 def test_post_document_query_count(structure, django_assert_num_queries):
     post_document(DocumentFactory(structure=structure))  # warm the counter row, as in production
     document = DocumentFactory(structure=structure)
-    # savepoint, lock counter (+ fiscal year, journal, books), key, accounts, counter += 1, entry, lines, release
-    with django_assert_num_queries(8):
+    # Inside the caller's transaction, no savepoint of its own: lock counter (+ fiscal year, journal,
+    # books), key, accounts, counter += 1, entry, lines.
+    with django_assert_num_queries(6):
         post_document(document)
-    # A retry: savepoint, lock, key found, release.
-    with django_assert_num_queries(4):
+    # A retry: lock, key found.
+    with django_assert_num_queries(2):
         post_document(document)
 
 

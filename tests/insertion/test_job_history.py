@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
+from django.utils import timezone
 
 from bookings.actions.booking import book, reschedule_booking
 from bookings.models import Booking
@@ -23,7 +24,7 @@ from insertion.enums import AlertKind, JobSourceKind, JobStatus
 from insertion.jobs import JobSpec, sync_jobs
 from insertion.jobs import specs as job_sources
 from insertion.models import Assignment, Job, JobAlert
-from insertion.workdays import format_week, monday_of
+from insertion.workdays import format_week, monday_of, next_working_day
 from marketplace.actions.refunds import cancel_order
 from marketplace.models import OrderLine
 from services.models import Offering
@@ -39,9 +40,11 @@ from tests.subscriptions.factories import FIRST_MONDAY, TODAY, SubscriptionFacto
 pytestmark = pytest.mark.django_db
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-# Friday 11 July 2031: the preparation jobs fall on Tuesday 15 (Bastille Day is skipped).
-FRIDAY = datetime.datetime(2031, 7, 11, 15, 0, tzinfo=PARIS)
-WEEK = datetime.date(2031, 7, 14)
+# Orders of the demo's sellers are placed today at 9:00 (nothing is invoiced nor booked ahead of
+# today, nor before the demo's last invoice of today): their preparation jobs fall on the next
+# working day, in WEEK.
+PLACED_AT = datetime.datetime.combine(timezone.localdate(), datetime.time(9, 0), tzinfo=PARIS)
+WEEK = monday_of(next_working_day(PLACED_AT.date()))
 
 
 def jobs_of(order):
@@ -64,7 +67,9 @@ def edit_labour(slug: str, *, hours: str, headcount: int, skill: str) -> Offerin
 
 @pytest.fixture
 def order(demo_hub):
-    return order_for(resident(), {"pommes-de-terre-sac-de-5-kg": "4", "panier-familial": "2"}, method="cash", at=FRIDAY)
+    return order_for(
+        resident(), {"pommes-de-terre-sac-de-5-kg": "4", "panier-familial": "2"}, method="cash", at=PLACED_AT
+    )
 
 
 @pytest.fixture
@@ -119,7 +124,7 @@ def test_editing_an_offering_after_the_order_changes_no_job(order):
 
 def test_an_order_placed_after_the_edit_gets_the_new_labour(order):
     edit_labour("panier-familial", hours="1.50", headcount=3, skill="conduite-vl")
-    later = order_for(resident(), {"panier-familial": "2"}, method="cash", at=FRIDAY)
+    later = order_for(resident(), {"panier-familial": "2"}, method="cash", at=PLACED_AT)
 
     sync_jobs(week=WEEK)
 
@@ -229,7 +234,8 @@ def test_a_cancelled_order_cancels_its_job_keeps_the_assignment_flagged_and_make
         (
             jardins.pk,
             AlertKind.JOB_CANCELLED,
-            f"La commande {order.reference} a été annulée : l'intervention du 15/07 est annulée — prévenez "
+            f"La commande {order.reference} a été annulée : l'intervention du "
+            f"{next_working_day(PLACED_AT.date()):%d/%m} est annulée — prévenez "
             "Inès Garnier, dont l'affectation est conservée pour mémoire.",
         )
     ]
@@ -329,13 +335,13 @@ def test_a_job_made_before_versions_existed_is_adopted_without_being_rewritten(s
 
 
 def test_a_changed_job_keeps_its_start_and_new_jobs_go_after_the_others_of_the_day(demo_hub):
-    first = order_for(resident(), {"panier-familial": "4"}, method="cash", at=FRIDAY)
-    second = order_for(resident(), {"panier-familial": "2"}, method="cash", at=FRIDAY)
+    first = order_for(resident(), {"panier-familial": "4"}, method="cash", at=PLACED_AT)
+    second = order_for(resident(), {"panier-familial": "2"}, method="cash", at=PLACED_AT)
     sync_jobs(week=WEEK)
     line = first.lines.get()
     line.quantity = Decimal("6")  # 2.10 h instead of 1.40 h
     line.save(update_fields=["quantity"])
-    third = order_for(resident(), {"panier-familial": "1"}, method="cash", at=FRIDAY)
+    third = order_for(resident(), {"panier-familial": "1"}, method="cash", at=PLACED_AT)
 
     sync_jobs(week=WEEK)
 
@@ -349,14 +355,14 @@ def test_a_no_op_sync_costs_the_same_queries_whatever_the_number_of_sources(
     demo_hub, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     for _n in range(2):
-        order_for(resident(), {"panier-familial": "2"}, method="cash", at=FRIDAY)
+        order_for(resident(), {"panier-familial": "2"}, method="cash", at=PLACED_AT)
     sync_jobs()
     # savepoint, order lines, bookings, deliveries, the driving skill, the jobs known, release
     with django_assert_num_queries(7):
         assert sync_jobs().updated == 0
     count = Job.objects.count()
     for _n in range(6):
-        order_for(resident(), {"panier-familial": "2", "pommes-de-terre-sac-de-5-kg": "1"}, method="cash", at=FRIDAY)
+        order_for(resident(), {"panier-familial": "2", "pommes-de-terre-sac-de-5-kg": "1"}, method="cash", at=PLACED_AT)
     with django_capture_on_commit_callbacks(execute=True):
         book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(3, 8),
              quantity=Decimal("2"), payment_method="cheque", billing=BILLING, address="4 rue des Tilleuls",

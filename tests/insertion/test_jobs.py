@@ -23,10 +23,11 @@ from tests.subscriptions.factories import BasketFactory
 pytestmark = pytest.mark.django_db
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-# Friday 11 July 2031: the next working day skips the weekend and Bastille Day (Monday 14).
-FRIDAY = datetime.datetime(2031, 7, 11, 15, 0, tzinfo=PARIS)
-TUESDAY = datetime.date(2031, 7, 15)
-WEEK = datetime.date(2031, 7, 14)
+# Friday 3 April 2026 (in the past: nothing is booked ahead of today): the next working day skips the
+# weekend and Easter Monday (6 April).
+FRIDAY = datetime.datetime(2026, 4, 3, 15, 0, tzinfo=PARIS)
+TUESDAY = datetime.date(2026, 4, 7)
+WEEK = datetime.date(2026, 4, 6)
 
 
 @pytest.fixture
@@ -68,8 +69,8 @@ def jobs_of(order):
 
 
 def test_next_working_day_skips_weekends_and_french_holidays():
-    assert next_working_day(datetime.date(2031, 7, 11)) == TUESDAY
-    assert next_working_day(datetime.date(2031, 12, 24)) == datetime.date(2031, 12, 26)
+    assert next_working_day(datetime.date(2026, 4, 3)) == TUESDAY
+    assert next_working_day(datetime.date(2025, 12, 24)) == datetime.date(2025, 12, 26)
 
 
 def test_a_confirmed_order_gives_one_preparation_job_per_seller(shop, order):
@@ -129,7 +130,7 @@ def test_a_changed_order_updates_its_job_keeps_its_assignment_and_alerts_the_sup
     assert list(JobAlert.objects.filter(job=jardins).values_list("kind", "message")) == [
         (
             "job_changed",
-            f"La commande {order.reference} a changé : l'intervention du 15/07 passe de 0,9 h à 1,2 h — "
+            f"La commande {order.reference} a changé : l'intervention du 07/04 passe de 0,9 h à 1,2 h — "
             f"vérifiez l'affectation de {worker.full_name}.",
         )
     ]

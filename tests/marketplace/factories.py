@@ -33,8 +33,9 @@ from marketplace.actions.payments import (
     record_stripe_event,
     start_card_payment,
 )
-from marketplace.actions.refunds import cancel_order, refund_order
+from marketplace.actions.refunds import cancel_order, perform_refund, refund_order
 from marketplace.actions.settlement import owed_by_seller
+from marketplace.actions.transfers import transfer_order_shares
 from marketplace.enums import PaymentMethod
 from marketplace.models import (
     AllocationMethod,
@@ -166,7 +167,11 @@ class OrderFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def refunded(self, create, extracted, **kwargs):
         if extracted:
-            refund_order(order=self, by=staff_of(*sellers_of(self), role=StaffRole.MANAGER), reason="Remboursée")
+            refunds = refund_order(
+                order=self, by=staff_of(*sellers_of(self), role=StaffRole.MANAGER), reason="Remboursée"
+            )
+            if self.payment_method == PaymentMethod.CARD:
+                perform_refund(refund_id=refunds[0].pk)  # what the task queued on commit does
             self.refresh_from_db()
 
 
@@ -240,6 +245,8 @@ def pay_by_card(order: Order) -> StripeEvent:
         }
     event = card_payment_event(order, intent)
     process_stripe_event(event_pk=event.pk)
+    if len(sellers) > 1:
+        transfer_order_shares(order_id=order.pk)  # what the task queued on commit does
     order.refresh_from_db()
     return event
 

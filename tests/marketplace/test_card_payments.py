@@ -9,11 +9,12 @@ import stripe
 from django.core import mail
 from django.test import override_settings
 
-from marketplace import events
+from marketplace import events, stripe_gateway
 from marketplace.actions.checkout import sellers_of
 from marketplace.actions.payments import start_card_payment
-from marketplace.actions.refunds import refund_order
+from marketplace.actions.refunds import cancel_order, refund_order
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentState, PaymentStatus
+from marketplace.exceptions import PaymentError
 from marketplace.models import Invoice, Order, Payment, StripeEvent, StripeTransfer
 from tests.accounts.factories import UserFactory
 from tests.hub.factories import CollectiveFactory
@@ -204,7 +205,8 @@ def test_webhook_delivered_by_the_server_to_the_live_site(live_server, localstri
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
                 order.refresh_from_db()
-                if order.payment_status == PaymentStatus.PAID:
+                # The transfers follow the payment's commit (no Stripe call under the order's lock).
+                if order.payment_status == PaymentStatus.PAID and order.transfers.count() == 2:
                     break
                 time.sleep(0.2)
     finally:
@@ -235,3 +237,22 @@ def test_the_api_webhook_endpoint_is_the_same(client, stripe_env, resident, cand
     )
     assert forged.status_code == 400
     assert forged.json() == {"code": "invalid_signature", "message": "Signature Stripe invalide."}
+
+
+def test_an_intent_created_while_the_order_was_cancelled_is_not_stored(stripe_env, resident, candle, monkeypatch):
+    """Stripe is called after the order's lock is released: if the order expired meanwhile, the
+    intent's id is not stored over it (a conditional update) and the customer is told."""
+    order = OrderFactory(customer=resident, items=[(candle, "1")], card=True)
+    connect(*sellers_of(order))
+    create = stripe_gateway.create_payment_intent
+
+    def cancelled_meanwhile(**kwargs):
+        intent = create(**kwargs)
+        cancel_order(order=order, reason="Paiement par carte non abouti dans le délai.")  # the expiry task
+        return intent
+
+    monkeypatch.setattr(stripe_gateway, "create_payment_intent", cancelled_meanwhile)
+    with pytest.raises(PaymentError, match="Cette commande n'attend plus de paiement."):
+        start_card_payment(order=order)
+    order.refresh_from_db()
+    assert (order.fulfilment_status, order.stripe_payment_intent_id) == (FulfilmentStatus.CANCELLED, "")

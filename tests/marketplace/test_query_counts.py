@@ -6,12 +6,17 @@ history; every structure's books are complete and open for today. The counts cov
 alone: the e-mails and domain events it leaves for after the commit never run inside the test's
 transaction. They are the same on PostgreSQL and SQLite, with or without the demo seed.
 
-One posting in a structure's books (`marketplace.postings._post`) costs 9 queries: "is there a
-fiscal year covering the day" (1), then `post_document` (8, in a savepoint: counter locked,
-idempotency key, accounts, counter moved, entry, lines). The books themselves were set up with
-each structure, never during a posting. Each seller's share is one row (`OrderShare`) that the
-settlement actions update with F() expressions. Issuing an invoice costs 4 more queries than
-before its immutability and date-order guards (the series' last date, the lines' guard).
+One posting in a structure's books (`marketplace.postings._post`) costs 6 queries, all in
+`post_document` inside the caller's transaction (no savepoint of its own): counter locked (with its
+fiscal year, journal and books), idempotency key, accounts, counter moved, entry, lines. The fiscal
+year is looked for only when the posting finds none; the books were set up with each structure.
+Each seller's share is one row (`OrderShare`) that the settlement actions update with F()
+expressions. Issuing an invoice: the series' counter locked (created first when the year's first
+invoice is issued) and its last date read (none while no number was taken), the counter moved, the
+draft numbered (its drafts() filter is the guard), then posted from the lines just created. "Is this
+share paid yet" (`settle_if_paid`) reads twice: the invoices' lines with the share's figures, and
+the structure's entry lines of the order; lettering locks the lines with their account, moves the
+account's counter and letters (3).
 """
 
 import datetime
@@ -21,12 +26,13 @@ import pytest
 from django.utils import timezone
 
 from accounting.actions import open_fiscal_year, setup_books
-from accounting.models import FiscalYear
+from accounting.models import EntryLine, FiscalYear
 from hub.models import Structure
 from marketplace.actions.checkout import place_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.actions.payments import process_stripe_event, start_card_payment
 from marketplace.actions.refunds import refund_order
+from marketplace.actions.transfers import transfer_order_shares
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentStatus
 from marketplace.models import Invoice, StripeTransfer
 from tests.accounts.factories import UserFactory
@@ -66,11 +72,11 @@ def test_place_order_of_two_sellers(two_sellers, django_assert_num_queries):
     cart = CartFactory(user=customer, items=two_sellers)
     pickup_point = SiteFactory(pickup_point=True)
 
-    # 80 = placing it (savepoint, cart locked, solidarity status, items, sellers' settings, order, one
-    # conditional stock update per stocked line, the lines, one share per seller, cart emptied),
-    # confirming it (order locked, transition, save), then per seller its invoice (lines, number under
-    # a lock, read back, one posting of 9) and "is this share paid yet" (share, invoices, VAT moved).
-    with django_assert_num_queries(80):
+    # 53 (80 before issue 10) = placing it (savepoint, cart locked, solidarity status, items, sellers'
+    # settings, order, one conditional stock update per stocked line, the lines, one share per seller,
+    # cart emptied), confirming it in the same transaction (transition, save), then per seller its
+    # invoice (lines, number, one posting of 6) and "is this share paid yet" (2).
+    with django_assert_num_queries(53):
         order = place_order(
             user=customer, cart=cart, payment_method="cash", billing=billing_for(customer), pickup_point=pickup_point
         )
@@ -82,9 +88,10 @@ def test_place_order_of_two_sellers(two_sellers, django_assert_num_queries):
 def test_issue_order_invoices_of_two_sellers(two_sellers, django_assert_num_queries):
     order = OrderFactory(items=two_sellers, card=True)  # placed, waiting for its card payment: nothing invoiced
 
-    # 60 = 3 (savepoint, lines locked, sellers) + per seller: invoice and lines, number under a lock,
-    # read back, posted (9), "is this share paid yet" (share, invoices and their lines, VAT moved) + release.
-    with django_assert_num_queries(60):
+    # 37 (60 before issue 10) = savepoint, lines locked with their seller + per seller: invoice and
+    # lines, savepoint, number (counter created and locked, moved), numbered, posted (6), "is this share
+    # paid yet" (2), release; + release.
+    with django_assert_num_queries(37):
         invoices = issue_order_invoices(order=order)
 
     assert [invoice.total_incl for invoice in invoices] == [Decimal("26.80"), Decimal("20.30")]
@@ -102,28 +109,44 @@ def test_card_webhook_of_two_sellers(two_sellers, stripe_env, django_assert_num_
     with django_assert_num_queries(6):
         event = card_payment_event(order, intent.to_dict())
 
-    # 156 = the event and the order locked, the payment stored and allocated to both shares (2 rows,
-    # 2 F() updates), posted in the Collectif's books; per seller the transfer stored and posted in both
-    # books; the order marked paid (shares read once) and confirmed; per seller its invoice issued,
-    # posted, its services' VAT moved and its 411 lines lettered; the event marked processed.
-    # Issue 10 asks for ≤ 60: the next step is fewer queries per posting and per invoice.
-    with django_assert_num_queries(156):
+    # 59 (156 before issue 10, transfers included) = the event and the order locked, "already
+    # recorded?", the shares (with their seller) and the Collectif read once, the payment stored and
+    # allocated to both shares (1 insert, 2 F() updates), posted in the Collectif's books (6); the
+    # order marked paid from the shares in hand and confirmed under the same lock; per seller its
+    # invoice issued and posted, "is this share paid yet" (2); the event marked processed. The
+    # transfers are queued on commit: no Stripe call under the order's lock.
+    with django_assert_num_queries(59):
         process_stripe_event(event_pk=event.pk)
+    assert not StripeTransfer.objects.filter(order=order).exists()
+
+    # 47 = the task queued on commit: what is left to transfer, the order's reference, the Collectif;
+    # per seller, Stripe called outside any transaction, then a short one (a savepoint and its release
+    # here): the order locked, "already recorded?", the transfer stored, posted in the Collectif's books
+    # and the seller's (6 + 6), "is this share paid yet" (2) and its 411 lines lettered (3).
+    with django_assert_num_queries(47):
+        assert transfer_order_shares(order_id=order.pk) == 2
 
     order.refresh_from_db()
     assert (order.payment_status, order.fulfilment_status) == (PaymentStatus.PAID, FulfilmentStatus.CONFIRMED)
     assert StripeTransfer.objects.filter(order=order).count() == 2
+    for seller in {offering.structure for offering, _quantity in two_sellers}:  # invoice and transfer lettered
+        lines = EntryLine.objects.filter(entry__structure=seller, account__code="411")
+        total = order.invoices.get(structure=seller).total_incl
+        assert sorted((line.debit, line.credit, bool(line.lettering_code)) for line in lines) == [
+            (Decimal("0"), total, True),
+            (total, Decimal("0"), True),
+        ]
 
 
 def test_refund_order_of_two_sellers(two_sellers, django_assert_num_queries):
     order = OrderFactory(items=two_sellers, paid=True)
     admin = UserFactory(hub_admin=True)
 
-    # 127 = the order and its lines locked, then per seller a refund stored, its share's F() update and
-    # its posting (9); the refunded amounts (one F() update per line), the shares' owed refreshed;
-    # per invoice its credit note (lines, number, read back, posted) and the share lettered; the
-    # payment status moved.
-    with django_assert_num_queries(127):
+    # 89 (127 before issue 10) = the order and its lines locked, then per seller a refund stored, its
+    # share's F() update and its posting (6); the refunded amounts (one F() update per line), the
+    # shares' owed refreshed; per invoice its credit note (lines, number, posted) and the share
+    # lettered; the payment status moved.
+    with django_assert_num_queries(89):
         refund_order(order=order, by=admin, reason="Commande perdue")
 
     order.refresh_from_db()
