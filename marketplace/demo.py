@@ -49,6 +49,7 @@ from marketplace.actions.payments import (
 )
 from marketplace.actions.refunds import cancel_order, refund_order
 from marketplace.actions.shared_services import issue_shared_services_invoices
+from marketplace.actions.transfers import transfer_order_shares
 from marketplace.enums import AllocationMethod, PaymentMethod, PaymentState
 from marketplace.models import (
     Cart,
@@ -385,6 +386,8 @@ def _card_webhook(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
         "metadata": {"order": order.reference},
     }
     _stripe_event(intent, event_type="payment_intent.succeeded", at=at)
+    # The transfers follow the payment's commit in production (a task); here, at once, answered below.
+    transfer_order_shares(order_id=order.pk)
     _stripe_fee_charged(agenda, order, at)
 
 
