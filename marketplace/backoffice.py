@@ -121,6 +121,9 @@ def handover(request: HttpRequest, reference: str) -> HttpResponse:
         "order": order,
         "shares": shares,
         "mine": mine,
+        # Money Stripe moved after the payment, that staff must see: disputes, credit notes to issue.
+        "disputes": list(order.disputes.order_by("created_at")),
+        "credit_notes_needed": list(order.refunds.filter(credit_note_needed=True).select_related("structure")),
         "can_collect": order.fulfilment_status == FulfilmentStatus.CONFIRMED,
         "refund_lines": [line for line in order.lines.all() if refundable and line.seller_id in managed],
     }

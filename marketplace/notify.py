@@ -6,6 +6,7 @@ from marketplace.enums import OrderEmailKind
 
 SEND_ORDER_EMAIL = "marketplace.send_order_email"
 PROCESS_STRIPE_EVENT = "marketplace.process_stripe_event"
+SEND_STAFF_ALERT = "marketplace.send_staff_alert"
 
 
 def order_email(order_id: int, kind: OrderEmailKind, key: str = "") -> None:
@@ -24,3 +25,9 @@ def process_stripe_event(event_pk: int) -> None:
 def process_stripe_event_now(event_pk: int) -> None:
     """Queue the processing of a stored Stripe event now (the sweep, outside any transaction)."""
     notify.enqueue(PROCESS_STRIPE_EVENT, event_pk)
+
+
+def staff_alert(*, structure_ids: list[int], subject: str, body: str, key: str) -> None:
+    """Queue an e-mail to the managers and accountants of these structures (and the hub admins) once
+    the transaction commits: money Stripe moved that someone must look at (a dispute, a failed payout)."""
+    notify.email_on_commit(SEND_STAFF_ALERT, list(structure_ids), subject, body, key)
