@@ -46,10 +46,10 @@ ACTIVITY_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("7063", "Prestations de services - Mobilité"),
     ("7064", "Prestations de services - Formation"),
     ("7065", "Prestations de services - Services mutualisés"),
-    ("7066", "Prestations de services - Commissions de la plateforme"),
+    ("7067", "Prestations de services - Commissions de la plateforme"),
 )
 # The platform's commission on a seller's card sale: the Collectif's revenue, the seller's expense.
-PLATFORM_COMMISSION_ACCOUNT = "7066"
+PLATFORM_COMMISSION_ACCOUNT = "7067"
 COMMISSION_EXPENSE_ACCOUNT = "6222"
 DEDUCTIBLE_VAT_ACCOUNT = "44566"
 BAD_DEBT_ACCOUNT = "654"

@@ -468,7 +468,7 @@ PLATFORM_COMMISSION_VAT_RATE = Decimal("20.00")
 
 def post_platform_commission(*, payment: Payment, fee: Decimal) -> None:
     """The platform's commission (`application_fee_amount`) kept by Stripe from a seller's charge for the
-    Collectif, in both books: the seller D 6222 / C clearing, the Collectif D clearing / C 7066. When the
+    Collectif, in both books: the seller D 6222 / C clearing, the Collectif D clearing / C 7067. When the
     Collectif is liable, its VAT at 20 % is due at once (a service paid on the spot), and deductible
     (44566) by a liable seller."""
     collective = Structure.objects.collective()

@@ -7,7 +7,7 @@ ACCOUNTS = (
     ("44566", "TVA sur autres biens et services"),
     ("6222", "Commissions et courtages sur ventes"),
     ("654", "Pertes sur créances irrécouvrables"),
-    ("7066", "Prestations de services - Commissions de la plateforme"),
+    ("7067", "Prestations de services - Commissions de la plateforme"),
 )
 
 

@@ -457,7 +457,7 @@ def test_the_platform_commission_is_booked_in_both_books(webhook, resident, groc
     ]
     assert entry_lines(collective, "payment", str(payment.pk), "platform-fee") == [
         ("ST", "512800", D("0.40"), D("0")),
-        ("ST", "7066", D("0"), D("0.40")),
+        ("ST", "7067", D("0"), D("0.40")),
     ]
     before = books_state()
     webhook("payment_intent.succeeded", intent, "evt_fee_again")
@@ -476,7 +476,7 @@ def test_a_liable_collective_charges_vat_on_its_commission(webhook, resident, gr
     ]
     assert entry_lines(collective, "payment", str(payment.pk), "platform-fee") == [
         ("ST", "512800", D("0.40"), D("0")),
-        ("ST", "7066", D("0"), D("0.33")),
+        ("ST", "7067", D("0"), D("0.33")),
         ("ST", "445711", D("0"), D("0.07")),
     ]
 
