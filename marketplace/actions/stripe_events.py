@@ -88,6 +88,8 @@ def _reopened_sellers(payment: Payment, parts: dict[int, Decimal]) -> list[int]:
 def payment_method_of(intent: dict) -> str:
     """`PaymentMethod.SEPA` for a PaymentIntent paid by SEPA Direct Debit, else `CARD`."""
     charge = intent.get("latest_charge")
+    if not isinstance(charge, dict):  # expanded, or in the `charges` list of older API versions
+        charge = next(iter((intent.get("charges") or {}).get("data") or []), None)
     if isinstance(charge, dict) and (charge.get("payment_method_details") or {}).get("type"):
         kind = charge["payment_method_details"]["type"]
     else:

@@ -534,3 +534,69 @@ def test_events_not_handled_are_kept_and_listed(client, webhook, collective):
     content = page.content.decode()
     assert "evt_unknown" in content
     assert "evt_known" not in content
+
+
+def test_a_late_sepa_failure_puts_the_basket_delivery_back_to_unpaid(webhook, stripe_env):
+    """The real off-session SEPA debit of a basket delivery (local Stripe server), succeeded, then
+    rejected by the bank days later: the delivery it paid awaits payment again and the resident is told."""
+    import datetime
+
+    from subscriptions.actions.payments import charge_due_deliveries, save_card, start_card_setup
+    from subscriptions.enums import DeliveryStatus
+    from tests.subscriptions.factories import SubscriptionFactory
+
+    CollectiveFactory()
+    subscription = SubscriptionFactory(sepa=True)
+    garden = subscription.plan.offering.structure
+    account = stripe_env.v1.accounts.create(params={"type": "express", "country": "FR"})
+    Structure.objects.filter(pk=garden.pk).update(stripe_account_id=account.id)
+    setup_id = start_card_setup(subscription=subscription).split("_secret_")[0]
+    method = stripe_env.v1.payment_methods.create(
+        params={
+            "type": "sepa_debit",
+            "sepa_debit": {"iban": "DE89370400440532013000"},
+            "billing_details": {"name": "Jeanne Roche", "email": "j@exemple.test"},
+        }  # fmt: skip
+    )
+    stripe_env.v1.setup_intents.confirm(setup_id, params={"payment_method": method.id})
+    save_card(subscription=subscription, setup_intent_id=setup_id)
+    charge_due_deliveries(today=datetime.date(2026, 3, 15))
+    delivery = subscription.deliveries.get(date=datetime.date(2026, 3, 16))
+    order = delivery.order_line.order
+    order.refresh_from_db()
+    for _ in range(40):  # the fake bank answers asynchronously
+        intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
+        if intent.status == "succeeded":
+            break
+        time.sleep(0.1)
+    # Stripe's PaymentIntent always carries `payment_method_types`; the local server leaves it out.
+    intent = {**intent.to_dict(), "payment_method_types": ["sepa_debit"]}
+    webhook("payment_intent.succeeded", intent, "evt_basket_sepa_ok")
+    order.refresh_from_db()
+    payment = order.payments.get()
+    assert (payment.method, order.payment_status) == (PaymentMethod.SEPA, PaymentStatus.PAID)
+    assert entry_lines(garden, "payment", str(payment.pk), "received")[0][:2] == ("ST", "512810")
+
+    mail.outbox.clear()
+    rejected = {**intent, "status": "requires_payment_method",
+                "last_payment_error": {"code": "insufficient_funds", "message": "Provision insuffisante."}}  # fmt: skip
+    webhook("payment_intent.payment_failed", rejected, "evt_basket_sepa_late_ko")
+
+    delivery.refresh_from_db()
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert (delivery.status, order.payment_status, payment.state) == (
+        DeliveryStatus.UNPAID,
+        PaymentStatus.UNPAID,
+        PaymentState.REVERSED,
+    )
+    amount = order.total_incl
+    assert entry_lines(garden, "payment", str(payment.pk), "reversed") == [
+        ("ST", "411", amount, D("0")),
+        ("ST", "512810", D("0"), amount),
+    ]
+    assert shares(order) == {garden.name: (amount, D("0.00"), D("0.00"), D("0.00"))}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([order.billing_email, subscription.customer.email])
+    before = books_state()
+    webhook("payment_intent.payment_failed", rejected, "evt_basket_sepa_late_ko_2")
+    assert books_state() == before
