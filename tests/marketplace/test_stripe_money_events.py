@@ -600,3 +600,59 @@ def test_a_late_sepa_failure_puts_the_basket_delivery_back_to_unpaid(webhook, st
     before = books_state()
     webhook("payment_intent.payment_failed", rejected, "evt_basket_sepa_late_ko_2")
     assert books_state() == before
+
+
+def test_a_dashboard_refund_of_a_mixed_order_comes_out_of_the_collectifs_balance(
+    webhook, stripe_env, resident, garden, grocer, basket, candle
+):
+    collective = CollectiveFactory()
+    order = OrderFactory(customer=resident, items=[(basket, "1"), (candle, "1")], card=True, paid=True)
+    webhook("charge.refunded", charge_refunded(order, [refund_object("re_dash_mixed", 2690)]), "evt_mixed_refund")
+
+    order.refresh_from_db()
+    assert (order.payment_status, order.amount_refunded) == (PaymentStatus.REFUNDED, D("26.90"))
+    refunds = {refund.structure: refund for refund in Refund.objects.filter(order=order)}
+    assert {structure: refund.amount for structure, refund in refunds.items()} == {
+        garden: D("17.00"),
+        grocer: D("9.90"),
+    }
+    assert shares(order) == {
+        garden.name: (D("0.00"), D("17.00"), D("17.00"), D("0.00")),
+        grocer.name: (D("0.00"), D("9.90"), D("9.90"), D("0.00")),
+    }
+    assert sorted(order.invoices.filter(kind=InvoiceKind.CREDIT_NOTE).values_list("total_incl", flat=True)) == [
+        D("9.90"),
+        D("17.00"),
+    ]
+    garden_refund = str(refunds[garden].pk)
+    assert entry_lines(collective, "refund", garden_refund, "paid") == [
+        ("ST", f"467{garden.pk:03d}", D("17.00"), D("0")),
+        ("ST", "512800", D("0"), D("17.00")),
+    ]
+    assert entry_lines(garden, "refund", garden_refund, "paid") == [
+        ("OD", "411", D("17.00"), D("0")),
+        ("OD", f"467{collective.pk:03d}", D("0"), D("17.00")),
+    ]
+    before = books_state()
+    webhook("charge.refunded", charge_refunded(order, [refund_object("re_dash_mixed", 2690)]), "evt_mixed_refund_2")
+    assert books_state() == before
+
+
+def test_a_dispute_on_a_partly_refunded_order_reopens_it_then_a_win_restores_it(
+    webhook, resident, grocer, candle, collective
+):
+    order = OrderFactory(customer=resident, items=[(candle, "2")], card=True, paid=True)
+    webhook("charge.refunded", charge_refunded(order, [refund_object("re_part", 500)]), "e0")
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.PARTIALLY_REFUNDED
+    # A part refund not tied to lines leaves the share short until staff issue the credit note.
+    webhook("charge.dispute.created", dispute(order, status="needs_response", transactions=[], amount=1480), "e1")
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.UNPAID
+    assert shares(order) == {grocer.name: (D("19.80"), D("19.80"), D("5.00"), D("14.80"))}
+    webhook("charge.dispute.closed", dispute(order, status="won", transactions=[], amount=1480), "e2")
+    order.refresh_from_db()
+    assert shares(order) == {grocer.name: (D("19.80"), D("19.80"), D("5.00"), D("0.00"))}
+    assert StripeDispute.objects.get().fee == D("0.00")
+    # Still short of the refunded 5,00 € (no credit note yet): not « paid » again until it is issued.
+    assert order.payment_status == PaymentStatus.UNPAID
