@@ -25,10 +25,11 @@ from marketplace.actions.payments import (
     record_offline_payment,
 )
 from marketplace.actions.refunds import refund_order
+from marketplace.actions.stripe_events import credit_dashboard_refund
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.forms import OfflinePaymentForm
-from marketplace.models import DepositSlip, Order, OrderLine, Payment
+from marketplace.models import DepositSlip, Order, OrderLine, Payment, Refund
 
 
 def _structure_ids(ids: set[int]) -> set[int]:
@@ -123,7 +124,15 @@ def handover(request: HttpRequest, reference: str) -> HttpResponse:
         "mine": mine,
         # Money Stripe moved after the payment, that staff must see: disputes, credit notes to issue.
         "disputes": list(order.disputes.order_by("created_at")),
-        "credit_notes_needed": list(order.refunds.filter(credit_note_needed=True).select_related("structure")),
+        "credit_notes_needed": [
+            {
+                "refund": refund,
+                "lines": [line for line in order.lines.all() if line.seller_id == refund.structure_id]
+                if refund.structure_id in managed
+                else [],
+            }
+            for refund in order.refunds.filter(credit_note_needed=True).select_related("structure")
+        ],
         "can_collect": order.fulfilment_status == FulfilmentStatus.CONFIRMED,
         "refund_lines": [line for line in order.lines.all() if refundable and line.seller_id in managed],
     }
@@ -252,6 +261,30 @@ def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Remboursement enregistré ; l'avoir est émis."))
+    return redirect("marketplace:handover", order.reference)
+
+
+@login_required
+@require_POST
+def handover_credit_note(request: HttpRequest, reference: str, refund_id: int) -> HttpResponse:
+    """A manager ties a refund made in Stripe's dashboard to its lines: the credit note is issued."""
+    order, _mine = _staff_order(request, reference)
+    refund = get_object_or_404(Refund, pk=refund_id, order=order)
+    amounts = {}
+    for line in order.lines.all():
+        raw = request.POST.get(f"credit-{line.pk}", "").strip().replace(",", ".")
+        if raw:
+            try:
+                amounts[line.pk] = Decimal(raw)
+            except ArithmeticError:
+                messages.error(request, _("« %(value)s » n'est pas un montant.") % {"value": raw})
+                return redirect("marketplace:handover", order.reference)
+    try:
+        credit_dashboard_refund(refund=refund, amounts=amounts, by=request.user)
+    except MarketplaceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("L'avoir est émis."))
     return redirect("marketplace:handover", order.reference)
 
 

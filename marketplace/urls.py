@@ -17,6 +17,11 @@ urlpatterns = [
     path("gestion/commandes/", backoffice.staff_orders, name="staff_orders"),
     path("gestion/commandes/<str:reference>/", backoffice.handover, name="handover"),
     path("gestion/commandes/<str:reference>/remboursement/", backoffice.handover_refund, name="handover_refund"),
+    path(
+        "gestion/commandes/<str:reference>/avoir/<int:refund_id>/",
+        backoffice.handover_credit_note,
+        name="handover_credit_note",
+    ),
     path("gestion/commandes/<str:reference>/paiement/", backoffice.handover_payment, name="handover_payment"),
     path("gestion/commandes/<str:reference>/remise/", backoffice.handover_collect, name="handover_collect"),
     path("gestion/commandes/<str:reference>/pesee/<int:line_id>/", backoffice.handover_weigh, name="handover_weigh"),

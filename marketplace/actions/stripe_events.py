@@ -10,17 +10,19 @@ Every other event type is stored and listed as not handled (`StripeEvent.is_hand
 import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.models import Structure
-from hub.money import from_cents
-from marketplace import events, notify, postings
+from hub.money import from_cents, quantize
+from marketplace import events, notify, perms, postings
 from marketplace.actions import settlement
 from marketplace.actions.invoicing import issue_credit_note
 from marketplace.actions.refunds import refundable_amount
 from marketplace.enums import DisputeStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
+from marketplace.exceptions import RefundError
 from marketplace.models import Invoice, Order, OrderLine, Payment, Refund, StripeDispute, StripeTransfer
 from marketplace.models.stripe import DISPUTE_EVENT_TYPES
 
@@ -315,6 +317,54 @@ def dashboard_refund(*, charge: dict, created: int | None = None) -> None:
             % {"amount": total, "reference": order.reference},
             key=key,
         )
+
+
+@transaction.atomic
+def credit_dashboard_refund(*, refund: Refund, amounts: dict[int, Decimal], by) -> Invoice | None:
+    """Staff tie a refund made in Stripe's dashboard to the lines it paid back ({order line id: amount
+    incl. VAT}, adding up to the refund): the lines are credited and the credit note is issued."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=refund.order_id)
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("structure").get(pk=refund.pk)
+    if not refund.credit_note_needed:
+        raise RefundError(_("L'avoir de ce remboursement est déjà établi."))
+    if not perms.can_refund(by, refund.structure):
+        raise RefundError(
+            _("Seule la direction de %(structure)s peut établir cet avoir.") % {"structure": refund.structure.name}
+        )
+    lines = {
+        line.pk: line
+        for line in order.lines.select_for_update(of=("self",))
+        .filter(seller=refund.structure)
+        .select_related("invoice_line")
+    }
+    amounts = {line_id: amount for line_id, amount in amounts.items() if amount}
+    for line_id, amount in amounts.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise RefundError(_("Cette ligne n'est pas une vente de cette structure dans la commande."))
+        if amount < 0 or amount != quantize(amount) or amount > refundable_amount(line):
+            raise RefundError(
+                _("« %(name)s » : de 0 à %(rest)s €, au centime.")
+                % {"name": line.name, "rest": refundable_amount(line)}
+            )
+    if sum(amounts.values(), ZERO) != refund.amount:
+        raise RefundError(
+            _("Les montants doivent faire exactement le remboursement : %(amount)s €.") % {"amount": refund.amount}
+        )
+    by_invoice: dict[int, dict[int, Decimal]] = {}
+    for line_id, amount in amounts.items():
+        OrderLine.objects.filter(pk=line_id).update(refunded_amount=F("refunded_amount") + amount)
+        invoice_line = getattr(lines[line_id], "invoice_line", None)
+        if invoice_line is not None:
+            by_invoice.setdefault(invoice_line.invoice_id, {})[invoice_line.pk] = amount
+    settlement.refresh_owed(order=order)
+    credit_notes = [
+        issue_credit_note(invoice=Invoice.objects.get(pk=invoice_id), amounts=invoice_amounts)
+        for invoice_id, invoice_amounts in sorted(by_invoice.items())
+    ]
+    Refund.objects.filter(pk=refund.pk).update(credit_note_needed=False)
+    events.send_on_commit(events.order_lines_refunded, order_id=order.pk, line_ids=sorted(amounts))
+    return credit_notes[0] if credit_notes else None
 
 
 def _credit_every_line(order: Order) -> None:

@@ -656,3 +656,30 @@ def test_a_dispute_on_a_partly_refunded_order_reopens_it_then_a_win_restores_it(
     assert StripeDispute.objects.get().fee == D("0.00")
     # Still short of the refunded 5,00 € (no credit note yet): not « paid » again until it is issued.
     assert order.payment_status == PaymentStatus.UNPAID
+
+
+def test_a_manager_issues_the_credit_note_of_a_part_dashboard_refund(
+    client, webhook, resident, grocer, candle, collective
+):
+    order = OrderFactory(customer=resident, items=[(candle, "2")], card=True, paid=True)
+    webhook("charge.refunded", charge_refunded(order, [refund_object("re_part", 500)]), "e0")
+    refund = Refund.objects.get(order=order)
+    line = order.lines.get()
+    client.force_login(staff_of(grocer, role=StaffRole.MANAGER))
+    url = reverse("marketplace:handover_credit_note", args=[order.reference, refund.pk])
+
+    client.post(url, {f"credit-{line.pk}": "4,00"})  # not the refund's amount: refused
+    refund.refresh_from_db()
+    assert refund.credit_note_needed is True
+    assert not order.invoices.filter(kind=InvoiceKind.CREDIT_NOTE).exists()
+
+    response = client.post(url, {f"credit-{line.pk}": "5,00"})
+    assert response.status_code == 302
+    refund.refresh_from_db()
+    line.refresh_from_db()
+    credit_note = order.invoices.get(kind=InvoiceKind.CREDIT_NOTE)
+    assert (refund.credit_note_needed, line.refunded_amount, credit_note.total_incl) == (False, D("5.00"), D("5.00"))
+    assert (credit_note.total_excl, credit_note.total_vat) == (D("4.17"), D("0.83"))
+    assert shares(order) == {grocer.name: (D("14.80"), D("19.80"), D("5.00"), D("0.00"))}
+    page = client.get(reverse("marketplace:handover", args=[order.reference])).content.decode()
+    assert "Avoir à établir" not in page
