@@ -13,6 +13,10 @@ Summary, in the seller's books unless said otherwise:
 - cheque deposit slip (BQ): D 512 / C 5112. Refund (ST, CA or BQ): D 411 / C clearing, 530 or 512.
 - shared services: the Collectif's invoice as above (706x); the member's purchase (AC) D 628 / C 401.
 - Stripe fees (Collectif, ST): D 627 / C clearing; payouts (ST): D 512 / C clearing.
+- money Stripe takes back (dispute, dashboard refund, late SEPA failure): D 411 / C clearing, or via
+  467 for a mixed card order; a dispute lost D 654 / C 411; the platform commission the seller
+  D 6222 / C clearing, the Collectif D clearing / C 7067 (docs/adr/0010-stripe-money-events.md).
+  SEPA debits have their own clearing account (512810 by default).
 """
 
 import dataclasses
