@@ -213,8 +213,8 @@ def _payout_paid(payout: dict, *, account: str | None) -> None:
     structure = (
         Structure.objects.filter(stripe_account_id=account).first() if account else Structure.objects.collective()
     )
-    if structure is None:
-        return
+    if structure is None or stripe_events.payout_has_failed(payout["id"]):
+        return  # a payout the bank returned (its failure came first) never reached the bank account
     day = timezone.localdate(datetime.datetime.fromtimestamp(payout["arrival_date"], tz=datetime.UTC))
     postings.post_payout(structure=structure, amount=from_cents(payout["amount"]), date=day, payout_id=payout["id"])
 

@@ -23,7 +23,16 @@ from marketplace.actions.invoicing import issue_credit_note
 from marketplace.actions.refunds import refundable_amount
 from marketplace.enums import DisputeStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import RefundError
-from marketplace.models import Invoice, Order, OrderLine, Payment, Refund, StripeDispute, StripeTransfer
+from marketplace.models import (
+    Invoice,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+    StripeDispute,
+    StripeEvent,
+    StripeTransfer,
+)
 from marketplace.models.stripe import DISPUTE_EVENT_TYPES
 
 ZERO = Decimal("0.00")
@@ -424,6 +433,10 @@ def late_sepa_failure(*, intent_id: str, message: str = "", created: int | None 
 
 
 # --- Payouts ------------------------------------------------------------------------------------
+
+
+def payout_has_failed(payout_id: str) -> bool:
+    return StripeEvent.objects.filter(type="payout.failed", payload__data__object__id=payout_id).exists()
 
 
 def payout_failed(*, payout: dict, account: str | None) -> None:

@@ -683,3 +683,10 @@ def test_a_manager_issues_the_credit_note_of_a_part_dashboard_refund(
     assert shares(order) == {grocer.name: (D("14.80"), D("19.80"), D("5.00"), D("0.00"))}
     page = client.get(reverse("marketplace:handover", args=[order.reference])).content.decode()
     assert "Avoir à établir" not in page
+
+
+def test_a_payout_failure_delivered_before_its_success_posts_nothing(webhook, collective):
+    before = books_state()
+    webhook("payout.failed", payout("po_4", 900), "evt_po_4_failed")
+    webhook("payout.paid", payout("po_4", 900) | {"status": "paid"}, "evt_po_4_paid")
+    assert books_state() == before
