@@ -29,7 +29,7 @@ from marketplace.actions.stripe_events import credit_dashboard_refund
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.forms import OfflinePaymentForm
-from marketplace.models import DepositSlip, Order, OrderLine, Payment, Refund
+from marketplace.models import DepositSlip, Order, OrderLine, Payment, Refund, StripeDispute, StripeEvent
 
 
 def _structure_ids(ids: set[int]) -> set[int]:
@@ -365,3 +365,20 @@ def cash_up(request: HttpRequest) -> HttpResponse:
     context = {"sites": sites, "site": site, "day": day, "payments": payments, "rows": rows,
                "grand_total": sum((r["total"] for r in rows), Decimal("0"))}  # fmt: skip
     return render(request, "marketplace/backoffice/cash_up.html", context)
+
+
+@login_required
+def stripe_events(request: HttpRequest) -> HttpResponse:
+    """« Événements Stripe »: what Stripe reported that the platform does not act on, disputes, failed
+    payouts and dashboard refunds awaiting their credit note — nothing Stripe says goes unseen."""
+    if not perms.can_view_stripe_events(request.user):
+        raise Http404
+    context = {
+        "not_handled": StripeEvent.objects.not_handled().order_by("-received_at")[:100],
+        "failed_payouts": StripeEvent.objects.filter(type="payout.failed").order_by("-received_at")[:50],
+        "disputes": StripeDispute.objects.select_related("order").order_by("-created_at")[:100],
+        "credit_notes_needed": Refund.objects.filter(credit_note_needed=True)
+        .select_related("order", "structure")
+        .order_by("-created_at")[:100],
+    }
+    return render(request, "marketplace/backoffice/stripe_events.html", context)

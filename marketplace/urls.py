@@ -29,5 +29,6 @@ urlpatterns = [
     path("gestion/cheques/bordereau/", backoffice.deposit_slip_create, name="deposit_slip_create"),
     path("gestion/cheques/bordereau/<int:pk>/", backoffice.deposit_slip, name="deposit_slip"),
     path("gestion/caisse/", backoffice.cash_up, name="cash_up"),
+    path("gestion/stripe/", backoffice.stripe_events, name="stripe_events"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -690,3 +690,24 @@ def test_a_payout_failure_delivered_before_its_success_posts_nothing(webhook, co
     webhook("payout.failed", payout("po_4", 900), "evt_po_4_failed")
     webhook("payout.paid", payout("po_4", 900) | {"status": "paid"}, "evt_po_4_paid")
     assert books_state() == before
+
+
+def test_the_stripe_events_page_lists_what_needs_a_look(
+    client, webhook, disputed_service, collective, django_assert_num_queries
+):
+    webhook("customer.created", {"id": "cus_1", "object": "customer"}, "evt_unknown_page")
+    webhook("payout.failed", payout("po_5", 700), "evt_po_5")
+    webhook("charge.dispute.created", dispute(disputed_service, status="needs_response", transactions=[]), "e1")
+    url = reverse("marketplace:stripe_events")
+    client.force_login(staff_of(disputed_service.lines.get().seller, role=StaffRole.MANAGER))
+    assert client.get(url).status_code == 404  # a seller's manager: not the platform's books
+    client.force_login(staff_of(collective, role=StaffRole.ACCOUNTANT))
+    with django_assert_num_queries(8):  # session, user, roles, Collectif, four lists
+        page = client.get(url).content.decode()
+    assert "evt_unknown_page" in page
+    assert "customer.created" in page
+    assert "po_5" in page
+    assert "Le compte bancaire est clos." in page
+    assert disputed_service.reference in page
+    assert "Litige en cours" in page
+    assert "evt_po_5" not in page  # handled: not in the « non pris en charge » list
