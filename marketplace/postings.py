@@ -392,22 +392,25 @@ def post_withdrawal(
     label: str,
     key: tuple[str, str, str],
     restore: bool = False,
+    platform_pays: bool = False,
 ) -> None:
     """Money Stripe took back from a payment (a dispute's funds withdrawn, a late SEPA failure, a refund
     made in Stripe's dashboard) reopens each seller's receivable; `restore` is the mirror (funds
     reinstated). `parts` is {seller id: amount}, as the settlement recorded it.
 
-    One-seller payment, in the seller's books: D 411 / C clearing. A mixed card order's payment went
-    through the Collectif's balance: the Collectif pays for each seller (D 467-<seller> / C clearing),
-    and each seller whose share was transferred owes it back (OD: D 411 / C 467-Collectif), so 467
-    stays the mirror image in both books. VAT on services follows what each seller keeps.
+    From the seller's own Stripe balance (a one-seller payment, transfer reversed): D 411 / C clearing.
+    From the Collectif's (a mixed card order, or `platform_pays`: Stripe debits the platform for the
+    disputes and unreversed refunds of a destination charge): the Collectif pays for each seller
+    (D 467-<seller> / C clearing) and each seller who got the money owes it back (OD: D 411 /
+    C 467-Collectif), so 467 stays the mirror image in both books. Services' VAT follows what each
+    seller keeps.
     """
     order = payment.order
     clearing = _clearing(payment.method)
     receiver = payment.received_by
     code, name = customer_account(order=order)
     idempotency = IdempotencyKey(*key)
-    if receiver.pk in parts:
+    if receiver.pk in parts and not platform_pays:
         amount = parts[receiver.pk]
         lines = [DocumentLine(account="411", debit=amount, auxiliary_code=code, auxiliary_name=name, label=label),
                  DocumentLine(account=clearing, credit=amount, label=label)]  # fmt: skip
@@ -415,20 +418,25 @@ def post_withdrawal(
               lines=_swapped(lines, restore), key=idempotency)  # fmt: skip
         settle_if_paid(order=order, structure=receiver, on=date)
         return
+    if receiver.is_collective:
+        collective = receiver
+        transferred = set(StripeTransfer.objects.filter(order=order).values_list("structure_id", flat=True))
+    else:  # a destination charge: Stripe moved the money to the seller at once
+        collective = Structure.objects.collective()
+        transferred = {receiver.pk}
     sellers = list(Structure.objects.filter(pk__in=parts).order_by("pk"))
     lines = [
         DocumentLine(account=counterpart_account(seller)[0], debit=parts[seller.pk], label=label) for seller in sellers
     ]
     lines.append(DocumentLine(account=clearing, credit=sum(parts.values(), ZERO), label=label))
-    _post(receiver, journal="ST", date=date, piece_ref=order.reference, piece_date=date, label=label,
+    _post(collective, journal="ST", date=date, piece_ref=order.reference, piece_date=date, label=label,
           lines=_swapped(lines, restore), key=idempotency)  # fmt: skip
-    transferred = set(StripeTransfer.objects.filter(order=order).values_list("structure_id", flat=True))
     for seller in sellers:
         if seller.pk not in transferred:
             continue  # never passed on: the Collectif's 467 credit of the charge is simply cancelled
         amount = parts[seller.pk]
         lines = [DocumentLine(account="411", debit=amount, auxiliary_code=code, auxiliary_name=name, label=label),
-                 DocumentLine(account=counterpart_account(receiver)[0], credit=amount, label=label)]  # fmt: skip
+                 DocumentLine(account=counterpart_account(collective)[0], credit=amount, label=label)]  # fmt: skip
         _post(seller, journal="OD", date=date, piece_ref=order.reference, piece_date=date, label=label,
               lines=_swapped(lines, restore), key=idempotency)  # fmt: skip
         settle_if_paid(order=order, structure=seller, on=date)

@@ -166,8 +166,14 @@ def _withdraw(record: StripeDispute, *, order: Order, payment: Payment, dispute:
         return
     parts = settlement.record_dispute(payment=payment, amount=record.amount)
     label = f"Litige {order.reference} - fonds prélevés"
+    # Stripe debits the platform for a dispute, whether the charge was on it or a destination charge.
     postings.post_withdrawal(
-        payment=payment, parts=parts, date=day, label=label, key=("dispute", record.dispute_id, "withdrawn")
+        payment=payment,
+        parts=parts,
+        date=day,
+        label=label,
+        key=("dispute", record.dispute_id, "withdrawn"),
+        platform_pays=True,
     )
     fee, _returned = _fees(dispute)
     if fee:
@@ -207,6 +213,7 @@ def _reinstate(record: StripeDispute, *, order: Order, payment: Payment, dispute
         label=label,
         key=("dispute", record.dispute_id, "reinstated"),
         restore=True,
+        platform_pays=True,
     )
     _fee, returned = _fees(dispute)
     if returned:
@@ -243,8 +250,10 @@ def _close(record: StripeDispute, *, order: Order, payment: Payment, dispute: di
 # --- Refunds made in Stripe's dashboard ---------------------------------------------------------
 
 
-def _unknown_refunds(charge: dict, order: Order) -> list[tuple[str, Decimal]]:
-    """(Stripe refund id, amount) of each refund of the charge the platform has not recorded.
+def _unknown_refunds(charge: dict, order: Order) -> list[tuple[str, Decimal, bool]]:
+    """(Stripe refund id, amount, transfer reversed) of each refund of the charge the platform has not
+    recorded. A refund that reversed the transfer of a destination charge came out of the seller's
+    balance; any other out of the platform's.
 
     With the charge's `refunds` list, by refund id (a refund the platform makes carries its own
     `metadata.refund` and is recorded by `refund_order`); without it (API versions after
@@ -255,7 +264,7 @@ def _unknown_refunds(charge: dict, order: Order) -> list[tuple[str, Decimal]]:
     listed = (charge.get("refunds") or {}).get("data")
     if listed is not None:
         return [
-            (refund["id"], from_cents(refund["amount"]))
+            (refund["id"], from_cents(refund["amount"]), bool(refund.get("transfer_reversal")))
             for refund in listed
             if refund["id"] not in known
             and refund.get("status") in {"succeeded", "pending"}
@@ -263,7 +272,7 @@ def _unknown_refunds(charge: dict, order: Order) -> list[tuple[str, Decimal]]:
         ]
     total = sum(recorded.values_list("amount", flat=True), ZERO)
     rest = from_cents(charge.get("amount_refunded") or 0) - total
-    return [("", rest)] if rest > 0 else []
+    return [("", rest, False)] if rest > 0 else []
 
 
 def dashboard_refund(*, charge: dict, created: int | None = None) -> None:
@@ -279,10 +288,10 @@ def dashboard_refund(*, charge: dict, created: int | None = None) -> None:
     if not unknown:
         return
     day = _day(created)
-    total = sum((amount for _id, amount in unknown), ZERO)
+    total = sum((amount for _id, amount, _reversed in unknown), ZERO)
     whole = order.amount_refunded + total >= order.total_incl
     refunds = []
-    for refund_id, amount in unknown:
+    for refund_id, amount, transfer_reversed in unknown:
         for seller_id, part in sorted(settlement.spread_over_payment(payment=payment, amount=amount).items()):
             refund = Refund.objects.create(
                 order=order,
@@ -295,12 +304,12 @@ def dashboard_refund(*, charge: dict, created: int | None = None) -> None:
                 credit_note_needed=not whole,
             )
             settlement.record_refund(refund=refund)
-            if payment.received_by_id == seller_id:
-                postings.post_refund(refund)
+            if payment.received_by_id == seller_id and transfer_reversed:
+                postings.post_refund(refund)  # out of the seller's own balance
             else:
                 label = f"Remboursement {order.reference} - {order.billing_name}"
                 postings.post_withdrawal(payment=payment, parts={seller_id: part}, date=day, label=label,
-                                         key=("refund", str(refund.pk), "paid"))  # fmt: skip
+                                         key=("refund", str(refund.pk), "paid"), platform_pays=True)  # fmt: skip
             refunds.append(refund)
     if whole:
         _credit_every_line(order)

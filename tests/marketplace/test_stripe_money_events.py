@@ -143,9 +143,14 @@ def test_dispute_funds_withdrawn_reopen_the_receivable_then_a_win_closes_it(
     assert shares(order) == {laundry.name: (D("6.00"), D("6.00"), D("0.00"), D("6.00"))}
     record = StripeDispute.objects.get()
     assert (record.order, record.amount, record.fee, record.status) == (order, D("6.00"), D("15.00"), "open")
-    assert entry_lines(laundry, "dispute", "dp_1", "withdrawn") == [
-        ("ST", "411", D("6.00"), D("0")),
+    # Stripe debits the platform for a dispute on a destination charge: the seller owes it back.
+    assert entry_lines(collective, "dispute", "dp_1", "withdrawn") == [
+        ("ST", f"467{laundry.pk:03d}", D("6.00"), D("0")),
         ("ST", "512800", D("0"), D("6.00")),
+    ]
+    assert entry_lines(laundry, "dispute", "dp_1", "withdrawn") == [
+        ("OD", "411", D("6.00"), D("0")),
+        ("OD", f"467{collective.pk:03d}", D("0"), D("6.00")),
     ]
     assert entry_lines(laundry, "order", source, "vat-on-receipts-2") == [  # not received: not due
         ("OD", "445711", D("1.00"), D("0")),
@@ -176,7 +181,11 @@ def test_dispute_funds_withdrawn_reopen_the_receivable_then_a_win_closes_it(
     record.refresh_from_db()
     assert record.status == DisputeStatus.WON
     assert entry_lines(laundry, "dispute", "dp_1", "reinstated") == [
-        ("ST", "411", D("0"), D("6.00")),
+        ("OD", "411", D("0"), D("6.00")),
+        ("OD", f"467{collective.pk:03d}", D("6.00"), D("0")),
+    ]
+    assert entry_lines(collective, "dispute", "dp_1", "reinstated") == [
+        ("ST", f"467{laundry.pk:03d}", D("0"), D("6.00")),
         ("ST", "512800", D("6.00"), D("0")),
     ]
     assert entry_lines(laundry, "order", source, "vat-on-receipts-3") == [
@@ -210,6 +219,8 @@ def test_a_lost_dispute_writes_the_receivable_off(webhook, disputed_service, lau
         ("OD", "44587", D("1.00"), D("0")),
         ("OD", "411", D("0"), D("6.00")),
     ]
+    debt = EntryLine.objects.filter(entry__structure=laundry, account__code=f"467{collective.pk:03d}")
+    assert sum(line.credit - line.debit for line in debt) == D("6.00")  # the seller bears the loss
     code, _name = customer_account(order=order)
     for account in ("411", "44587"):
         lines = EntryLine.objects.filter(entry__structure=laundry, account__code=account)
@@ -313,7 +324,8 @@ def test_a_whole_refund_in_the_dashboard_is_recorded_with_its_credit_note(
     webhook, disputed_service, laundry, collective
 ):
     order = disputed_service
-    event = charge_refunded(order, [refund_object("re_dash_1", 600)])
+    # Refunded with the transfer reversed: out of the seller's own Stripe balance.
+    event = charge_refunded(order, [refund_object("re_dash_1", 600) | {"transfer_reversal": "trr_1"}])
     webhook("charge.refunded", event, "evt_refund_dash")
 
     order.refresh_from_db()
@@ -358,9 +370,14 @@ def test_a_part_refund_in_the_dashboard_asks_staff_for_the_credit_note(
     assert (refund.amount, refund.credit_note_needed) == (D("5.00"), True)
     assert not order.invoices.filter(kind=InvoiceKind.CREDIT_NOTE).exists()
     assert shares(order) == {grocer.name: (D("19.80"), D("19.80"), D("5.00"), D("0.00"))}
-    assert entry_lines(grocer, "refund", str(refund.pk), "paid") == [
-        ("ST", "411", D("5.00"), D("0")),
+    # Transfer not reversed: the platform's balance paid it, the seller owes it back.
+    assert entry_lines(collective, "refund", str(refund.pk), "paid") == [
+        ("ST", f"467{grocer.pk:03d}", D("5.00"), D("0")),
         ("ST", "512800", D("0"), D("5.00")),
+    ]
+    assert entry_lines(grocer, "refund", str(refund.pk), "paid") == [
+        ("OD", "411", D("5.00"), D("0")),
+        ("OD", f"467{collective.pk:03d}", D("0"), D("5.00")),
     ]
     alert = next(m for m in mail.outbox if "Avoir à établir" in m.subject)
     assert "direction@comptoir.test" in alert.to
