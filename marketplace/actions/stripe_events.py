@@ -185,7 +185,7 @@ def _withdraw(record: StripeDispute, *, order: Order, payment: Payment, dispute:
     record.save(update_fields=["parts", "fee", "withdrawn_at"])
     _reopen(order, note=_("Litige ouvert par le client (%(id)s).") % {"id": record.dispute_id})
     notify.staff_alert(
-        structure_ids=sorted(parts),
+        structure_ids=sorted({*parts, Structure.objects.collective().pk}),  # the platform answers it
         subject=_("Litige sur la commande %(reference)s") % {"reference": order.reference},
         body=_(
             "Le client conteste le paiement de la commande %(reference)s : %(amount)s € ont été repris "
