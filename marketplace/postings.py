@@ -502,6 +502,14 @@ def post_platform_commission(*, payment: Payment, fee: Decimal) -> None:
                  DocumentLine(account=VAT_ACCOUNTS[f"{PLATFORM_COMMISSION_VAT_RATE:.2f}"], credit=vat, label=label)])  # fmt: skip
 
 
+def reverse_platform_commission(*, payment: Payment, date: datetime.date) -> None:
+    """A payment that failed after all: Stripe gives the application fee back, so its entries (in
+    both books) are reversed."""
+    entries = Entry.objects.filter(source_kind="payment", source_id=str(payment.pk), event="platform-fee")
+    for entry in entries.order_by("pk"):
+        books.reverse_entry(entry=entry, date=date, label=f"Commission plateforme annulée {payment.order.reference}")
+
+
 def reverse_payout(*, structure: Structure, payout_id: str, date: datetime.date) -> bool:
     """A payout the bank returned: its posting, if any, is reversed (extourne). Whether there was one."""
     entry = Entry.objects.filter(structure=structure, source_kind="payout", source_id=payout_id, event="paid").first()

@@ -436,6 +436,7 @@ def late_sepa_failure(*, intent_id: str, message: str = "", created: int | None 
     postings.post_withdrawal(
         payment=payment, parts=allocation, date=_day(created), label=label, key=("payment", str(payment.pk), "reversed")
     )
+    postings.reverse_platform_commission(payment=payment, date=_day(created))
     _reopen(order, note=_("Prélèvement SEPA rejeté par la banque."))
     events.send_on_commit(events.order_payment_failed, order_id=order.pk)
     notify.order_email(order.pk, OrderEmailKind.PAYMENT_FAILED, f"reversed-{payment.pk}")

@@ -420,7 +420,7 @@ def test_a_sepa_debit_is_recorded_as_sepa_then_a_late_failure_reverses_it(
 ):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     order = OrderFactory(customer=resident, items=[(basket, "1")], card=True)
-    intent = sepa_intent(order)
+    intent = sepa_intent(order, fee=34)  # 2 % for the platform
     webhook("payment_intent.succeeded", intent, "evt_sepa_ok")
     order.refresh_from_db()
     payment = order.payments.get()
@@ -452,6 +452,13 @@ def test_a_sepa_debit_is_recorded_as_sepa_then_a_late_failure_reverses_it(
         ("ST", "411", D("17.00"), D("0")),
         ("ST", "512810", D("0"), D("17.00")),
     ]
+    # Stripe gives the application fee back: the commission is reversed in both books.
+    for structure, lines in (
+        (garden, [("ST", "6222", D("0"), D("0.34")), ("ST", "512810", D("0.34"), D("0"))]),
+        (collective, [("ST", "512810", D("0"), D("0.34")), ("ST", "7067", D("0.34"), D("0"))]),
+    ):
+        commission = Entry.objects.get(structure=structure, source_id=str(payment.pk), event="platform-fee")
+        assert entry_lines(structure, "entry", str(commission.pk), "reversal") == lines
     assert [m.to for m in mail.outbox] == [[order.billing_email]]
 
     before = books_state()
