@@ -20,6 +20,7 @@ COMMON_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("445711", "TVA collectée 20 %"),
     ("445712", "TVA collectée 10 %"),
     ("445713", "TVA collectée 5,5 %"),
+    ("44566", "TVA sur autres biens et services"),
     ("44587", "Taxes sur le chiffre d'affaires sur factures à établir"),
     ("512", "Banque"),
     ("5112", "Chèques à encaisser"),
@@ -27,8 +28,10 @@ COMMON_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("530", "Caisse"),
     # The PCG's 58 "Virements internes": CompteNum must start with three digits (A47 A-1).
     ("580", "Virements internes"),
+    ("6222", "Commissions et courtages sur ventes"),
     ("627", "Services bancaires et assimilés"),
     ("628", "Divers"),
+    ("654", "Pertes sur créances irrécouvrables"),
     ("701", "Ventes de produits finis"),
     ("706", "Prestations de services"),
     ("707", "Ventes de marchandises"),
@@ -43,7 +46,13 @@ ACTIVITY_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("7063", "Prestations de services - Mobilité"),
     ("7064", "Prestations de services - Formation"),
     ("7065", "Prestations de services - Services mutualisés"),
+    ("7067", "Prestations de services - Commissions de la plateforme"),
 )
+# The platform's commission on a seller's card sale: the Collectif's revenue, the seller's expense.
+PLATFORM_COMMISSION_ACCOUNT = "7067"
+COMMISSION_EXPENSE_ACCOUNT = "6222"
+DEDUCTIBLE_VAT_ACCOUNT = "44566"
+BAD_DEBT_ACCOUNT = "654"
 
 # Equity: an association holds fonds propres (ANC 2018-06), a company (share capital set) capital.
 ASSOCIATION_EQUITY = ("102", "Fonds propres sans droit de reprise")
@@ -62,6 +71,11 @@ def stripe_clearing_account() -> tuple[str, str]:
     return getattr(settings, "ACCOUNTING_STRIPE_CLEARING_ACCOUNT", "512800"), "Stripe"
 
 
+def stripe_sepa_clearing_account() -> tuple[str, str]:
+    """The account of SEPA Direct Debits collected through Stripe, 512810 by default."""
+    return getattr(settings, "ACCOUNTING_STRIPE_SEPA_CLEARING_ACCOUNT", "512810"), "Stripe prélèvements SEPA"
+
+
 def counterpart_account(counterpart: Structure) -> tuple[str, str]:
     """The 467 account of another structure of the hub (keyed on its id: stable across renames)."""
     return f"{COUNTERPART_PREFIX}{counterpart.pk:03d}", f"Compte courant - {counterpart.name}"[:150]
@@ -69,6 +83,6 @@ def counterpart_account(counterpart: Structure) -> tuple[str, str]:
 
 def chart_for(structure: Structure, counterparts) -> list[tuple[str, str]]:
     equity = COMPANY_EQUITY if structure.is_company else ASSOCIATION_EQUITY
-    accounts = [equity, *COMMON_ACCOUNTS, *ACTIVITY_ACCOUNTS, stripe_clearing_account()]
+    accounts = [equity, *COMMON_ACCOUNTS, *ACTIVITY_ACCOUNTS, stripe_clearing_account(), stripe_sepa_clearing_account()]
     accounts += [counterpart_account(other) for other in counterparts if other.pk != structure.pk]
     return sorted(accounts)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from hub.admin import ReadOnlyInline, StatusLogInline, StructureScopedAdmin
 from marketplace.models import (
@@ -12,6 +13,7 @@ from marketplace.models import (
     SharedServicesPlan,
     SharedServicesShare,
     SolidarityStatus,
+    StripeDispute,
     StripeEvent,
 )
 
@@ -119,13 +121,47 @@ class InvoiceAdmin(StructureScopedAdmin):
         return False
 
 
+class HandledFilter(admin.SimpleListFilter):
+    """Events whose type the platform does not act on are kept and listed, never silently dropped."""
+
+    title = _("pris en charge")
+    parameter_name = "pris_en_charge"
+
+    def lookups(self, request, model_admin):
+        return [("oui", _("Pris en charge")), ("non", _("Non pris en charge"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"oui", "non"}:
+            return queryset.handled() if self.value() == "oui" else queryset.not_handled()
+        return queryset
+
+
 @admin.register(StripeEvent)
 class StripeEventAdmin(admin.ModelAdmin):
-    list_display = ["event_id", "type", "received_at", "processed_at"]
+    list_display = ["event_id", "type", "handled", "received_at", "processed_at"]
     # Events not processed yet (the sweep queues them again every minute) are one click away.
-    list_filter = [("processed_at", admin.EmptyFieldListFilter), "type"]
+    list_filter = [HandledFilter, ("processed_at", admin.EmptyFieldListFilter), "type"]
     search_fields = ["event_id"]
     readonly_fields = ["event_id", "type", "payload", "received_at", "processed_at"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("pris en charge"), boolean=True)
+    def handled(self, obj: StripeEvent) -> bool:
+        return obj.is_handled
+
+
+@admin.register(StripeDispute)
+class StripeDisputeAdmin(admin.ModelAdmin):
+    list_display = ["dispute_id", "order", "amount", "fee", "status", "withdrawn_at", "reinstated_at", "closed_at"]
+    list_filter = ["status"]
+    search_fields = ["dispute_id", "order__reference"]
+    list_select_related = ["order"]
+    readonly_fields = [field.name for field in StripeDispute._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

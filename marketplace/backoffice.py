@@ -25,10 +25,11 @@ from marketplace.actions.payments import (
     record_offline_payment,
 )
 from marketplace.actions.refunds import refund_order
+from marketplace.actions.stripe_events import credit_dashboard_refund
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.forms import OfflinePaymentForm
-from marketplace.models import DepositSlip, Order, OrderLine, Payment
+from marketplace.models import DepositSlip, Order, OrderLine, Payment, Refund, StripeDispute, StripeEvent
 
 
 def _structure_ids(ids: set[int]) -> set[int]:
@@ -121,6 +122,17 @@ def handover(request: HttpRequest, reference: str) -> HttpResponse:
         "order": order,
         "shares": shares,
         "mine": mine,
+        # Money Stripe moved after the payment, that staff must see: disputes, credit notes to issue.
+        "disputes": list(order.disputes.order_by("created_at")),
+        "credit_notes_needed": [
+            {
+                "refund": refund,
+                "lines": [line for line in order.lines.all() if line.seller_id == refund.structure_id]
+                if refund.structure_id in managed
+                else [],
+            }
+            for refund in order.refunds.filter(credit_note_needed=True).select_related("structure")
+        ],
         "can_collect": order.fulfilment_status == FulfilmentStatus.CONFIRMED,
         "refund_lines": [line for line in order.lines.all() if refundable and line.seller_id in managed],
     }
@@ -253,6 +265,30 @@ def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def handover_credit_note(request: HttpRequest, reference: str, refund_id: int) -> HttpResponse:
+    """A manager ties a refund made in Stripe's dashboard to its lines: the credit note is issued."""
+    order, _mine = _staff_order(request, reference)
+    refund = get_object_or_404(Refund, pk=refund_id, order=order)
+    amounts = {}
+    for line in order.lines.all():
+        raw = request.POST.get(f"credit-{line.pk}", "").strip().replace(",", ".")
+        if raw:
+            try:
+                amounts[line.pk] = Decimal(raw)
+            except ArithmeticError:
+                messages.error(request, _("« %(value)s » n'est pas un montant.") % {"value": raw})
+                return redirect("marketplace:handover", order.reference)
+    try:
+        credit_dashboard_refund(refund=refund, amounts=amounts, by=request.user)
+    except MarketplaceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("L'avoir est émis."))
+    return redirect("marketplace:handover", order.reference)
+
+
+@login_required
 def cheques(request: HttpRequest) -> HttpResponse:
     """Cheques received and not yet taken to the bank, per structure, and the slips already made."""
     mine = _structure_ids(perms.structures_with_takings(request.user))
@@ -329,3 +365,20 @@ def cash_up(request: HttpRequest) -> HttpResponse:
     context = {"sites": sites, "site": site, "day": day, "payments": payments, "rows": rows,
                "grand_total": sum((r["total"] for r in rows), Decimal("0"))}  # fmt: skip
     return render(request, "marketplace/backoffice/cash_up.html", context)
+
+
+@login_required
+def stripe_events(request: HttpRequest) -> HttpResponse:
+    """« Événements Stripe »: what Stripe reported that the platform does not act on, disputes, failed
+    payouts and dashboard refunds awaiting their credit note — nothing Stripe says goes unseen."""
+    if not perms.can_view_stripe_events(request.user):
+        raise Http404
+    context = {
+        "not_handled": StripeEvent.objects.not_handled().order_by("-received_at")[:100],
+        "failed_payouts": StripeEvent.objects.filter(type="payout.failed").order_by("-received_at")[:50],
+        "disputes": StripeDispute.objects.select_related("order").order_by("-created_at")[:100],
+        "credit_notes_needed": Refund.objects.filter(credit_note_needed=True)
+        .select_related("order", "structure")
+        .order_by("-created_at")[:100],
+    }
+    return render(request, "marketplace/backoffice/stripe_events.html", context)

@@ -37,6 +37,17 @@ class PaymentState(models.TextChoices):
     PENDING = "pending", _("En attente")
     SUCCEEDED = "succeeded", _("Encaissé")
     FAILED = "failed", _("Échoué")
+    # A SEPA debit rejected by the bank after it was recorded: kept, never deleted.
+    REVERSED = "reversed", _("Rejeté après encaissement")
+
+
+class DisputeStatus(models.TextChoices):
+    """Where a card dispute (chargeback) stands, as Stripe reports it, simplified."""
+
+    OPEN = "open", _("Litige en cours")
+    WON = "won", _("Litige gagné")
+    LOST = "lost", _("Litige perdu")
+    CLOSED = "closed", _("Demande close sans litige")
 
 
 class RefundState(models.TextChoices):

@@ -8,6 +8,7 @@ SEND_ORDER_EMAIL = "marketplace.send_order_email"
 PROCESS_STRIPE_EVENT = "marketplace.process_stripe_event"
 TRANSFER_ORDER_SHARES = "marketplace.transfer_order_shares"
 PERFORM_REFUND = "marketplace.perform_refund"
+SEND_STAFF_ALERT = "marketplace.send_staff_alert"
 
 
 def order_email(order_id: int, kind: OrderEmailKind, key: str = "") -> None:
@@ -46,3 +47,9 @@ def perform_refund(refund_id: int) -> None:
 def perform_refund_now(refund_id: int) -> None:
     """Queue the Stripe side of a pending card refund now (the sweep, outside any transaction)."""
     notify.enqueue(PERFORM_REFUND, refund_id)
+
+
+def staff_alert(*, structure_ids: list[int], subject: str, body: str, key: str) -> None:
+    """Queue an e-mail to the managers and accountants of these structures (and the hub admins) once
+    the transaction commits: money Stripe moved that someone must look at (a dispute, a failed payout)."""
+    notify.email_on_commit(SEND_STAFF_ALERT, list(structure_ids), subject, body, key)

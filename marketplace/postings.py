@@ -14,8 +14,13 @@ Summary, in the seller's books unless said otherwise:
 - shared services: the Collectif's invoice as above (706x); the member's purchase (AC) D 628 / C 401.
 - Stripe fees (Collectif, ST): D 627 / C clearing; payouts (ST): D 512 / C clearing (a negative payout,
   Stripe's withdrawal from the bank to cover a negative balance: D clearing / C 512).
+- money Stripe takes back (dispute, dashboard refund, late SEPA failure): D 411 / C clearing, or via
+  467 for a mixed card order; a dispute lost D 654 / C 411; the platform commission the seller
+  D 6222 / C clearing, the Collectif D clearing / C 7067 (docs/adr/0010-stripe-money-events.md).
+  SEPA debits have their own clearing account (512810 by default).
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from decimal import Decimal
@@ -24,10 +29,20 @@ from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from accounting import actions as books
-from accounting.chart import VAT_ACCOUNTS, VAT_ON_RECEIPTS_ACCOUNT, counterpart_account, stripe_clearing_account
+from accounting.chart import (
+    BAD_DEBT_ACCOUNT,
+    COMMISSION_EXPENSE_ACCOUNT,
+    DEDUCTIBLE_VAT_ACCOUNT,
+    PLATFORM_COMMISSION_ACCOUNT,
+    VAT_ACCOUNTS,
+    VAT_ON_RECEIPTS_ACCOUNT,
+    counterpart_account,
+    stripe_clearing_account,
+    stripe_sepa_clearing_account,
+)
 from accounting.documents import Document, DocumentLine, IdempotencyKey
 from accounting.exceptions import NoFiscalYear
-from accounting.models import EntryLine, FiscalYear
+from accounting.models import Entry, EntryLine, FiscalYear
 from hub.models import Structure
 from hub.money import quantize, split_incl
 from marketplace.enums import InvoiceKind, PaymentMethod
@@ -40,17 +55,19 @@ RECEIPT_ACCOUNTS = {
     PaymentMethod.CHEQUE: ("BQ", "5112"),
     PaymentMethod.TRANSFER: ("BQ", "512"),
     PaymentMethod.CESU: ("BQ", "5118"),
-    PaymentMethod.SEPA: ("BQ", "512"),
+    PaymentMethod.SEPA: ("ST", None),  # collected by Stripe: its own clearing account
 }
 SHARE_FIGURES = ("owed", "received", "refunded", "disputed")
 REFUND_ACCOUNTS = {
     PaymentMethod.CARD: ("ST", None),
     PaymentMethod.CASH: ("CA", "530"),
+    PaymentMethod.SEPA: ("ST", None),
 }  # anything else is paid back by bank transfer (BQ, 512)
 
 
-def _clearing() -> str:
-    return stripe_clearing_account()[0]
+def _clearing(method: str = PaymentMethod.CARD) -> str:
+    """Stripe's clearing account for card money, or its SEPA one for direct debits."""
+    return (stripe_sepa_clearing_account() if method == PaymentMethod.SEPA else stripe_clearing_account())[0]
 
 
 def _post(structure: Structure, **kwargs) -> None:
@@ -179,7 +196,7 @@ def post_payment(payment: Payment, *, allocation: dict[int, Decimal] | None = No
     date = _local_date(payment.succeeded_at)
     label = f"Règlement {order.reference} - {order.billing_name}"
     journal, account = RECEIPT_ACCOUNTS[payment.method]
-    account = account or _clearing()
+    account = account or _clearing(payment.method)
     receiver = payment.received_by
     if allocation is None:
         allocation = dict(payment.allocations.values_list("share__seller_id", "amount"))
@@ -324,7 +341,7 @@ def post_refund(refund: Refund) -> None:
     order = refund.order
     date = _local_date(refund.created_at)
     journal, account = REFUND_ACCOUNTS.get(refund.method, ("BQ", "512"))
-    account = account or _clearing()
+    account = account or _clearing(refund.method)
     code, name = customer_account(order=order)
     label = f"Remboursement {order.reference} - {order.billing_name}"
     _post(refund.structure, journal=journal, date=date, piece_ref=order.reference, piece_date=date, label=label,
@@ -377,7 +394,7 @@ def post_prepaid_season_payment(
     code, name = customer
     label = f"Acompte saison {reference} - {name}"
     lines = [
-        DocumentLine(account=account or _clearing(), debit=amount_incl, label=label),
+        DocumentLine(account=account or _clearing(method), debit=amount_incl, label=label),
         DocumentLine(account="4191", credit=excl, auxiliary_code=code, auxiliary_name=name, label=label),
     ]
     if vat:
@@ -403,3 +420,145 @@ def post_prepaid_delivery(
           lines=[DocumentLine(account="4191", debit=amount_excl, auxiliary_code=code, auxiliary_name=name, label=label),
                  DocumentLine(account=revenue_account, credit=amount_excl, label=label)],
           key=IdempotencyKey("delivery", key, "released"))  # fmt: skip
+
+
+# --- Money Stripe takes back or gives back (disputes, dashboard refunds, late SEPA failures) -------
+
+
+def _swapped(lines: list[DocumentLine], swap: bool) -> list[DocumentLine]:
+    return [dataclasses.replace(line, debit=line.credit, credit=line.debit) for line in lines] if swap else lines
+
+
+def post_withdrawal(
+    *,
+    payment: Payment,
+    parts: dict[int, Decimal],
+    date: datetime.date,
+    label: str,
+    key: tuple[str, str, str],
+    restore: bool = False,
+    platform_pays: bool = False,
+) -> None:
+    """Money Stripe took back from a payment (a dispute's funds withdrawn, a late SEPA failure, a refund
+    made in Stripe's dashboard) reopens each seller's receivable; `restore` is the mirror (funds
+    reinstated). `parts` is {seller id: amount}, as the settlement recorded it.
+
+    From the seller's own Stripe balance (a one-seller payment, transfer reversed): D 411 / C clearing.
+    From the Collectif's (a mixed card order, or `platform_pays`: Stripe debits the platform for the
+    disputes and unreversed refunds of a destination charge): the Collectif pays for each seller
+    (D 467-<seller> / C clearing) and each seller who got the money owes it back (OD: D 411 /
+    C 467-Collectif), so 467 stays the mirror image in both books. Services' VAT follows what each
+    seller keeps.
+    """
+    order = payment.order
+    clearing = _clearing(payment.method)
+    receiver = payment.received_by
+    code, name = customer_account(order=order)
+    idempotency = IdempotencyKey(*key)
+    if receiver.pk in parts and not platform_pays:
+        amount = parts[receiver.pk]
+        lines = [DocumentLine(account="411", debit=amount, auxiliary_code=code, auxiliary_name=name, label=label),
+                 DocumentLine(account=clearing, credit=amount, label=label)]  # fmt: skip
+        _post(receiver, journal="ST", date=date, piece_ref=order.reference, piece_date=date, label=label,
+              lines=_swapped(lines, restore), key=idempotency)  # fmt: skip
+        settle_if_paid(order=order, structure=receiver, on=date)
+        return
+    if receiver.is_collective:
+        collective = receiver
+        transferred = set(StripeTransfer.objects.filter(order=order).values_list("structure_id", flat=True))
+    else:  # a destination charge: Stripe moved the money to the seller at once
+        collective = Structure.objects.collective()
+        transferred = {receiver.pk}
+    sellers = list(Structure.objects.filter(pk__in=parts).order_by("pk"))
+    lines = [
+        DocumentLine(account=counterpart_account(seller)[0], debit=parts[seller.pk], label=label) for seller in sellers
+    ]
+    lines.append(DocumentLine(account=clearing, credit=sum(parts.values(), ZERO), label=label))
+    _post(collective, journal="ST", date=date, piece_ref=order.reference, piece_date=date, label=label,
+          lines=_swapped(lines, restore), key=idempotency)  # fmt: skip
+    for seller in sellers:
+        if seller.pk not in transferred:
+            continue  # never passed on: the Collectif's 467 credit of the charge is simply cancelled
+        amount = parts[seller.pk]
+        lines = [DocumentLine(account="411", debit=amount, auxiliary_code=code, auxiliary_name=name, label=label),
+                 DocumentLine(account=counterpart_account(collective)[0], credit=amount, label=label)]  # fmt: skip
+        _post(seller, journal="OD", date=date, piece_ref=order.reference, piece_date=date, label=label,
+              lines=_swapped(lines, restore), key=idempotency)  # fmt: skip
+        settle_if_paid(order=order, structure=seller, on=date)
+
+
+def post_dispute_fee(*, dispute_id: str, reference: str, fee: Decimal, date: datetime.date, returned: bool) -> None:
+    """Stripe's dispute fee is borne by the Collectif, like its other fees: D 627 / C clearing (the
+    mirror when Stripe gives it back)."""
+    label = f"{'Frais de litige remboursés' if returned else 'Frais de litige Stripe'} {reference}"
+    lines = [
+        DocumentLine(account="627", debit=fee, label=label),
+        DocumentLine(account=_clearing(), credit=fee, label=label),
+    ]
+    _post(Structure.objects.collective(), journal="ST", date=date, piece_ref=reference, piece_date=date, label=label,
+          lines=_swapped(lines, returned), key=IdempotencyKey("dispute", dispute_id, "fee-returned" if returned else "fee"))  # fmt: skip
+
+
+def post_bad_debt(*, order: Order, structure: Structure, amount: Decimal, date: datetime.date, dispute_id: str) -> None:
+    """A dispute lost: the customer's debt to the seller is written off (D 654 / C 411). VAT on services
+    was never due on money not kept: its part still on 44587 leaves with the debt (D 44587). VAT on
+    goods, due at delivery, stays: getting it back needs a credit note, the accountant's call."""
+    invoices = list(order.invoices.issued().filter(structure=structure).prefetch_related("lines"))
+    invoiced = ZERO
+    services_vat = ZERO
+    for invoice in invoices:
+        sign = -1 if invoice.kind == InvoiceKind.CREDIT_NOTE else 1
+        invoiced += sign * invoice.total_incl
+        services_vat += sign * sum((line.total_vat for line in invoice.lines.all() if not line.is_goods), ZERO)
+    pending = quantize(services_vat * amount / invoiced) if invoiced > 0 else ZERO
+    code, name = customer_account(order=order)
+    label = f"Créance irrécouvrable {order.reference} - litige perdu"
+    _post(structure, journal="OD", date=date, piece_ref=order.reference, piece_date=date, label=label,
+          lines=[DocumentLine(account=BAD_DEBT_ACCOUNT, debit=amount - pending, label=label),
+                 DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, debit=pending, label=label),
+                 DocumentLine(account="411", credit=amount, auxiliary_code=code, auxiliary_name=name, label=label)],
+          key=IdempotencyKey("dispute", dispute_id, f"lost-{structure.pk}"))  # fmt: skip
+
+
+PLATFORM_COMMISSION_VAT_RATE = Decimal("20.00")
+
+
+def post_platform_commission(*, payment: Payment, fee: Decimal) -> None:
+    """The platform's commission (`application_fee_amount`) kept by Stripe from a seller's charge for the
+    Collectif, in both books: the seller D 6222 / C clearing, the Collectif D clearing / C 7067. When the
+    Collectif is liable, its VAT at 20 % is due at once (a service paid on the spot), and deductible
+    (44566) by a liable seller."""
+    collective = Structure.objects.collective()
+    seller = payment.received_by
+    order = payment.order
+    clearing = _clearing(payment.method)
+    excl, vat = split_incl(fee, PLATFORM_COMMISSION_VAT_RATE) if collective.is_vat_liable else (fee, ZERO)
+    deductible = vat if seller.is_vat_liable else ZERO
+    label = f"Commission plateforme {order.reference}"
+    key = IdempotencyKey("payment", str(payment.pk), "platform-fee")
+    date = _local_date(payment.succeeded_at)
+    _post(seller, journal="ST", date=date, piece_ref=order.reference, piece_date=date, label=label, key=key,
+          lines=[DocumentLine(account=COMMISSION_EXPENSE_ACCOUNT, debit=fee - deductible, label=label),
+                 DocumentLine(account=DEDUCTIBLE_VAT_ACCOUNT, debit=deductible, label=label),
+                 DocumentLine(account=clearing, credit=fee, label=label)])  # fmt: skip
+    _post(collective, journal="ST", date=date, piece_ref=order.reference, piece_date=date, label=label, key=key,
+          lines=[DocumentLine(account=clearing, debit=fee, label=label),
+                 DocumentLine(account=PLATFORM_COMMISSION_ACCOUNT, credit=excl, label=label),
+                 DocumentLine(account=VAT_ACCOUNTS[f"{PLATFORM_COMMISSION_VAT_RATE:.2f}"], credit=vat, label=label)])  # fmt: skip
+
+
+def reverse_platform_commission(*, payment: Payment, date: datetime.date) -> None:
+    """A payment that failed after all: Stripe gives the application fee back, so its entries (in
+    both books) are reversed."""
+    entries = Entry.objects.filter(source_kind="payment", source_id=str(payment.pk), event="platform-fee")
+    for entry in entries.order_by("pk"):
+        books.reverse_entry(entry=entry, date=date, label=f"Commission plateforme annulée {payment.order.reference}")
+
+
+def reverse_payout(*, structure: Structure, payout_id: str, date: datetime.date) -> bool:
+    """A payout the bank returned: its posting, if any, is reversed (extourne). Whether there was one."""
+    entry = Entry.objects.filter(structure=structure, source_kind="payout", source_id=payout_id, event="paid").first()
+    if entry is None:
+        return False
+    books.reverse_entry(entry=entry, date=date, label=f"Virement Stripe échoué {payout_id}")
+    return True

@@ -69,7 +69,8 @@ def create_transfer(*, reference: str, structure: Structure, amount: Decimal, ch
 
 
 def refund(*, payment_intent_id: str, amount: Decimal, key: str, reverse_transfer: bool):
-    params = {"payment_intent": payment_intent_id, "amount": to_cents(amount)}
+    # `metadata.refund` tells the platform's refunds from those made in Stripe's dashboard.
+    params = {"payment_intent": payment_intent_id, "amount": to_cents(amount), "metadata": {"refund": key}}
     if reverse_transfer:
         params["reverse_transfer"] = True
     return client().v1.refunds.create(params=params, options={"idempotency_key": f"re-{key}"})

@@ -17,6 +17,11 @@ urlpatterns = [
     path("gestion/commandes/", backoffice.staff_orders, name="staff_orders"),
     path("gestion/commandes/<str:reference>/", backoffice.handover, name="handover"),
     path("gestion/commandes/<str:reference>/remboursement/", backoffice.handover_refund, name="handover_refund"),
+    path(
+        "gestion/commandes/<str:reference>/avoir/<int:refund_id>/",
+        backoffice.handover_credit_note,
+        name="handover_credit_note",
+    ),
     path("gestion/commandes/<str:reference>/paiement/", backoffice.handover_payment, name="handover_payment"),
     path("gestion/commandes/<str:reference>/remise/", backoffice.handover_collect, name="handover_collect"),
     path("gestion/commandes/<str:reference>/pesee/<int:line_id>/", backoffice.handover_weigh, name="handover_weigh"),
@@ -24,5 +29,6 @@ urlpatterns = [
     path("gestion/cheques/bordereau/", backoffice.deposit_slip_create, name="deposit_slip_create"),
     path("gestion/cheques/bordereau/<int:pk>/", backoffice.deposit_slip, name="deposit_slip"),
     path("gestion/caisse/", backoffice.cash_up, name="cash_up"),
+    path("gestion/stripe/", backoffice.stripe_events, name="stripe_events"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

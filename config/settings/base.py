@@ -291,3 +291,5 @@ INSERTION_ALERT_DAYS = int(os.environ.get("INSERTION_ALERT_DAYS", "30"))
 
 # Accounting: the clearing account of the Stripe balance in every structure's chart (DOMAIN.md rule 11).
 ACCOUNTING_STRIPE_CLEARING_ACCOUNT = os.environ.get("ACCOUNTING_STRIPE_CLEARING_ACCOUNT", "512800")
+# ... and of the SEPA Direct Debits collected through Stripe (their own, DOMAIN.md rule 6).
+ACCOUNTING_STRIPE_SEPA_CLEARING_ACCOUNT = os.environ.get("ACCOUNTING_STRIPE_SEPA_CLEARING_ACCOUNT", "512810")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from hub.models import Site, Structure
 from hub.money import from_cents, line_total, split_incl
 from marketplace import events, notify, perms, postings, stripe_gateway
-from marketplace.actions import settlement
+from marketplace.actions import settlement, stripe_events
 from marketplace.actions.checkout import confirm_locked_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
@@ -121,16 +121,31 @@ def process_stripe_event(*, event_pk: int) -> None:
     if event.processed_at is not None:
         return
     data = event.payload.get("data", {}).get("object", {})
+    created = event.payload.get("created")
     if event.type == "payment_intent.succeeded":
         _card_payment_succeeded(data)
+    elif event.type == "payment_intent.payment_failed" and stripe_events.has_recorded_sepa_payment(data.get("id")):
+        stripe_events.late_sepa_failure(intent_id=data["id"], message=_failure_message(data), created=created)
     elif event.type == "payment_intent.payment_failed":
         _card_payment_failed(data)
+    elif event.type == "charge.failed" and stripe_events.has_recorded_sepa_payment(data.get("payment_intent")):
+        stripe_events.late_sepa_failure(intent_id=data["payment_intent"], message=data.get("failure_message") or "")
     elif event.type == "charge.succeeded":
         _stripe_fee(data)
+    elif event.type == "charge.refunded":
+        stripe_events.dashboard_refund(charge=data, created=created)
+    elif event.type in stripe_events.DISPUTE_EVENTS:
+        stripe_events.dispute_event(event_type=event.type, dispute=data, created=created)
     elif event.type == "payout.paid":
         _payout_paid(data, account=event.payload.get("account"))
+    elif event.type == "payout.failed":
+        stripe_events.payout_failed(payout=data, account=event.payload.get("account"))
     event.processed_at = timezone.now()
     event.save(update_fields=["processed_at"])
+
+
+def _failure_message(intent: dict) -> str:
+    return ((intent.get("last_payment_error") or {}).get("message") or "")[:300]
 
 
 def _order_for_intent(intent: dict) -> Order | None:
@@ -162,7 +177,7 @@ def _card_payment_succeeded(intent: dict) -> None:
     charge_id = _charge_id(intent)
     payment = Payment.objects.create(
         order=order,
-        method=PaymentMethod.CARD,
+        method=stripe_events.payment_method_of(intent),
         state=PaymentState.SUCCEEDED,
         amount=amount,
         received_by=receiver,
@@ -172,6 +187,7 @@ def _card_payment_succeeded(intent: dict) -> None:
     )
     allocation = settlement.record_receipt(payment=payment, shares=shares)
     postings.post_payment(payment, allocation=allocation)
+    stripe_events.book_platform_commission(payment=payment, intent=intent)
     if order.fulfilment_status == FulfilmentStatus.CANCELLED:
         return  # paid after its hold expired: staff refund it from the back-office
     if not single_seller:
@@ -214,8 +230,8 @@ def _payout_paid(payout: dict, *, account: str | None) -> None:
     structure = (
         Structure.objects.filter(stripe_account_id=account).first() if account else Structure.objects.collective()
     )
-    if structure is None:
-        return
+    if structure is None or stripe_events.payout_has_failed(payout["id"]):
+        return  # a payout the bank returned (its failure came first) never reached the bank account
     day = timezone.localdate(datetime.datetime.fromtimestamp(payout["arrival_date"], tz=datetime.UTC))
     postings.post_payout(structure=structure, amount=from_cents(payout["amount"]), date=day, payout_id=payout["id"])
 

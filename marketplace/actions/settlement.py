@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import F
 
+from hub.money import quantize
 from marketplace.enums import FulfilmentStatus
 from marketplace.models import Order, OrderShare, Payment, PaymentAllocation, Refund
 
@@ -86,6 +87,53 @@ def record_refund(*, refund: Refund) -> None:
     OrderShare.objects.filter(order_id=refund.order_id, seller_id=refund.structure_id).update(
         refunded=F("refunded") + refund.amount
     )
+
+
+def spread_over_payment(*, payment: Payment, amount: Decimal) -> dict[int, Decimal]:
+    """{seller id: part} of an amount taken back from a payment (a dispute, a dashboard refund), pro
+    rata of what the payment brought to each share, the rounding cent on the last share."""
+    allocations = list(
+        payment.allocations.select_related("share").order_by("share__seller__position", "share__seller_id")
+    )
+    allocated = sum((allocation.amount for allocation in allocations), ZERO)
+    parts: dict[int, Decimal] = {}
+    rest = amount
+    for index, allocation in enumerate(allocations):
+        last = index == len(allocations) - 1
+        part = rest if last else min(rest, quantize(amount * allocation.amount / allocated))
+        if part > 0:
+            parts[allocation.share.seller_id] = part
+            rest -= part
+    return parts
+
+
+def record_dispute(*, payment: Payment, amount: Decimal) -> dict[int, Decimal]:
+    """A customer disputed a card payment and Stripe took the money back: each seller's share loses its
+    part (spread like the payment was); returns {seller id: part}."""
+    parts = spread_over_payment(payment=payment, amount=amount)
+    for seller_id, part in parts.items():
+        OrderShare.objects.filter(order_id=payment.order_id, seller_id=seller_id).update(disputed=F("disputed") + part)
+    return parts
+
+
+def record_dispute_outcome(*, payment: Payment, parts: dict[int, Decimal], won: bool) -> None:
+    """A dispute won (or its funds reinstated): the money is back on each share. Lost: it stays
+    disputed — the seller never keeps it, and its receivable is written off in the books."""
+    if not won:
+        return
+    for seller_id, part in parts.items():
+        OrderShare.objects.filter(order_id=payment.order_id, seller_id=seller_id).update(disputed=F("disputed") - part)
+
+
+def record_reversal(*, payment: Payment) -> dict[int, Decimal]:
+    """A payment rejected after it was recorded (a late SEPA failure): what it brought to each share
+    goes; its allocations stay as history. Returns {seller id: amount}."""
+    allocation = dict(payment.allocations.values_list("share__seller_id", "amount"))
+    for seller_id, amount in allocation.items():
+        OrderShare.objects.filter(order_id=payment.order_id, seller_id=seller_id).update(
+            received=F("received") - amount
+        )
+    return allocation
 
 
 def is_settled(order: Order, *, shares: list[OrderShare] | None = None) -> bool:

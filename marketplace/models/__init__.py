@@ -22,7 +22,7 @@ from marketplace.models.payments import DepositSlip, Payment, Refund
 from marketplace.models.sellers import SellerSettings
 from marketplace.models.settlement import OrderShare, OrderShareQuerySet, PaymentAllocation
 from marketplace.models.shared_services import SharedServicesPlan, SharedServicesShare
-from marketplace.models.stripe import StripeEvent, StripeTransfer
+from marketplace.models.stripe import StripeDispute, StripeEvent, StripeTransfer
 
 __all__ = [
     "FULFILMENT",
@@ -51,6 +51,7 @@ __all__ = [
     "SharedServicesPlan",
     "SharedServicesShare",
     "SolidarityStatus",
+    "StripeDispute",
     "StripeEvent",
     "StripeTransfer",
 ]

@@ -43,9 +43,13 @@ PAYMENT = StateMachine(
     choices=PaymentStatus,
     transitions={
         PaymentStatus.UNPAID: {PaymentStatus.PAID},
-        # A SEPA failure or a dispute reopens the receivable.
+        # A SEPA failure or a dispute reopens the receivable (a partly refunded order too).
         PaymentStatus.PAID: {PaymentStatus.UNPAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
-        PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
+        PaymentStatus.PARTIALLY_REFUNDED: {
+            PaymentStatus.UNPAID,
+            PaymentStatus.PARTIALLY_REFUNDED,
+            PaymentStatus.REFUNDED,
+        },
         PaymentStatus.REFUNDED: set(),
     },
     timestamps={PaymentStatus.PAID: "paid_at"},

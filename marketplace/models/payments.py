@@ -42,6 +42,7 @@ class Payment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(_("rejeté le"), null=True, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -108,9 +109,14 @@ class Refund(models.Model):
     # and the money's movement posted (succeeded); `stripe_key` groups the rows of one Stripe refund.
     state = models.CharField(_("état"), max_length=10, choices=RefundState.choices, default=RefundState.SUCCEEDED)
     stripe_key = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for a refund made in Stripe's dashboard (learnt from its `charge.refunded` event).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=200, blank=True)
+    # A refund not tied to lines (made in the dashboard): staff issue its credit note by hand.
+    credit_note_needed = models.BooleanField(_("avoir à établir"), default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
