@@ -186,7 +186,8 @@ def test_hub_admin_sees_every_difference_and_a_clean_run(client, checks, garden_
     client.force_login(admin)
     client.post(reverse("accounting:reconciliation"))
     page = client.get(reverse("accounting:reconciliation")).content.decode()
-    assert "RIB-2026-00001" in page and "LAV-2026-00009" in page
+    assert "RIB-2026-00001" in page
+    assert "LAV-2026-00009" in page
     assert "2 écarts" in page
 
 
