@@ -73,7 +73,7 @@ format: install-dev ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-BENCHES := bench/catalogue.py bench/fec_export.py bench/deliveries.py bench/planner.py
+BENCHES := bench/catalogue.py bench/fec_export.py bench/deliveries.py bench/planner.py bench/settlement.py
 
 bench: install-dev ## Run the benchmarks (they need DATABASE_URL on PostgreSQL, and wrk for the catalogue)
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make bench : définissez DATABASE_URL=postgres://… (PostgreSQL)"; exit 2;; esac

@@ -388,3 +388,24 @@ class EntryLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableEntry()
+
+
+class ReconciliationRun(models.Model):
+    """One run of the reconciliation (`accounting.reconciliation`): nightly, by command or from the page."""
+
+    started_at = models.DateTimeField(_("commencé le"))
+    finished_at = models.DateTimeField(_("terminé le"))
+    clean = models.BooleanField(_("sans écart"))
+    checks = models.JSONField(_("contrôles"), default=list)  # the codes of the checks run
+    skipped = models.JSONField(_("non vérifiés"), default=dict)  # check code → why
+    # [{check, structure, reference, expected, actual, message}], amounts as strings ("12.34" or null).
+    differences = models.JSONField(_("écarts"), default=list)
+    triggered_by = models.CharField(_("lancé par"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("rapprochement")
+        verbose_name_plural = _("rapprochements")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'OK' if self.clean else len(self.differences)}"

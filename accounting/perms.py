@@ -26,3 +26,8 @@ def get_structure_or_404(user, slug: str) -> Structure:
     if structure is None or not can_view_books(user, structure):
         raise Http404
     return structure
+
+
+def can_reconcile(user) -> bool:
+    """The reconciliation page: hub admins, and whoever keeps the books of at least one structure."""
+    return hub_perms.is_hub_admin(user) or bool(hub_perms.structures_with_role(user, StaffRole.ACCOUNTANT))

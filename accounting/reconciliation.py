@@ -27,6 +27,10 @@ class Difference:
 CheckFunction = Callable[[], Iterable[Difference]]
 
 
+class CheckSkipped(Exception):  # noqa: N818 — a signal, not an error
+    """Raised by a check that cannot run here (e.g. Stripe not configured): reported « non vérifié »."""
+
+
 @dataclass(frozen=True)
 class Check:
     code: str
@@ -38,6 +42,7 @@ class Check:
 class Report:
     checks: list[Check]
     differences: list[Difference] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # check code → why it was not verified
     started_at: object = None
     finished_at: object = None
 
@@ -69,6 +74,9 @@ def reconcile(*, codes: Iterable[str] | None = None) -> Report:
     selected = [check for check in checks() if wanted is None or check.code in wanted]
     report = Report(checks=selected, started_at=timezone.now())
     for check in selected:
-        report.differences.extend(check.run())
+        try:
+            report.differences.extend(check.run())
+        except CheckSkipped as skipped:
+            report.skipped[check.code] = str(skipped)
     report.finished_at = timezone.now()
     return report

@@ -6,6 +6,7 @@ app_name = "accounting"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("rapprochement/", views.reconciliation, name="reconciliation"),
     path("<slug:slug>/", views.structure_home, name="structure"),
     path("<slug:slug>/journal/", views.journal, name="journal"),
     path("<slug:slug>/grand-livre/", views.ledger, name="ledger"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounting import selectors
 from accounting.actions import post_document
+from accounting.actions.reconciling import run_reconciliation
 from accounting.documents import Document, DocumentLine, IdempotencyKey
 from accounting.enums import JournalCode
 from accounting.exceptions import AccountingError
@@ -28,8 +29,10 @@ from accounting.forms import (
     ManualEntryLineFormSet,
     PeriodForm,
 )
-from accounting.models import Account, FiscalYear
-from accounting.perms import get_structure_or_404, structures_with_books
+from accounting.models import Account, FiscalYear, ReconciliationRun
+from accounting.perms import can_reconcile, get_structure_or_404, structures_with_books
+from accounting.reconciliation import checks
+from hub import perms as hub_perms
 
 PAGE_SIZE = 50
 ZERO = Decimal("0.00")
@@ -56,7 +59,50 @@ def index(request: HttpRequest) -> HttpResponse:
     structures = list(structures_with_books(request.user))
     if not structures:
         raise Http404
-    return render(request, "accounting/index.html", {"structures": structures})
+    context = {"structures": structures, "can_reconcile": can_reconcile(request.user)}
+    return render(request, "accounting/index.html", context)
+
+
+RUNS_SHOWN = 10
+
+
+def _visible(differences: list[dict], names: set[str] | None) -> list[dict]:
+    """A structure's accountant sees the differences of the books they keep (a hub admin, all)."""
+    return [d for d in differences if names is None or d["structure"] in names]
+
+
+@login_required
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    """The last reconciliation runs and the differences of the latest; « Lancer le rapprochement »."""
+    if not can_reconcile(request.user):
+        raise Http404
+    if request.method == "POST":
+        run = run_reconciliation(triggered_by=request.user.email)
+        if run.clean:
+            messages.success(request, _("Rapprochement terminé : aucun écart."))
+        else:
+            messages.warning(
+                request, _("Rapprochement terminé : %(count)s écart(s).") % {"count": len(run.differences)}
+            )
+        return redirect("accounting:reconciliation")
+    names = None if hub_perms.is_hub_admin(request.user) else {s.name for s in structures_with_books(request.user)}
+    runs = list(ReconciliationRun.objects.all()[:RUNS_SHOWN])
+    for run in runs:
+        run.visible = _visible(run.differences, names)
+    latest = runs[0] if runs else None
+    labels = {check.code: check.label for check in checks()}
+    differences = [
+        {**d, "label": labels.get(d["check"], d["check"]), "expected": _decimal(d["expected"]),
+         "actual": _decimal(d["actual"])}
+        for d in (latest.visible if latest else [])
+    ]  # fmt: skip
+    skipped = [(labels.get(code, code), reason) for code, reason in sorted((latest.skipped if latest else {}).items())]
+    context = {"runs": runs, "latest": latest, "differences": differences, "skipped": skipped, "checks": checks()}
+    return render(request, "accounting/reconciliation.html", context)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
 def structure_home(request: HttpRequest, slug: str) -> HttpResponse:

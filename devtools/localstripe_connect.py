@@ -14,7 +14,10 @@ the object, routes are built with `localstripe.server.api_*`):
 * two routes that localstripe bound at import time are taken over by a middleware: confirming a
   PaymentIntent with `payment_method`, and the fake Stripe.js `confirmCardPayment` on a
   PaymentIntent created without a payment method (see `_route_overrides`);
-* `DELETE /_config/webhooks/{id}` unregisters a webhook endpoint.
+* `DELETE /_config/webhooks/{id}` unregisters a webhook endpoint;
+* `GET /v1/balance` (localstripe's answers a fixed 20 €) computes the balance of the platform, or of
+  the connected account named by the `Stripe-Account` header, from the charges, refunds,
+  transfers, reversals, fees and payouts the server holds (all `available`, `pending` empty).
 
 Only `install()` changes anything; it is idempotent. Error messages follow Stripe's style but are
 ours (code `resource_missing` / param names as Stripe documents them), not byte-for-byte Stripe's.
@@ -526,7 +529,49 @@ async def _authenticate_without_payment_method(request, handler, id):
     return await handler(request)
 
 
+def _balance_cents(account: str | None) -> int:
+    """What Stripe would hold for the platform (account None) or a connected account, in cents."""
+    transfers = _transfers()
+    if account is not None:
+        received = sum(t.amount - t.amount_reversed for t in transfers if t.destination == account)
+        return received  # payouts of connected accounts are not simulated
+    total = 0
+    for key, obj in store.items():
+        if key.startswith("charge:") and obj.status == "succeeded" and obj.captured:
+            fee = 0
+            txn = store.get("balance_transaction:" + str(obj.balance_transaction))
+            if txn is not None:
+                fee = txn.fee
+            total += obj.amount - fee
+        elif (
+            key.startswith("refund:")
+            and obj.status == "succeeded"
+            or key.startswith("payout:")
+            and obj.status != "failed"
+        ):
+            total -= obj.amount
+    total -= sum(t.amount - t.amount_reversed for t in transfers)
+    return total
+
+
+async def _retrieve_balance(request, handler):
+    """GET /v1/balance, as Stripe answers it: {"object": "balance", "available": [...], "pending": [...]}."""
+    account = request.headers.get("Stripe-Account") or None
+    if account is not None:
+        _retrieve_account(account, "Stripe-Account")
+    amount = _balance_cents(account)
+    return server.json_response(
+        {
+            "object": "balance",
+            "livemode": False,
+            "available": [{"amount": amount, "currency": "eur", "source_types": {"card": amount}}],
+            "pending": [{"amount": 0, "currency": "eur", "source_types": {"card": 0}}],
+        }
+    )
+
+
 _route_overrides = (
+    ("GET", re.compile(r"/v1/balance"), _retrieve_balance),
     ("POST", re.compile(r"/v1/payment_intents/(?P<id>\w+)/confirm"), _confirm_with_payment_method),
     ("POST", re.compile(r"/v1/payment_intents/(?P<id>\w+)/_authenticate"), _authenticate_without_payment_method),
 )

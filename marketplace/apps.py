@@ -11,6 +11,9 @@ class MarketplaceConfig(AppConfig):
 
         from accounts import personal_data
         from marketplace import personal_data as marketplace_personal_data
+
+        # reason: the checks import models, which cannot load before the app registry is ready.
+        from marketplace import reconciliation  # noqa: F401 — registers its checks
         from marketplace.carts import merge_session_cart
 
         personal_data.register("achats", export=marketplace_personal_data.export, erase=marketplace_personal_data.erase)

@@ -10,7 +10,7 @@ import stripe
 from django.conf import settings
 
 from hub.models import Structure
-from hub.money import quantize, to_cents
+from hub.money import from_cents, quantize, to_cents
 
 
 def client() -> stripe.StripeClient:
@@ -142,3 +142,20 @@ def create_off_session_payment_intent(
     if fee:
         params["application_fee_amount"] = to_cents(fee)
     return client().v1.payment_intents.create(params=params, options={"idempotency_key": f"pi-off-{reference}"})
+
+
+# --- Reconciliation -----------------------------------------------------------------------------
+
+
+def retrieve_balance(account: str | None = None) -> Decimal:
+    """The euros Stripe holds for the platform (`account=None`) or a connected account: available +
+    pending (`GET /v1/balance`, with the `Stripe-Account` header for a connected account)."""
+    options = {"stripe_account": account} if account else {}
+    balance = client().v1.balance.retrieve(options=options).to_dict()
+    cents = sum(
+        funds["amount"]
+        for kind in ("available", "pending")
+        for funds in (balance.get(kind) or [])
+        if funds.get("currency", "eur") == "eur"
+    )
+    return from_cents(cents)

@@ -278,6 +278,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "insertion-sync-jobs": {"task": "insertion.sync_jobs", "schedule": crontab(minute="*/10")},
     "insertion-alerts": {"task": "insertion.send_alerts", "schedule": crontab(hour=7, minute=0)},
+    "accounting-reconcile-books": {"task": "accounting.reconcile_books", "schedule": crontab(hour=3, minute=30)},
     "shared-services-invoices": {
         "task": "marketplace.issue_shared_services_invoices",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),

@@ -478,3 +478,36 @@ def test_webhook_delivers_signed_events(localstripe, webhook_receiver, jardins):
 
     assert transfer_event.type == "transfer.created"
     assert (transfer_event.data.object.amount, transfer_event.data.object.destination) == (2400, jardins.id)
+
+
+def _balance(account=None) -> int:
+    balance = stripe.Balance.retrieve(stripe_account=account) if account else stripe.Balance.retrieve()
+    assert balance.object == "balance"
+    assert [funds.currency for funds in balance.available + balance.pending] == ["eur", "eur"]
+    return sum(funds.amount for funds in balance.available + balance.pending)
+
+
+def test_balance_follows_charges_transfers_refunds_and_reversals(jardins, comptoir):
+    platform = _balance()  # other tests of the session charged the same server
+    assert (_balance(jardins.id), _balance(comptoir.id)) == (0, 0)
+
+    paid_destination_charge(jardins, amount=5000, fee=250)  # the platform keeps the fee
+    assert (_balance() - platform, _balance(jardins.id)) == (250, 4750)
+
+    mixed = stripe.PaymentIntent.create(amount=3000, currency="eur", payment_method_types=["card"],
+                                        transfer_group="CMD-BAL")  # fmt: skip
+    mixed = stripe.PaymentIntent.confirm(mixed.id, payment_method="pm_card_visa")
+    transfer = stripe.Transfer.create(amount=1200, currency="eur", destination=comptoir.id,
+                                      source_transaction=mixed.latest_charge, transfer_group="CMD-BAL")  # fmt: skip
+    assert (_balance() - platform, _balance(comptoir.id)) == (250 + 3000 - 1200, 1200)
+
+    stripe.Refund.create(payment_intent=mixed.id, amount=500)
+    stripe.Transfer.create_reversal(transfer.id, amount=500)
+    assert (_balance() - platform, _balance(comptoir.id)) == (250 + 3000 - 1200 - 500 + 500, 700)
+
+
+def test_balance_of_an_unknown_account_is_refused():
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        stripe.Balance.retrieve(stripe_account="acct_inconnu")
+    assert raised.value.http_status == 400
+    assert raised.value.user_message == "No such account: 'acct_inconnu'"
