@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounting', '0002_immutable_entries_trigger'),
+        ('accounting', '0003_chart_stripe_money_accounts'),
     ]
 
     operations = [
