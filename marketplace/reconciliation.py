@@ -15,6 +15,8 @@ aggregate queries whatever the number of orders), and returns one `Difference` p
       + Σ (credit − debit) of the 467-<seller> lines in the **Collectif's** books whose piece is the
           order's reference (the part of a mixed card payment the Collectif still holds for the
           seller: credited at the charge, debited at the transfer).
+    A card refund prepared but not yet made at Stripe (`Refund.state` pending: the share already
+    counts it, its posting waits for Stripe's answer) is added back to the share's figure.
     A piece booked for an order reference with no share is a difference too (expected 0).
 
 `counterparts_settled` — for every transfer of a mixed card order, the Collectif's 467-<seller>
@@ -39,8 +41,8 @@ from hub.enums import StructureKind
 from hub.models import Structure
 from hub.money import format_eur
 from marketplace import stripe_gateway
-from marketplace.enums import InvoiceKind
-from marketplace.models import Invoice, Order, OrderShare, StripeTransfer
+from marketplace.enums import InvoiceKind, RefundState
+from marketplace.models import Invoice, Order, OrderShare, Refund, StripeTransfer
 
 ZERO = Decimal("0.00")
 
@@ -145,6 +147,15 @@ def shares_booked() -> list[Difference]:
             "seller_id", "order__reference", "received", "refunded", "disputed"
         )
     }
+    pending = (
+        Refund.objects.filter(state=RefundState.PENDING)
+        .values("structure_id", "order__reference")
+        .annotate(total=Sum("amount"))
+        .values_list("structure_id", "order__reference", "total")
+    )
+    for seller_id, reference, total in pending:
+        if (seller_id, reference) in shares:
+            shares[(seller_id, reference)] += total
     names = _names()
     differences = []
     for seller_id, reference in sorted(set(shares) | {key for key, net in books.items() if net}):
