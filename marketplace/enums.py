@@ -42,6 +42,8 @@ class PaymentState(models.TextChoices):
 class InvoiceKind(models.TextChoices):
     INVOICE = "invoice", _("Facture")
     CREDIT_NOTE = "credit_note", _("Avoir")
+    # An advance received before delivery (a prepaid season of baskets): excl. VAT on 4191.
+    DEPOSIT = "deposit", _("Facture d'acompte")
 
 
 class OperationCategory(models.TextChoices):

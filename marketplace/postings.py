@@ -22,12 +22,18 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounting import actions as books
-from accounting.chart import VAT_ACCOUNTS, VAT_ON_RECEIPTS_ACCOUNT, counterpart_account, stripe_clearing_account
+from accounting.chart import (
+    ADVANCE_ACCOUNT,
+    VAT_ACCOUNTS,
+    VAT_ON_RECEIPTS_ACCOUNT,
+    counterpart_account,
+    stripe_clearing_account,
+)
 from accounting.documents import Document, DocumentLine, IdempotencyKey
 from accounting.exceptions import NoFiscalYear
 from accounting.models import EntryLine, FiscalYear
 from hub.models import Structure
-from hub.money import quantize, split_incl
+from hub.money import quantize
 from marketplace.enums import InvoiceKind, PaymentMethod
 from marketplace.models import DepositSlip, Invoice, Order, Payment, Refund, StripeTransfer
 
@@ -109,8 +115,15 @@ def post_invoice(invoice: Invoice) -> None:
             account="411", auxiliary_code=code, auxiliary_name=name, label=label, **side(invoice.total_incl, debit=True)
         )
     ]
+    # An advance (deposit invoice, or its credit note) sits on 4191 under its own auxiliary code.
+    advance = invoice.order.advance_reference if invoice.order_id and revenue.get(ADVANCE_ACCOUNT) else ""
     lines += [
-        DocumentLine(account=account, label=label, **side(amount, debit=False))
+        DocumentLine(
+            account=account,
+            label=label,
+            **({"auxiliary_code": advance, "auxiliary_name": name} if account == ADVANCE_ACCOUNT and advance else {}),
+            **side(amount, debit=False),
+        )
         for account, amount in sorted(revenue.items())
     ]
     lines += [
@@ -313,32 +326,8 @@ def post_payout(*, structure: Structure, amount: Decimal, date: datetime.date, p
 
 
 # --- Prepaid seasons (basket subscriptions paid upfront) -----------------------------------------
-
-
-def post_prepaid_season_payment(
-    *,
-    structure: Structure,
-    customer: tuple[str, str],
-    amount_incl: Decimal,
-    vat_rate: Decimal,
-    method: str,
-    date: datetime.date,
-    reference: str,
-    key: str,
-) -> None:
-    """A season paid upfront: goods' VAT is due on the deposit (since 2023); the rest waits on 4191."""
-    excl, vat = split_incl(amount_incl, vat_rate)
-    journal, account = RECEIPT_ACCOUNTS[method]
-    code, name = customer
-    label = f"Acompte saison {reference} - {name}"
-    lines = [
-        DocumentLine(account=account or _clearing(), debit=amount_incl, label=label),
-        DocumentLine(account="4191", credit=excl, auxiliary_code=code, auxiliary_name=name, label=label),
-    ]
-    if vat:
-        lines.append(DocumentLine(account=VAT_ACCOUNTS[f"{vat_rate:.2f}"], credit=vat, label=label))
-    _post(structure, journal=journal, date=date, piece_ref=reference, piece_date=date, label=label, lines=lines,
-          key=IdempotencyKey("season", key, "paid"))  # fmt: skip
+# The season is an order: its payment posts as any payment, its deposit invoice (VE) puts the excl.
+# VAT on 4191 under the advance's auxiliary code (`post_invoice`); each basket delivered releases it.
 
 
 def post_prepaid_delivery(

@@ -22,6 +22,14 @@ class DeliveryStatus(models.TextChoices):
     UNPAID = "unpaid", _("Paiement à reprendre")
 
 
+class PrepaidCreditChoice(models.TextChoices):
+    """What becomes of prepaid baskets that will not be delivered (skipped or cancelled): they are
+    credited (credit note on the deposit invoice), then paid back or kept for the next season."""
+
+    REFUND = "refund", _("Me rembourser")
+    CREDIT = "credit", _("Garder en avoir pour la saison suivante")
+
+
 class WaitingStatus(models.TextChoices):
     WAITING = "waiting", _("En attente")
     NOTIFIED = "notified", _("Place proposée")

@@ -15,7 +15,7 @@ from marketplace.actions import settlement
 from marketplace.actions.checkout import confirm_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
-from marketplace.exceptions import PaymentError
+from marketplace.exceptions import BackdatedInvoice, PaymentError
 from marketplace.models import DepositSlip, Order, OrderLine, Payment, SellerSettings, StripeEvent, StripeTransfer
 
 
@@ -23,8 +23,20 @@ def _mark_paid_if_settled(order: Order, *, by=None, at=None) -> None:
     if order.payment_status == PaymentStatus.UNPAID and settlement.is_settled(order):
         order.set_payment(PaymentStatus.PAID, by=by, at=at)
         order.save(update_fields=["payment_status", "paid_at"])
+        if order.advance_reference:
+            issue_deposit_invoices(order=order, at=at)
         notify.order_email(order.pk, OrderEmailKind.PAID)
         close_if_done(order, at=at)
+
+
+def issue_deposit_invoices(*, order: Order, at=None) -> None:
+    """A paid advance order gets its deposit invoice, dated the day of the payment when that keeps the
+    seller's series in date order (ADR 0009), else today: numbers never go back in time."""
+    try:
+        with transaction.atomic():  # a savepoint: a refused back-dated number leaves nothing behind
+            issue_order_invoices(order=order, at=at)
+    except BackdatedInvoice:
+        issue_order_invoices(order=order)
 
 
 def close_if_done(order: Order, *, at=None) -> None:

@@ -1,0 +1,252 @@
+"""Prepaid seasons through an order, a payment and a deposit invoice (DOMAIN.md rule 12).
+
+The season of these tests: four Mondays from 16 March to 6 April 2026 at 12,00 € (5,5 %): 48,00 €,
+of which 2,50 € VAT and 45,50 € on 4191; each basket releases 11,38 € and the last 11,36 €.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from accounting.models import Entry, EntryLine
+from accounting.reconciliation import reconcile
+from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
+from marketplace.models import Invoice, Refund
+from subscriptions.actions.changes import cancel_subscription, skip_delivery
+from subscriptions.actions.prepaid import mark_delivered, record_prepaid_season_payment
+from subscriptions.enums import DeliveryStatus, PrepaidCreditChoice
+from subscriptions.exceptions import PastCutOff
+from subscriptions.models import SeasonAdvance
+from tests.hub.factories import staff_of
+from tests.marketplace.factories import pay_by_card
+from tests.subscriptions.factories import TODAY, SubscriptionFactory
+
+D = datetime.date
+Z = Decimal("0")
+SEASON_END = D(2026, 4, 6)
+
+pytestmark = pytest.mark.django_db
+
+
+def _unpaid(**kwargs):
+    return SubscriptionFactory(payment_mode="prepaid", plan__season_end=SEASON_END, **kwargs)
+
+
+def _paid(**kwargs):
+    return SubscriptionFactory(prepaid=True, plan__season_end=SEASON_END, **kwargs)
+
+
+def _ledger(subscription, account: str) -> list[tuple]:
+    """(journal, debit, credit, auxiliary code) of the seller's lines on `account`, in order."""
+    return list(
+        EntryLine.objects.filter(entry__structure=subscription.plan.offering.structure, account__code=account)
+        .order_by("entry__id", "position")
+        .values_list("entry__journal__code", "debit", "credit", "auxiliary_code")
+    )
+
+
+def _balance_4191(subscription) -> Decimal:
+    return sum((credit - debit for _j, debit, credit, _a in _ledger(subscription, "4191")), Z)
+
+
+def _advances_clean() -> list:
+    return reconcile(codes=["advances"]).differences
+
+
+def test_subscribing_to_a_prepaid_season_places_its_order():
+    subscription = _unpaid()
+
+    advance = SeasonAdvance.objects.get(subscription=subscription)
+    order = advance.order
+    line = order.lines.get()
+    assert (advance.baskets, advance.amount_incl, advance.amount_excl) == (4, Decimal("48.00"), Decimal("45.50"))
+    assert (line.quantity, line.unit_price, line.total_incl, line.total_vat) == (
+        Decimal("4"), Decimal("12.00"), Decimal("48.00"), Decimal("2.50"),
+    )  # fmt: skip
+    assert (order.payment_method, order.fulfilment_status, order.payment_status, order.advance_reference) == (
+        PaymentMethod.CHEQUE, FulfilmentStatus.CONFIRMED, PaymentStatus.UNPAID, subscription.reference,
+    )  # fmt: skip
+    # Nothing is invoiced or booked before the season is paid.
+    assert (order.invoices.count(), _ledger(subscription, "4191"), _ledger(subscription, "411")) == (0, [], [])
+
+
+def test_the_season_paid_by_cheque_issues_a_deposit_invoice():
+    subscription = _paid()
+    customer = f"C{subscription.customer_id:06d}"
+
+    invoice = Invoice.objects.get(order__season_advance__subscription=subscription)
+    assert (invoice.kind, invoice.get_kind_display(), invoice.total_excl, invoice.total_vat, invoice.total_incl) == (
+        InvoiceKind.DEPOSIT, "Facture d'acompte", Decimal("45.50"), Decimal("2.50"), Decimal("48.00"),
+    )  # fmt: skip
+    assert invoice.number.startswith(f"{subscription.plan.offering.structure.invoice_prefix}-")
+    assert _ledger(subscription, "411") == [
+        ("BQ", Z, Decimal("48.00"), customer),  # the cheque received
+        ("VE", Decimal("48.00"), Z, customer),  # the deposit invoice
+    ]
+    assert _ledger(subscription, "4191") == [("VE", Z, Decimal("45.50"), subscription.reference)]
+    assert _ledger(subscription, "445713") == [("VE", Z, Decimal("2.50"), "")]
+    assert _ledger(subscription, "5112") == [("BQ", Decimal("48.00"), Z, "")]
+    # The customer's 411 lines of the season are lettered together.
+    letters = set(
+        EntryLine.objects.filter(account__code="411", auxiliary_code=customer).values_list("lettering_code", flat=True)
+    )
+    assert len(letters) == 1 and "" not in letters
+    assert _advances_clean() == []
+
+
+def test_recording_the_season_payment_twice_posts_once():
+    subscription = _paid()
+    entries = Entry.objects.count()
+
+    advance = record_prepaid_season_payment(
+        subscription=subscription, method="cheque", by=staff_of(subscription.plan.offering.structure)
+    )
+
+    assert (Entry.objects.count(), advance.order.invoices.count(), advance.order.payments.count()) == (entries, 1, 1)
+
+
+def test_the_season_paid_by_card_issues_its_deposit_invoice_once():
+    subscription = SubscriptionFactory(
+        payment_mode="prepaid", plan__season_end=SEASON_END, season_payment_method=PaymentMethod.CARD
+    )
+    order = SeasonAdvance.objects.get(subscription=subscription).order
+    assert (order.fulfilment_status, order.invoices.count()) == (FulfilmentStatus.PLACED, 0)
+
+    pay_by_card(order)
+    entries = Entry.objects.count()
+    from marketplace.actions.payments import process_stripe_event
+    from marketplace.models import StripeEvent
+
+    for event in StripeEvent.objects.all():  # a redelivered webhook changes nothing
+        StripeEvent.objects.filter(pk=event.pk).update(processed_at=None)
+        process_stripe_event(event_pk=event.pk)
+
+    order.refresh_from_db()
+    assert (order.payment_status, order.fulfilment_status) == (PaymentStatus.PAID, FulfilmentStatus.CONFIRMED)
+    assert list(order.invoices.values_list("kind", "total_incl")) == [(InvoiceKind.DEPOSIT, Decimal("48.00"))]
+    assert Entry.objects.count() == entries
+    assert _ledger(subscription, "4191") == [("VE", Z, Decimal("45.50"), subscription.reference)]
+    assert _advances_clean() == []
+
+
+def test_each_delivered_basket_releases_its_share_the_last_the_remainder():
+    subscription = _paid(with_deliveries=True)
+    deliveries = list(subscription.deliveries.order_by("date"))
+
+    for delivery in deliveries:
+        mark_delivered(delivery=delivery)
+        mark_delivered(delivery=delivery)  # a second click posts nothing
+        if delivery is deliveries[0]:
+            assert _advances_clean() == []
+
+    released = [row for row in _ledger(subscription, "4191") if row[0] == "OD"]
+    assert released == [("OD", Decimal("11.38"), Z, subscription.reference)] * 3 + [
+        ("OD", Decimal("11.36"), Z, subscription.reference)
+    ]
+    assert _ledger(subscription, subscription.plan.offering.revenue_account) == [
+        ("OD", Z, Decimal(amount), "") for amount in ["11.38", "11.38", "11.38", "11.36"]
+    ]
+    assert (_balance_4191(subscription), _advances_clean()) == (Z, [])
+
+
+def test_a_skipped_basket_is_credited_and_kept_for_next_season_by_default():
+    subscription = _paid()
+    customer = f"C{subscription.customer_id:06d}"
+    delivery = subscription.deliveries.get(date=D(2026, 3, 23))
+
+    skip_delivery(delivery=delivery, by=subscription.customer, today=TODAY)
+
+    credit_note = Invoice.objects.get(kind=InvoiceKind.CREDIT_NOTE, order__season_advance__subscription=subscription)
+    assert (credit_note.total_excl, credit_note.total_vat, credit_note.total_incl) == (
+        Decimal("11.38"), Decimal("0.62"), Decimal("12.00"),
+    )  # fmt: skip
+    assert _ledger(subscription, "4191")[-1] == ("VE", Decimal("11.38"), Z, subscription.reference)
+    assert _ledger(subscription, "445713")[-1] == ("VE", Decimal("0.62"), Z, "")
+    assert _ledger(subscription, "411")[-1] == ("VE", Z, Decimal("12.00"), customer)  # the resident's credit
+    advance = SeasonAdvance.objects.get(subscription=subscription)
+    assert (advance.credited, advance.credit_kept, Refund.objects.filter(order=advance.order).count()) == (
+        1, Decimal("12.00"), 0,
+    )  # fmt: skip
+    assert (_balance_4191(subscription), _advances_clean()) == (Decimal("34.12"), [])
+
+
+def test_a_skipped_basket_refunded_by_bank_transfer():
+    subscription = _paid()
+    customer = f"C{subscription.customer_id:06d}"
+    delivery = subscription.deliveries.get(date=D(2026, 3, 23))
+
+    skip_delivery(
+        delivery=delivery, by=subscription.customer, today=TODAY, prepaid_choice=PrepaidCreditChoice.REFUND
+    )
+
+    advance = SeasonAdvance.objects.get(subscription=subscription)
+    refund = Refund.objects.get(order=advance.order)
+    assert (refund.amount, refund.method) == (Decimal("12.00"), PaymentMethod.CHEQUE)
+    assert _ledger(subscription, "512") == [("BQ", Z, Decimal("12.00"), "")]
+    assert sorted(_ledger(subscription, "411")[-2:]) == sorted(
+        [("BQ", Decimal("12.00"), Z, customer), ("VE", Z, Decimal("12.00"), customer)]
+    )
+    assert (advance.credited, advance.credit_kept) == (1, Z)
+    assert (_balance_4191(subscription), _advances_clean()) == (Decimal("34.12"), [])
+
+
+def test_a_skip_refused_after_the_cut_off_changes_nothing():
+    subscription = _paid()
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
+    before = (Entry.objects.count(), Invoice.objects.count(), Refund.objects.count())
+
+    with pytest.raises(PastCutOff):
+        skip_delivery(delivery=delivery, by=subscription.customer, today=D(2026, 3, 15))
+
+    delivery.refresh_from_db()
+    advance = SeasonAdvance.objects.get(subscription=subscription)
+    assert (Entry.objects.count(), Invoice.objects.count(), Refund.objects.count()) == before
+    assert (delivery.status, advance.credited, advance.credit_kept) == (DeliveryStatus.PLANNED, 0, Z)
+
+
+def test_cancelling_refunds_the_baskets_not_delivered_by_default():
+    subscription = _paid()
+    first = subscription.deliveries.get(date=D(2026, 3, 16))
+    mark_delivered(delivery=first)
+
+    # On 15 March the 16 March distribution is past its cut-off: it is still handed over.
+    cancel_subscription(subscription=subscription, by=subscription.customer, today=D(2026, 3, 15))
+
+    advance = SeasonAdvance.objects.get(subscription=subscription)
+    refund = Refund.objects.get(order=advance.order)
+    # 3 baskets of the 4: 45,50 − 11,38 = 34,12 € excl., 48,00 − 12,00 = 36,00 € incl.
+    assert (advance.delivered, advance.credited, refund.amount) == (1, 3, Decimal("36.00"))
+    assert _ledger(subscription, "445713")[-1] == ("VE", Decimal("1.88"), Z, "")
+    advance.order.refresh_from_db()
+    assert advance.order.payment_status == PaymentStatus.PARTIALLY_REFUNDED
+    assert (_balance_4191(subscription), _advances_clean()) == (Z, [])
+
+
+def test_cancelling_before_any_delivery_can_keep_the_credit():
+    subscription = _paid()
+    skip_delivery(delivery=subscription.deliveries.get(date=D(2026, 3, 23)), today=TODAY)
+
+    cancel_subscription(subscription=subscription, today=TODAY, prepaid_choice=PrepaidCreditChoice.CREDIT)
+
+    advance = SeasonAdvance.objects.get(subscription=subscription)
+    credit_notes = Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE, order=advance.order).order_by("sequence")
+    assert list(credit_notes.values_list("total_excl", "total_incl")) == [
+        (Decimal("11.38"), Decimal("12.00")),
+        (Decimal("34.12"), Decimal("36.00")),
+    ]
+    assert (advance.credited, advance.credit_kept, Refund.objects.filter(order=advance.order).count()) == (
+        4, Decimal("48.00"), 0,
+    )  # fmt: skip
+    assert (_balance_4191(subscription), _advances_clean()) == (Z, [])
+
+
+def test_the_reconciliation_finds_a_basket_released_without_its_entry():
+    subscription = _paid()
+    SeasonAdvance.objects.filter(subscription=subscription).update(delivered=1)  # planted: no posting
+
+    differences = _advances_clean()
+
+    assert [(d.check, d.reference, d.expected, d.actual) for d in differences] == [
+        ("advances", subscription.reference, Decimal("34.12"), Decimal("45.50"))
+    ]
