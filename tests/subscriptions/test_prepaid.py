@@ -91,7 +91,8 @@ def test_the_season_paid_by_cheque_issues_a_deposit_invoice():
     letters = set(
         EntryLine.objects.filter(account__code="411", auxiliary_code=customer).values_list("lettering_code", flat=True)
     )
-    assert len(letters) == 1 and "" not in letters
+    assert len(letters) == 1
+    assert "" not in letters
     assert _advances_clean() == []
 
 
