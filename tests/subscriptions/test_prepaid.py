@@ -177,9 +177,7 @@ def test_a_skipped_basket_refunded_by_bank_transfer():
     customer = f"C{subscription.customer_id:06d}"
     delivery = subscription.deliveries.get(date=D(2026, 3, 23))
 
-    skip_delivery(
-        delivery=delivery, by=subscription.customer, today=TODAY, prepaid_choice=PrepaidCreditChoice.REFUND
-    )
+    skip_delivery(delivery=delivery, by=subscription.customer, today=TODAY, prepaid_choice=PrepaidCreditChoice.REFUND)
 
     advance = SeasonAdvance.objects.get(subscription=subscription)
     refund = Refund.objects.get(order=advance.order)
