@@ -26,6 +26,8 @@ class PaymentMethod(models.TextChoices):
     TRANSFER = "transfer", _("Virement à réception de facture")
     CESU = "cesu", _("CESU")
     SEPA = "sepa", _("Prélèvement SEPA")
+    # A credit the customer holds with the seller (a credit note kept, not refunded): no bank movement.
+    CREDIT = "credit", _("Avoir déduit")
 
     @classmethod
     def pay_later(cls) -> set[str]:

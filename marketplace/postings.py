@@ -213,6 +213,19 @@ def post_payment(payment: Payment, *, allocation: dict[int, Decimal] | None = No
     settle_if_paid(order=order, structure=receiver, on=date)
 
 
+def post_credit_applied(payment: Payment, *, source: str) -> None:
+    """A credit the customer held (credit note `source`) pays part of an order: 411 to 411, no bank."""
+    order = payment.order
+    date = _local_date(payment.succeeded_at)
+    code, name = customer_account(order=order)
+    label = f"Avoir {source} imputé sur {order.reference} - {order.billing_name}"
+    _post(payment.received_by, journal="OD", date=date, piece_ref=order.reference, piece_date=date, label=label,
+          lines=[DocumentLine(account="411", debit=payment.amount, auxiliary_code=code, auxiliary_name=name, label=label),
+                 DocumentLine(account="411", credit=payment.amount, auxiliary_code=code, auxiliary_name=name, label=label)],
+          key=IdempotencyKey("payment", str(payment.pk), "credit-applied"))  # fmt: skip
+    settle_if_paid(order=order, structure=payment.received_by, on=date)
+
+
 def post_transfer(transfer: StripeTransfer) -> None:
     """A seller's share of a mixed card order leaves the Collectif's Stripe balance for the seller's."""
     order = transfer.order

@@ -226,6 +226,8 @@ class SeasonAdvance(models.Model):
     credited = models.PositiveSmallIntegerField(_("paniers crédités (absence, résiliation)"), default=0)
     # Credited baskets the resident chose to keep for the next season (incl. VAT): still owed to them.
     credit_kept = models.DecimalField(_("avoir gardé pour la saison suivante"), default=Decimal("0"), **PLACES)
+    # Of the credits kept from earlier seasons, what paid part of this season's order (incl. VAT).
+    credit_used = models.DecimalField(_("avoir déduit de cette saison"), default=Decimal("0"), **PLACES)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -70,8 +70,10 @@ def start_card_payment(*, order: Order) -> str:
             return intent.client_secret
         if intent.status in {"processing", "succeeded"}:
             raise PaymentError(_("Le paiement de cette commande est déjà en cours de confirmation."))
+    # What is still due: the whole order, unless part of it was paid otherwise (a credit kept).
+    due = sum((share.due for share in order.shares.all()), Decimal("0"))
     intent = stripe_gateway.create_payment_intent(
-        reference=order.reference, amount=order.total_incl, email=order.billing_email, seller=seller, fee=fee
+        reference=order.reference, amount=due, email=order.billing_email, seller=seller, fee=fee
     )
     if order.stripe_payment_intent_id != intent.id:
         order.stripe_payment_intent_id = intent.id
@@ -273,6 +275,35 @@ def record_offline_payment(
     settlement.record_receipt(payment=payment)
     postings.post_payment(payment)
     _mark_paid_if_settled(order, by=by, at=at)
+    return payment
+
+
+@transaction.atomic
+def apply_customer_credit(*, order: Order, structure: Structure, amount: Decimal, source: str, at=None) -> Payment:
+    """A credit the customer holds with a seller (a credit note `source` kept rather than refunded) pays
+    part of an order: a payment with no bank movement; in the books, its 411 credit moves onto the order
+    (OD: D 411 under the credit note / C 411 under the order)."""
+    at = at or timezone.now()
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    share = order.shares.filter(seller=structure).first()
+    if share is None or order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        raise PaymentError(_("Cette commande n'attend plus de paiement de cette structure."))
+    if amount <= 0 or amount > share.due:
+        raise PaymentError(_("Un avoir ne paie que ce qui reste dû, et un montant positif."))
+    payment = Payment.objects.create(
+        order=order,
+        method=PaymentMethod.CREDIT,
+        state=PaymentState.SUCCEEDED,
+        amount=amount,
+        received_by=structure,
+        created_at=at,
+        succeeded_at=at,
+    )
+    settlement.record_receipt(payment=payment)
+    postings.post_credit_applied(payment, source=source)
+    _mark_paid_if_settled(order, at=at)
+    if order.payment_status == PaymentStatus.PAID:
+        confirm_order(order=order, at=at)  # wholly paid by the credit: confirmed as a card order would be
     return payment
 
 

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from marketplace import postings
 from marketplace.actions.checkout import Billing, place_order_for_items
 from marketplace.actions.invoicing import issue_credit_note
-from marketplace.actions.payments import record_offline_payment
+from marketplace.actions.payments import apply_customer_credit, record_offline_payment
 from marketplace.actions.refunds import refund_order
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
 from marketplace.exceptions import MarketplaceError
-from marketplace.models import InvoiceLine
+from marketplace.models import Invoice, InvoiceLine
 from subscriptions.enums import DeliveryStatus, PrepaidCreditChoice, SubscriptionPaymentMode
 from subscriptions.exceptions import SubscriptionError
 from subscriptions.models import DELIVERY_STATUS, Delivery, SeasonAdvance, Subscription
@@ -94,7 +94,7 @@ def place_season_order(
         )
     except MarketplaceError as refusal:
         raise SubscriptionError(refusal.message) from refusal
-    return SeasonAdvance.objects.create(
+    advance = SeasonAdvance.objects.create(
         subscription=subscription,
         order=order,
         season_start=max(subscription.start_date, plan.season_start),
@@ -104,6 +104,38 @@ def place_season_order(
         amount_excl=order.total_excl,
         created_at=at,
     )
+    _use_kept_credit(advance, at=at)
+    return advance
+
+
+def kept_credit(*, customer, structure) -> tuple[Decimal, str]:
+    """What a resident kept as credit with a seller from earlier seasons and has not used yet, and the
+    last credit note it comes from."""
+    advances = SeasonAdvance.objects.filter(
+        subscription__customer=customer, subscription__plan__offering__structure=structure
+    )
+    credit = sum((a.credit_kept - a.credit_used for a in advances), Decimal("0"))
+    source = (
+        Invoice.objects.filter(order__season_advance__in=advances, kind=InvoiceKind.CREDIT_NOTE)
+        .exclude(number="")
+        .order_by("-sequence")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return credit, source or ""
+
+
+def _use_kept_credit(advance: SeasonAdvance, *, at: datetime.datetime) -> None:
+    """A credit kept from an earlier season pays this season's order first (no bank movement)."""
+    subscription = advance.subscription
+    structure = subscription.plan.offering.structure
+    credit, source = kept_credit(customer=subscription.customer, structure=structure)
+    amount = min(credit, advance.amount_incl)
+    if amount <= 0:
+        return
+    apply_customer_credit(order=advance.order, structure=structure, amount=amount, source=source, at=at)
+    SeasonAdvance.objects.filter(pk=advance.pk).update(credit_used=F("credit_used") + amount)
+    advance.refresh_from_db()
 
 
 @transaction.atomic

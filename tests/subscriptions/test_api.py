@@ -76,8 +76,9 @@ def test_list_query_count_is_pinned(django_assert_num_queries):
     for name in ("Panier petit format", "Panier familial", "Panier de fruits"):
         assert _subscribe(client, _plan_in_three_days(offering=BasketFactory(name=name))).status_code == 201
 
-    # The page count, the subscriptions (plan, offering, structure and point joined), their deliveries.
-    with django_assert_num_queries(3):
+    # The page count, the subscriptions (plan, offering, structure and point joined), their deliveries,
+    # their prepaid seasons (order joined).
+    with django_assert_num_queries(4):
         response = client.get(reverse("api:subscription-list"))
 
     assert (response.status_code, response.json()["count"], len(response.json()["results"])) == (200, 3, 3)

@@ -62,8 +62,15 @@ def test_subscribe_through_the_form(client):
     )  # fmt: skip
 
     subscription = Subscription.objects.get(customer=user)
+    season = subscription.advances.get().order
     assert (page.status_code, "Panier petit format" in page.content.decode()) == (200, True)
-    assert (response.status_code, response["Location"]) == (302, reverse("subscriptions:mine"))
+    # A season paid upfront by card (the form's default): on to the season order's pay page.
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("marketplace:order_pay", args=[season.reference]),
+    )
+    baskets = subscription.advances.get().baskets
+    assert (season.payment_method, season.total_incl) == ("card", baskets * the_plan.price_per_delivery)
     assert (subscription.plan, subscription.status, subscription.deliveries.count()) == (
         the_plan,
         SubscriptionStatus.ACTIVE,
@@ -91,8 +98,9 @@ def test_my_subscriptions_query_count_is_pinned(client, django_assert_num_querie
         _subscribed(user, offering=BasketFactory(name=name))
     client.force_login(user)
 
-    # Session, user, subscriptions (plan, offering, structure and point joined), deliveries (order joined).
-    with django_assert_num_queries(4):
+    # Session, user, subscriptions (plan, offering, structure and point joined), deliveries (order joined),
+    # prepaid seasons (order joined).
+    with django_assert_num_queries(5):
         response = client.get(reverse("subscriptions:mine"))
 
     assert (response.status_code, response.content.decode().count('class="panel subscription"')) == (200, 3)

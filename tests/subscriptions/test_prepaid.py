@@ -249,3 +249,32 @@ def test_the_reconciliation_finds_a_basket_released_without_its_entry():
     assert [(d.check, d.reference, d.expected, d.actual) for d in differences] == [
         ("advances", subscription.reference, Decimal("34.12"), Decimal("45.50"))
     ]
+
+
+def test_a_credit_kept_pays_part_of_the_next_season_without_a_bank_movement():
+    first = _paid()
+    customer = f"C{first.customer_id:06d}"
+    skip_delivery(delivery=first.deliveries.get(date=D(2026, 3, 23)), today=TODAY)  # 12,00 € kept
+    garden = first.plan.offering.structure
+
+    # The same resident takes the next season of the same garden.
+    second = SubscriptionFactory(
+        user=first.customer,
+        payment_mode="prepaid",
+        plan__offering__structure=garden,
+        plan__season_end=SEASON_END,
+        prepaid_by="cheque",
+    )
+
+    advance = SeasonAdvance.objects.get(subscription=second)
+    payments = list(advance.order.payments.order_by("pk").values_list("method", "amount"))
+    assert payments == [(PaymentMethod.CREDIT, Decimal("12.00")), (PaymentMethod.CHEQUE, Decimal("36.00"))]
+    assert advance.credit_used == Decimal("12.00")
+    # Only the cheque of the rest reaches the bank side: the credit moves from 411 to 411.
+    assert _ledger(first, "5112") == [("BQ", Decimal("48.00"), Z, ""), ("BQ", Decimal("36.00"), Z, "")]
+    assert _ledger(first, "512") == []
+    credit_moved = [row for row in _ledger(first, "411") if row[0] == "OD"]
+    assert credit_moved == [("OD", Decimal("12.00"), Z, customer), ("OD", Z, Decimal("12.00"), customer)]
+    assert list(advance.order.invoices.values_list("kind", "total_incl")) == [(InvoiceKind.DEPOSIT, Decimal("48.00"))]
+    assert _ledger(second, "4191")[-1] == ("VE", Z, Decimal("45.50"), second.reference)
+    assert _advances_clean() == []
