@@ -278,3 +278,27 @@ def test_a_credit_kept_pays_part_of_the_next_season_without_a_bank_movement():
     assert list(advance.order.invoices.values_list("kind", "total_incl")) == [(InvoiceKind.DEPOSIT, Decimal("48.00"))]
     assert _ledger(second, "4191")[-1] == ("VE", Z, Decimal("45.50"), second.reference)
     assert _advances_clean() == []
+
+
+def test_the_demo_prepaid_seasons_went_through_the_flow(demo_hub):
+    """About the demo seed itself: its prepaid seasons are ordered, paid, invoiced, partly delivered,
+    one skip refunded and one cancellation kept as credit; 4191 reconciles and the series is in date order."""
+    advances = list(SeasonAdvance.objects.select_related("order", "subscription"))
+    methods = {payment.method for advance in advances for payment in advance.order.payments.all()}
+
+    assert len(advances) >= 10
+    assert {advance.order.payment_status for advance in advances} <= {"paid", "partially_refunded"}
+    assert methods == {PaymentMethod.CARD, PaymentMethod.CHEQUE}
+    assert Invoice.objects.filter(kind=InvoiceKind.DEPOSIT).count() == len(advances)
+    assert sum(advance.delivered for advance in advances) > 0
+    assert Refund.objects.filter(order__season_advance__isnull=False).count() == 1
+    assert [advance.credit_kept > 0 for advance in advances].count(True) == 1
+    assert _advances_clean() == []
+    garden = advances[0].subscription.plan.offering.structure
+    dates = list(
+        Invoice.objects.issued()
+        .filter(structure=garden)
+        .order_by("year", "sequence")
+        .values_list("issue_date", flat=True)
+    )
+    assert dates == sorted(dates)
