@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from bookings.models import CalendarFeed
 from hub.enums import StaffRole
+from marketplace.models import Refund
 from subscriptions.actions.deliveries import generate_deliveries
 from subscriptions.enums import DeliveryStatus, SubscriptionStatus
 from subscriptions.models import Subscription
@@ -248,3 +249,26 @@ def test_skip_with_htmx_swaps_the_subscription_panel(client):
     assert body.startswith(f'<section class="panel subscription" id="subscription-card-{subscription.pk}"')
     assert '<p class="notice" role="status">Absence enregistrée.</p>' in body
     assert reverse("subscriptions:skip", args=[subscription.pk, second.pk]) in body
+
+
+def test_a_prepaid_resident_chooses_refund_or_credit_on_the_page(client):
+    today = timezone.localdate()
+    subscription = SubscriptionFactory(
+        plan=_plan_in_three_days(), start_date=today, today=today, payment_mode="prepaid", prepaid_by="cheque"
+    )
+    client.force_login(subscription.customer)
+    first = subscription.deliveries.order_by("date").first()
+
+    page = client.get(reverse("subscriptions:mine")).content.decode()
+    client.post(reverse("subscriptions:skip", args=[subscription.pk, first.pk]), {"prepaid_choice": "refund"})
+    client.post(reverse("subscriptions:cancel", args=[subscription.pk]), {"prepaid_choice": "credit"})
+
+    advance = subscription.advances.get()
+    refunds = list(Refund.objects.filter(order=advance.order).values_list("amount", flat=True))
+    assert ("Me rembourser" in page, "Garder en avoir pour la saison suivante" in page) == (True, True)
+    assert refunds == [subscription.plan.price_per_delivery]  # the skipped basket, paid back
+    # Every other basket of the season is credited and kept.
+    assert (advance.credited, advance.credit_kept) == (
+        advance.baskets,
+        advance.amount_incl - subscription.plan.price_per_delivery,
+    )

@@ -18,8 +18,10 @@ from subscriptions.actions.prepaid import mark_delivered, record_prepaid_season_
 from subscriptions.enums import DeliveryStatus, PrepaidCreditChoice
 from subscriptions.exceptions import PastCutOff
 from subscriptions.models import SeasonAdvance
+from tests.bookings.factories import CollectiveFactory
 from tests.hub.factories import staff_of
 from tests.marketplace.factories import pay_by_card
+from tests.marketplace.stripe_helpers import WEBHOOK_SECRET
 from tests.subscriptions.factories import TODAY, SubscriptionFactory
 
 D = datetime.date
@@ -27,6 +29,17 @@ Z = Decimal("0")
 SEASON_END = D(2026, 4, 6)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stripe_env(settings, localstripe):
+    """The marketplace's `stripe_env` (this package cannot see it), with the hub's Collectif."""
+    CollectiveFactory()
+    settings.STRIPE_SECRET_KEY = localstripe.secret_key
+    settings.STRIPE_PUBLISHABLE_KEY = localstripe.publishable_key
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    return localstripe.client()
 
 
 def _unpaid(**kwargs):
@@ -129,6 +142,26 @@ def test_the_season_paid_by_card_issues_its_deposit_invoice_once():
     assert Entry.objects.count() == entries
     assert _ledger(subscription, "4191") == [("VE", Z, Decimal("45.50"), subscription.reference)]
     assert _advances_clean() == []
+
+
+def test_cancelling_a_season_paid_by_card_refunds_through_stripe(stripe_env):
+    subscription = SubscriptionFactory(
+        payment_mode="prepaid", plan__season_end=SEASON_END, season_payment_method=PaymentMethod.CARD
+    )
+    order = SeasonAdvance.objects.get(subscription=subscription).order
+    pay_by_card(order)  # a real PaymentIntent on the local Stripe server, confirmed, then its webhook
+
+    cancel_subscription(subscription=subscription, by=subscription.customer, today=TODAY)
+
+    refund = Refund.objects.get(order=order)
+    intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
+    stripe_refund = stripe_env.v1.refunds.retrieve(refund.stripe_refund_id)
+    assert (refund.amount, refund.method, stripe_refund.amount, stripe_refund.payment_intent) == (
+        Decimal("48.00"), PaymentMethod.CARD, 4800, intent.id,
+    )  # fmt: skip
+    clearing = [row for row in _ledger(subscription, "512800") if row[0] == "ST"]
+    assert clearing == [("ST", Decimal("48.00"), Z, ""), ("ST", Z, Decimal("48.00"), "")]
+    assert (_balance_4191(subscription), _advances_clean()) == (Z, [])
 
 
 def test_each_delivered_basket_releases_its_share_the_last_the_remainder():
