@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from accounting.chart import ADVANCE_ACCOUNT
 from accounting.models import EntryLine
@@ -47,8 +48,9 @@ def advances() -> Iterator[Difference]:
                 reference=reference,
                 expected=want,
                 actual=have,
-                message=(
-                    f"Le compte 4191 de l'abonnement {reference} porte {have} € ; ses paniers payés "
-                    f"d'avance ni livrés ni crédités valent {want} € HT."
-                ),
+                message=_(
+                    "Le compte 4191 de l'abonnement %(reference)s porte %(booked)s € ; ses paniers payés "
+                    "d'avance ni livrés ni crédités valent %(expected)s € HT."
+                )
+                % {"reference": reference, "booked": have, "expected": want},
             )

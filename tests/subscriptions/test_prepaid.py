@@ -8,11 +8,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 
 from accounting.models import Entry, EntryLine
 from accounting.reconciliation import reconcile
+from marketplace.actions.payments import process_stripe_event
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
-from marketplace.models import Invoice, Refund
+from marketplace.invoice_documents.content import build_document
+from marketplace.models import Invoice, Refund, StripeEvent
 from subscriptions.actions.changes import cancel_subscription, skip_delivery
 from subscriptions.actions.prepaid import mark_delivered, record_prepaid_season_payment
 from subscriptions.enums import DeliveryStatus, PrepaidCreditChoice
@@ -129,9 +132,6 @@ def test_the_season_paid_by_card_issues_its_deposit_invoice_once():
 
     pay_by_card(order)
     entries = Entry.objects.count()
-    from marketplace.actions.payments import process_stripe_event
-    from marketplace.models import StripeEvent
-
     for event in StripeEvent.objects.all():  # a redelivered webhook changes nothing
         StripeEvent.objects.filter(pk=event.pk).update(processed_at=None)
         process_stripe_event(event_pk=event.pk)
@@ -335,3 +335,15 @@ def test_the_demo_prepaid_seasons_went_through_the_flow(demo_hub):
         .values_list("issue_date", flat=True)
     )
     assert dates == sorted(dates)
+
+
+def test_the_deposit_invoice_document_says_facture_d_acompte():
+    subscription = _paid()
+    invoice = Invoice.objects.get(order__season_advance__subscription=subscription)
+
+    document = build_document(invoice)
+    html = render_to_string("marketplace/invoice_document.html", {"doc": document, "invoice": invoice})
+
+    assert document.title == "Facture d'acompte"
+    assert f"Facture d&#x27;acompte N° {invoice.number}" in html or f"Facture d'acompte N° {invoice.number}" in html
+    assert "Acompte reçu avant livraison" in html
