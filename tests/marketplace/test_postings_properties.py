@@ -87,9 +87,15 @@ def test_books_stay_right_whatever_happens(request, grocer, accueil, steps):
             d=Sum("debit"), c=Sum("credit")
         )
         invoiced = sum(
-            (i.total_incl if i.kind == "invoice" else -i.total_incl)
+            (-i.total_incl if i.kind == "credit_note" else i.total_incl)  # invoices and deposit invoices
             for i in structure.invoices.issued().filter(buyer_structure__isnull=True)
         )
-        received = Payment.objects.filter(received_by=structure, state="succeeded").aggregate(t=Sum("amount"))["t"] or 0
+        # A credit kept and used on a later order is no money received: it moved from 411 to 411.
+        received = (
+            Payment.objects.filter(received_by=structure, state="succeeded")
+            .exclude(method="credit")
+            .aggregate(t=Sum("amount"))["t"]
+            or 0
+        )
         refunded = Refund.objects.filter(structure=structure).aggregate(t=Sum("amount"))["t"] or 0
         assert (ledger["d"] or 0) - (ledger["c"] or 0) == invoiced - received + refunded, structure.slug

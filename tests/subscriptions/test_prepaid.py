@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from accounting.models import Entry, EntryLine
 from accounting.reconciliation import reconcile
@@ -16,7 +17,7 @@ from marketplace.actions.payments import process_stripe_event
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
 from marketplace.invoice_documents.content import build_document
 from marketplace.models import Invoice, Refund, StripeEvent
-from subscriptions.actions.changes import cancel_subscription, skip_delivery
+from subscriptions.actions.changes import cancel_subscription, pause_subscription, resume_subscription, skip_delivery
 from subscriptions.actions.prepaid import mark_delivered, record_prepaid_season_payment
 from subscriptions.enums import DeliveryStatus, PrepaidCreditChoice
 from subscriptions.exceptions import PastCutOff
@@ -347,3 +348,45 @@ def test_the_deposit_invoice_document_says_facture_d_acompte():
     assert document.title == "Facture d'acompte"
     assert f"Facture d&#x27;acompte N° {invoice.number}" in html or f"Facture d'acompte N° {invoice.number}" in html
     assert "Acompte reçu avant livraison" in html
+
+
+def test_the_deposit_invoice_takes_the_payment_date_only_when_the_series_allows_it():
+    first = _unpaid()
+    garden = first.plan.offering.structure
+    second = _unpaid(plan__offering__structure=garden)
+    staff = staff_of(garden)
+    now = timezone.now()
+    yesterday, two_days_ago = now - datetime.timedelta(days=1), now - datetime.timedelta(days=2)
+
+    # A cheque received yesterday and recorded today: the series is empty, the invoice is dated yesterday.
+    record_prepaid_season_payment(subscription=first, method="cheque", by=staff, at=yesterday)
+    # One received two days ago, recorded after it: dating it then would go back in the series.
+    record_prepaid_season_payment(subscription=second, method="cheque", by=staff, at=two_days_ago)
+
+    issued = list(
+        Invoice.objects.filter(structure=garden)
+        .order_by("sequence")
+        .values_list("order__advance_reference", "issue_date")
+    )
+    assert issued == [
+        (first.reference, timezone.localdate(yesterday)),
+        (second.reference, timezone.localdate(now)),
+    ]
+    received = SeasonAdvance.objects.get(subscription=second).order.payments.get().succeeded_at
+    assert received == two_days_ago
+    assert _advances_clean() == []
+
+
+def test_a_pause_credits_the_prepaid_baskets_it_skips_and_a_resume_does_not_plan_them_again():
+    subscription = _paid()
+
+    pause_subscription(subscription=subscription, until=D(2026, 3, 29), today=TODAY)  # 16 and 23 March
+    resume_subscription(subscription=subscription, today=TODAY)
+
+    advance = SeasonAdvance.objects.get(subscription=subscription)
+    credit_note = Invoice.objects.get(kind=InvoiceKind.CREDIT_NOTE, order=advance.order)
+    assert (credit_note.total_excl, credit_note.total_incl) == (Decimal("22.76"), Decimal("24.00"))
+    assert (advance.credited, advance.credit_kept) == (2, Decimal("24.00"))
+    statuses = list(subscription.deliveries.order_by("date").values_list("status", flat=True))
+    assert statuses[:2] == [DeliveryStatus.SKIPPED, DeliveryStatus.SKIPPED]
+    assert (_balance_4191(subscription), _advances_clean()) == (Decimal("22.74"), [])
