@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.enums import PaymentMethod
+
 
 class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
@@ -28,6 +30,10 @@ class PrepaidCreditChoice(models.TextChoices):
 
     REFUND = "refund", _("Me rembourser")
     CREDIT = "credit", _("Garder en avoir pour la saison suivante")
+
+
+# The ways a resident may pay a season upfront: by card on the order's pay page, or at a pickup point.
+SEASON_PAYMENT_METHODS = (PaymentMethod.CARD, PaymentMethod.CHEQUE, PaymentMethod.CASH)
 
 
 class WaitingStatus(models.TextChoices):

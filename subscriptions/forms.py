@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hub.models import Site
 from marketplace.enums import PaymentMethod
-from subscriptions.enums import PrepaidCreditChoice, SubscriptionPaymentMode
+from subscriptions.enums import SEASON_PAYMENT_METHODS, PrepaidCreditChoice, SubscriptionPaymentMode
 from subscriptions.models import SubscriptionPlan
 
 
@@ -36,11 +36,7 @@ class SubscribeForm(forms.Form):
 
     season_payment_method = forms.ChoiceField(
         label=_("Saison payée d'avance : réglée par"),
-        choices=[
-            (PaymentMethod.CARD, _("Carte bancaire, maintenant")),
-            (PaymentMethod.CHEQUE, _("Chèque au point de retrait")),
-            (PaymentMethod.CASH, _("Espèces au point de retrait")),
-        ],
+        choices=[(method, PaymentMethod(method).label) for method in SEASON_PAYMENT_METHODS],
         initial=PaymentMethod.CARD,
         required=False,
         widget=forms.RadioSelect,

@@ -24,12 +24,9 @@ from marketplace.actions.refunds import refund_order
 from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.models import Invoice, InvoiceLine
-from subscriptions.enums import DeliveryStatus, PrepaidCreditChoice, SubscriptionPaymentMode
+from subscriptions.enums import SEASON_PAYMENT_METHODS, DeliveryStatus, PrepaidCreditChoice, SubscriptionPaymentMode
 from subscriptions.exceptions import SubscriptionError
 from subscriptions.models import DELIVERY_STATUS, Delivery, SeasonAdvance, Subscription
-
-# The ways a resident may pay a season: by card on the order's pay page, or at a pickup point.
-SEASON_PAYMENT_METHODS = (PaymentMethod.CARD, PaymentMethod.CHEQUE, PaymentMethod.CASH)
 
 
 def current_advance(subscription: Subscription) -> SeasonAdvance | None:

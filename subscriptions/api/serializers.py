@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from marketplace.enums import PaymentMethod
-from subscriptions.enums import PrepaidCreditChoice, SubscriptionPaymentMode
+from subscriptions.enums import SEASON_PAYMENT_METHODS, PrepaidCreditChoice, SubscriptionPaymentMode
 from subscriptions.models import Delivery, Subscription
 
 
@@ -12,9 +12,7 @@ class SubscriptionInputSerializer(serializers.Serializer):
     # SEPA Direct Debit is not offered yet (see the subscription form).
     payment_mode = serializers.ChoiceField(choices=SubscriptionPaymentMode.choices)
     # A prepaid season: how its order is paid (card on the order's pay page, or at the pickup point).
-    season_payment_method = serializers.ChoiceField(
-        choices=[PaymentMethod.CARD, PaymentMethod.CHEQUE, PaymentMethod.CASH], default=PaymentMethod.CARD
-    )
+    season_payment_method = serializers.ChoiceField(choices=SEASON_PAYMENT_METHODS, default=PaymentMethod.CARD)
 
 
 class PauseInputSerializer(serializers.Serializer):
