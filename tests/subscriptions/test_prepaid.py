@@ -390,3 +390,15 @@ def test_a_pause_credits_the_prepaid_baskets_it_skips_and_a_resume_does_not_plan
     statuses = list(subscription.deliveries.order_by("date").values_list("status", flat=True))
     assert statuses[:2] == [DeliveryStatus.SKIPPED, DeliveryStatus.SKIPPED]
     assert (_balance_4191(subscription), _advances_clean()) == (Decimal("22.74"), [])
+
+
+def test_handing_over_a_prepaid_basket_costs_a_pinned_number_of_queries(django_assert_num_queries):
+    subscription = _paid()
+    first, second = list(subscription.deliveries.order_by("date"))[:2]
+    mark_delivered(delivery=first)
+
+    # Delivery lock, subscription, advance lock (order joined), the line's account, the fiscal year, the
+    # posting (counter, entry check, accounts, counter update, entry, lines), the counter, the status
+    # log and the delivery; plus the two savepoints and their releases.
+    with django_assert_num_queries(18):
+        mark_delivered(delivery=second)
