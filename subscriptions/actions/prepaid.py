@@ -9,10 +9,11 @@ its paid baskets neither delivered nor credited, excl. VAT.
 """
 
 import datetime
+import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,16 +29,45 @@ from subscriptions.enums import SEASON_PAYMENT_METHODS, DeliveryStatus, PrepaidC
 from subscriptions.exceptions import SubscriptionError
 from subscriptions.models import DELIVERY_STATUS, Delivery, SeasonAdvance, Subscription
 
+logger = logging.getLogger(__name__)
+
 
 def current_advance(subscription: Subscription) -> SeasonAdvance | None:
-    """The season order of this subscription that still counts (not cancelled), if any."""
+    """The latest season order of this subscription that still counts (not cancelled), if any."""
+    return _season_advances(subscription).order_by("-season_start", "-pk").first()
+
+
+def _season_advances(subscription: Subscription):
     return (
         SeasonAdvance.objects.select_related("order")
         .filter(subscription=subscription)
         .exclude(order__fulfilment_status=FulfilmentStatus.CANCELLED)
-        .order_by("-season_start", "-pk")
-        .first()
     )
+
+
+def place_new_season_orders(*, today: datetime.date | None = None) -> int:
+    """Daily: each live prepaid subscription whose plan opened a new season (or whose season order was
+    cancelled unpaid) gets that season's order, payable at the pickup point; a credit kept from the
+    last season pays it first. Idempotent. Returns how many orders were placed."""
+    today = today or timezone.localdate()
+    live_season = SeasonAdvance.objects.filter(
+        subscription=OuterRef("pk"), season_end=OuterRef("plan__season_end")
+    ).exclude(order__fulfilment_status=FulfilmentStatus.CANCELLED)
+    due = (
+        Subscription.objects.live()
+        .filter(payment_mode=SubscriptionPaymentMode.PREPAID, plan__season_end__gte=today)
+        .exclude(Exists(live_season))
+        .order_by("pk")
+    )
+    placed = 0
+    for subscription in due:
+        try:
+            place_season_order(subscription=subscription)
+        except SubscriptionError:
+            logger.warning("No season order for %s: refused by the checkout.", subscription.reference)
+            continue
+        placed += 1
+    return placed
 
 
 def paid_advance(subscription: Subscription, *, lock: bool = False) -> SeasonAdvance | None:
@@ -70,9 +100,9 @@ def place_season_order(
         raise SubscriptionError(_("Cet abonnement se paie à chaque livraison."))
     if payment_method not in SEASON_PAYMENT_METHODS:
         raise SubscriptionError(_("Une saison se paie par carte, par chèque ou en espèces."))
-    if (existing := current_advance(subscription)) is not None:
-        return existing
     plan = subscription.plan
+    if (existing := _season_advances(subscription).filter(season_end=plan.season_end).first()) is not None:
+        return existing
     baskets = len(list(subscription.distribution_dates(start=subscription.start_date, end=plan.season_end)))
     if baskets == 0:
         raise SubscriptionError(_("Il ne reste aucune livraison dans cette saison."))

@@ -18,7 +18,7 @@ from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, Paym
 from marketplace.invoice_documents.content import build_document
 from marketplace.models import Invoice, Refund, StripeEvent
 from subscriptions.actions.changes import cancel_subscription, pause_subscription, resume_subscription, skip_delivery
-from subscriptions.actions.prepaid import mark_delivered, record_prepaid_season_payment
+from subscriptions.actions.prepaid import mark_delivered, place_new_season_orders, record_prepaid_season_payment
 from subscriptions.enums import DeliveryStatus, PrepaidCreditChoice
 from subscriptions.exceptions import PastCutOff
 from subscriptions.models import SeasonAdvance
@@ -402,3 +402,24 @@ def test_handing_over_a_prepaid_basket_costs_a_pinned_number_of_queries(django_a
     # log and the delivery; plus the two savepoints and their releases.
     with django_assert_num_queries(18):
         mark_delivered(delivery=second)
+
+
+def test_a_new_season_of_the_plan_is_ordered_once_and_paid_first_by_the_credit_kept():
+    subscription = _paid()
+    skip_delivery(delivery=subscription.deliveries.get(date=D(2026, 3, 23)), today=TODAY)  # 12,00 € kept
+    plan = subscription.plan
+    # The garden opens its summer season: four Mondays from 6 July to 27 July 2026.
+    plan.season_start, plan.season_end = D(2026, 7, 6), D(2026, 7, 27)
+    plan.save(update_fields=["season_start", "season_end"])
+
+    placed = [place_new_season_orders(today=D(2026, 6, 29)), place_new_season_orders(today=D(2026, 6, 29))]
+
+    summer = SeasonAdvance.objects.get(subscription=subscription, season_end=D(2026, 7, 27))
+    assert placed == [1, 0]
+    assert (summer.season_start, summer.baskets, summer.amount_incl, summer.credit_used) == (
+        D(2026, 7, 6), 4, Decimal("48.00"), Decimal("12.00"),
+    )  # fmt: skip
+    payments = list(summer.order.payments.values_list("method", "amount"))
+    assert (payments, summer.order.payment_status) == ([(PaymentMethod.CREDIT, Decimal("12.00"))], PaymentStatus.UNPAID)
+    assert summer.order.invoices.count() == 0  # invoiced once the rest is paid
+    assert _advances_clean() == []
