@@ -61,6 +61,7 @@ COMPANY_EQUITY = ("101", "Capital")
 # VAT collected, one account per rate (rate in percent as a string, as in offerings).
 VAT_ACCOUNTS = {"20.00": "445711", "10.00": "445712", "5.50": "445713"}
 VAT_ON_RECEIPTS_ACCOUNT = "44587"
+ADVANCE_ACCOUNT = "4191"  # advances received on orders (a prepaid season), one auxiliary code per advance
 PROFIT_ACCOUNT = "120"
 LOSS_ACCOUNT = "129"
 COUNTERPART_PREFIX = "467"

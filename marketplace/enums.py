@@ -26,6 +26,8 @@ class PaymentMethod(models.TextChoices):
     TRANSFER = "transfer", _("Virement à réception de facture")
     CESU = "cesu", _("CESU")
     SEPA = "sepa", _("Prélèvement SEPA")
+    # A credit the customer holds with the seller (a credit note kept, not refunded): no bank movement.
+    CREDIT = "credit", _("Avoir déduit")
 
     @classmethod
     def pay_later(cls) -> set[str]:
@@ -58,6 +60,8 @@ class RefundState(models.TextChoices):
 class InvoiceKind(models.TextChoices):
     INVOICE = "invoice", _("Facture")
     CREDIT_NOTE = "credit_note", _("Avoir")
+    # An advance received before delivery (a prepaid season of baskets): excl. VAT on 4191.
+    DEPOSIT = "deposit", _("Facture d'acompte")
 
 
 class OperationCategory(models.TextChoices):

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounting import actions as books
 from accounting.chart import (
+    ADVANCE_ACCOUNT,
     BAD_DEBT_ACCOUNT,
     COMMISSION_EXPENSE_ACCOUNT,
     DEDUCTIBLE_VAT_ACCOUNT,
@@ -136,8 +137,15 @@ def post_invoice(invoice: Invoice, *, lines=None) -> None:
             account="411", auxiliary_code=code, auxiliary_name=name, label=label, **side(invoice.total_incl, debit=True)
         )
     ]
+    # An advance (deposit invoice, or its credit note) sits on 4191 under its own auxiliary code.
+    advance = invoice.order.advance_reference if invoice.order_id and revenue.get(ADVANCE_ACCOUNT) else ""
     lines += [
-        DocumentLine(account=account, label=label, **side(amount, debit=False))
+        DocumentLine(
+            account=account,
+            label=label,
+            **({"auxiliary_code": advance, "auxiliary_name": name} if account == ADVANCE_ACCOUNT and advance else {}),
+            **side(amount, debit=False),
+        )
         for account, amount in sorted(revenue.items())
     ]
     lines += [
@@ -227,6 +235,19 @@ def post_payment(payment: Payment, *, allocation: dict[int, Decimal] | None = No
         key=IdempotencyKey("payment", str(payment.pk), "received"),
     )
     settle_if_paid(order=order, structure=receiver, on=date)
+
+
+def post_credit_applied(payment: Payment, *, source: str) -> None:
+    """A credit the customer held (credit note `source`) pays part of an order: 411 to 411, no bank."""
+    order = payment.order
+    date = _local_date(payment.succeeded_at)
+    code, name = customer_account(order=order)
+    label = f"Avoir {source} imputé sur {order.reference} - {order.billing_name}"
+    _post(payment.received_by, journal="OD", date=date, piece_ref=order.reference, piece_date=date, label=label,
+          lines=[DocumentLine(account="411", debit=payment.amount, auxiliary_code=code, auxiliary_name=name, label=label),
+                 DocumentLine(account="411", credit=payment.amount, auxiliary_code=code, auxiliary_name=name, label=label)],
+          key=IdempotencyKey("payment", str(payment.pk), "credit-applied"))  # fmt: skip
+    settle_if_paid(order=order, structure=payment.received_by, on=date)
 
 
 def post_transfer(transfer: StripeTransfer, *, collective: Structure | None = None) -> None:
@@ -375,32 +396,8 @@ def post_payout(*, structure: Structure, amount: Decimal, date: datetime.date, p
 
 
 # --- Prepaid seasons (basket subscriptions paid upfront) -----------------------------------------
-
-
-def post_prepaid_season_payment(
-    *,
-    structure: Structure,
-    customer: tuple[str, str],
-    amount_incl: Decimal,
-    vat_rate: Decimal,
-    method: str,
-    date: datetime.date,
-    reference: str,
-    key: str,
-) -> None:
-    """A season paid upfront: goods' VAT is due on the deposit (since 2023); the rest waits on 4191."""
-    excl, vat = split_incl(amount_incl, vat_rate)
-    journal, account = RECEIPT_ACCOUNTS[method]
-    code, name = customer
-    label = f"Acompte saison {reference} - {name}"
-    lines = [
-        DocumentLine(account=account or _clearing(method), debit=amount_incl, label=label),
-        DocumentLine(account="4191", credit=excl, auxiliary_code=code, auxiliary_name=name, label=label),
-    ]
-    if vat:
-        lines.append(DocumentLine(account=VAT_ACCOUNTS[f"{vat_rate:.2f}"], credit=vat, label=label))
-    _post(structure, journal=journal, date=date, piece_ref=reference, piece_date=date, label=label, lines=lines,
-          key=IdempotencyKey("season", key, "paid"))  # fmt: skip
+# The season is an order: its payment posts as any payment, its deposit invoice (VE) puts the excl.
+# VAT on 4191 under the advance's auxiliary code (`post_invoice`); each basket delivered releases it.
 
 
 def post_prepaid_delivery(

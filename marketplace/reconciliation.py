@@ -15,7 +15,8 @@ aggregate queries whatever the number of orders), and returns one `Difference` p
       + Σ (credit − debit) of the 467-<seller> lines in the **Collectif's** books whose piece is the
           order's reference (the part of a mixed card payment the Collectif still holds for the
           seller: credited at the charge, debited at the transfer).
-    A card refund prepared but not yet made at Stripe (`Refund.state` pending: the share already
+    A credit the customer kept and used on this order (`PaymentMethod.CREDIT`: 411 to 411, no money
+    moved) is taken out of the share's figure. A card refund prepared but not yet made at Stripe (`Refund.state` pending: the share already
     counts it, its posting waits for Stripe's answer) is added back to the share's figure.
     A piece booked for an order reference with no share is a difference too (expected 0).
 
@@ -41,8 +42,8 @@ from hub.enums import StructureKind
 from hub.models import Structure
 from hub.money import format_eur
 from marketplace import stripe_gateway
-from marketplace.enums import InvoiceKind, RefundState
-from marketplace.models import Invoice, Order, OrderShare, Refund, StripeTransfer
+from marketplace.enums import InvoiceKind, PaymentMethod, PaymentState, RefundState
+from marketplace.models import Invoice, Order, OrderShare, PaymentAllocation, Refund, StripeTransfer
 
 ZERO = Decimal("0.00")
 
@@ -156,6 +157,15 @@ def shares_booked() -> list[Difference]:
     for seller_id, reference, total in pending:
         if (seller_id, reference) in shares:
             shares[(seller_id, reference)] += total
+    credits = (
+        PaymentAllocation.objects.filter(payment__method=PaymentMethod.CREDIT, payment__state=PaymentState.SUCCEEDED)
+        .values("share__seller_id", "share__order__reference")
+        .annotate(total=Sum("amount"))
+        .values_list("share__seller_id", "share__order__reference", "total")
+    )
+    for seller_id, reference, total in credits:
+        if (seller_id, reference) in shares:
+            shares[(seller_id, reference)] -= total
     names = _names()
     differences = []
     for seller_id, reference in sorted(set(shares) | {key for key, net in books.items() if net}):

@@ -10,7 +10,13 @@ class SubscriptionsConfig(AppConfig):
         # reason: these modules import models, which cannot load before the app registry is ready.
         from bookings import calendar_feed
         from marketplace import events
-        from subscriptions import calendar, receivers
+
+        # reason: registers the 4191 check with accounting.reconciliation; it imports models.
+        from subscriptions import (
+            calendar,
+            receivers,
+            reconciliation,  # noqa: F401
+        )
 
         # Domain events (sent on commit by marketplace): one idempotent task each.
         events.order_confirmed.connect(receivers.on_order_confirmed, dispatch_uid="subscriptions_order_confirmed")

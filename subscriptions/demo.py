@@ -1,6 +1,13 @@
 """Demo basket subscriptions: 3 plans of the Jardins du Pôle and 30 residents (abonne01…abonne30@demo.pole.test,
 the demo password, verified e-mails) subscribed at two pickup points, with their next deliveries.
 
+Half of them pay the season upfront (about 15): they subscribed three weeks ago, their season order was
+paid at once — by card, recorded as Stripe's webhook records it, or by a cheque recorded by the
+Jardins' staff —, their baskets of the last three weeks were handed over (each releasing its share of
+4191), one skipped basket was refunded and one cancellation was kept as a credit. That history is
+replayed in time order: the Jardins' invoice series already holds today's invoices of the marketplace
+demo, so the deposit invoices are issued today (never back-dated, ADR 0009), as are the hand-overs.
+
 Idempotent: plans are keyed on (offering, frequency, weekday), residents on their e-mail, and a resident
 already subscribed is left alone; deliveries are unique per subscription and date.
 """
@@ -16,10 +23,15 @@ from hub import notify
 from hub.demo import DEMO_PASSWORD
 from hub.enums import Frequency
 from hub.models import Site
+from hub.money import to_cents
+from marketplace.actions.payments import process_stripe_event, record_stripe_event
+from marketplace.enums import PaymentMethod
 from services.models import Offering
+from subscriptions.actions.changes import cancel_subscription, first_changeable_date, skip_delivery
 from subscriptions.actions.deliveries import generate_deliveries
+from subscriptions.actions.prepaid import current_advance, mark_delivered, record_prepaid_season_payment
 from subscriptions.actions.subscribing import subscribe
-from subscriptions.enums import SubscriptionPaymentMode
+from subscriptions.enums import DeliveryStatus, PrepaidCreditChoice, SubscriptionPaymentMode
 from subscriptions.exceptions import SubscriptionError
 from subscriptions.models import Subscription, SubscriptionPlan
 
@@ -33,6 +45,7 @@ FIRST_NAMES = ["Léa", "Hugo", "Manon", "Louis", "Chloé", "Nathan", "Inès", "J
 LAST_NAMES = ["Aubert", "Chevalier", "Fabre", "Garnier", "Lemoine", "Marchand", "Perrin", "Renaud", "Vidal", "Roche"]
 RESIDENTS = 30
 MODES = [SubscriptionPaymentMode.PREPAID, SubscriptionPaymentMode.CARD]
+PREPAID_WEEKS_AGO = 3
 
 
 def _season(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -60,6 +73,7 @@ def seed_demo() -> dict[str, int]:
         plans.append(plan)
     points = [Site.objects.get(slug="pole-accueil"), Site.objects.get(slug="epicerie-royere")]
     password = make_password(DEMO_PASSWORD)  # hashed once for the 30 residents
+    seasons: list[Subscription] = []
     with notify.suppressed():
         for n in range(1, RESIDENTS + 1):
             email = f"abonne{n:02d}@demo.pole.test"
@@ -74,16 +88,76 @@ def seed_demo() -> dict[str, int]:
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             if Subscription.objects.filter(customer=user).exists():
                 continue
+            mode = MODES[n % len(MODES)]
+            prepaid = mode == SubscriptionPaymentMode.PREPAID
+            # Prepaid seasons began three weeks ago: they have a history to show.
+            start = today - datetime.timedelta(days=PREPAID_WEEKS_AGO * 7) if prepaid else today
             try:
-                subscribe(
+                subscription = subscribe(
                     user=user,
                     plan=plans[n % len(plans)],
                     pickup_point=points[n % len(points)],
-                    start_date=today,
-                    payment_mode=MODES[n % len(MODES)],
-                    today=today,
+                    start_date=max(start, plans[n % len(plans)].season_start),
+                    payment_mode=mode,
+                    today=max(start, plans[n % len(plans)].season_start),
+                    at=timezone.make_aware(datetime.datetime.combine(start, datetime.time(10, n))),
+                    season_payment_method=PaymentMethod.CARD if n % 4 == 0 else PaymentMethod.CHEQUE,
                 )
             except SubscriptionError:
                 continue  # a full pickup point: the resident waits, as anyone would
+            if prepaid:
+                seasons.append(subscription)
         generate_deliveries(today=today)
+        _prepaid_history(seasons, today=today)
     return {"abonnements paniers": Subscription.objects.count()}
+
+
+def _prepaid_history(seasons: list[Subscription], *, today: datetime.date) -> None:
+    """The prepaid seasons' last three weeks, in time order: paid (in the past), invoiced and handed over
+    (today, after the marketplace demo's invoices of today), one skip refunded, one cancellation kept."""
+    if not seasons:
+        return
+    staff = User.objects.get(email="admin@demo.pole.test")  # a hub admin records in the demo
+    for subscription in seasons:
+        advance = current_advance(subscription)
+        paid_at = advance.order.placed_at + datetime.timedelta(hours=1)
+        if advance.order.payment_method == PaymentMethod.CARD:
+            _card_paid(advance.order)
+        else:
+            record_prepaid_season_payment(subscription=subscription, method=PaymentMethod.CHEQUE, by=staff, at=paid_at)
+    past = [
+        delivery
+        for subscription in seasons
+        for delivery in subscription.deliveries.filter(status=DeliveryStatus.PLANNED, date__lt=today)
+    ]
+    for delivery in sorted(past, key=lambda d: (d.date, d.pk)):
+        mark_delivered(delivery=delivery, by=staff)
+    first, *others = seasons
+    upcoming = first.deliveries.filter(
+        status=DeliveryStatus.PLANNED, date__gte=first_changeable_date(first, today=today)
+    ).first()
+    if upcoming is not None:
+        skip_delivery(delivery=upcoming, by=first.customer, today=today, prepaid_choice=PrepaidCreditChoice.REFUND)
+    if others:
+        cancel_subscription(
+            subscription=others[-1], by=others[-1].customer, today=today, prepaid_choice=PrepaidCreditChoice.CREDIT
+        )
+
+
+def _card_paid(order) -> None:
+    """What Stripe's webhook brings for a season paid by card: a stored event, processed as any other."""
+    cents = to_cents(order.total_incl)
+    intent = {
+        "id": f"pi_demo_{order.reference}",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": cents,
+        "amount_received": cents,
+        "currency": "eur",
+        "latest_charge": f"ch_demo_{order.reference}",
+        "metadata": {"order": order.reference},
+    }
+    payload = {"id": f"evt_demo_{order.reference}", "object": "event", "type": "payment_intent.succeeded",
+               "data": {"object": intent}}  # fmt: skip
+    event, _created = record_stripe_event(event_id=payload["id"], event_type=payload["type"], payload=payload)
+    process_stripe_event(event_pk=event.pk)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.enums import PaymentMethod
+
 
 class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
@@ -20,6 +22,18 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered", _("Livrée")
     CANCELLED = "cancelled", _("Annulée")
     UNPAID = "unpaid", _("Paiement à reprendre")
+
+
+class PrepaidCreditChoice(models.TextChoices):
+    """What becomes of prepaid baskets that will not be delivered (skipped or cancelled): they are
+    credited (credit note on the deposit invoice), then paid back or kept for the next season."""
+
+    REFUND = "refund", _("Me rembourser")
+    CREDIT = "credit", _("Garder en avoir pour la saison suivante")
+
+
+# The ways a resident may pay a season upfront: by card on the order's pay page, or at a pickup point.
+SEASON_PAYMENT_METHODS = (PaymentMethod.CARD, PaymentMethod.CHEQUE, PaymentMethod.CASH)
 
 
 class WaitingStatus(models.TextChoices):

@@ -4,7 +4,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Site
-from subscriptions.enums import SubscriptionPaymentMode
+from marketplace.enums import PaymentMethod
+from subscriptions.enums import SEASON_PAYMENT_METHODS, PrepaidCreditChoice, SubscriptionPaymentMode
 from subscriptions.models import SubscriptionPlan
 
 
@@ -33,12 +34,31 @@ class SubscribeForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    season_payment_method = forms.ChoiceField(
+        label=_("Saison payée d'avance : réglée par"),
+        choices=[(method, PaymentMethod(method).label) for method in SEASON_PAYMENT_METHODS],
+        initial=PaymentMethod.CARD,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
     def __init__(self, *args, plans, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans
         self.fields["pickup_point"].queryset = Site.objects.pickup_points().order_by("name")
         self.fields["start_date"].initial = timezone.localdate()
         self.fields["payment_mode"].initial = SubscriptionPaymentMode.CARD
+
+
+class PrepaidChoiceForm(forms.Form):
+    """What becomes of prepaid baskets skipped or cancelled: paid back, or kept for the next season."""
+
+    prepaid_choice = forms.ChoiceField(
+        label=_("Paniers payés d'avance non livrés"), choices=PrepaidCreditChoice.choices, required=False
+    )
+
+    def choice(self, default: str) -> str:
+        return (self.cleaned_data.get("prepaid_choice") if self.is_valid() else "") or default
 
 
 class PauseForm(forms.Form):

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from hub.enums import Frequency
 from hub.models import Site, Skill, StatusLog
+from hub.money import quantize
 from hub.statemachine import StateMachine
-from marketplace.models import OrderLine
+from marketplace.models import Order, OrderLine
 from services.models import Offering
 from subscriptions.enums import DeliveryStatus, SubscriptionPaymentMode, SubscriptionStatus, WaitingStatus
 from subscriptions.exceptions import InvalidSubscriptionTransition
@@ -155,10 +156,7 @@ class Subscription(models.Model):
     payment_mode = models.CharField(_("paiement"), max_length=10, choices=SubscriptionPaymentMode.choices)
     stripe_customer_id = models.CharField(max_length=64, blank=True)
     stripe_payment_method_id = models.CharField(max_length=64, blank=True)
-    # A prepaid season: what was paid (incl. VAT) and how many deliveries it covers, snapshotted.
-    prepaid_at = models.DateTimeField(_("saison payée le"), null=True, blank=True)
-    prepaid_amount = models.DecimalField(_("montant payé d'avance"), null=True, blank=True, **PLACES)
-    prepaid_deliveries = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A prepaid season is a `SeasonAdvance` (its order, its deposit invoice, its baskets).
     created_at = models.DateTimeField(_("souscrit le"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("résilié le"), null=True, blank=True)
 
@@ -206,6 +204,83 @@ class Subscription(models.Model):
     def set_status(self, status: str, *, by=None, note: str = "", at=None) -> None:
         """Move the status along SUBSCRIPTION_STATUS and log it (caller saves)."""
         SUBSCRIPTION_STATUS.move(self, status, by=by, note=note, at=at)
+
+
+class SeasonAdvance(models.Model):
+    """A season of baskets paid upfront: the order that asks for it and, once paid, its deposit invoice
+    (excl. VAT on 4191 under the subscription's reference); then what became of its baskets.
+
+    Each basket consumed (handed over, or credited when skipped or cancelled) takes an equal share
+    excl. VAT; the last one takes the rounding remainder. The 4191 balance of the subscription is
+    always `amount_excl - consumed_excl(delivered + credited)` (checked nightly).
+    """
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="advances")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="season_advance")
+    season_start = models.DateField(_("première livraison couverte"))
+    season_end = models.DateField(_("fin de saison"))
+    baskets = models.PositiveSmallIntegerField(_("paniers payés d'avance"))
+    amount_incl = models.DecimalField(_("montant TTC"), **PLACES)
+    amount_excl = models.DecimalField(_("montant HT"), **PLACES)
+    delivered = models.PositiveSmallIntegerField(_("paniers remis"), default=0)
+    credited = models.PositiveSmallIntegerField(_("paniers crédités (absence, résiliation)"), default=0)
+    # Credited baskets the resident chose to keep for the next season (incl. VAT): still owed to them.
+    credit_kept = models.DecimalField(_("avoir gardé pour la saison suivante"), default=Decimal("0"), **PLACES)
+    # Of the credits kept from earlier seasons, what paid part of this season's order (incl. VAT).
+    credit_used = models.DecimalField(_("avoir déduit de cette saison"), default=Decimal("0"), **PLACES)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saison payée d'avance")
+        verbose_name_plural = _("saisons payées d'avance")
+        ordering = ["season_start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(baskets__gt=0),
+                name="subscriptions_advance_has_baskets",
+                violation_error_message=_("Une saison payée d'avance couvre au moins un panier."),
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered__lte=models.F("baskets") - models.F("credited")),
+                name="subscriptions_advance_consumed_within_baskets",
+                violation_error_message=_("On ne remet ni ne crédite plus de paniers que la saison n'en compte."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription.reference} {self.season_start:%Y}"
+
+    @property
+    def remaining(self) -> int:
+        """Baskets paid for, neither handed over nor credited."""
+        return self.baskets - self.delivered - self.credited
+
+    def consumed_excl(self, count: int) -> Decimal:
+        """What `count` baskets consumed take off the advance, excl. VAT (the last one the remainder)."""
+        if count >= self.baskets:
+            return self.amount_excl
+        return quantize(self.amount_excl / self.baskets) * count
+
+    def share_excl(self, count: int) -> Decimal:
+        """The excl. VAT of the next `count` baskets consumed."""
+        done = self.delivered + self.credited
+        return self.consumed_excl(done + count) - self.consumed_excl(done)
+
+    def consumed_incl(self, count: int) -> Decimal:
+        """The same incl. VAT: what the resident paid for `count` baskets (the last one the remainder)."""
+        if count >= self.baskets:
+            return self.amount_incl
+        return quantize(self.amount_incl / self.baskets) * count
+
+    def share_incl(self, count: int) -> Decimal:
+        """The incl. VAT of the next `count` baskets consumed: what crediting them gives back."""
+        done = self.delivered + self.credited
+        return self.consumed_incl(done + count) - self.consumed_incl(done)
+
+    @property
+    def expected_balance(self) -> Decimal:
+        """What 4191 should hold for this advance once paid: its baskets neither delivered nor credited."""
+        return self.amount_excl - self.consumed_excl(self.delivered + self.credited)
 
 
 class SubscriptionTransition(StatusLog):

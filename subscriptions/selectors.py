@@ -9,17 +9,21 @@ from django.utils import timezone
 
 from hub.models import Site
 from subscriptions.enums import DeliveryStatus
-from subscriptions.models import Delivery, Subscription, SubscriptionPlan
+from subscriptions.models import Delivery, SeasonAdvance, Subscription, SubscriptionPlan
 
 
 def subscriptions_of(user, *, today: datetime.date | None = None):
-    """A resident's subscriptions with their coming deliveries (`upcoming_deliveries`), in 3 queries."""
+    """A resident's subscriptions with their coming deliveries (`upcoming_deliveries`) and their prepaid
+    seasons (`advances`, with their orders), in 4 queries."""
     today = today or timezone.localdate()
     upcoming = Delivery.objects.filter(date__gte=today).select_related("order_line__order").order_by("date")
     return (
         Subscription.objects.filter(customer=user)
         .for_list()
-        .prefetch_related(Prefetch("deliveries", queryset=upcoming, to_attr="upcoming_deliveries"))
+        .prefetch_related(
+            Prefetch("deliveries", queryset=upcoming, to_attr="upcoming_deliveries"),
+            Prefetch("advances", queryset=SeasonAdvance.objects.select_related("order").order_by("season_start")),
+        )
         .order_by("-created_at", "-pk")
     )
 

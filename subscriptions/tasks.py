@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from subscriptions import notifications
-from subscriptions.actions import deliveries, payments, subscribing
+from subscriptions.actions import deliveries, payments, prepaid, subscribing
 
 
 @shared_task(name="subscriptions.send_subscription_email")
@@ -23,9 +23,12 @@ def expire_place_offers() -> int:
 
 @shared_task(name="subscriptions.generate_deliveries")
 def generate_deliveries(weeks: int = 4) -> int:
-    """Beat, daily: pauses that ended are lifted, then the next weeks of deliveries are generated."""
+    """Beat, daily: pauses that ended are lifted, the next weeks of deliveries are generated, and prepaid
+    subscriptions whose plan opened a new season get its order."""
     deliveries.end_paused()
-    return deliveries.generate_deliveries(weeks=weeks)
+    generated = deliveries.generate_deliveries(weeks=weeks)
+    prepaid.place_new_season_orders()
+    return generated
 
 
 @shared_task(name="subscriptions.charge_due_deliveries")

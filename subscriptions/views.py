@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.enums import PaymentMethod
 from subscriptions import perms as subscription_perms
 from subscriptions.actions.changes import (
     cancel_subscription,
@@ -23,11 +24,11 @@ from subscriptions.actions.changes import (
     skip_delivery,
 )
 from subscriptions.actions.payments import save_card, start_card_setup
-from subscriptions.actions.prepaid import mark_delivered
+from subscriptions.actions.prepaid import current_advance, mark_delivered
 from subscriptions.actions.subscribing import subscribe
-from subscriptions.enums import SubscriptionPaymentMode
+from subscriptions.enums import PrepaidCreditChoice, SubscriptionPaymentMode
 from subscriptions.exceptions import PickupPointFull, SubscriptionError
-from subscriptions.forms import PauseForm, PickListForm, SubscribeForm
+from subscriptions.forms import PauseForm, PickListForm, PrepaidChoiceForm, SubscribeForm
 from subscriptions.models import Delivery
 from subscriptions.selectors import open_plans, pick_list, subscriptions_of
 
@@ -48,6 +49,7 @@ def plans(request: HttpRequest) -> HttpResponse:
                     pickup_point=data["pickup_point"],
                     start_date=data["start_date"],
                     payment_mode=data["payment_mode"],
+                    season_payment_method=data["season_payment_method"] or PaymentMethod.CARD,
                 )
             except PickupPointFull as refusal:
                 messages.warning(request, refusal.message)
@@ -58,6 +60,9 @@ def plans(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Votre abonnement est enregistré."))
                 if subscription.payment_mode in {SubscriptionPaymentMode.CARD, SubscriptionPaymentMode.SEPA}:
                     return redirect("subscriptions:card", subscription.pk)
+                advance = current_advance(subscription)
+                if advance is not None and advance.order.payment_method == PaymentMethod.CARD:
+                    return redirect("marketplace:order_pay", advance.order.reference)  # the season's pay page
                 return redirect("subscriptions:mine")
     return render(request, "subscriptions/plans.html", {"plans": available, "form": form})
 
@@ -111,12 +116,13 @@ def pause(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def skip(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
     delivery = get_object_or_404(_own(request, pk).deliveries, pk=delivery_pk)
+    choice = PrepaidChoiceForm(request.POST).choice(PrepaidCreditChoice.CREDIT)
     if not request.htmx:
-        return _run(request, skip_delivery, _("Absence enregistrée."), delivery=delivery)
+        return _run(request, skip_delivery, _("Absence enregistrée."), delivery=delivery, prepaid_choice=choice)
     # htmx: only this subscription's panel is swapped, the outcome said inside it.
     notice, is_error = _("Absence enregistrée."), False
     try:
-        skip_delivery(delivery=delivery, by=request.user)
+        skip_delivery(delivery=delivery, by=request.user, prepaid_choice=choice)
     except SubscriptionError as refusal:
         notice, is_error = refusal.message, True
     subscription = _own(request, pk)
@@ -134,7 +140,13 @@ def resume(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(request, cancel_subscription, _("Votre abonnement est résilié."), subscription=_own(request, pk))
+    return _run(
+        request,
+        cancel_subscription,
+        _("Votre abonnement est résilié."),
+        subscription=_own(request, pk),
+        prepaid_choice=PrepaidChoiceForm(request.POST).choice(PrepaidCreditChoice.REFUND),
+    )
 
 
 @login_required

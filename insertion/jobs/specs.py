@@ -103,8 +103,9 @@ def order_job_specs(*, structure: Structure | None = None, week: datetime.date |
     snapshotted on the lines when the order was placed, never the offering's current one.
     """
     # Goods only: services (home visits, laundry, trips) become jobs through their bookings' own source.
+    # An advance order (a prepaid season) is no work by itself: each basket becomes a delivery job.
     lines = OrderLine.objects.filter(
-        is_goods=True, labour_hours_per_unit__gt=0, order__confirmed_at__isnull=False
+        is_goods=True, labour_hours_per_unit__gt=0, order__confirmed_at__isnull=False, order__advance_reference=""
     ).filter(
         Q(
             order__fulfilment_status__in=[

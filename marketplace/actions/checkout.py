@@ -156,12 +156,14 @@ def place_order_for_items(
     organisation: Organisation | None = None,
     pickup_point: Site | None = None,
     at: datetime.datetime | None = None,
+    advance_reference: str = "",
 ) -> Order:
     """Place an order for given offerings and quantities, without a cart (a booking, a delivery).
 
     The same rules as `place_order`: membership, audience, accepted payment methods, pickup
     point, stock taken under the database's protection, pay-later orders confirmed at once.
     The same offering may appear twice: each item becomes its own line, in the given order.
+    `advance_reference` makes it an advance (a prepaid season): a deposit invoice once paid.
     """
     at = at or timezone.now()
     if organisation is not None and not perms.can_order_for_organisation(user, organisation):
@@ -183,6 +185,7 @@ def place_order_for_items(
         purchase_order_number="",
         at=at,
         before_confirm=None,
+        advance_reference=advance_reference,
     )
 
 
@@ -198,6 +201,7 @@ def _place(
     purchase_order_number: str,
     at: datetime.datetime,
     before_confirm,
+    advance_reference: str = "",
 ) -> Order:
     """The checkout rules shared by a cart and a list of items: checks, order, lines, stock, confirmation."""
     problems = [line.problem for line in summary.lines if line.problem]
@@ -240,6 +244,7 @@ def _place(
         total_excl=summary.total_excl,
         total_vat=summary.total_vat,
         total_incl=summary.total_incl,
+        advance_reference=advance_reference,
     )
     lines = []
     for line in summary.lines:

@@ -8,9 +8,11 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounting.chart import ADVANCE_ACCOUNT
 from hub import money
 from hub.models import Structure
 from marketplace import notify, postings
+from marketplace.actions import settlement
 from marketplace.enums import InvoiceKind, OperationCategory, OrderEmailKind
 from marketplace.exceptions import BackdatedInvoice, ImmutableInvoice
 from marketplace.models import Invoice, InvoiceLine, InvoiceSequence, Order, OrderLine, SellerSettings
@@ -125,8 +127,12 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
     """One invoice per selling structure for the order lines ready to invoice and not yet invoiced.
 
     Idempotent: an order line is invoiced once (a one-to-one link), so calling it again issues
-    only what became ready since (e.g. a weighed line).
+    only what became ready since (e.g. a weighed line). An advance order (`advance_reference`, a
+    prepaid season) gets a deposit invoice instead, only once it is paid: its excl. VAT goes to 4191.
     """
+    advance = bool(order.advance_reference)
+    if advance and not settlement.is_settled(order):
+        return []
     lines = [
         line
         for line in order.lines.select_for_update(of=("self",))
@@ -142,8 +148,11 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
     sellers = {line.seller_id: line.seller for line in lines}
     for seller_id, seller_lines in sorted(by_seller.items()):
         values = [_invoice_line_values(line) for line in seller_lines]
+        if advance:
+            for value in values:
+                value["revenue_account"] = ADVANCE_ACCOUNT
         invoice = Invoice.objects.create(
-            kind=InvoiceKind.INVOICE,
+            kind=InvoiceKind.DEPOSIT if advance else InvoiceKind.INVOICE,
             structure=sellers[seller_id],
             order=order,
             category=category_of(seller_lines),
@@ -170,13 +179,24 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
 
 
 @transaction.atomic
-def issue_credit_note(*, invoice: Invoice, amounts: dict[int, Decimal], at: datetime.datetime | None = None) -> Invoice:
-    """A credit note for some lines of an issued invoice: {invoice line id: amount incl. VAT credited}."""
+def issue_credit_note(
+    *,
+    invoice: Invoice,
+    amounts: dict[int, Decimal],
+    at: datetime.datetime | None = None,
+    excl_amounts: dict[int, Decimal] | None = None,
+) -> Invoice:
+    """A credit note for some lines of an issued invoice: {invoice line id: amount incl. VAT credited}.
+
+    `excl_amounts` ({invoice line id: excl. VAT}) gives the split when it must follow an earlier one (a
+    deposit consumed basket by basket, so that its last credit takes exactly what is left)."""
     lines = {line.pk: line for line in invoice.lines.all()}
     values = []
     for line_id, amount_incl in amounts.items():
         line = lines[line_id]
         total_excl, total_vat = money.split_incl(amount_incl, line.vat_rate)
+        if excl_amounts and line_id in excl_amounts:
+            total_excl, total_vat = excl_amounts[line_id], money.quantize(amount_incl) - excl_amounts[line_id]
         ratio_quantity = (
             (line.quantity * amount_incl / line.total_incl).quantize(Decimal("0.001")) if line.total_incl else 0
         )

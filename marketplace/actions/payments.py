@@ -12,10 +12,10 @@ from hub.models import Site, Structure
 from hub.money import from_cents, line_total, split_incl
 from marketplace import events, notify, perms, postings, stripe_gateway
 from marketplace.actions import settlement, stripe_events
-from marketplace.actions.checkout import confirm_locked_order
+from marketplace.actions.checkout import confirm_locked_order, confirm_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
-from marketplace.exceptions import PaymentError
+from marketplace.exceptions import BackdatedInvoice, PaymentError
 from marketplace.models import DepositSlip, Order, OrderLine, Payment, SellerSettings, StripeEvent
 
 
@@ -23,8 +23,20 @@ def _mark_paid_if_settled(order: Order, *, by=None, at=None, shares=None) -> Non
     if order.payment_status == PaymentStatus.UNPAID and settlement.is_settled(order, shares=shares):
         order.set_payment(PaymentStatus.PAID, by=by, at=at)
         order.save(update_fields=["payment_status", "paid_at"])
+        if order.advance_reference:
+            issue_deposit_invoices(order=order, at=at)
         notify.order_email(order.pk, OrderEmailKind.PAID)
         close_if_done(order, at=at)
+
+
+def issue_deposit_invoices(*, order: Order, at=None) -> None:
+    """A paid advance order gets its deposit invoice, dated the day of the payment when that keeps the
+    seller's series in date order (ADR 0009), else today: numbers never go back in time."""
+    try:
+        with transaction.atomic():  # a savepoint: a refused back-dated number leaves nothing behind
+            issue_order_invoices(order=order, at=at)
+    except BackdatedInvoice:
+        issue_order_invoices(order=order)
 
 
 def close_if_done(order: Order, *, at=None) -> None:
@@ -51,8 +63,10 @@ def start_card_payment(*, order: Order) -> str:
             return intent.client_secret
         if intent.status in {"processing", "succeeded"}:
             raise PaymentError(_("Le paiement de cette commande est déjà en cours de confirmation."))
+    # What is still due: the whole order, unless part of it was paid otherwise (a credit kept).
+    due = sum((share.due for share in order.shares.all()), Decimal("0"))
     intent = stripe_gateway.create_payment_intent(
-        reference=order.reference, amount=order.total_incl, email=order.billing_email, seller=seller, fee=fee
+        reference=order.reference, amount=due, email=order.billing_email, seller=seller, fee=fee
     )
     if order.stripe_payment_intent_id != intent.id:
         _store_payment_intent(order=order, intent_id=intent.id)
@@ -294,6 +308,35 @@ def record_offline_payment(
     settlement.record_receipt(payment=payment)
     postings.post_payment(payment)
     _mark_paid_if_settled(order, by=by, at=at)
+    return payment
+
+
+@transaction.atomic
+def apply_customer_credit(*, order: Order, structure: Structure, amount: Decimal, source: str, at=None) -> Payment:
+    """A credit the customer holds with a seller (a credit note `source` kept rather than refunded) pays
+    part of an order: a payment with no bank movement; in the books, its 411 credit moves onto the order
+    (OD: D 411 under the credit note / C 411 under the order)."""
+    at = at or timezone.now()
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    share = order.shares.filter(seller=structure).first()
+    if share is None or order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        raise PaymentError(_("Cette commande n'attend plus de paiement de cette structure."))
+    if amount <= 0 or amount > share.due:
+        raise PaymentError(_("Un avoir ne paie que ce qui reste dû, et un montant positif."))
+    payment = Payment.objects.create(
+        order=order,
+        method=PaymentMethod.CREDIT,
+        state=PaymentState.SUCCEEDED,
+        amount=amount,
+        received_by=structure,
+        created_at=at,
+        succeeded_at=at,
+    )
+    settlement.record_receipt(payment=payment)
+    postings.post_credit_applied(payment, source=source)
+    _mark_paid_if_settled(order, at=at)
+    if order.payment_status == PaymentStatus.PAID:
+        confirm_order(order=order, at=at)  # wholly paid by the credit: confirmed as a card order would be
     return payment
 
 

@@ -96,11 +96,22 @@ def refundable_amount(line: OrderLine) -> Decimal:
 
 
 @transaction.atomic
-def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None, reason: str = "") -> list[Refund]:
+def refund_order(
+    *,
+    order: Order,
+    by,
+    amounts: dict[int, Decimal] | None = None,
+    reason: str = "",
+    granted_by_terms: bool = False,
+    excl_amounts: dict[int, Decimal] | None = None,
+) -> list[Refund]:
     """Refund a paid order, whole (amounts=None) or {order line id: amount incl. VAT}.
 
-    Only a manager of every structure whose lines are refunded may do it. Card refunds go back
-    through Stripe (reversing the matching transfers); offline ones are handed back by staff.
+    Only a manager of every structure whose lines are refunded may do it, unless the seller's own
+    terms grant the refund (`granted_by_terms`: a prepaid basket skipped before its cut-off, asked
+    by the customer `by`). Card refunds go back through Stripe (reversing the matching transfers);
+    offline ones are handed back by staff (by bank transfer). `excl_amounts` ({order line id: excl.
+    VAT}) fixes the credit notes' split (see `issue_credit_note`).
     """
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if order.payment_status not in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}:
@@ -124,7 +135,7 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
                 _("« %(name)s » : on ne peut rembourser que %(rest)s €.")
                 % {"name": line.name, "rest": refundable_amount(line)}
             )
-        if not perms.can_refund(by, line.seller):
+        if not granted_by_terms and not perms.can_refund(by, line.seller):
             raise RefundError(
                 _("Seule la direction de %(structure)s peut rembourser ses ventes.") % {"structure": line.seller.name}
             )
@@ -167,15 +178,20 @@ def refund_order(*, order: Order, by, amounts: dict[int, Decimal] | None = None,
     if card:
         notify.perform_refund(refunds[0].pk)
     by_invoice: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    excl_by_line: dict[int, Decimal] = {}
     for line_id, amount in amounts.items():
         line = lines[line_id]
         OrderLine.objects.filter(pk=line_id).update(refunded_amount=F("refunded_amount") + amount)
         invoice_line = getattr(line, "invoice_line", None)
         if invoice_line is not None:
             by_invoice[invoice_line.invoice_id][invoice_line.pk] = amount
+            if excl_amounts and line_id in excl_amounts:
+                excl_by_line[invoice_line.pk] = excl_amounts[line_id]
     settlement.refresh_owed(order=order)
     for invoice_id, invoice_amounts in sorted(by_invoice.items()):
-        issue_credit_note(invoice=Invoice.objects.get(pk=invoice_id), amounts=invoice_amounts)
+        issue_credit_note(
+            invoice=Invoice.objects.get(pk=invoice_id), amounts=invoice_amounts, excl_amounts=excl_by_line or None
+        )
 
     order.amount_refunded += total
     order.set_payment(

@@ -39,6 +39,7 @@ FACTURX_LEVEL = "en16931"
 GUIDELINE_EN16931 = "urn:cen.eu:en16931:2017"
 TYPE_INVOICE = "380"
 TYPE_CREDIT_NOTE = "381"
+TYPE_PREPAYMENT_INVOICE = "386"  # UNTDID 1001: a deposit invoice (facture d'acompte)
 # ISO 6523 ICD: 0002 is the SIRENE register (SIREN, the legal ID the French CTC asks for), 0009 the SIRET.
 SCHEME_SIREN = "0002"
 SCHEME_SIRET = "0009"
@@ -136,7 +137,8 @@ def facturx_xml(invoice: Invoice, *, document: InvoiceDocument | None = None) ->
 
     exchanged = _sub(root, "rsm", "ExchangedDocument")
     _sub(exchanged, "ram", "ID", invoice.number)
-    _sub(exchanged, "ram", "TypeCode", TYPE_CREDIT_NOTE if invoice.is_credit_note else TYPE_INVOICE)
+    type_code = TYPE_CREDIT_NOTE if invoice.is_credit_note else TYPE_INVOICE
+    _sub(exchanged, "ram", "TypeCode", TYPE_PREPAYMENT_INVOICE if invoice.is_deposit else type_code)
     _date(_sub(exchanged, "ram", "IssueDateTime"), invoice.issue_date)
     notes = [(NO_DISCOUNT, "AAB"), (LATE_PAYMENT_PENALTY, "PMD"), (RECOVERY_FEE, "PMT")]
     if document.seller.is_company:

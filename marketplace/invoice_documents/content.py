@@ -113,7 +113,7 @@ def build_document(invoice: Invoice) -> InvoiceDocument:
     return InvoiceDocument(
         invoice=invoice,
         seller=seller,
-        title="Avoir" if invoice.is_credit_note else "Facture",
+        title="Avoir" if invoice.is_credit_note else "Facture d'acompte" if invoice.is_deposit else "Facture",
         lines=[_document_line(line) for line in lines],
         vat_groups=vat_groups,
         exemption_mentions=exemption_mentions,

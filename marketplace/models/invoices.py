@@ -171,6 +171,10 @@ class Invoice(models.Model):
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
 
+    @property
+    def is_deposit(self) -> bool:
+        return self.kind == InvoiceKind.DEPOSIT
+
 
 class InvoiceLineQuerySet(models.QuerySet):
     # No line of an issued invoice is written or deleted (the triggers do the same on PostgreSQL).

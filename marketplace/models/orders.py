@@ -111,6 +111,9 @@ class Order(models.Model):
     amount_refunded = models.DecimalField(_("remboursé"), default=Decimal("0"), **MONEY)
 
     stripe_payment_intent_id = models.CharField(max_length=64, blank=True)
+    # An advance for deliveries to come (a prepaid season): invoiced by a deposit invoice once paid,
+    # its amount excl. VAT held on 4191 under this auxiliary code (set by the caller, e.g. ABO-000042).
+    advance_reference = models.CharField(_("acompte pour"), max_length=20, blank=True)
 
     placed_at = models.DateTimeField(_("passée le"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)

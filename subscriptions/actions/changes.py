@@ -14,8 +14,15 @@ from hub.models import Site
 from subscriptions import notify
 from subscriptions.actions.common import local_today, lock_subscription, long_date
 from subscriptions.actions.deliveries import generate_for
+from subscriptions.actions.prepaid import baskets_still_to_deliver, credit_baskets, paid_advance
 from subscriptions.actions.subscribing import offer_freed_place
-from subscriptions.enums import DeliveryStatus, SubscriptionEmail, SubscriptionStatus
+from subscriptions.enums import (
+    DeliveryStatus,
+    PrepaidCreditChoice,
+    SubscriptionEmail,
+    SubscriptionPaymentMode,
+    SubscriptionStatus,
+)
 from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, SubscriptionError
 from subscriptions.models import DELIVERY_STATUS, Delivery, Subscription
 from subscriptions.perms import can_manage_subscription
@@ -56,9 +63,22 @@ def _check_quota(subscription: Subscription, extra: int) -> None:
         )
 
 
+def _is_prepaid(subscription: Subscription) -> bool:
+    return subscription.payment_mode == SubscriptionPaymentMode.PREPAID
+
+
 @transaction.atomic
-def skip_delivery(*, delivery: Delivery, by=None, today: datetime.date | None = None) -> Delivery:
-    """The resident will miss one delivery: allowed until its cut-off and within the absence quota."""
+def skip_delivery(
+    *,
+    delivery: Delivery,
+    by=None,
+    today: datetime.date | None = None,
+    prepaid_choice: str = PrepaidCreditChoice.CREDIT,
+) -> Delivery:
+    """The resident will miss one delivery: allowed until its cut-off and within the absence quota.
+
+    A basket of a paid season is credited, then kept for the next season (the default) or paid back
+    (`prepaid_choice`)."""
     today = local_today(today)
     subscription = lock_subscription(delivery.subscription)
     _check_owner(subscription, by)
@@ -69,16 +89,30 @@ def skip_delivery(*, delivery: Delivery, by=None, today: datetime.date | None = 
     _check_quota(subscription, 1)
     DELIVERY_STATUS.move(delivery, DeliveryStatus.SKIPPED, by=by, note=_("Absence"))
     delivery.save(update_fields=DELIVERY_STATUS.fields_set(DeliveryStatus.SKIPPED))
+    if _is_prepaid(subscription):
+        credit_baskets(
+            subscription=subscription,
+            count=1,
+            choice=prepaid_choice,
+            by=by,
+            reason=_("Absence du %(day)s") % {"day": f"{delivery.date:%d/%m/%Y}"},
+        )
     return delivery
 
 
 @transaction.atomic
 def pause_subscription(
-    *, subscription: Subscription, until: datetime.date, by=None, today: datetime.date | None = None
+    *,
+    subscription: Subscription,
+    until: datetime.date,
+    by=None,
+    today: datetime.date | None = None,
+    prepaid_choice: str = PrepaidCreditChoice.CREDIT,
 ) -> Subscription:
     """No basket from the next changeable distribution until `until` (included), within the absence quota.
 
-    Distributions already past their cut-off still happen: the pause starts after them.
+    Distributions already past their cut-off still happen: the pause starts after them. The baskets
+    of a paid season it skips are credited, as for a skip.
     """
     today = local_today(today)
     subscription = lock_subscription(subscription)
@@ -95,19 +129,28 @@ def pause_subscription(
         subscription.set_status(SubscriptionStatus.PAUSED, by=by, note=f"Pause jusqu'au {until:%d/%m/%Y}")
     subscription.paused_until = until
     subscription.save(update_fields=["status", "paused_until"])
-    DELIVERY_STATUS.move_all(
+    skipped = DELIVERY_STATUS.move_all(
         subscription.deliveries.filter(status=DeliveryStatus.PLANNED, date__range=(start, until)),
         DeliveryStatus.SKIPPED,
         by=by,
         note=_("Pause"),
     )
+    if _is_prepaid(subscription) and skipped:
+        credit_baskets(
+            subscription=subscription,
+            count=skipped,
+            choice=prepaid_choice,
+            by=by,
+            reason=_("Pause jusqu'au %(day)s") % {"day": f"{until:%d/%m/%Y}"},
+        )
     notify.subscription_email(subscription.pk, SubscriptionEmail.PAUSED, key=f"{until:%Y%m%d}")
     return subscription
 
 
 @transaction.atomic
 def resume_subscription(*, subscription: Subscription, by=None, today: datetime.date | None = None) -> Subscription:
-    """The pause ends early: deliveries not yet past their cut-off are planned again."""
+    """The pause ends early: deliveries not yet past their cut-off are planned again (except the baskets
+    of a paid season, already credited when they were skipped)."""
     today = local_today(today)
     subscription = lock_subscription(subscription)
     _check_owner(subscription, by)
@@ -116,7 +159,7 @@ def resume_subscription(*, subscription: Subscription, by=None, today: datetime.
     subscription.paused_until = None
     subscription.save(update_fields=["status", "paused_until"])
     start = first_changeable_date(subscription, today=today)
-    if paused_until and paused_until >= start:
+    if paused_until and paused_until >= start and paid_advance(subscription) is None:
         DELIVERY_STATUS.move_all(
             subscription.deliveries.filter(status=DeliveryStatus.SKIPPED, date__range=(start, paused_until)),
             DeliveryStatus.PLANNED,
@@ -129,10 +172,18 @@ def resume_subscription(*, subscription: Subscription, by=None, today: datetime.
 
 @transaction.atomic
 def cancel_subscription(
-    *, subscription: Subscription, by=None, today: datetime.date | None = None, at: datetime.datetime | None = None
+    *,
+    subscription: Subscription,
+    by=None,
+    today: datetime.date | None = None,
+    at: datetime.datetime | None = None,
+    prepaid_choice: str = PrepaidCreditChoice.REFUND,
 ) -> Subscription:
     """The resident leaves: deliveries past their cut-off still happen, later ones are cancelled,
-    and the place goes to the first person on the pickup point's waiting list."""
+    and the place goes to the first person on the pickup point's waiting list.
+
+    The baskets of a paid season that will not be delivered are credited, then paid back (the
+    default) or kept for a next season (`prepaid_choice`)."""
     today = local_today(today)
     at = at or timezone.now()
     subscription = lock_subscription(subscription)
@@ -140,16 +191,28 @@ def cancel_subscription(
     subscription.set_status(SubscriptionStatus.CANCELLED, by=by, note=_("Résiliation"), at=at)
     subscription.paused_until = None
     subscription.save(update_fields=["status", "paused_until", "cancelled_at"])
+    changeable = first_changeable_date(subscription, today=today)
     DELIVERY_STATUS.move_all(
         subscription.deliveries.filter(
             status__in=[DeliveryStatus.PLANNED, DeliveryStatus.SKIPPED],
-            date__gte=first_changeable_date(subscription, today=today),
+            date__gte=changeable,
         ),
         DeliveryStatus.CANCELLED,
         by=by,
         note=_("Résiliation"),
         at=at,
     )
+    if _is_prepaid(subscription) and (advance := paid_advance(subscription)) is not None:
+        # Every basket paid for and not yet consumed, except those past their cut-off (still handed over).
+        still = baskets_still_to_deliver(subscription, advance, before=changeable)
+        credit_baskets(
+            subscription=subscription,
+            count=advance.remaining - still,
+            choice=prepaid_choice,
+            by=by,
+            reason=_("Résiliation"),
+            at=at,
+        )
     # The same lock as subscribe(): the freed place is offered before anyone else counts it.
     Site.objects.select_for_update(of=("self",)).filter(pk=subscription.pickup_point_id).first()
     offer_freed_place(pickup_point_id=subscription.pickup_point_id, weekday=subscription.plan.weekday, at=at)

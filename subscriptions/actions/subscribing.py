@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.models import Site
+from marketplace.enums import PaymentMethod
 from subscriptions import notify
 from subscriptions.actions.common import local_today, long_date
 from subscriptions.actions.deliveries import generate_for
+from subscriptions.actions.prepaid import place_season_order
 from subscriptions.enums import SubscriptionEmail, SubscriptionPaymentMode, WaitingStatus
 from subscriptions.exceptions import PickupPointFull, SubscriptionError
 from subscriptions.models import SUBSCRIPTION_STATUS, WAITING_STATUS, Subscription, SubscriptionPlan, WaitingListEntry
@@ -35,8 +37,10 @@ def subscribe(
     payment_mode: str,
     today: datetime.date | None = None,
     at: datetime.datetime | None = None,
+    season_payment_method: str = PaymentMethod.CHEQUE,
 ) -> Subscription:
-    """A resident subscribes to a plan at a pickup point.
+    """A resident subscribes to a plan at a pickup point; a season paid upfront becomes an order paid
+    with `season_payment_method` (card on its pay page, or cheque or cash at the pickup point).
 
     The pickup point's row is locked while its live subscriptions of that distribution day are
     counted, so two residents never both take the last place; a full point puts the resident on
@@ -45,7 +49,7 @@ def subscribe(
     """
     subscription, entry = _subscribe_or_wait(
         user=user, plan=plan, pickup_point=pickup_point, start_date=start_date, payment_mode=payment_mode,
-        today=local_today(today), at=at or timezone.now(),
+        today=local_today(today), at=at or timezone.now(), season_payment_method=season_payment_method,
     )  # fmt: skip
     if entry is not None:
         raise PickupPointFull(
@@ -58,7 +62,7 @@ def subscribe(
 
 @transaction.atomic
 def _subscribe_or_wait(
-    *, user, plan, pickup_point, start_date, payment_mode, today, at
+    *, user, plan, pickup_point, start_date, payment_mode, today, at, season_payment_method
 ) -> tuple[Subscription | None, WaitingListEntry | None]:
     if not plan.is_active:
         raise SubscriptionError(_("Cette formule n'est plus ouverte aux abonnements."))
@@ -95,6 +99,8 @@ def _subscribe_or_wait(
     )
     SUBSCRIPTION_STATUS.log_start(subscription, by=user, at=at)
     generate_for(subscription, today=today)
+    if payment_mode == SubscriptionPaymentMode.PREPAID:
+        place_season_order(subscription=subscription, payment_method=season_payment_method, at=at)
     notify.subscription_email(subscription.pk, SubscriptionEmail.STARTED)
     return subscription, None
 

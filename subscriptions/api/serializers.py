@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from subscriptions.enums import SubscriptionPaymentMode
+from marketplace.enums import PaymentMethod
+from subscriptions.enums import SEASON_PAYMENT_METHODS, PrepaidCreditChoice, SubscriptionPaymentMode
 from subscriptions.models import Delivery, Subscription
 
 
@@ -10,6 +11,8 @@ class SubscriptionInputSerializer(serializers.Serializer):
     start_date = serializers.DateField()
     # SEPA Direct Debit is not offered yet (see the subscription form).
     payment_mode = serializers.ChoiceField(choices=SubscriptionPaymentMode.choices)
+    # A prepaid season: how its order is paid (card on the order's pay page, or at the pickup point).
+    season_payment_method = serializers.ChoiceField(choices=SEASON_PAYMENT_METHODS, default=PaymentMethod.CARD)
 
 
 class PauseInputSerializer(serializers.Serializer):
@@ -18,6 +21,23 @@ class PauseInputSerializer(serializers.Serializer):
 
 class SkipInputSerializer(serializers.Serializer):
     date = serializers.DateField()
+    # Prepaid baskets only: credited, then kept for the next season (default) or paid back.
+    prepaid_choice = serializers.ChoiceField(choices=PrepaidCreditChoice.choices, default=PrepaidCreditChoice.CREDIT)
+
+
+class CancelInputSerializer(serializers.Serializer):
+    # Prepaid baskets not delivered: credited, then paid back (default) or kept for the next season.
+    prepaid_choice = serializers.ChoiceField(choices=PrepaidCreditChoice.choices, default=PrepaidCreditChoice.REFUND)
+
+
+class SeasonOutputSerializer(serializers.Serializer):
+    order = serializers.CharField(source="order.reference")
+    payment_status = serializers.CharField(source="order.payment_status")
+    baskets = serializers.IntegerField()
+    amount = serializers.DecimalField(source="amount_incl", max_digits=8, decimal_places=2)
+    delivered = serializers.IntegerField()
+    credited = serializers.IntegerField()
+    credit_kept = serializers.DecimalField(max_digits=8, decimal_places=2)
 
 
 class DeliveryOutputSerializer(serializers.ModelSerializer):
@@ -36,10 +56,11 @@ class SubscriptionOutputSerializer(serializers.ModelSerializer):
     cutoff_days = serializers.IntegerField(source="plan.cutoff_days")
     pickup_point = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     upcoming = DeliveryOutputSerializer(many=True, source="upcoming_deliveries")
+    seasons = SeasonOutputSerializer(many=True, source="advances.all")
 
     class Meta:
         model = Subscription
         fields = ["id", "reference", "plan", "plan_name", "size_label", "frequency", "price_per_delivery",
                   "cutoff_days", "pickup_point", "start_date", "status", "paused_until", "payment_mode",
-                  "upcoming"]  # fmt: skip
+                  "upcoming", "seasons"]  # fmt: skip
         read_only_fields = fields

@@ -13,6 +13,7 @@ from hub.models import Site
 from subscriptions.actions.changes import cancel_subscription, pause_subscription, resume_subscription, skip_delivery
 from subscriptions.actions.subscribing import subscribe
 from subscriptions.api.serializers import (
+    CancelInputSerializer,
     PauseInputSerializer,
     SkipInputSerializer,
     SubscriptionInputSerializer,
@@ -59,6 +60,7 @@ class SubscriptionListView(generics.ListAPIView):
                 pickup_point=point,
                 start_date=values["start_date"],
                 payment_mode=values["payment_mode"],
+                season_payment_method=values["season_payment_method"],
             )
         except PickupPointFull as error:
             raise PickupPointFullConflict(error) from error
@@ -94,7 +96,7 @@ class SubscriptionSkipView(APIView):
         if delivery is None:
             raise Refused(SubscriptionError(_("Aucune livraison prévue ce jour-là.")))
         try:
-            skip_delivery(delivery=delivery, by=request.user)
+            skip_delivery(delivery=delivery, by=request.user, prepaid_choice=data.validated_data["prepaid_choice"])
         except SubscriptionError as error:
             raise Refused(error) from error
         return _subscription_response(request, pk)
@@ -115,10 +117,16 @@ class SubscriptionResumeView(APIView):
 class SubscriptionCancelView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=SubscriptionOutputSerializer)
+    @extend_schema(request=CancelInputSerializer, responses=SubscriptionOutputSerializer)
     def post(self, request, pk: int):
+        data = CancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         try:
-            cancel_subscription(subscription=_subscription(request, pk), by=request.user)
+            cancel_subscription(
+                subscription=_subscription(request, pk),
+                by=request.user,
+                prepaid_choice=data.validated_data["prepaid_choice"],
+            )
         except SubscriptionError as error:
             raise Refused(error) from error
         return _subscription_response(request, pk)

@@ -24,7 +24,7 @@ from subscriptions.enums import SubscriptionPaymentMode
 from subscriptions.models import Subscription, SubscriptionPlan
 from tests.accounts.factories import UserFactory
 from tests.bookings.factories import SellerFactory
-from tests.hub.factories import SiteFactory
+from tests.hub.factories import SiteFactory, staff_of
 from tests.services.factories import OfferingFactory
 
 D = datetime.date
@@ -77,8 +77,10 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
 
     Traits: `with_deliveries` (the whole season's deliveries, generated), `paused` (paused until
     Sunday 29 March through `pause_subscription`: the 16 and 23 March deliveries skipped), `prepaid`
-    (the season paid upfront by cheque through `record_prepaid_season_payment`), `sepa` (paid per
-    delivery by SEPA Direct Debit; the mandate is set up at Stripe by the test).
+    (the season ordered at subscription and paid by cheque, recorded by the seller's staff through
+    `record_prepaid_season_payment`: its deposit invoice is issued), `sepa` (paid per delivery by SEPA
+    Direct Debit; the mandate is set up at Stripe by the test). A prepaid subscription without
+    `prepaid_by` has its season order placed (payable by cheque) and unpaid.
     """
 
     class Meta:
@@ -109,7 +111,8 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
         if paused_until is not None:
             subscription = pause_subscription(subscription=subscription, until=paused_until, today=today)
         if prepaid_by is not None:
-            subscription = record_prepaid_season_payment(subscription=subscription, method=prepaid_by)
+            staff = staff_of(subscription.plan.offering.structure)
+            record_prepaid_season_payment(subscription=subscription, method=prepaid_by, by=staff)
         return subscription
 
 

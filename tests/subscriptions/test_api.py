@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from subscriptions.actions.prepaid import record_prepaid_season_payment
 from subscriptions.enums import SubscriptionStatus
 from subscriptions.models import Subscription
 from tests.accounts.factories import UserFactory
-from tests.hub.factories import SiteFactory
+from tests.hub.factories import SiteFactory, staff_of
 from tests.subscriptions.factories import BasketFactory, SubscriptionPlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +77,9 @@ def test_list_query_count_is_pinned(django_assert_num_queries):
     for name in ("Panier petit format", "Panier familial", "Panier de fruits"):
         assert _subscribe(client, _plan_in_three_days(offering=BasketFactory(name=name))).status_code == 201
 
-    # The page count, the subscriptions (plan, offering, structure and point joined), their deliveries.
-    with django_assert_num_queries(3):
+    # The page count, the subscriptions (plan, offering, structure and point joined), their deliveries,
+    # their prepaid seasons (order joined).
+    with django_assert_num_queries(4):
         response = client.get(reverse("api:subscription-list"))
 
     assert (response.status_code, response.json()["count"], len(response.json()["results"])) == (200, 3, 3)
@@ -124,3 +126,27 @@ def test_full_pickup_point_is_409_and_joins_the_waiting_list():
     assert (response.status_code, response.json()["code"]) == (409, "pickup_point_full")
     assert the_plan.waiting_list.count() == 1
     assert Subscription.objects.filter(customer=latecomer).count() == 0
+
+
+def test_a_prepaid_season_is_cancelled_with_its_credit_kept():
+    the_plan = _plan_in_three_days()
+    user = UserFactory()
+    client = _client(user)
+    response = client.post(
+        reverse("api:subscription-list"),
+        {"plan": the_plan.pk, "pickup_point": SiteFactory(pickup_point=True).slug,
+         "start_date": timezone.localdate().isoformat(), "payment_mode": "prepaid", "season_payment_method": "cheque"},
+        format="json",
+    )  # fmt: skip
+    subscription = Subscription.objects.get(customer=user)
+    advance = subscription.advances.get()
+    record_prepaid_season_payment(subscription=subscription, method="cheque", by=staff_of(the_plan.offering.structure))
+
+    cancelled = client.post(
+        reverse("api:subscription-cancel", args=[subscription.pk]), {"prepaid_choice": "credit"}, format="json"
+    )
+
+    assert (response.status_code, response.json()["seasons"][0]["payment_status"]) == (201, "unpaid")
+    season = cancelled.json()["seasons"][0]
+    assert (cancelled.status_code, season["order"], season["payment_status"]) == (200, advance.order.reference, "paid")
+    assert (season["credited"], season["credit_kept"]) == (advance.baskets, f"{advance.amount_incl:.2f}")

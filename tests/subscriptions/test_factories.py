@@ -48,20 +48,22 @@ def test_a_paused_subscription_skips_its_first_two_deliveries():
 def test_a_prepaid_subscription_has_its_season_paid():
     subscription = SubscriptionFactory(prepaid=True)
 
-    # 16 Mondays at 12,00 €.
-    assert (subscription.payment_mode, subscription.prepaid_amount, subscription.prepaid_deliveries) == (
+    # 16 Mondays at 12,00 €, ordered and paid by cheque: the deposit invoice is issued.
+    advance = subscription.advances.get()
+    assert (subscription.payment_mode, advance.baskets, advance.amount_incl, advance.order.payment_status) == (
         SubscriptionPaymentMode.PREPAID,
-        Decimal("192.00"),
         16,
+        Decimal("192.00"),
+        "paid",
     )
-    assert subscription.prepaid_at is not None
+    assert list(advance.order.invoices.values_list("kind", flat=True)) == ["deposit"]
 
 
 def test_a_sepa_subscription_is_paid_per_delivery_by_direct_debit():
     subscription = SubscriptionFactory(sepa=True)
 
-    assert (subscription.payment_mode, subscription.prepaid_at, subscription.stripe_payment_method_id) == (
+    assert (subscription.payment_mode, subscription.advances.count(), subscription.stripe_payment_method_id) == (
         SubscriptionPaymentMode.SEPA,
-        None,
+        0,
         "",
     )

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from bookings.models import CalendarFeed
 from hub.enums import StaffRole
+from marketplace.models import Refund
 from subscriptions.actions.deliveries import generate_deliveries
 from subscriptions.enums import DeliveryStatus, SubscriptionStatus
 from subscriptions.models import Subscription
@@ -62,8 +63,15 @@ def test_subscribe_through_the_form(client):
     )  # fmt: skip
 
     subscription = Subscription.objects.get(customer=user)
+    season = subscription.advances.get().order
     assert (page.status_code, "Panier petit format" in page.content.decode()) == (200, True)
-    assert (response.status_code, response["Location"]) == (302, reverse("subscriptions:mine"))
+    # A season paid upfront by card (the form's default): on to the season order's pay page.
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("marketplace:order_pay", args=[season.reference]),
+    )
+    baskets = subscription.advances.get().baskets
+    assert (season.payment_method, season.total_incl) == ("card", baskets * the_plan.price_per_delivery)
     assert (subscription.plan, subscription.status, subscription.deliveries.count()) == (
         the_plan,
         SubscriptionStatus.ACTIVE,
@@ -91,8 +99,9 @@ def test_my_subscriptions_query_count_is_pinned(client, django_assert_num_querie
         _subscribed(user, offering=BasketFactory(name=name))
     client.force_login(user)
 
-    # Session, user, subscriptions (plan, offering, structure and point joined), deliveries (order joined).
-    with django_assert_num_queries(4):
+    # Session, user, subscriptions (plan, offering, structure and point joined), deliveries (order joined),
+    # prepaid seasons (order joined).
+    with django_assert_num_queries(5):
         response = client.get(reverse("subscriptions:mine"))
 
     assert (response.status_code, response.content.decode().count('class="panel subscription"')) == (200, 3)
@@ -240,3 +249,26 @@ def test_skip_with_htmx_swaps_the_subscription_panel(client):
     assert body.startswith(f'<section class="panel subscription" id="subscription-card-{subscription.pk}"')
     assert '<p class="notice" role="status">Absence enregistrée.</p>' in body
     assert reverse("subscriptions:skip", args=[subscription.pk, second.pk]) in body
+
+
+def test_a_prepaid_resident_chooses_refund_or_credit_on_the_page(client):
+    today = timezone.localdate()
+    subscription = SubscriptionFactory(
+        plan=_plan_in_three_days(), start_date=today, today=today, payment_mode="prepaid", prepaid_by="cheque"
+    )
+    client.force_login(subscription.customer)
+    first = subscription.deliveries.order_by("date").first()
+
+    page = client.get(reverse("subscriptions:mine")).content.decode()
+    client.post(reverse("subscriptions:skip", args=[subscription.pk, first.pk]), {"prepaid_choice": "refund"})
+    client.post(reverse("subscriptions:cancel", args=[subscription.pk]), {"prepaid_choice": "credit"})
+
+    advance = subscription.advances.get()
+    refunds = list(Refund.objects.filter(order=advance.order).values_list("amount", flat=True))
+    assert ("Me rembourser" in page, "Garder en avoir pour la saison suivante" in page) == (True, True)
+    assert refunds == [subscription.plan.price_per_delivery]  # the skipped basket, paid back
+    # Every other basket of the season is credited and kept.
+    assert (advance.credited, advance.credit_kept) == (
+        advance.baskets,
+        advance.amount_incl - subscription.plan.price_per_delivery,
+    )

@@ -1,5 +1,4 @@
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -10,7 +9,6 @@ from hub.models import Site
 from subscriptions import demo as subscriptions_demo
 from subscriptions.actions.changes import cancel_subscription, pause_subscription, resume_subscription, skip_delivery
 from subscriptions.actions.deliveries import end_paused, generate_deliveries
-from subscriptions.actions.prepaid import mark_delivered, record_prepaid_season_payment
 from subscriptions.actions.subscribing import expire_place_offers
 from subscriptions.enums import DeliveryStatus, SubscriptionStatus, WaitingStatus
 from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull
@@ -22,7 +20,6 @@ from tests.subscriptions.factories import (
     BasketFactory,
     SubscriptionFactory,
     SubscriptionPlanFactory,
-    lines_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -287,34 +284,6 @@ def test_cancel_keeps_deliveries_past_cutoff():
     cancel_subscription(subscription=subscription, today=D(2026, 3, 15))
 
     assert [s for _d, s, _m in _deliveries(subscription)] == ["planned", "cancelled", "cancelled", "cancelled"]
-
-
-def test_prepaid_season_postings():
-    subscription = SubscriptionFactory(plan__season_end=D(2026, 5, 18), payment_mode="prepaid")
-    # 10 Mondays from 16 March to 18 May at 5.50 %: the basket's price × 10.
-    price = subscription.plan.price_per_delivery
-    garden = subscription.plan.offering.structure
-
-    record_prepaid_season_payment(subscription=subscription, method="cheque")
-    record_prepaid_season_payment(subscription=subscription, method="cheque")  # idempotent
-    first = subscription.deliveries.order_by("date").first()
-    mark_delivered(delivery=first)
-    mark_delivered(delivery=first)
-
-    subscription.refresh_from_db()
-    total = price * 10
-    vat = (total - total / Decimal("1.055")).quantize(Decimal("0.01"))
-    share = ((total - vat) / 10).quantize(Decimal("0.01"))
-    assert (subscription.prepaid_amount, subscription.prepaid_deliveries) == (total, 10)
-    assert lines_of(garden, entry__piece_ref=subscription.reference) == [
-        ("BQ", "5112", total, Decimal("0")),
-        ("BQ", "4191", Decimal("0"), total - vat),
-        ("BQ", "445713", Decimal("0"), vat),
-    ]
-    assert lines_of(garden, entry__piece_ref=f"{subscription.reference}-20260316") == [
-        ("OD", "4191", share, Decimal("0")),
-        ("OD", subscription.plan.offering.revenue_account, Decimal("0"), share),
-    ]
 
 
 def test_demo_subscriptions_are_idempotent(demo_hub):
