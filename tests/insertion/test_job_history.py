@@ -335,9 +335,16 @@ def test_a_job_made_before_versions_existed_is_adopted_without_being_rewritten(s
 
 
 def test_a_changed_job_keeps_its_start_and_new_jobs_go_after_the_others_of_the_day(demo_hub):
+    def shifted(moment: datetime.time, minutes: int) -> datetime.time:
+        return (datetime.datetime.combine(PLACED_AT.date(), moment) + datetime.timedelta(minutes=minutes)).time()
+
     first = order_for(resident(), {"panier-familial": "4"}, method="cash", at=PLACED_AT)
     second = order_for(resident(), {"panier-familial": "2"}, method="cash", at=PLACED_AT)
     sync_jobs(week=WEEK)
+    (job1,), (job2,) = jobs_of(first), jobs_of(second)
+    # The day may already hold the demo's jobs: the two orders' packing follows them, 1.40 h then 0.70 h.
+    assert job1.end_time == shifted(job1.start_time, 90) == job2.start_time
+    assert job2.end_time == shifted(job2.start_time, 45)
     line = first.lines.get()
     line.quantity = Decimal("6")  # 2.10 h instead of 1.40 h
     line.save(update_fields=["quantity"])
@@ -345,10 +352,12 @@ def test_a_changed_job_keeps_its_start_and_new_jobs_go_after_the_others_of_the_d
 
     sync_jobs(week=WEEK)
 
+    start1, (start2, end2) = job1.start_time, (job2.start_time, job2.end_time)
     (job1,), (job2,), (job3,) = jobs_of(first), jobs_of(second), jobs_of(third)
-    assert (job1.start_time, job1.end_time) == (datetime.time(8, 30), datetime.time(10, 45))
-    assert (job2.start_time, job2.end_time) == (datetime.time(10, 0), datetime.time(10, 45))  # not moved
-    assert (job3.start_time, job3.end_time) == (datetime.time(10, 45), datetime.time(11, 15))
+    assert (job1.start_time, job1.end_time) == (start1, shifted(start1, 135))  # keeps its start, grows
+    assert (job2.start_time, job2.end_time) == (start2, end2)  # not moved
+    last_end = max(job1.end_time, job2.end_time)
+    assert (job3.start_time, job3.end_time) == (last_end, shifted(last_end, 30))  # after the others of the day
 
 
 def test_a_no_op_sync_costs_the_same_queries_whatever_the_number_of_sources(
