@@ -59,7 +59,11 @@ def index(request: HttpRequest) -> HttpResponse:
     structures = list(structures_with_books(request.user))
     if not structures:
         raise Http404
-    context = {"structures": structures, "can_reconcile": can_reconcile(request.user)}
+    context = {
+        "structures": structures,
+        "can_reconcile": can_reconcile(request.user),
+        "keeps_platform_books": hub_perms.keeps_platform_books(request.user),
+    }
     return render(request, "accounting/index.html", context)
 
 

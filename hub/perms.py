@@ -6,7 +6,7 @@ user object (one query) and cached on it, so a page asking many questions costs 
 
 from django.contrib.auth.models import AnonymousUser
 
-from hub.enums import OrganisationRole, StaffRole
+from hub.enums import OrganisationRole, StaffRole, StructureKind
 from hub.models import Organisation, Structure
 
 _ROLES_CACHE = "_hub_structure_roles"
@@ -66,6 +66,15 @@ def can_supervise(user, structure: Structure) -> bool:
 def can_view_books(user, structure: Structure) -> bool:
     """Ledgers, FEC and reports of a structure."""
     return has_structure_role(user, structure, StaffRole.ACCOUNTANT)
+
+
+def keeps_platform_books(user) -> bool:
+    """The platform's Stripe account is the Collectif's: its accountants (and hub admins) follow what
+    Stripe reported — disputes, failed payouts, events the platform does not act on."""
+    if is_hub_admin(user):
+        return True
+    collective = Structure.objects.filter(kind=StructureKind.COLLECTIVE).first()
+    return collective is not None and has_structure_role(user, collective, StaffRole.ACCOUNTANT)
 
 
 def structures_with_role(user, *roles: str) -> list[int]:

@@ -1,7 +1,7 @@
 """Who may see orders and invoices, and do what with them. Views, back-office, API and actions ask here."""
 
 from hub import perms
-from hub.enums import StaffRole, StructureKind
+from hub.enums import StaffRole
 from hub.models import Structure
 from marketplace.models import Invoice
 
@@ -58,9 +58,5 @@ def structures_refunding(user) -> set[int]:
 
 
 def can_view_stripe_events(user) -> bool:
-    """The platform's Stripe account is the Collectif's: its accountants (and hub admins) follow what
-    Stripe reported, disputes and failed payouts included."""
-    collective = Structure.objects.filter(kind=StructureKind.COLLECTIVE).first()
-    return perms.is_hub_admin(user) or (
-        collective is not None and perms.has_structure_role(user, collective, StaffRole.ACCOUNTANT)
-    )
+    """« Événements Stripe »: the Collectif's accountants and hub admins (`hub.perms.keeps_platform_books`)."""
+    return perms.keeps_platform_books(user)

@@ -735,3 +735,16 @@ def test_the_stripe_events_page_lists_what_needs_a_look(
     assert disputed_service.reference in page
     assert "Litige en cours" in page
     assert "evt_po_5" not in page  # handled: not in the « non pris en charge » list
+
+
+def test_the_books_home_links_the_stripe_events_page_only_for_who_may_open_it(client, collective, grocer):
+    """No page shows a link its reader cannot open: the Collectif's accountant gets « Événements Stripe »
+    on the books' home and may open it; another structure's accountant sees neither."""
+    url = reverse("marketplace:stripe_events")
+    for person, allowed in (
+        (staff_of(collective, role=StaffRole.ACCOUNTANT), True),
+        (staff_of(grocer, role=StaffRole.ACCOUNTANT), False),
+    ):
+        client.force_login(person)
+        home = client.get(reverse("accounting:index")).content.decode()
+        assert (f'href="{url}"' in home, client.get(url).status_code) == (allowed, 200 if allowed else 404)
