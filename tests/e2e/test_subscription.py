@@ -88,6 +88,22 @@ def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stri
     assert serious_violations(axe, page) == []
     screenshot(page, "subscription-paused")
 
+    # Cancelling confirms first: dismissed, nothing changes; accepted, the subscription ends.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Résilier").click()
+    page.wait_for_timeout(300)
+    subscription.refresh_from_db()
+    assert (asked, subscription.status) == (
+        ["Résilier cet abonnement ? Les paniers à venir ne seront pas livrés."],
+        SubscriptionStatus.PAUSED,
+    )
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Résilier").click()
+    page.get_by_text("Votre abonnement est résilié.").wait_for()
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.CANCELLED
+
 
 def test_resident_signs_a_sepa_mandate_for_a_fortnightly_basket(page, stripe_live, axe):
     from subscriptions.models import Subscription
