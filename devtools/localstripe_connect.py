@@ -15,6 +15,9 @@ the object, routes are built with `localstripe.server.api_*`):
   PaymentIntent with `payment_method`, and the fake Stripe.js `confirmCardPayment` on a
   PaymentIntent created without a payment method (see `_route_overrides`);
 * `DELETE /_config/webhooks/{id}` unregisters a webhook endpoint;
+* `POST /_config/balances` (`account`, empty for the platform, and `amount` in cents) sets what an
+  account held before this server started — the demo's history, seeded offline, is then the
+  balance's opening figure (a stand-in's configuration, like `/_config/webhooks`, not Stripe's API);
 * `GET /v1/balance` (localstripe's answers a fixed 20 €) computes the balance of the platform, or of
   the connected account named by the `Stripe-Account` header, from the charges, refunds,
   transfers, reversals, fees and payouts the server holds (all `available`, `pending` empty).
@@ -529,13 +532,16 @@ async def _authenticate_without_payment_method(request, handler, id):
     return await handler(request)
 
 
+_openings: dict[str | None, int] = {}  # account (None: the platform) → cents held before the server started
+
+
 def _balance_cents(account: str | None) -> int:
     """What Stripe would hold for the platform (account None) or a connected account, in cents."""
     transfers = _transfers()
     if account is not None:
         received = sum(t.amount - t.amount_reversed for t in transfers if t.destination == account)
-        return received  # payouts of connected accounts are not simulated
-    total = 0
+        return _openings.get(account, 0) + received  # payouts of connected accounts are not simulated
+    total = _openings.get(None, 0)
     for key, obj in store.items():
         if key.startswith("charge:") and obj.status == "succeeded" and obj.captured:
             fee = 0
@@ -599,6 +605,18 @@ async def _retrieve_reversal(request):
     return server.json_response(reversal._export(expand=expand))
 
 
+async def _set_opening_balance(request):
+    data = server.unflatten_data(await request.post())
+    account = data.get("account") or None
+    if account is not None:
+        _retrieve_account(account, "account")
+    try:
+        _openings[account] = int(data.get("amount", ""))
+    except ValueError:
+        raise _bad_request("amount must be an integer number of cents", "amount") from None
+    return web.Response()
+
+
 async def _unregister_webhook(request):
     webhooks._webhooks.pop(request.match_info["id"], None)
     return web.Response()
@@ -635,6 +653,7 @@ def install() -> None:
     router.add_get(reversals, server.api_extra(Transfer._api_list_reversals, reversals))
     router.add_get(reversals + "/{reversal_id}", _retrieve_reversal)
     router.add_delete("/_config/webhooks/{id}", _unregister_webhook)
+    router.add_post("/_config/balances", _set_opening_balance)
 
     server.app.middlewares.append(_override_middleware)
     _installed = True

@@ -23,7 +23,7 @@ aggregate queries whatever the number of orders), and returns one `Difference` p
 `counterparts_settled` — for every transfer of a mixed card order, the Collectif's 467-<seller>
     nets to zero for that order: what it held for the seller has all been passed on.
 
-`stripe_balance` — the Stripe clearing account's balance (debit − credit) in the books of each
+`stripe_balance` — the Stripe clearing accounts' balance (cards and SEPA debits, debit − credit) in the books of each
     structure with a Stripe account, and of the Collectif (the platform), equals the balance
     Stripe reports for that account (available + pending, in euros). Skipped, « non vérifié »,
     when Stripe is not configured.
@@ -35,7 +35,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from accounting.chart import COUNTERPART_PREFIX, stripe_clearing_account
+from accounting.chart import COUNTERPART_PREFIX, stripe_clearing_account, stripe_sepa_clearing_account
 from accounting.models import Entry, EntryLine
 from accounting.reconciliation import CheckSkipped, Difference, register
 from hub.enums import StructureKind
@@ -229,11 +229,30 @@ def counterparts_settled() -> list[Difference]:
     return differences
 
 
-@register("stripe_balance", "Le compte d'attente Stripe de chaque structure égale le solde que Stripe annonce")
+def clearing_accounts() -> list[str]:
+    """The Stripe clearing accounts of every chart: cards, and SEPA debits kept apart (both are money
+    Stripe holds: one balance at Stripe)."""
+    return [stripe_clearing_account()[0], stripe_sepa_clearing_account()[0]]
+
+
+def books_stripe_balances() -> dict[int, Decimal]:
+    """{structure id: debit − credit of its Stripe clearing accounts}: what the books say Stripe holds."""
+    return dict(
+        EntryLine.objects.filter(account__code__in=clearing_accounts())
+        .values("entry__structure_id")
+        .annotate(balance=Sum(F("debit") - F("credit")))
+        .values_list("entry__structure_id", "balance")
+    )
+
+
+@register(
+    "stripe_balance",
+    "Les comptes d'attente Stripe (carte et SEPA) de chaque structure égalent le solde que Stripe annonce",
+)
 def stripe_balance() -> list[Difference]:
     if not stripe_gateway.is_configured():
         raise CheckSkipped(_("Stripe n'est pas configuré."))
-    clearing = stripe_clearing_account()[0]
+    clearing = " + ".join(clearing_accounts())
     collective_id = _collective_id()
     structures = list(
         Structure.objects.exclude(stripe_account_id="").values_list("pk", "name", "stripe_account_id").order_by("pk")
@@ -242,12 +261,7 @@ def stripe_balance() -> list[Difference]:
         # The Collectif is the platform: its balance is the platform account's, whatever its own id.
         structures = [row for row in structures if row[0] != collective_id]
         structures.insert(0, (collective_id, _names()[collective_id], None))
-    books = dict(
-        EntryLine.objects.filter(account__code=clearing)
-        .values("entry__structure_id")
-        .annotate(balance=Sum(F("debit") - F("credit")))
-        .values_list("entry__structure_id", "balance")
-    )
+    books = books_stripe_balances()
     differences = []
     for pk, name, account in structures:
         # No row lock is held here: one GET per account.
@@ -263,7 +277,7 @@ def stripe_balance() -> list[Difference]:
                 expected=expected,
                 actual=actual,
                 message=_(
-                    "Le solde Stripe de %(structure)s est de %(expected)s, son compte %(account)s porte %(actual)s."
+                    "Le solde Stripe de %(structure)s est de %(expected)s, ses comptes %(account)s portent %(actual)s."
                 )
                 % {"structure": name, "expected": _eur(expected), "account": clearing, "actual": _eur(actual)},
             )

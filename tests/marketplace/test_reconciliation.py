@@ -3,16 +3,21 @@
 The test database holds the demo hub too: each test looks at the differences about its own pieces.
 """
 
+import io
+import urllib.error
+import urllib.request
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from accounting import actions as books
-from accounting.chart import counterpart_account, stripe_clearing_account
+from accounting.chart import counterpart_account, stripe_clearing_account, stripe_sepa_clearing_account
 from accounting.documents import Document, DocumentLine, IdempotencyKey
 from accounting.reconciliation import Difference, reconcile
 from hub.enums import StaffRole
+from hub.models import Structure
 from marketplace import postings
 from marketplace.actions import settlement
 from marketplace.actions.payments import record_offline_payment
@@ -204,7 +209,7 @@ def test_stripe_balance_matches_the_connected_accounts(stripe_env, resident, gar
     assert ours() == []
     # A payout booked that Stripe never made: the books say 12,00 € less than Stripe holds.
     postings.post_payout(structure=grocer, amount=D("12.00"), date=timezone.localdate(), payout_id="po_planted")
-    clearing = stripe_clearing_account()[0]
+    clearing = f"{stripe_clearing_account()[0]} + {stripe_sepa_clearing_account()[0]}"
     assert ours() == [
         Difference(
             check="stripe_balance",
@@ -212,7 +217,7 @@ def test_stripe_balance_matches_the_connected_accounts(stripe_env, resident, gar
             reference=f"{clearing} Stripe {grocer.stripe_account_id}",
             expected=D("19.80"),
             actual=D("7.80"),
-            message=f"Le solde Stripe de Comptoir coopératif est de 19,80\u00a0€, son compte {clearing} porte 7,80\u00a0€.",
+            message=f"Le solde Stripe de Comptoir coopératif est de 19,80\u00a0€, ses comptes {clearing} portent 7,80\u00a0€.",
         )
     ]
 
@@ -222,3 +227,31 @@ def test_stripe_balance_is_not_verified_without_stripe(settings):
     report = reconcile(codes=["stripe_balance"])
     assert report.differences == []
     assert report.skipped == {"stripe_balance": "Stripe n'est pas configuré."}
+
+
+def test_the_demo_reconciles_with_the_local_stripe_server(stripe_env, settings):
+    """`make run`: the demo's history is seeded before the local Stripe server starts; `setup_demo_stripe`
+    opens each account at what the books say Stripe holds, and the Stripe balances then reconcile."""
+    collective = Structure.objects.collective()
+    try:
+        call_command("setup_demo_stripe", stdout=io.StringIO())
+        sellers = set(Structure.objects.exclude(stripe_account_id="").values_list("name", flat=True))
+        report = reconcile(codes=["stripe_balance"])
+    finally:
+        urllib.request.urlopen(  # noqa: S310 — the local server's own configuration route
+            urllib.request.Request(f"{settings.STRIPE_API_BASE}/_config/webhooks/demo", method="DELETE"), timeout=10
+        ).close()
+    assert len(sellers) == 6
+    assert report.skipped == {}
+    # The platform's balance also holds the charges of the session's other tests (rolled back here).
+    assert [d for d in report.differences if d.structure != collective.name] == []
+
+
+def test_the_local_stripe_server_refuses_an_opening_balance_that_is_not_cents(stripe_env, settings):
+    request = urllib.request.Request(
+        f"{settings.STRIPE_API_BASE}/_config/balances", data=b"amount=12,50", method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310 — a local address
+    refused.value.close()
+    assert refused.value.code == 400
