@@ -379,8 +379,9 @@ def _transfer_received(order: Order, structure_id: int, amount: Decimal, staff, 
 def _card_webhook(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
     """A two-seller card order paid the way Stripe confirms it: `payment_intent.succeeded`, stored as the
     webhook stores it and processed by the real action (the Collectif's charge, then one transfer per
-    seller); then the charge's `charge.succeeded` with its fee. Both are dated now (the webhook path
-    records a payment when it learns of it): such orders are placed minutes before the seed."""
+    seller); then the charge's `charge.succeeded` with its fee. Both are dated when Stripe says they
+    happened (the events' `created`), the transfers when they are made: such orders are placed minutes
+    before the seed."""
     cents = int(order.total_incl * 100)
     intent = {
         "id": f"pi_demo_{order.reference}",

@@ -9,9 +9,10 @@ replayed in time order: the Jardins' invoice series already holds today's invoic
 demo, so the deposit invoices are issued today (never back-dated, ADR 0009), as are the hand-overs.
 
 One resident (abonne01) pays each basket by SEPA Direct Debit: the debit of the next basket, made five
-days ago, was confirmed by Stripe two days later, then rejected by the bank (« Provision insuffisante »)
-today — Stripe's events, stored and processed as the webhook does: the order and the delivery await
-payment again, the entries are reversed (DOMAIN.md rule 6).
+days ago (before the basket's cut-off, so that the story fits before the basket), was confirmed by
+Stripe two days later (received then, in the books), then rejected by the bank (« Provision
+insuffisante ») ten minutes ago — Stripe's events, stored and processed as the webhook does: the order and
+the delivery await payment again, the entries are reversed (DOMAIN.md rule 6).
 
 Idempotent: plans are keyed on (offering, frequency, weekday), residents on their e-mail, and a resident
 already subscribed is left alone; deliveries are unique per subscription and date.
@@ -217,7 +218,7 @@ def _sepa_debit_rejected(subscription: Subscription, *, today: datetime.date) ->
         "last_payment_error": {"code": "insufficient_funds", "message": "Provision insuffisante."},
     }
     _stripe_event(intent, "payment_intent.succeeded", at=now - datetime.timedelta(days=SEPA_CONFIRMED_DAYS_AGO))
-    _stripe_event(rejected, "payment_intent.payment_failed", at=now - datetime.timedelta(hours=1))
+    _stripe_event(rejected, "payment_intent.payment_failed", at=now - datetime.timedelta(minutes=10))
     # After commit, `order_payment_failed` puts the delivery back to unpaid and e-mails the resident.
 
 

@@ -234,15 +234,22 @@ def test_a_basket_paid_by_sepa_was_rejected_after_its_success(demo_hub):
     assert (order.payment_status, delivery.status) == (PaymentStatus.UNPAID, DeliveryStatus.UNPAID)
     assert delivery.date >= timezone.localdate()
     assert [(share.received, share.owed) for share in order.shares.all()] == [(D("0.00"), order.total_incl)]
-    lines = EntryLine.objects.filter(entry__piece_ref=order.reference).order_by("entry_id", "position")
-    assert list(lines.values_list("entry__structure__slug", "account__code", "debit", "credit")) == [
-        ("jardins-du-pole", "512810", order.total_incl, D("0.00")),
-        ("jardins-du-pole", "411", D("0.00"), order.total_incl),
-        ("jardins-du-pole", "411", order.total_incl, D("0.00")),
-        ("jardins-du-pole", "512810", D("0.00"), order.total_incl),
+    # Received when Stripe confirmed it, three days ago; reversed when the bank rejected it, minutes ago.
+    events = StripeEvent.objects.filter(event_id__startswith=f"evt_demo_{order.stripe_payment_intent_id}")
+    assert list(events.order_by("pk").values_list("type", flat=True)) == [
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
     ]
-    assert list(
-        StripeEvent.objects.filter(event_id__startswith=f"evt_demo_{order.stripe_payment_intent_id}")
-        .order_by("pk")
-        .values_list("type", flat=True)
-    ) == ["payment_intent.succeeded", "payment_intent.payment_failed"]
+    received, rejected = (
+        timezone.localdate(datetime.datetime.fromtimestamp(event.payload["created"], tz=datetime.UTC))
+        for event in events.order_by("pk")
+    )
+    assert received == timezone.localdate(timezone.now() - datetime.timedelta(days=3))
+    assert timezone.localdate(payment.succeeded_at) == received
+    lines = EntryLine.objects.filter(entry__piece_ref=order.reference).order_by("entry_id", "position")
+    assert list(lines.values_list("entry__structure__slug", "entry__date", "account__code", "debit", "credit")) == [
+        ("jardins-du-pole", received, "512810", order.total_incl, D("0.00")),
+        ("jardins-du-pole", received, "411", D("0.00"), order.total_incl),
+        ("jardins-du-pole", rejected, "411", order.total_incl, D("0.00")),
+        ("jardins-du-pole", rejected, "512810", D("0.00"), order.total_incl),
+    ]

@@ -14,7 +14,6 @@ from marketplace.enums import PaymentStatus
 from marketplace.models import Order
 from subscriptions.actions.payments import charge_due_deliveries, save_card, start_card_setup
 from subscriptions.enums import DeliveryStatus
-from subscriptions.models import Delivery
 from tests.bookings.factories import CollectiveFactory
 from tests.marketplace.stripe_helpers import WEBHOOK_SECRET, event_for, post_event
 from tests.subscriptions.factories import SubscriptionFactory
@@ -67,7 +66,7 @@ def test_delivery_charged_off_session_after_cutoff(client, stripe_env, django_ca
     delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     order = delivery.order_line.order
     intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
-    assert (charged, again, Delivery.objects.filter(order_line__isnull=False).count()) == (1, 0, 1)
+    assert (charged, again, subscription.deliveries.filter(order_line__isnull=False).count()) == (1, 0, 1)
     assert (intent.status, intent.amount, intent.customer, intent.payment_method) == (
         "succeeded",
         int(subscription.plan.price_per_delivery * 100),
