@@ -147,6 +147,11 @@ MIXED_CARD_ORDERS = [
     (40, 3, {"panier-moyen-format": "1", "cafe-equitable-moulu-250-g": "2"}, "collected"),
     (25, 4, {"couette-ou-couverture": "1", "the-vert-bio-100-g": "1"}, "waiting"),
 ]
+# A card order of the past its customer disputes (days ago, customer index): Stripe withdraws the funds
+# and its dispute fee `DISPUTE_OPENED` days ago; the evidence wins it back `DISPUTE_WON` days ago.
+DISPUTED = (19, 2)
+DISPUTE_OPENED, DISPUTE_WON = 9, 2
+DISPUTE_FEE_CENTS = 1500
 # Stripe's price for European cards: 1,5 % + 0,25 € per charge, borne by the Collectif.
 STRIPE_FEE_PERCENT, STRIPE_FEE_FIXED_CENTS = Decimal("1.5"), 25
 
@@ -231,6 +236,7 @@ def _history(customers) -> None:
             # One cheque per selling structure, drawn here to keep the seeded sequence of the demo.
             sellers = Offering.objects.filter(slug__in=items).values("structure").distinct().count()
             order_details["cheque_numbers"] = [f"{rng.randrange(1000000, 9999999)}" for _ in range(sellers)]
+        order_details["disputed"] = (days_ago, who) == DISPUTED
         agenda.plan(at, functools.partial(_place, agenda, staff, order_details, finals, outcome))
     for minutes_ago, who, items, outcome in MIXED_CARD_ORDERS:
         order_details = {
@@ -272,6 +278,8 @@ def _place(agenda: _Agenda, staff, details: dict, finals: dict, outcome: str, at
     if method == PaymentMethod.CARD:
         paid = _card_webhook if len(settlement.owed_by_seller(order)) > 1 else _card_paid
         agenda.plan(at + datetime.timedelta(minutes=2), functools.partial(paid, agenda, order))
+    if details.get("disputed"):
+        _plan_dispute(agenda, order)
     if finals:
         # Weighed (or hours done) the next day, and invoiced that day: after the payment for a card.
         agenda.plan(at + datetime.timedelta(hours=26), functools.partial(_weigh, order, finals, staff))
@@ -371,8 +379,9 @@ def _transfer_received(order: Order, structure_id: int, amount: Decimal, staff, 
 def _card_webhook(agenda: _Agenda, order: Order, at: datetime.datetime) -> None:
     """A two-seller card order paid the way Stripe confirms it: `payment_intent.succeeded`, stored as the
     webhook stores it and processed by the real action (the Collectif's charge, then one transfer per
-    seller); then the charge's `charge.succeeded` with its fee. Both are dated now (the webhook path
-    records a payment when it learns of it): such orders are placed minutes before the seed."""
+    seller); then the charge's `charge.succeeded` with its fee. Both are dated when Stripe says they
+    happened (the events' `created`), the transfers when they are made: such orders are placed minutes
+    before the seed."""
     cents = int(order.total_incl * 100)
     intent = {
         "id": f"pi_demo_{order.reference}",
@@ -421,10 +430,62 @@ def _stripe_fee_charged(agenda: _Agenda, order: Order, at: datetime.datetime) ->
         agenda.plan(withdrawn_at, lambda when: _stripe_event(payout, at=when, event_type="payout.paid"))
 
 
+def _plan_dispute(agenda: _Agenda, order: Order) -> None:
+    """The customer disputes the card payment (« paiement non reconnu »): Stripe's `charge.dispute.created`
+    withdraws the amount and its fee from the Collectif's balance (the order is unpaid again, the seller
+    owes the amount back on 467), the fee is taken from the bank two days later; the evidence wins:
+    `charge.dispute.funds_reinstated` then `charge.dispute.closed` (won) give the amount back, not the fee."""
+    today = timezone.localdate(agenda.now)
+
+    def at(days_ago: int, hour: int) -> datetime.datetime:
+        day = today - datetime.timedelta(days=days_ago)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+    def dispute(status: str, *, reinstated: bool) -> dict:
+        cents = int(order.total_incl * 100)
+        withdrawal = {"id": f"txn_demo_dp_out_{order.reference}", "object": "balance_transaction", "amount": -cents,
+                      "fee": DISPUTE_FEE_CENTS, "net": -cents - DISPUTE_FEE_CENTS, "currency": "eur",
+                      "type": "adjustment", "reporting_category": "dispute"}  # fmt: skip
+        back = {"id": f"txn_demo_dp_back_{order.reference}", "object": "balance_transaction", "amount": cents,
+                "fee": 0, "net": cents, "currency": "eur", "type": "adjustment",
+                "reporting_category": "dispute_reversal"}  # fmt: skip
+        return {
+            "id": f"dp_demo_{order.reference}",
+            "object": "dispute",
+            "amount": cents,
+            "currency": "eur",
+            "charge": f"ch_demo_{order.reference}",
+            "payment_intent": f"pi_demo_{order.reference}",
+            "reason": "unrecognized",
+            "status": status,
+            "is_charge_refundable": False,
+            "created": int(at(DISPUTE_OPENED, 11).timestamp()),
+            "balance_transactions": [withdrawal, back] if reinstated else [withdrawal],
+        }
+
+    opened_at, fee_taken_at, won_at = at(DISPUTE_OPENED, 11), at(DISPUTE_OPENED - 2, 6), at(DISPUTE_WON, 15)
+    opened = dispute("needs_response", reinstated=False)
+    agenda.plan(opened_at, functools.partial(_event_at, opened, "charge.dispute.created"))
+    payout = {"id": f"po_demo_dp_{order.reference}", "object": "payout", "amount": -DISPUTE_FEE_CENTS,
+              "currency": "eur", "arrival_date": int(fee_taken_at.timestamp()), "automatic": True,
+              "status": "paid"}  # fmt: skip
+    agenda.plan(fee_taken_at, functools.partial(_event_at, payout, "payout.paid"))
+    for event_type in ("charge.dispute.funds_reinstated", "charge.dispute.closed"):
+        agenda.plan(won_at, functools.partial(_event_at, dispute("won", reinstated=True), event_type))
+
+
+def _event_at(data: dict, event_type: str, at: datetime.datetime) -> None:
+    """A Stripe event as an agenda step."""
+    _stripe_event(data, at=at, event_type=event_type)
+
+
 def _stripe_event(data: dict, *, at: datetime.datetime, event_type: str = "charge.succeeded") -> None:
     """Store a Stripe event as the webhook does, then process it through the real action, now (the demo
-    queues nothing: a worker would find it processed)."""
+    queues nothing: a worker would find it processed). A dispute's events share its id: theirs is the
+    type's last word too."""
     event_id = f"evt_demo_{data['id']}"
+    if data["object"] == "dispute":
+        event_id += f"_{event_type.rsplit('.', 1)[-1]}"
     payload = {"id": event_id, "object": "event", "type": event_type, "created": int(at.timestamp()),
                "data": {"object": data}}  # fmt: skip
     event = StripeEvent.objects.create(event_id=event_id, type=event_type, payload=payload, received_at=at)

@@ -137,7 +137,7 @@ def process_stripe_event(*, event_pk: int) -> None:
     data = event.payload.get("data", {}).get("object", {})
     created = event.payload.get("created")
     if event.type == "payment_intent.succeeded":
-        _card_payment_succeeded(data)
+        _card_payment_succeeded(data, created=created)
     elif event.type == "payment_intent.payment_failed" and stripe_events.has_recorded_sepa_payment(data.get("id")):
         stripe_events.late_sepa_failure(intent_id=data["id"], message=_failure_message(data), created=created)
     elif event.type == "payment_intent.payment_failed":
@@ -180,7 +180,17 @@ def _charge_id(intent: dict) -> str:
     return charges[0]["id"] if charges else ""
 
 
-def _card_payment_succeeded(intent: dict) -> None:
+def _event_moment(created: int | None) -> datetime.datetime:
+    """When Stripe says it happened (the event's `created`), never after now; now without it."""
+    now = timezone.now()
+    if not created:
+        return now
+    return min(datetime.datetime.fromtimestamp(created, tz=datetime.UTC), now)
+
+
+def _card_payment_succeeded(intent: dict, *, created: int | None = None) -> None:
+    """The payment is received when Stripe says it succeeded, not when its event is processed: a SEPA
+    debit confirmed on the 30th and processed on the 1st (a retry, a sweep) is November's money."""
     order = _order_for_intent(intent)
     if order is None or Payment.objects.filter(stripe_payment_intent_id=intent["id"]).exists():
         return  # unknown to us, or already recorded: accept as processed
@@ -197,7 +207,7 @@ def _card_payment_succeeded(intent: dict) -> None:
         received_by=receiver,
         stripe_payment_intent_id=intent["id"],
         stripe_charge_id=charge_id,
-        succeeded_at=timezone.now(),
+        succeeded_at=_event_moment(created),
     )
     allocation = settlement.record_receipt(payment=payment, shares=shares)
     postings.post_payment(payment, allocation=allocation)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from marketplace import stripe_gateway
 from marketplace.actions.checkout import Billing, place_order_for_items
-from marketplace.enums import PaymentMethod
+from marketplace.enums import PaymentMethod, PaymentStatus
 from marketplace.models import Order, SellerSettings
 from subscriptions import notify
 from subscriptions.enums import DeliveryStatus, SubscriptionEmail, SubscriptionPaymentMode
@@ -173,8 +173,11 @@ def mark_order_deliveries_unpaid(*, order_id: int) -> int:
 
 
 def settle_order_deliveries(*, order_id: int) -> int:
-    """`order_confirmed` (paid through the pay link): unpaid deliveries are planned again."""
+    """`order_confirmed` (paid through the pay link): unpaid deliveries are planned again — only while
+    the order is paid: its task may run after a late failure's `order_payment_failed` made them unpaid."""
     with transaction.atomic():
+        if not Order.objects.filter(pk=order_id, payment_status=PaymentStatus.PAID).exists():
+            return 0
         return DELIVERY_STATUS.move_all(
             Delivery.objects.filter(order_line__order_id=order_id, status=DeliveryStatus.UNPAID),
             DeliveryStatus.PLANNED,

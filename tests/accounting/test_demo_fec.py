@@ -15,7 +15,7 @@ from accounting.fec_validator import validate_fec
 from accounting.models import Entry, EntryLine, FiscalYear
 from hub.models import Structure
 from marketplace.enums import PaymentMethod, PaymentStatus
-from marketplace.models import Order, Payment, StripeEvent, StripeTransfer
+from marketplace.models import Order, Payment, StripeDispute, StripeEvent, StripeTransfer
 
 pytestmark = pytest.mark.django_db
 
@@ -76,17 +76,26 @@ def test_the_collectifs_fec_holds_fees_withdrawals_467_and_shared_services(demo_
     charges = Payment.objects.filter(
         method=PaymentMethod.CARD, state="succeeded", order__customer__isnull=False, order__advance_reference=""
     )
-    assert sorted(amount(row["Debit"]) for row in by_account["627"]) == sorted(
+    # Plus the 15 € fee of the dispute Stripe opened on a past card order 9 days ago.
+    charge_fees = [row for row in by_account["627"] if not row["EcritureLib"].startswith("Frais de litige")]
+    assert sorted(amount(row["Debit"]) for row in charge_fees) == sorted(
         stripe_fee(payment.amount) for payment in charges
     ) == [D("0.53"), D("0.54"), D("0.66"), D("0.70"), D("1.00")]  # fmt: skip
+    dispute_fees = [row for row in by_account["627"] if row not in charge_fees]
+    assert [(row["EcritureDate"], amount(row["Debit"])) for row in dispute_fees] == [
+        (f"{today - datetime.timedelta(days=9):%Y%m%d}", D("15.00"))
+    ]
     assert {row["JournalCode"] for row in by_account["627"]} == {"ST"}
 
-    # 512: Stripe took each past fee from the bank two days later (a negative payout); today's fees
-    # are still owed, so the Stripe clearing account stands at minus today's fees.
+    # 512: Stripe took each past fee (the dispute's too) from the bank two days later (a negative payout);
+    # today's fees are still owed, so the Stripe clearing account stands at minus today's fees (the
+    # disputed amount, withdrawn then given back, nets to zero).
     withdrawals = sorted((row["EcritureDate"], amount(row["Credit"])) for row in by_account["512"])
     fees = sorted((row["EcritureDate"], amount(row["Debit"])) for row in by_account["627"])
     past_fees = [(date, fee) for date, fee in fees if date < f"{today - datetime.timedelta(days=1):%Y%m%d}"]
-    assert [fee for _date, fee in withdrawals] == [fee for _date, fee in past_fees] == [D("0.70"), D("0.54"), D("1.00")]
+    assert [fee for _date, fee in withdrawals] == [fee for _date, fee in past_fees] == [
+        D("0.70"), D("0.54"), D("1.00"), D("15.00"),
+    ]  # fmt: skip
     for (withdrawn, _amount), (charged, _fee) in zip(withdrawals, past_fees, strict=True):
         gap = datetime.datetime.strptime(withdrawn, "%Y%m%d") - datetime.datetime.strptime(charged, "%Y%m%d")  # noqa: DTZ007
         assert gap == datetime.timedelta(days=2)
@@ -94,8 +103,10 @@ def test_the_collectifs_fec_holds_fees_withdrawals_467_and_shared_services(demo_
     clearing = sum((amount(row["Debit"]) - amount(row["Credit"]) for row in by_account["512800"]), D("0"))
     assert clearing == -(D("0.66") + D("0.53"))
 
-    # 467: each seller's share of a mixed card order, held at the charge and passed on by the transfer.
-    for code, held in (("467002", D("17.00")), ("467003", D("14.00")), ("467006", D("15.00"))):
+    # 467: each seller's share of a mixed card order, held at the charge and passed on by the transfer;
+    # and the disputed one-seller order of the Comptoir, owed back by it at the withdrawal, then restored.
+    disputed = StripeDispute.objects.get().amount
+    for code, held in (("467002", D("17.00")), ("467003", D("14.00")), ("467006", D("15.00") + disputed)):
         credits = sum((amount(row["Credit"]) for row in by_account[code]), D("0"))
         debits = sum((amount(row["Debit"]) for row in by_account[code]), D("0"))
         assert (credits, debits) == (held, held), code
@@ -161,3 +172,84 @@ def test_the_creche_paid_its_laundry_in_two_transfers_and_its_vat_became_due_pro
         entry__piece_ref__in=[order.reference, invoice.number], account__code="44587"
     )
     assert sum((line.credit - line.debit for line in on_receipts), D("0")) == 0
+
+
+def test_the_demo_reconciles(demo_hub):
+    """`reconcile_books` is clean on the freshly seeded demo: every check passes but Stripe's balance,
+    « non vérifié » without Stripe."""
+    from accounting.reconciliation import reconcile
+
+    report = reconcile()
+    assert [str(difference) for difference in report.differences] == []
+    assert set(report.skipped) == {"stripe_balance"}
+    assert report.clean
+
+
+def test_a_card_order_of_the_demo_was_disputed_then_won(demo_hub):
+    """Stripe's dispute events, stored and processed: funds withdrawn 9 days ago (the Collectif's 467 and
+    the seller's 411 reopened, Stripe's 15 € fee on 627), the dispute won 2 days ago (the mirror)."""
+    from marketplace.enums import DisputeStatus
+
+    today = timezone.localdate()
+    (dispute,) = StripeDispute.objects.all()
+    order = dispute.order
+    assert (dispute.status, dispute.amount, dispute.fee) == (DisputeStatus.WON, order.total_incl, D("15.00"))
+    assert order.payment_status == PaymentStatus.PAID
+    assert [(share.owed, share.received, share.disputed) for share in order.shares.all()] == [
+        (order.total_incl, order.total_incl, D("0.00"))
+    ]
+    events = StripeEvent.objects.filter(event_id__startswith=f"evt_demo_{dispute.dispute_id}")
+    assert sorted(events.filter(processed_at__isnull=False).values_list("type", flat=True)) == [
+        "charge.dispute.closed",
+        "charge.dispute.created",
+        "charge.dispute.funds_reinstated",
+    ]
+    lines = EntryLine.objects.filter(entry__piece_ref=order.reference, entry__date__gt=order.placed_at.date())
+    held = lines.filter(entry__structure=Structure.objects.collective(), account__code__startswith="467")
+    assert sorted(held.values_list("entry__date", "debit", "credit")) == [
+        (today - datetime.timedelta(days=9), order.total_incl, D("0.00")),
+        (today - datetime.timedelta(days=2), D("0.00"), order.total_incl),
+    ]
+    seller = lines.filter(entry__structure=order.shares.get().seller, account__code="411")
+    assert sorted(seller.values_list("entry__date", "debit", "credit")) == [
+        (today - datetime.timedelta(days=9), order.total_incl, D("0.00")),
+        (today - datetime.timedelta(days=2), D("0.00"), order.total_incl),
+    ]
+    fee = lines.filter(account__code="627", entry__date=today - datetime.timedelta(days=9))
+    assert list(fee.values_list("debit", flat=True)) == [D("15.00")]
+
+
+def test_a_basket_paid_by_sepa_was_rejected_after_its_success(demo_hub):
+    """The SEPA resident's next basket: debited, confirmed by Stripe, then rejected by the bank — the
+    payment reversed in the Jardins' books, the order and the delivery awaiting payment again."""
+    from marketplace.enums import PaymentState
+    from subscriptions.enums import DeliveryStatus, SubscriptionPaymentMode
+    from subscriptions.models import Delivery
+
+    (payment,) = Payment.objects.filter(method=PaymentMethod.SEPA)
+    order = payment.order
+    (delivery,) = Delivery.objects.filter(order_line__order=order)
+    assert delivery.subscription.payment_mode == SubscriptionPaymentMode.SEPA
+    assert (payment.state, payment.failure_message) == (PaymentState.REVERSED, "Provision insuffisante.")
+    assert (order.payment_status, delivery.status) == (PaymentStatus.UNPAID, DeliveryStatus.UNPAID)
+    assert delivery.date >= timezone.localdate()
+    assert [(share.received, share.owed) for share in order.shares.all()] == [(D("0.00"), order.total_incl)]
+    # Received when Stripe confirmed it, three days ago; reversed when the bank rejected it, minutes ago.
+    events = StripeEvent.objects.filter(event_id__startswith=f"evt_demo_{order.stripe_payment_intent_id}")
+    assert list(events.order_by("pk").values_list("type", flat=True)) == [
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
+    ]
+    received, rejected = (
+        timezone.localdate(datetime.datetime.fromtimestamp(event.payload["created"], tz=datetime.UTC))
+        for event in events.order_by("pk")
+    )
+    assert received == timezone.localdate(timezone.now() - datetime.timedelta(days=3))
+    assert timezone.localdate(payment.succeeded_at) == received
+    lines = EntryLine.objects.filter(entry__piece_ref=order.reference).order_by("entry_id", "position")
+    assert list(lines.values_list("entry__structure__slug", "entry__date", "account__code", "debit", "credit")) == [
+        ("jardins-du-pole", received, "512810", order.total_incl, D("0.00")),
+        ("jardins-du-pole", received, "411", D("0.00"), order.total_incl),
+        ("jardins-du-pole", rejected, "411", order.total_incl, D("0.00")),
+        ("jardins-du-pole", rejected, "512810", D("0.00"), order.total_incl),
+    ]

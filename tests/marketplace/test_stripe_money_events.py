@@ -141,7 +141,7 @@ def test_dispute_funds_withdrawn_reopen_the_receivable_then_a_win_closes_it(
     assert order.payment_status == PaymentStatus.UNPAID
     assert order.paid_at is None
     assert shares(order) == {laundry.name: (D("6.00"), D("6.00"), D("0.00"), D("6.00"))}
-    record = StripeDispute.objects.get()
+    record = StripeDispute.objects.get(dispute_id="dp_1")
     assert (record.order, record.amount, record.fee, record.status) == (order, D("6.00"), D("15.00"), "open")
     # Stripe debits the platform for a dispute on a destination charge: the seller owes it back.
     assert entry_lines(collective, "dispute", "dp_1", "withdrawn") == [
@@ -212,7 +212,7 @@ def test_a_lost_dispute_writes_the_receivable_off(webhook, disputed_service, lau
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.UNPAID  # the customer never paid, in the end
     assert shares(order) == {laundry.name: (D("6.00"), D("6.00"), D("0.00"), D("6.00"))}
-    assert StripeDispute.objects.get().status == DisputeStatus.LOST
+    assert StripeDispute.objects.get(dispute_id="dp_1").status == DisputeStatus.LOST
     # Services' VAT was never due on money not kept: it leaves 44587 with the debt.
     assert entry_lines(laundry, "dispute", "dp_1", f"lost-{laundry.pk}") == [
         ("OD", "654", D("5.00"), D("0")),
@@ -242,7 +242,7 @@ def test_an_inquiry_moves_no_money_until_it_becomes_a_dispute(webhook, disputed_
     assert order.payment_status == PaymentStatus.PAID
     assert books_state() == before
     webhook("charge.dispute.closed", dispute(order, status="warning_closed", transactions=[]), "e2")
-    assert StripeDispute.objects.get().status == DisputeStatus.CLOSED
+    assert StripeDispute.objects.get(dispute_id="dp_1").status == DisputeStatus.CLOSED
     assert books_state() == before
 
 
@@ -677,7 +677,7 @@ def test_a_dispute_on_a_partly_refunded_order_reopens_it_then_a_win_restores_it(
     webhook("charge.dispute.closed", dispute(order, status="won", transactions=[], amount=1480), "e2")
     order.refresh_from_db()
     assert shares(order) == {grocer.name: (D("19.80"), D("19.80"), D("5.00"), D("0.00"))}
-    assert StripeDispute.objects.get().fee == D("0.00")
+    assert StripeDispute.objects.get(dispute_id="dp_1").fee == D("0.00")
     # Still short of the refunded 5,00 € (no credit note yet): not « paid » again until it is issued.
     assert order.payment_status == PaymentStatus.UNPAID
 

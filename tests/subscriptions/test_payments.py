@@ -9,12 +9,12 @@ import datetime
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 
 from marketplace.enums import PaymentStatus
 from marketplace.models import Order
 from subscriptions.actions.payments import charge_due_deliveries, save_card, start_card_setup
 from subscriptions.enums import DeliveryStatus
-from subscriptions.models import Delivery
 from tests.bookings.factories import CollectiveFactory
 from tests.marketplace.stripe_helpers import WEBHOOK_SECRET, event_for, post_event
 from tests.subscriptions.factories import SubscriptionFactory
@@ -67,7 +67,7 @@ def test_delivery_charged_off_session_after_cutoff(client, stripe_env, django_ca
     delivery = subscription.deliveries.get(date=D(2026, 3, 16))
     order = delivery.order_line.order
     intent = stripe_env.v1.payment_intents.retrieve(order.stripe_payment_intent_id)
-    assert (charged, again, Delivery.objects.filter(order_line__isnull=False).count()) == (1, 0, 1)
+    assert (charged, again, subscription.deliveries.filter(order_line__isnull=False).count()) == (1, 0, 1)
     assert (intent.status, intent.amount, intent.customer, intent.payment_method) == (
         "succeeded",
         int(subscription.plan.price_per_delivery * 100),
@@ -207,3 +207,27 @@ def test_sepa_failure_marks_the_delivery_unpaid(client, stripe_env, django_captu
     delivery.refresh_from_db()
     order.refresh_from_db()
     assert (delivery.status, order.payment_status) == (DeliveryStatus.UNPAID, PaymentStatus.UNPAID)
+
+
+def test_a_late_confirmation_task_never_plans_again_a_delivery_whose_order_is_unpaid(
+    client, stripe_env, django_capture_on_commit_callbacks
+):
+    """`order_confirmed` then `order_payment_failed` (a SEPA debit confirmed, then rejected): their tasks
+    may run in any order; the delivery is planned again only while its order is paid."""
+    from subscriptions.actions.payments import settle_order_deliveries
+
+    subscription = _with_card(stripe_env, "pm_card_chargeCustomerFail")
+    with django_capture_on_commit_callbacks(execute=True):
+        charge_due_deliveries(today=D(2026, 3, 15))
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
+    order = Order.objects.get(pk=delivery.order_line.order_id)
+    assert (delivery.status, order.payment_status) == (DeliveryStatus.UNPAID, PaymentStatus.UNPAID)
+
+    assert settle_order_deliveries(order_id=order.pk) == 0
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.UNPAID
+
+    Order.objects.filter(pk=order.pk).update(payment_status=PaymentStatus.PAID, paid_at=timezone.now())  # pay link
+    assert settle_order_deliveries(order_id=order.pk) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PLANNED
