@@ -218,12 +218,14 @@ def shares_booked() -> list[Difference]:
 def counterparts_settled() -> list[Difference]:
     collective_id = _collective_id()
     held = _held_by_collective(collective_id)
+    # What the Collectif paid out for a seller after the transfer is a claim, the mirror of the seller's debt.
+    owed = _owed_to_collective(collective_id)
     names = _names()
     collective = names.get(collective_id, "")
     differences = []
     transferred = StripeTransfer.objects.values_list("structure_id", "order__reference").distinct()
     for seller_id, reference in sorted(transferred):
-        actual = held.get((seller_id, reference), ZERO)
+        actual = held.get((seller_id, reference), ZERO) + owed.get((seller_id, reference), ZERO)
         if actual == ZERO:
             continue
         differences.append(

@@ -62,3 +62,24 @@ def test_disputed_funds_withdrawn_from_the_platform_reconcile(paid):
     share = OrderShare.objects.get(order=order)
     assert (share.received, share.refunded, share.disputed) == (D("6.00"), D("0.00"), D("6.00"))
     assert _shares_booked(order) == []
+
+
+def test_a_dispute_on_a_transferred_mixed_order_leaves_467_the_mirror_not_a_difference(
+    stripe_env, resident, garden, grocer, basket, candle
+):
+    """After the transfers, the Collectif's 467-<seller> holds its claim on each seller (the funds Stripe
+    withdrew), the mirror of each seller's 467-Collectif: `counterparts_settled` is clean."""
+    CollectiveFactory()
+    order = OrderFactory(customer=resident, items=[(basket, "1"), (candle, "1")], card=True, paid=True)
+    payment = order.payments.get(state=PaymentState.SUCCEEDED)
+    assert order.transfers.count() == 2
+    dispute = {
+        "id": "dp_mixed", "object": "dispute", "amount": 2690, "currency": "eur", "status": "needs_response",
+        "charge": payment.stripe_charge_id, "payment_intent": payment.stripe_payment_intent_id,
+        "reason": "fraudulent", "balance_transactions": [],
+    }  # fmt: skip
+    with transaction.atomic():
+        dispute_event(event_type="charge.dispute.created", dispute=dispute)
+
+    assert [d for d in reconcile(codes=["counterparts_settled", "shares_booked"]).differences
+            if d.reference == order.reference] == []  # fmt: skip
