@@ -151,6 +151,8 @@ def shares_booked() -> list[Difference]:
     receipts = (
         _order_lines()
         .filter(account__code="411")
+        # A lost dispute's write-off closes the receivable (D 654 / C 411): nothing was received.
+        .exclude(entry__source_kind="dispute", entry__event__startswith="lost-")
         .values("entry__structure_id", "entry__piece_ref")
         .annotate(net=Sum(F("credit") - F("debit")))
         .values_list("entry__structure_id", "entry__piece_ref", "net")

@@ -83,3 +83,21 @@ def test_a_dispute_on_a_transferred_mixed_order_leaves_467_the_mirror_not_a_diff
 
     assert [d for d in reconcile(codes=["counterparts_settled", "shares_booked"]).differences
             if d.reference == order.reference] == []  # fmt: skip
+
+
+def test_a_lost_dispute_writes_the_receivable_off_and_reconciles(paid):
+    """The write-off of a lost dispute credits 411 (D 654 / C 411): not money the seller received."""
+    order, payment = paid
+    dispute = {
+        "id": "dp_lost", "object": "dispute", "amount": 600, "currency": "eur", "status": "needs_response",
+        "charge": payment.stripe_charge_id, "payment_intent": payment.stripe_payment_intent_id,
+        "reason": "fraudulent", "balance_transactions": [],
+    }  # fmt: skip
+    with transaction.atomic():
+        dispute_event(event_type="charge.dispute.created", dispute=dispute)
+    with transaction.atomic():
+        dispute_event(event_type="charge.dispute.closed", dispute=dispute | {"status": "lost"})
+
+    share = OrderShare.objects.get(order=order)
+    assert (share.received, share.refunded, share.disputed) == (D("6.00"), D("0.00"), D("6.00"))
+    assert _shares_booked(order) == []
