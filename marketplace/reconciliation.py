@@ -127,6 +127,23 @@ def _held_by_collective(collective_id: int | None) -> dict[tuple[int, str], Deci
     return held
 
 
+def _owed_to_collective(collective_id: int | None) -> dict[tuple[int, str], Decimal]:
+    """{(seller id, order reference): what the seller's 467-<Collectif> owes back for the order}: money
+    the Collectif paid out for the seller after the transfer (a dispute's funds withdrawn, a refund made
+    in Stripe's dashboard), the mirror of the claim on the Collectif's 467-<seller>."""
+    if collective_id is None:
+        return {}
+    rows = (
+        _order_lines()
+        .filter(account__code=f"{COUNTERPART_PREFIX}{collective_id:03d}")
+        .exclude(entry__structure_id=collective_id)
+        .values("entry__structure_id", "entry__piece_ref")
+        .annotate(net=Sum(F("credit") - F("debit")))
+        .values_list("entry__structure_id", "entry__piece_ref", "net")
+    )
+    return {(structure_id, reference): net for structure_id, reference, net in rows}
+
+
 @register("shares_booked", "Ce que chaque vendeur a reçu pour une commande est ce que disent ses livres")
 def shares_booked() -> list[Difference]:
     collective_id = _collective_id()
@@ -134,6 +151,8 @@ def shares_booked() -> list[Difference]:
     receipts = (
         _order_lines()
         .filter(account__code="411")
+        # A lost dispute's write-off closes the receivable (D 654 / C 411): nothing was received.
+        .exclude(entry__source_kind="dispute", entry__event__startswith="lost-")
         .values("entry__structure_id", "entry__piece_ref")
         .annotate(net=Sum(F("credit") - F("debit")))
         .values_list("entry__structure_id", "entry__piece_ref", "net")
@@ -141,6 +160,8 @@ def shares_booked() -> list[Difference]:
     for structure_id, reference, net in receipts:
         books[(structure_id, reference)] += net
     for key, net in _held_by_collective(collective_id).items():
+        books[key] += net
+    for key, net in _owed_to_collective(collective_id).items():  # a claim is not money held for the seller
         books[key] += net
     shares = {
         (seller_id, reference): received - refunded - disputed
@@ -199,12 +220,14 @@ def shares_booked() -> list[Difference]:
 def counterparts_settled() -> list[Difference]:
     collective_id = _collective_id()
     held = _held_by_collective(collective_id)
+    # What the Collectif paid out for a seller after the transfer is a claim, the mirror of the seller's debt.
+    owed = _owed_to_collective(collective_id)
     names = _names()
     collective = names.get(collective_id, "")
     differences = []
     transferred = StripeTransfer.objects.values_list("structure_id", "order__reference").distinct()
     for seller_id, reference in sorted(transferred):
-        actual = held.get((seller_id, reference), ZERO)
+        actual = held.get((seller_id, reference), ZERO) + owed.get((seller_id, reference), ZERO)
         if actual == ZERO:
             continue
         differences.append(
