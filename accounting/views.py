@@ -238,14 +238,19 @@ def customers(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "accounting/customers.html", context)
 
 
+def _fiscal_year_form(request: HttpRequest, structure) -> tuple[FiscalYearForm, FiscalYear | None]:
+    """The « exercice » filter of the monthly reports, defaulting to the current fiscal year."""
+    form = FiscalYearForm(
+        request.GET, fiscal_years=selectors.fiscal_years(structure), default=selectors.current_fiscal_year(structure)
+    )
+    return form, (form.cleaned_data["exercice"] if form.is_valid() else None)
+
+
 def revenue(request: HttpRequest, slug: str) -> HttpResponse:
     structure = get_structure_or_404(request.user, slug)
-    years = selectors.fiscal_years(structure)
-    current = selectors.current_fiscal_year(structure)
-    form = FiscalYearForm(request.GET, fiscal_years=years, default=current)
+    form, fiscal_year = _fiscal_year_form(request, structure)
     context = {"structure": structure, "form": form, "section": "revenue"}
-    if form.is_valid():
-        fiscal_year = form.cleaned_data["exercice"]
+    if fiscal_year is not None:
         result = selectors.revenue_by_month(fiscal_year)
         if _wants_csv(request):
             header = [_("Mois"), *(f"{code} {label}" for code, label in result.accounts), _("Total")]
@@ -259,21 +264,13 @@ def revenue(request: HttpRequest, slug: str) -> HttpResponse:
 def vat(request: HttpRequest, slug: str) -> HttpResponse:
     """VAT made due per month and rate, and the services' VAT still awaiting payment (44587)."""
     structure = get_structure_or_404(request.user, slug)
-    years = selectors.fiscal_years(structure)
-    current = selectors.current_fiscal_year(structure)
-    form = FiscalYearForm(request.GET, fiscal_years=years, default=current)
+    form, fiscal_year = _fiscal_year_form(request, structure)
     context = {"structure": structure, "form": form, "section": "vat"}
-    if form.is_valid():
-        fiscal_year = form.cleaned_data["exercice"]
+    if fiscal_year is not None:
         result = selectors.vat_by_month(fiscal_year)
         if _wants_csv(request):
-            header = [
-                _("Mois"),
-                *(f"{code} {label}" for code, label in result.accounts),
-                _("TVA exigible"),
-                _("Variation 44587"),
-                _("44587 en fin de mois"),
-            ]
+            accounts = [f"{code} {label}" for code, label in result.accounts]
+            header = [_("Mois"), *accounts, _("TVA exigible"), _("Variation 44587"), _("44587 en fin de mois")]
             rows = [
                 (
                     row["month"].strftime("%m/%Y"),

@@ -237,19 +237,31 @@ def staff_orders(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def _line_amounts(request: HttpRequest, order, *, prefix: str) -> dict[int, Decimal] | None:
+    """{line id: amount} typed in `<prefix>-<line id>` fields (empty ones left out); None, with the French
+    message shown, when one is not an amount."""
+    amounts = {}
+    for line in order.lines.all():
+        raw = request.POST.get(f"{prefix}-{line.pk}", "").strip().replace(",", ".")
+        if raw:
+            try:
+                amount = Decimal(raw)
+            except ArithmeticError:
+                amount = None
+            if amount is None or not amount.is_finite() or not Decimal("0") <= amount <= Decimal("1000000"):
+                messages.error(request, _("« %(value)s » n'est pas un montant.") % {"value": raw[:20]})
+                return None
+            amounts[line.pk] = amount
+    return amounts
+
+
 @require_POST
 def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
     """A manager refunds lines of their structure (or the whole order when they manage every seller)."""
     order, _mine = _staff_order(request, reference)
-    amounts = {}
-    for line in order.lines.all():
-        raw = request.POST.get(f"refund-{line.pk}", "").strip().replace(",", ".")
-        if raw:
-            try:
-                amounts[line.pk] = Decimal(raw)
-            except ArithmeticError:
-                messages.error(request, _("« %(value)s » n'est pas un montant.") % {"value": raw})
-                return redirect("marketplace:handover", order.reference)
+    amounts = _line_amounts(request, order, prefix="refund")
+    if amounts is None:
+        return redirect("marketplace:handover", order.reference)
     try:
         refund_order(
             order=order,
@@ -270,15 +282,9 @@ def handover_credit_note(request: HttpRequest, reference: str, refund_id: int) -
     """A manager ties a refund made in Stripe's dashboard to its lines: the credit note is issued."""
     order, _mine = _staff_order(request, reference)
     refund = get_object_or_404(Refund, pk=refund_id, order=order)
-    amounts = {}
-    for line in order.lines.all():
-        raw = request.POST.get(f"credit-{line.pk}", "").strip().replace(",", ".")
-        if raw:
-            try:
-                amounts[line.pk] = Decimal(raw)
-            except ArithmeticError:
-                messages.error(request, _("« %(value)s » n'est pas un montant.") % {"value": raw})
-                return redirect("marketplace:handover", order.reference)
+    amounts = _line_amounts(request, order, prefix="credit")
+    if amounts is None:
+        return redirect("marketplace:handover", order.reference)
     try:
         credit_dashboard_refund(refund=refund, amounts=amounts, by=request.user)
     except MarketplaceError as error:

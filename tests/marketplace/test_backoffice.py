@@ -175,6 +175,26 @@ def test_manager_refunds_from_the_handover_page(client, resident, laundry, duvet
     assert order.invoices.filter(kind="credit_note").get().total_incl == Decimal("14.00")
 
 
+@pytest.mark.parametrize("typed", ["quatorze", "nan", "Infinity", "-5", "1e9"])
+def test_a_refund_amount_that_is_not_one_is_refused_and_changes_nothing(client, resident, laundry, duvet, typed):
+    manager = StructureRoleFactory(structure=laundry, role=StaffRole.MANAGER).user
+    order = OrderFactory(customer=resident, items=[(duvet, "2")])
+    record_offline_payment(order=order, structure=laundry, method="cash", amount=Decimal("28.00"), by=manager)
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("marketplace:handover_refund", args=[order.reference]),
+        {f"refund-{order.lines.get().pk}": typed, "reason": "Tache"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert f"« {typed} » n'est pas un montant." in [str(message) for message in response.context["messages"]]
+    order.refresh_from_db()
+    assert (order.payment_status, order.amount_refunded, order.refunds.count()) == (PaymentStatus.PAID, 0, 0)
+    assert not order.invoices.filter(kind="credit_note").exists()
+
+
 def test_staff_without_the_manager_role_cannot_refund(client, reception, resident, garden, basket):
     order = OrderFactory(customer=resident, items=[(basket, "1")])
     record_offline_payment(order=order, structure=garden, method="cash", amount=Decimal("17.00"), by=reception)
