@@ -73,11 +73,11 @@ format: install-dev ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-BENCHES := bench/catalogue.py bench/fec_export.py bench/deliveries.py bench/planner.py bench/settlement.py
+BENCHES := bench.catalogue bench.fec_export bench.deliveries bench.planner bench.settlement
 
 bench: install-dev ## Run the benchmarks (they need DATABASE_URL on PostgreSQL, and wrk for the catalogue)
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make bench : définissez DATABASE_URL=postgres://… (PostgreSQL)"; exit 2;; esac
-	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python -m $$script || exit 1; done
 
 messages: install-dev ## Extract and compile the translations (needs GNU gettext)
 	$(MANAGE) makemessages --locale en --ignore '.venv/*' --ignore 'staticfiles/*'

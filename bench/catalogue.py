@@ -1,6 +1,6 @@
 """Benchmark: the public catalogue under gunicorn against a bare Django view of the same rows.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pole .venv/bin/python bench/catalogue.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pole .venv/bin/python -m bench.catalogue
 
 Creates a throwaway PostgreSQL database, migrates it, loads the demo hub and tops the catalogue
 up to 1 000 active offerings, collects static files, then serves in the same run:

@@ -1,6 +1,6 @@
 """Benchmark: generate the next 4 weeks of basket deliveries for 10 000 active subscriptions, then re-run it.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pole .venv/bin/python bench/deliveries.py [--subscriptions N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pole .venv/bin/python -m bench.deliveries [--subscriptions N]
 
 Creates a throwaway database next to the one DATABASE_URL names, migrates and seeds the demo hub
 (in a child process), bulk-loads N residents and their subscriptions (a load, not a subscribe
@@ -11,20 +11,14 @@ database. Target: ≤ 10 s for the first run. Prints human lines, then one JSON 
 import argparse
 import datetime
 import json
-import os
-import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+import django
+from django.db import connection
+from django.utils import timezone
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+from bench.throwaway import NoPostgres, migrate_and_seed, refuse_without_postgres, throwaway_database
 
 
 def main() -> int:
@@ -32,49 +26,21 @@ def main() -> int:
     parser.add_argument("--subscriptions", type=int, default=10_000, help="active subscriptions (default 10 000)")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("Ce banc d'essai exige PostgreSQL : définissez DATABASE_URL=postgres://…", file=sys.stderr)
-        return 2
-    bench_db = f"pole_bench_deliveries_{os.getpid()}"
-    bench_url = _with_database(url, bench_db)
-    admin = psycopg.connect(_with_database(url, "postgres"), autocommit=True)
-    admin.execute(f'CREATE DATABASE "{bench_db}"')
-    print(f"base jetable {bench_db} créée")
-    result = None
+    code, result = 1, None
     try:
-        code, result = _run(bench_url, args.subscriptions)
-        return code
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # Django may not be set up; the forced drop copes anyway
-            pass
-        admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
-        print(f"base jetable {bench_db} supprimée")
-        admin.close()
-        if result is not None:
-            print(json.dumps(result))  # the last line: one JSON object
+        with throwaway_database("deliveries") as bench_url:
+            code, result = _run(bench_url, args.subscriptions)
+    except NoPostgres:
+        return refuse_without_postgres()
+    if result is not None:
+        print(json.dumps(result))  # the last line: one JSON object
+    return code
 
 
 def _run(bench_url: str, count: int) -> tuple[int, dict | None]:
-    env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
-    started = time.monotonic()
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--force", "-v", "0"]):
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), *command], check=True, env=env, cwd=ROOT)
-    print(f"base migrée et démo chargée en {time.monotonic() - started:.1f} s")
-
-    os.environ.update(DATABASE_URL=bench_url, DJANGO_SETTINGS_MODULE="config.settings.dev")
-    sys.path.insert(0, str(ROOT))
-    import django
-
+    migrate_and_seed(bench_url)
     django.setup()
     # reason: the project's modules import models, which need django.setup() first.
-    from django.db import connection
-    from django.utils import timezone
-
     from accounts.models import User
     from hub.enums import Frequency
     from hub.models import Site

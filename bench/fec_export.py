@@ -1,6 +1,6 @@
 """Benchmark: FEC export of 1 000 000 entry lines against a plain PostgreSQL COPY of the same rows.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pole .venv/bin/python bench/fec_export.py [--lines N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pole .venv/bin/python -m bench.fec_export [--lines N]
 
 Creates a throwaway database next to the one DATABASE_URL names, migrates it (in a child
 process, so this process's peak RSS is the export's), loads the lines in SQL (bypassing
@@ -12,29 +12,23 @@ then drops the database. Prints human lines, then one JSON object as its last li
 import argparse
 import datetime
 import json
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+import django
+from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.throwaway import NoPostgres, migrate_and_seed, refuse_without_postgres, throwaway_database
+
 LINES_PER_ENTRY = 4
 ROUNDS = 3
 
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def main() -> int:
@@ -46,48 +40,21 @@ def main() -> int:
     args = parser.parse_args()
     entries = args.lines // LINES_PER_ENTRY
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("Ce banc d'essai exige PostgreSQL : définissez DATABASE_URL=postgres://…", file=sys.stderr)
-        return 2
-    bench_db = f"pole_bench_fec_{os.getpid()}"
-    bench_url = _with_database(url, bench_db)
-    # The server's maintenance database: the one DATABASE_URL names may not even exist yet.
-    admin = psycopg.connect(_with_database(url, "postgres"), autocommit=True)
-    admin.execute(f'CREATE DATABASE "{bench_db}"')
-    print(f"base jetable {bench_db} créée")
     try:
-        return _run(bench_url, entries)
-    finally:
-        # Django's connection must be gone before the database can be dropped.
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # Django may not even be set up; the forced drop below copes anyway
-            pass
-        if args.keep:
-            print(f"base conservée (--keep) : {bench_url}")
-        else:
-            admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
-            print(f"base jetable {bench_db} supprimée")
-        admin.close()
+        with throwaway_database("fec", keep=args.keep) as bench_url:
+            figures = _run(bench_url, entries)
+    except NoPostgres:
+        return refuse_without_postgres()
+    if figures is None:
+        return 1
+    print(json.dumps(figures))  # the last line: one JSON object
+    return 0
 
 
-def _run(bench_url: str, entries: int) -> int:
-    env = {**os.environ, "DATABASE_URL": bench_url, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"], check=True, env=env, cwd=ROOT
-    )
-    print(f"migrations appliquées en {time.monotonic() - started:.1f} s")
-
-    os.environ.update(DATABASE_URL=bench_url, DJANGO_SETTINGS_MODULE="config.settings.dev")
-    sys.path.insert(0, str(ROOT))
-    import django
-
+def _run(bench_url: str, entries: int) -> dict | None:
+    migrate_and_seed(bench_url, seed=False)  # in a child process: this one's peak RSS is the export's
     django.setup()
-    from django.db import connection
+    # reason: the project's modules import models, which need django.setup() first.
 
     from accounting.actions import setup_books
     from accounting.fec import fec_filename, write_fec
@@ -189,25 +156,20 @@ def _run(bench_url: str, entries: int) -> int:
             written = sum(1 for _ in handle) - 1  # minus the header
     if written != lines:
         print(f"ERREUR : {written} lignes écrites pour {lines} attendues", file=sys.stderr)
-        return 1
+        return None
     ratio = seconds / copy_seconds
     peak = _peak_rss_mb()
     rate = f"{lines / seconds:,.0f}".replace(",", " ")
     print(f"export FEC (meilleur) : {seconds:.2f} s, {rate} lignes/s, {size / 1e6:.0f} Mo")
     print(f"COPY brut (meilleur) : {copy_seconds:.2f} s")
     print(f"rapport export / COPY brut : {ratio:.2f} (objectif ≤ 3), pic de mémoire : {peak:.0f} Mo (objectif < 150)")
-    print(
-        json.dumps(
-            {
-                "lines": lines,
-                "seconds": round(seconds, 3),
-                "copy_seconds": round(copy_seconds, 3),
-                "ratio": round(ratio, 2),
-                "peak_rss_mb": round(peak, 1),
-            }
-        )
-    )
-    return 0
+    return {
+        "lines": lines,
+        "seconds": round(seconds, 3),
+        "copy_seconds": round(copy_seconds, 3),
+        "ratio": round(ratio, 2),
+        "peak_rss_mb": round(peak, 1),
+    }
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ A generated, realistic week of one structure: 80 workers in 10 teams, 300 jobs o
 (1 to 4 people, 1 to 3.5 hours each), absences, contracts ending mid-week, suspended PASS IAE.
 Then a scale curve (×2, ×4). No database: the planner works on plain facts.
 
-    .venv/bin/python bench/planner.py [--seconds 10] [--workers 8]
+    .venv/bin/python -m bench.planner [--seconds 10] [--workers 8]
 
 Its last line is one JSON object (the ×1 week).
 """

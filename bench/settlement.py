@@ -1,6 +1,6 @@
 """Benchmark: N two-seller card orders settled through the real webhook path, then the reconciliation.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pole .venv/bin/python bench/settlement.py [--orders N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pole .venv/bin/python -m bench.settlement [--orders N]
 
 Creates a throwaway database next to the one DATABASE_URL names, migrates and seeds the demo hub
 (in a child process), starts the local Stripe server (localstripe with Connect), then for each
@@ -23,21 +23,20 @@ import argparse
 import hashlib
 import hmac
 import json
-import os
-import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from decimal import Decimal
 
-import psycopg
+import django
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.throwaway import NoPostgres, migrate_and_seed, refuse_without_postgres, throwaway_database
+from devtools import localstripe_server
+
 WEBHOOK_SECRET = "whsec_bench_settlement"
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def _signature(payload: str) -> str:
@@ -58,67 +57,35 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print("Ce banc d'essai exige PostgreSQL : définissez DATABASE_URL=postgres://…", file=sys.stderr)
-        return 2
-    bench_db = f"pole_bench_settlement_{os.getpid()}"
-    bench_url = _with_database(url, bench_db)
-    admin = psycopg.connect(_with_database(url, "postgres"), autocommit=True)
-    admin.execute(f'CREATE DATABASE "{bench_db}"')
-    print(f"base jetable {bench_db} créée")
-    result = None
-    sys.path.insert(0, str(ROOT))
-    from devtools import localstripe_server
-
-    process, stripe_url = localstripe_server.start_in_background()
-    print(f"serveur Stripe local : {stripe_url}")
+    code, result = 1, None
     try:
-        code, result = _run(bench_url, args.orders, stripe_url, args.scale_to)
-        return code
-    finally:
-        localstripe_server.stop(process)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # Django may not be set up; the forced drop copes anyway
-            pass
-        admin.execute(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
-        print(f"base jetable {bench_db} supprimée")
-        admin.close()
-        if result is not None:
-            print(json.dumps(result))  # the last line: one JSON object
+        with throwaway_database("settlement") as bench_url:
+            process, stripe_url = localstripe_server.start_in_background()
+            print(f"serveur Stripe local : {stripe_url}")
+            try:
+                code, result = _run(bench_url, args.orders, stripe_url, args.scale_to)
+            finally:
+                localstripe_server.stop(process)
+    except NoPostgres:
+        return refuse_without_postgres()
+    if result is not None:
+        print(json.dumps(result))  # the last line: one JSON object
+    return code
 
 
 def _run(bench_url: str, count: int, stripe_url: str, scale_to: int) -> tuple[int, dict | None]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": bench_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "CELERY_BROKER_URL": "",  # eager: the webhook's task runs in the request
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "STRIPE_SECRET_KEY": localstripe_secret_key(),
-        "STRIPE_API_BASE": stripe_url,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-    }
-    started = time.monotonic()
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--force", "-v", "0"]):
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), *command], check=True, env=env, cwd=ROOT)
-    print(f"base migrée et démo chargée en {time.monotonic() - started:.1f} s")
-
-    os.environ.update(env)
-    import django
-
+    migrate_and_seed(
+        bench_url,
+        extra_env={
+            "CELERY_BROKER_URL": "",  # eager: the webhook's task runs in the request
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "STRIPE_SECRET_KEY": localstripe_server.TEST_SECRET_KEY,
+            "STRIPE_API_BASE": stripe_url,
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        },
+    )
     django.setup()
     # reason: the project's modules import models, which need django.setup() first.
-    from decimal import Decimal
-
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
-
     from accounting.reconciliation import reconcile
     from accounts.models import User
     from hub.models import Site, Structure
@@ -319,12 +286,6 @@ def _clone_settled_orders(templates, count: int) -> int:
         EntryLine.objects.bulk_create(lines)  # one statement: each entry balances at its end
         made += size
     return made
-
-
-def localstripe_secret_key() -> str:
-    from devtools import localstripe_server
-
-    return localstripe_server.TEST_SECRET_KEY
 
 
 if __name__ == "__main__":
