@@ -162,10 +162,10 @@ def _prepaid_history(seasons: list[Subscription], *, today: datetime.date) -> No
         )
 
 
-def _card_paid(order) -> None:
-    """What Stripe's webhook brings for a season paid by card: a stored event, processed as any other."""
+def _succeeded_intent(order, **fields) -> dict:
+    """The PaymentIntent Stripe's `payment_intent.succeeded` brings for an order (with `fields` added)."""
     cents = to_cents(order.total_incl)
-    intent = {
+    return {
         "id": f"pi_demo_{order.reference}",
         "object": "payment_intent",
         "status": "succeeded",
@@ -174,11 +174,13 @@ def _card_paid(order) -> None:
         "currency": "eur",
         "latest_charge": f"ch_demo_{order.reference}",
         "metadata": {"order": order.reference},
+        **fields,
     }
-    payload = {"id": f"evt_demo_{order.reference}", "object": "event", "type": "payment_intent.succeeded",
-               "data": {"object": intent}}  # fmt: skip
-    event, _created = record_stripe_event(event_id=payload["id"], event_type=payload["type"], payload=payload)
-    process_stripe_event(event_pk=event.pk)
+
+
+def _card_paid(order) -> None:
+    """What Stripe's webhook brings for a season paid by card: a stored event, processed as any other."""
+    _stripe_event(_succeeded_intent(order), "payment_intent.succeeded", at=timezone.now())
 
 
 def _sepa_debit_rejected(subscription: Subscription, *, today: datetime.date) -> None:
@@ -198,19 +200,12 @@ def _sepa_debit_rejected(subscription: Subscription, *, today: datetime.date) ->
     with _stripe_debits_answered_here():
         delivery = charge_delivery(delivery=delivery, at=now - datetime.timedelta(days=SEPA_DEBITED_DAYS_AGO))
     order = delivery.order_line.order
-    cents = to_cents(order.total_incl)
-    intent = {
-        "id": f"pi_demo_{order.reference}",
-        "object": "payment_intent",
-        "status": "succeeded",
-        "amount": cents,
-        "amount_received": cents,
-        "currency": "eur",
-        "customer": f"cus_demo_{reference}",
-        "payment_method_types": ["sepa_debit"],
-        "latest_charge": f"py_demo_{order.reference}",
-        "metadata": {"order": order.reference},
-    }
+    intent = _succeeded_intent(
+        order,
+        customer=f"cus_demo_{reference}",
+        payment_method_types=["sepa_debit"],
+        latest_charge=f"py_demo_{order.reference}",
+    )
     rejected = {
         **intent,
         "status": "requires_payment_method",
