@@ -10,6 +10,7 @@ from accounting.actions import post_document
 from accounting.documents import Document, DocumentLine, IdempotencyKey
 from hub.demo import DEMO_PASSWORD
 from hub.models import Structure
+from marketplace.models import StripeDispute
 from tests.e2e.conftest import VIEWPORTS, screenshot, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -111,3 +112,43 @@ def test_accountant_reads_trial_balance_and_revenue(page, live_demo_hub, axe):
     assert page.get_by_text("Date invalide : saisissez-la au format JJ/MM/AAAA.").is_visible()
     assert serious_violations(axe, page) == []
     screenshot(page, "accounting-bad-date")
+
+
+def test_accountant_reads_vat_per_month_and_stripes_events(page, live_demo_hub, axe):
+    """The Collectif's accountant: the Blanchisserie's VAT page (services' VAT on receipts, 44587), then
+    « Événements Stripe » from the books' home, which lists the demo's dispute; axe at 1366 and 390 px."""
+    page.goto(live_demo_hub.url + "/auth/login/?next=/comptabilite/")
+    page.get_by_label("Courriel").fill("compta@demo.pole.test")
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(re.compile(r"/comptabilite/$"))
+
+    page.goto(live_demo_hub.url + "/comptabilite/blanchisserie-solidaire/")
+    page.get_by_role("navigation", name="Comptabilité de la structure").get_by_role("link", name="TVA").click()
+    page.wait_for_url(re.compile(r"/comptabilite/blanchisserie-solidaire/tva/"))
+    assert page.get_by_role("heading", level=1).inner_text().startswith("TVA par mois")
+    assert page.locator("tbody tr").count() == 12
+    for viewport in ("desktop", "phone"):
+        page.set_viewport_size(VIEWPORTS[viewport])
+        assert serious_violations(axe, page) == []
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    screenshot(page, "accounting-vat")
+
+    page.goto(live_demo_hub.url + "/comptabilite/")
+    page.get_by_role("link", name="Événements Stripe").click()
+    page.wait_for_url(re.compile(r"/gestion/stripe/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Événements Stripe"
+    assert page.get_by_role("heading", level=2, name="Litiges").is_visible()
+    dispute = StripeDispute.objects.select_related("order").get()  # the demo's one, opened then won
+    row = page.get_by_role("row", name=re.compile(dispute.dispute_id))
+    assert row.get_by_role("cell").all_inner_texts()[:3] == [
+        dispute.order.reference,
+        dispute.dispute_id,
+        dispute.reason,
+    ]
+    assert row.get_by_role("cell").last.inner_text() == dispute.get_status_display()
+    for viewport in ("desktop", "phone"):
+        page.set_viewport_size(VIEWPORTS[viewport])
+        assert serious_violations(axe, page) == []
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    screenshot(page, "stripe-events")
