@@ -204,3 +204,19 @@ def test_accounting_home_links_to_the_page_for_accountants(client, garden_books)
     accountant = StructureRoleFactory(structure=garden_books, accountant=True).user
     client.force_login(accountant)
     assert reverse("accounting:reconciliation") in client.get(reverse("accounting:index")).content.decode()
+
+
+def test_page_queries_do_not_grow_with_runs_and_differences(client, checks, garden_books, django_assert_num_queries):
+    checks("factures", *(_difference(reference=f"RIB-2026-{n:05d}") for n in range(1, 4)))
+    client.force_login(StructureRoleFactory(structure=garden_books, accountant=True).user)
+    client.post(reverse("accounting:reconciliation"))
+    # session, user, roles, the structures whose books the reader keeps, the last runs (the latest among them)
+    with django_assert_num_queries(5):
+        client.get(reverse("accounting:reconciliation"))
+
+    for _ in range(12):
+        client.post(reverse("accounting:reconciliation"))
+
+    with django_assert_num_queries(5):
+        page = client.get(reverse("accounting:reconciliation")).content.decode()
+    assert "RIB-2026-00003" in page
