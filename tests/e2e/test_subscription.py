@@ -11,7 +11,11 @@ import pytest
 from django.utils import timezone
 
 from hub.demo import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot, serious_violations
+from marketplace.enums import InvoiceKind
+from subscriptions.actions.changes import first_changeable_date
+from subscriptions.enums import DeliveryStatus, SubscriptionPaymentMode, SubscriptionStatus
+from subscriptions.models import SeasonAdvance, Subscription
+from tests.e2e.conftest import VIEWPORTS, screenshot, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -36,8 +40,6 @@ def _sign_in(page, base_url: str) -> None:
 
 
 def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stripe_live, axe):
-    from subscriptions.enums import DeliveryStatus, SubscriptionStatus
-    from subscriptions.models import Subscription
 
     base = stripe_live.url
     _sign_in(page, base)
@@ -106,7 +108,6 @@ def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stri
 
 
 def test_resident_signs_a_sepa_mandate_for_a_fortnightly_basket(page, stripe_live, axe):
-    from subscriptions.models import Subscription
 
     base = stripe_live.url
     _sign_in(page, base)
@@ -128,3 +129,53 @@ def test_resident_signs_a_sepa_mandate_for_a_fortnightly_basket(page, stripe_liv
     page.get_by_text("Votre mandat de prélèvement est enregistré pour les prochaines livraisons.").wait_for()
     subscription = Subscription.objects.get(customer__email=RESIDENT, payment_mode="sepa")
     assert subscription.stripe_payment_method_id.startswith("pm_")
+
+
+def test_a_prepaid_resident_skips_a_basket_and_keeps_it_as_credit(page, live_demo_hub, axe):
+    """A season paid upfront: the resident's page shows the season and, for each changeable basket, the
+    choice between a credit for next season and a refund (axe at 1366 and 390 px); a skip kept as credit
+    issues the credit note on the deposit invoice."""
+
+    subscription = (
+        Subscription.objects.filter(payment_mode=SubscriptionPaymentMode.PREPAID, status=SubscriptionStatus.ACTIVE)
+        .select_related("customer")
+        .order_by("pk")
+        .first()
+    )
+    advance = SeasonAdvance.objects.filter(subscription=subscription).order_by("-pk").first()
+    before = (
+        advance.credited,
+        advance.credit_kept,
+        advance.order.invoices.filter(kind=InvoiceKind.CREDIT_NOTE).count(),
+    )
+    base = live_demo_hub.url
+    page.goto(base + "/auth/login/")
+    page.get_by_label("Courriel").fill(subscription.customer.email)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(re.compile(r"/compte/$"))
+
+    page.goto(base + "/reservations/mes-abonnements/")
+    page.get_by_text(re.compile(r"Saison payée d'avance : \d+ paniers")).first.wait_for()
+    for viewport in ("desktop", "phone"):
+        page.set_viewport_size(VIEWPORTS[viewport])
+        assert serious_violations(axe, page) == []
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    screenshot(page, "subscription-prepaid")
+    delivery = (
+        subscription.deliveries.filter(status=DeliveryStatus.PLANNED, date__gte=first_changeable_date(subscription))
+        .order_by("date")
+        .first()
+    )
+    choice = page.locator(f"#skip-choice-{delivery.pk}")
+    assert choice.input_value() == "credit"
+    assert choice.locator("option").all_inner_texts() == ["Garder en avoir pour la saison suivante", "Me rembourser"]
+    page.locator(f"form:has(#skip-choice-{delivery.pk})").get_by_role("button").click()
+    page.locator(f"#skip-choice-{delivery.pk}").wait_for(state="detached")  # the card shows the basket skipped
+
+    delivery.refresh_from_db()
+    advance.refresh_from_db()
+    credit_notes = advance.order.invoices.filter(kind=InvoiceKind.CREDIT_NOTE).count()
+    assert delivery.status == DeliveryStatus.SKIPPED
+    assert (advance.credited, credit_notes) == (before[0] + 1, before[2] + 1)
+    assert advance.credit_kept > before[1]
