@@ -199,8 +199,9 @@ def order_pay(request: HttpRequest, reference: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    if not receive_stripe_event(request.body, request.headers.get("Stripe-Signature", "")):
-        return HttpResponseBadRequest("invalid signature")
+    refused = receive_stripe_event(request.body, request.headers.get("Stripe-Signature", ""))
+    if refused:
+        return HttpResponseBadRequest(refused.replace("_", " "))
     return HttpResponse(status=200)
 
 

@@ -22,7 +22,7 @@ from marketplace.actions.cart import (
     parse_quantity,
     summarise,
 )
-from marketplace.actions.invoicing import issue_order_invoices
+from marketplace.actions.invoicing import issue_order_invoices_in_transaction
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod
 from marketplace.exceptions import CartError, CheckoutError, InsufficientStock
 from marketplace.models import Cart, CartItem, Order, OrderLine, SellerSettings
@@ -298,7 +298,7 @@ def confirm_locked_order(*, order: Order, by=None, at: datetime.datetime | None 
         return order  # already confirmed: idempotent
     order.set_fulfilment(FulfilmentStatus.CONFIRMED, by=by, at=at)
     order.save(update_fields=["fulfilment_status", "confirmed_at"])
-    issue_order_invoices(order=order, at=at)
+    issue_order_invoices_in_transaction(order=order, at=at)
     events.send_on_commit(events.order_confirmed, order_id=order.pk)
     return order
 

@@ -67,6 +67,11 @@ def _due_date(*, structure: Structure, issue_date: datetime.date, business: bool
     return issue_date + datetime.timedelta(days=days)
 
 
+def _in_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Appel réservé à une transaction ouverte par l'appelant.")
+
+
 @transaction.atomic
 def issue(invoice: Invoice, *, at: datetime.datetime | None = None, lines: list[InvoiceLine] | None = None) -> Invoice:
     """Give a draft its number and its date, the day the number is taken: from now on it is immutable.
@@ -75,6 +80,15 @@ def issue(invoice: Invoice, *, at: datetime.datetime | None = None, lines: list[
     invoice dated before the series' last one is refused (`BackdatedInvoice`) and nothing is written.
     `lines`, when the caller has just created them, spares the posting reading them again.
     """
+    return issue_in_transaction(invoice, at=at, lines=lines)
+
+
+def issue_in_transaction(
+    invoice: Invoice, *, at: datetime.datetime | None = None, lines: list[InvoiceLine] | None = None
+) -> Invoice:
+    """`issue` for a caller inside its own transaction that lets a refusal roll it all back: no savepoint
+    (two queries) of its own. A caller that goes on after a refusal calls `issue`."""
+    _in_transaction()
     at = at or timezone.now()
     issue_date = timezone.localdate(at)
     sequence, number = allocate_number(structure=invoice.structure, issue_date=issue_date)
@@ -130,6 +144,13 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
     only what became ready since (e.g. a weighed line). An advance order (`advance_reference`, a
     prepaid season) gets a deposit invoice instead, only once it is paid: its excl. VAT goes to 4191.
     """
+    return issue_order_invoices_in_transaction(order=order, at=at)
+
+
+def issue_order_invoices_in_transaction(*, order: Order, at: datetime.datetime | None = None) -> list[Invoice]:
+    """`issue_order_invoices` for a caller inside its own transaction that lets a refusal roll it all back
+    (confirming an order, paying it): no savepoint of its own."""
+    _in_transaction()
     advance = bool(order.advance_reference)
     if advance and not settlement.is_settled(order):
         return []
@@ -172,7 +193,7 @@ def issue_order_invoices(*, order: Order, at: datetime.datetime | None = None) -
         created = InvoiceLine.objects.bulk_create(
             [InvoiceLine(invoice=invoice, invoiced_line=v["order_line"], **v) for v in values]
         )
-        invoices.append(issue(invoice, at=at, lines=created))
+        invoices.append(issue_in_transaction(invoice, at=at, lines=created))
     if invoices:
         notify.order_email(order.pk, OrderEmailKind.INVOICE_READY, invoices[0].number)
     return invoices
@@ -239,4 +260,4 @@ def issue_credit_note(
         sap=invoice.sap,
     )
     created = InvoiceLine.objects.bulk_create([InvoiceLine(invoice=credit_note, **v) for v in values])
-    return issue(credit_note, at=at, lines=created)
+    return issue_in_transaction(credit_note, at=at, lines=created)

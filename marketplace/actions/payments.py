@@ -107,15 +107,32 @@ def _store_payment_intent(*, order: Order, intent_id: str) -> None:
     order.stripe_payment_intent_id = intent_id
 
 
-@transaction.atomic
 def record_stripe_event(*, event_id: str, event_type: str, payload: dict) -> tuple[StripeEvent, bool]:
-    """Store a verified webhook event once; returns (event, created)."""
-    event, created = StripeEvent.objects.get_or_create(
-        event_id=event_id, defaults={"type": event_type, "payload": payload}
-    )
-    if created:
-        notify.process_stripe_event(event.pk)
-    return event, created
+    """Store a verified webhook event once; returns (event, created).
+
+    One statement, `INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id`, in autocommit: a retried
+    or concurrent delivery of the same event inserts nothing and is told so, with no transaction, no
+    savepoint and no read first (what `get_or_create` would cost on every webhook)."""
+    received_at = timezone.now()
+    meta = StripeEvent._meta
+    connection = transaction.get_connection()
+    columns = ("event_id", "type", "payload", "received_at")
+    values = [meta.get_field(name).get_db_prep_save(value, connection)
+              for name, value in zip(columns, (event_id, event_type, payload, received_at), strict=True)]  # fmt: skip
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(meta.get_field(c).column) for c in columns)}) "
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT ({quote(meta.get_field('event_id').column)}) DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:  # stored already: the first delivery queued it (and the sweep re-queues it if lost)
+        return StripeEvent.objects.get(event_id=event_id), False
+    event = StripeEvent(pk=row[0], event_id=event_id, type=event_type, payload=payload, received_at=received_at)
+    notify.process_stripe_event(event.pk)
+    return event, True
 
 
 def sweep_stripe_events(*, older_than: datetime.timedelta = datetime.timedelta(minutes=1)) -> int:

@@ -34,7 +34,7 @@ from marketplace.api.serializers import (
 from marketplace.enums import PaymentMethod
 from marketplace.exceptions import MarketplaceError
 from marketplace.models import Cart, CartItem, Invoice, Order, OrderLine
-from marketplace.webhooks import receive_stripe_event
+from marketplace.webhooks import INVALID_SIGNATURE, receive_stripe_event
 from services.models import Offering
 
 
@@ -198,6 +198,9 @@ class StripeWebhookView(APIView):
     @extend_schema(request=None, responses={200: None, 400: None})
     def post(self, request):
         body = request._request.body  # the exact bytes Stripe signed
-        if not receive_stripe_event(body, request.headers.get("Stripe-Signature", "")):
-            return Response({"code": "invalid_signature", "message": _("Signature Stripe invalide.")}, status=400)
+        refused = receive_stripe_event(body, request.headers.get("Stripe-Signature", ""))
+        if refused == INVALID_SIGNATURE:
+            return Response({"code": refused, "message": _("Signature Stripe invalide.")}, status=400)
+        if refused:
+            return Response({"code": refused, "message": _("Événement Stripe illisible.")}, status=400)
         return Response(status=status.HTTP_200_OK)

@@ -174,12 +174,16 @@ def mark_order_deliveries_unpaid(*, order_id: int) -> int:
 
 def settle_order_deliveries(*, order_id: int) -> int:
     """`order_confirmed` (paid through the pay link): unpaid deliveries are planned again — only while
-    the order is paid: its task may run after a late failure's `order_payment_failed` made them unpaid."""
+    the order is paid: its task may run after a late failure's `order_payment_failed` made them unpaid.
+    Most orders have no unpaid delivery: one read says so, with no transaction opened."""
+    unpaid = Delivery.objects.filter(order_line__order_id=order_id, status=DeliveryStatus.UNPAID)
+    if not unpaid.exists():
+        return 0
     with transaction.atomic():
         if not Order.objects.filter(pk=order_id, payment_status=PaymentStatus.PAID).exists():
             return 0
         return DELIVERY_STATUS.move_all(
-            Delivery.objects.filter(order_line__order_id=order_id, status=DeliveryStatus.UNPAID),
+            unpaid,
             DeliveryStatus.PLANNED,
             note=_("Paiement reçu."),
         )

@@ -72,11 +72,12 @@ def test_place_order_of_two_sellers(two_sellers, django_assert_num_queries):
     cart = CartFactory(user=customer, items=two_sellers)
     pickup_point = SiteFactory(pickup_point=True)
 
-    # 53 (80 before issue 10) = placing it (savepoint, cart locked, solidarity status, items, sellers'
+    # 47 (80 before issue 10) = placing it (savepoint, cart locked, solidarity status, items, sellers'
     # settings, order, one conditional stock update per stocked line, the lines, one share per seller,
     # cart emptied), confirming it in the same transaction (transition, save), then per seller its
-    # invoice (lines, number, one posting of 6) and "is this share paid yet" (2).
-    with django_assert_num_queries(53):
+    # invoice (lines, number, one posting of 6) and "is this share paid yet" (2); the invoices join the
+    # order's transaction, with no savepoint of their own.
+    with django_assert_num_queries(47):
         order = place_order(
             user=customer, cart=cart, payment_method="cash", billing=billing_for(customer), pickup_point=pickup_point
         )
@@ -88,10 +89,10 @@ def test_place_order_of_two_sellers(two_sellers, django_assert_num_queries):
 def test_issue_order_invoices_of_two_sellers(two_sellers, django_assert_num_queries):
     order = OrderFactory(items=two_sellers, card=True)  # placed, waiting for its card payment: nothing invoiced
 
-    # 37 (60 before issue 10) = savepoint, lines locked with their seller + per seller: invoice and
-    # lines, savepoint, number (counter created and locked, moved), numbered, posted (6), "is this share
-    # paid yet" (2), release; + release.
-    with django_assert_num_queries(37):
+    # 33 (60 before issue 10) = savepoint, lines locked with their seller + per seller: invoice and
+    # lines, number (counter created and locked, moved), numbered, posted (6), "is this share paid yet"
+    # (2); + release. Each invoice is issued inside this one savepoint.
+    with django_assert_num_queries(33):
         invoices = issue_order_invoices(order=order)
 
     assert [invoice.total_incl for invoice in invoices] == [Decimal("26.80"), Decimal("20.30")]
@@ -105,17 +106,18 @@ def test_card_webhook_of_two_sellers(two_sellers, stripe_env, django_assert_num_
     intent = stripe_env.v1.payment_intents.confirm(
         order.stripe_payment_intent_id, params={"payment_method": "pm_card_visa"}
     )
-    # The webhook stores the event once: savepoint, lookup by its id, savepoint, insert, two releases.
-    with django_assert_num_queries(6):
+    # The webhook stores the event once: one INSERT … ON CONFLICT DO NOTHING RETURNING, in autocommit
+    # (6 before: a transaction around get_or_create's lookup and savepointed insert).
+    with django_assert_num_queries(1):
         event = card_payment_event(order, intent.to_dict())
 
-    # 59 (156 before issue 10, transfers included) = the event and the order locked, "already
+    # 53 (156 before issue 10, transfers included) = the event and the order locked, "already
     # recorded?", the shares (with their seller) and the Collectif read once, the payment stored and
     # allocated to both shares (1 insert, 2 F() updates), posted in the Collectif's books (6); the
     # order marked paid from the shares in hand and confirmed under the same lock; per seller its
-    # invoice issued and posted, "is this share paid yet" (2); the event marked processed. The
-    # transfers are queued on commit: no Stripe call under the order's lock.
-    with django_assert_num_queries(59):
+    # invoice issued and posted, "is this share paid yet" (2), with no savepoint; the event marked
+    # processed. The transfers are queued on commit: no Stripe call under the order's lock.
+    with django_assert_num_queries(53):
         process_stripe_event(event_pk=event.pk)
     assert not StripeTransfer.objects.filter(order=order).exists()
 
@@ -142,11 +144,11 @@ def test_refund_order_of_two_sellers(two_sellers, django_assert_num_queries):
     order = OrderFactory(items=two_sellers, paid=True)
     admin = UserFactory(hub_admin=True)
 
-    # 89 (127 before issue 10) = the order and its lines locked, then per seller a refund stored, its
+    # 85 (127 before issue 10) = the order and its lines locked, then per seller a refund stored, its
     # share's F() update and its posting (6); the refunded amounts (one F() update per line), the
-    # shares' owed refreshed; per invoice its credit note (lines, number, posted) and the share
-    # lettered; the payment status moved.
-    with django_assert_num_queries(89):
+    # shares' owed refreshed; per invoice its credit note (lines, number, posted, no savepoint of its
+    # own) and the share lettered; the payment status moved.
+    with django_assert_num_queries(85):
         refund_order(order=order, by=admin, reason="Commande perdue")
 
     order.refresh_from_db()
