@@ -6,6 +6,7 @@ Write checks (wrong-role POSTs) live with each app's tests; this walks the reads
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.models import Booking, CalendarFeed
 from insertion.models import Worker
@@ -36,6 +37,8 @@ def _login(client, role):
 
 
 def _refused(response, role) -> bool:
+    if response.status_code == 302 and response["Location"].startswith("/admin/login/"):
+        return True  # the admin site's own login, for anyone not staff
     if role == "anonymous":
         if response.status_code in (401, 403, 404):
             return True
@@ -59,6 +62,8 @@ def _cases(owned):
     """(url, who may open it, who must be refused)."""
     order, invoice, booking = owned["order"], owned["invoice"], owned["booking"]
     worker = owned["worker"]
+    today = timezone.localdate()
+    week = "{}-W{:02d}".format(*today.isocalendar()[:2])
     not_customers = [ASSO, OTHER_RESIDENT, "anonymous"]
     staff_only = ["anonymous", RESIDENT, OTHER_RESIDENT, ASSO]
     return [
@@ -84,6 +89,32 @@ def _cases(owned):
         (reverse("subscriptions:pick_list"), [SUPERVISOR], staff_only),
         (reverse("bookings:laundry_week"), [], staff_only),
         (reverse("bookings:ical", args=["not-a-token"]), [], ROLES),
+        (reverse("accounts:export"), [RESIDENT, ASSO], ["anonymous"]),
+        ("/api/v1/bookings/", [RESIDENT], ["anonymous"]),
+        ("/api/v1/subscriptions/", [OTHER_RESIDENT], ["anonymous"]),
+        (reverse("marketplace:pickup_day"), [ADMIN], staff_only),
+        (reverse("accounting:reconciliation"), [ACCOUNTANT, ADMIN], staff_only + [SUPERVISOR]),
+        *[
+            (reverse(f"accounting:{name}", args=["jardins-du-pole"]), [ACCOUNTANT, ADMIN], staff_only + [SUPERVISOR])
+            for name in ("structure", "journal", "trial_balance", "customers", "revenue", "vat", "manual_entry")
+        ],
+        (reverse("accounting:fec", args=["jardins-du-pole", today.year]), [ACCOUNTANT], staff_only + [SUPERVISOR]),
+        *[
+            (f"/api/v1/accounting/jardins-du-pole/{name}", [ACCOUNTANT], staff_only + [SUPERVISOR])
+            for name in ("trial-balance/", f"fec/?year={today.year}")
+        ],
+        (reverse("insertion:board", args=["jardins-du-pole", week]), [SUPERVISOR], staff_only + [ACCOUNTANT]),
+        (reverse("insertion:timesheet", args=["jardins-du-pole", today.isoformat()]), [SUPERVISOR], staff_only),
+        (
+            reverse("insertion:hours", args=["jardins-du-pole", today.year, today.month]),
+            [SUPERVISOR, ACCOUNTANT],
+            staff_only,
+        ),
+        *[
+            (f"/api/v1/insertion/{name}/", [SUPERVISOR], ["anonymous", RESIDENT, OTHER_RESIDENT, ASSO])
+            for name in ("teams", "jobs", "timesheets")
+        ],
+        ("/admin/", [ADMIN], ["anonymous", RESIDENT, OTHER_RESIDENT, ASSO]),
     ]
 
 
