@@ -13,12 +13,14 @@ ZERO = Decimal("0.00")
 # The FEC separates fields by tabs (or pipes) and records by CR/LF: no stored text may hold any
 # of them, nor another control character. Models check it (regex below), actions clean it.
 FORBIDDEN_TEXT_RE = r"[\x01-\x1f|]"
-_SEPARATORS = "\t\r\n|"
-_CLEAN = {ord(char): " " for char in _SEPARATORS} | {code: None for code in range(32) if chr(code) not in _SEPARATORS}
+# Line breaks to other readers too: NEL and the Unicode line and paragraph separators.
+_SEPARATORS = "\t\r\n|\x85\u2028\u2029"
+_CONTROLS = [*range(32), 0x7F, *range(0x80, 0xA0)]  # C0, DEL, C1
+_CLEAN = {ord(char): " " for char in _SEPARATORS} | {code: None for code in _CONTROLS if chr(code) not in _SEPARATORS}
 
 
 def clean_text(text: str) -> str:
-    """Separators become spaces, other control characters go."""
+    """Separators and line breaks become spaces, other control characters (C0, DEL, C1) go."""
     return text.translate(_CLEAN)
 
 

@@ -1,6 +1,5 @@
 """Downloads of the books: CSV of the tables (for Excel in French: `;`, decimal comma, UTF-8 BOM), FEC."""
 
-import csv
 import datetime
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -9,6 +8,7 @@ from django.http import StreamingHttpResponse
 
 from accounting.fec import fec_filename, iter_fec
 from accounting.models import FiscalYear
+from hub import spreadsheet
 
 BOM = "\ufeff"
 
@@ -31,7 +31,7 @@ def cell(value) -> str:
 
 
 def csv_rows(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    writer = spreadsheet.writer(_Echo(), delimiter=";", lineterminator="\r\n")
     yield BOM + writer.writerow([str(name) for name in header])
     for row in rows:
         yield writer.writerow([cell(value) for value in row])

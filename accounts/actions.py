@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from accounts import personal_data
+from accounts import events, personal_data
 from accounts.exceptions import AccountError
 from accounts.models import User
 
@@ -35,6 +35,9 @@ def export_personal_data(*, user: User) -> dict[str, Any]:
 def delete_account(*, user: User, password: str) -> None:
     """Erase a person's account (RGPD art. 17).
 
+    What is still to come ends with it: each app cancels the person's future bookings, subscriptions
+    and waiting-list places on `account_closing` (with the usual refunds), then erases its data.
+
     The row is anonymised rather than deleted: invoices and ledgers must be kept ten years
     and they snapshot the buyer's name and address, so nothing legal depends on this row.
     """
@@ -42,6 +45,9 @@ def delete_account(*, user: User, password: str) -> None:
         raise AccountError(_("Ce compte a déjà été supprimé."))
     if not user.check_password(password):
         raise AccountError(_("Le mot de passe est incorrect : le compte n'a pas été supprimé."))
+    at = timezone.now()
+    # Future bookings, subscriptions and waiting-list places end first, while the row still names the person.
+    events.account_closing.send(sender=User, user=user, at=at)
     for section in personal_data.sections():
         if section.erase is not None:
             section.erase(user)
@@ -53,7 +59,7 @@ def delete_account(*, user: User, password: str) -> None:
     user.is_active = False
     user.is_staff = False
     user.is_superuser = False
-    user.anonymised_at = timezone.now()
+    user.anonymised_at = at
     # A new password hash invalidates every open session of this account (session auth hash).
     user.set_unusable_password()
     user.save()

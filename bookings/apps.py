@@ -7,6 +7,9 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Réservations et abonnements")
 
     def ready(self) -> None:
+        from accounts import events as account_events
+        from accounts import personal_data
+        from bookings import personal_data as bookings_personal_data
         from bookings import receivers
         from marketplace import events
 
@@ -19,3 +22,6 @@ class BookingsConfig(AppConfig):
         events.order_lines_refunded.connect(
             receivers.on_order_lines_refunded, dispatch_uid="bookings_order_lines_refunded"
         )
+        # The person closes their account: future bookings cancelled, feed revoked (synchronously).
+        account_events.account_closing.connect(receivers.on_account_closing, dispatch_uid="bookings_account_closing")
+        personal_data.register("reservations", export=bookings_personal_data.export)

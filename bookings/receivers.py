@@ -1,6 +1,13 @@
-"""Receivers of marketplace's domain events (ARCHITECTURE.md): each enqueues one idempotent task, on commit."""
+"""Receivers of domain events (ARCHITECTURE.md).
 
+marketplace's events: each enqueues one idempotent task, on commit. accounts' `account_closing` is
+answered at once, inside the deletion's transaction (a refusal rolls the deletion back).
+"""
+
+from accounts.exceptions import AccountError
 from bookings import tasks
+from bookings.actions.account import close_account_bookings
+from hub.exceptions import DomainError
 
 
 def on_order_confirmed(sender, order_id: int, **kwargs) -> None:
@@ -17,3 +24,10 @@ def on_order_cancelled(sender, order_id: int, **kwargs) -> None:
 
 def on_order_lines_refunded(sender, order_id: int, line_ids: list[int], **kwargs) -> None:
     tasks.cancel_order_bookings.delay(order_id, list(line_ids))
+
+
+def on_account_closing(sender, user, at, **kwargs) -> None:
+    try:
+        close_account_bookings(user=user, at=at)
+    except DomainError as error:
+        raise AccountError(error.message) from error

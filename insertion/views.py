@@ -5,7 +5,6 @@ htmx requests get the fragment they replace; plain requests a redirect with a me
 board also works without JavaScript.
 """
 
-import csv
 import datetime
 import json
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hub import spreadsheet
 from hub.models import Structure
 from insertion import actions, perms, reports, selectors
 from insertion.alerts import alerts_for
@@ -246,7 +246,7 @@ def hours(request: HttpRequest, slug: str, year: int, month: int) -> HttpRespons
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{structure.slug}-heures-{year}-{month:02d}.csv"'
-        writer = csv.writer(response, delimiter=";")
+        writer = spreadsheet.writer(response, delimiter=";")
         writer.writerow([_("Nom"), _("Prénom"), _("Heures prévues"), _("Heures réalisées"), _("Heures validées")])
         for row in rows:
             writer.writerow(

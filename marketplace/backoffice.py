@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,7 +30,18 @@ from marketplace.actions.stripe_events import credit_dashboard_refund
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.forms import OfflinePaymentForm
-from marketplace.models import DepositSlip, Order, OrderLine, Payment, Refund, StripeDispute, StripeEvent
+from marketplace.models import (
+    DepositSlip,
+    Order,
+    OrderLine,
+    OrderTransition,
+    Payment,
+    Refund,
+    StripeDispute,
+    StripeEvent,
+)
+from marketplace.models.orders import PART_FIELD_PREFIX
+from services.enums import OfferingKind
 
 
 def _structure_ids(ids: set[int]) -> set[int]:
@@ -49,14 +61,23 @@ def pickup_day(request: HttpRequest) -> HttpResponse:
     mine = _structure_ids(perms.structures_handling_orders(request.user))
     points = list(Site.objects.pickup_points().order_by("name"))
     point = next((p for p in points if p.slug == request.GET.get("point")), points[0] if points else None)
+    # My lines whose part is not handed over yet (a mixed order is handed over seller by seller).
+    handed_over = OrderTransition.objects.filter(
+        order=OuterRef("order_id"),
+        field=Concat(Value(PART_FIELD_PREFIX), Cast(OuterRef("seller_id"), CharField())),
+    )
+    to_hand_over = OrderLine.objects.filter(order=OuterRef("pk"), seller_id__in=mine).exclude(Exists(handed_over))
     orders = (
-        Order.objects.filter(
-            fulfilment_status=FulfilmentStatus.CONFIRMED, pickup_point=point, lines__seller_id__in=mine
-        )
-        .distinct()
+        Order.objects.filter(Exists(to_hand_over), fulfilment_status=FulfilmentStatus.CONFIRMED, pickup_point=point)
         .select_related("customer", "organisation")
         .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("seller").order_by("seller_id", "pk"))
+            # Each seller's staff see their own lines only (ADR 0012).
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.filter(seller_id__in=mine)
+                .select_related("seller")
+                .order_by("seller_id", "pk"),
+            )
         )
         .order_by("placed_at")
     )
@@ -64,8 +85,7 @@ def pickup_day(request: HttpRequest) -> HttpResponse:
     to_prepare: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for order in orders:
         for line in order.lines.all():
-            if line.seller_id in mine:
-                to_prepare[(line.seller.name, line.name)] += line.quantity
+            to_prepare[(line.seller.name, line.name)] += line.quantity
     context = {
         "points": points,
         "point": point,
@@ -77,13 +97,19 @@ def pickup_day(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_order(request: HttpRequest, reference: str) -> tuple[Order, set[int]]:
+    """The order as this person's structures see it: `order.lines` holds their lines only (ADR 0012)."""
     mine = _structure_ids(perms.structures_handling_orders(request.user))
     order = (
         Order.objects.filter(reference=reference, lines__seller_id__in=mine)
         .distinct()
         .select_related("customer", "organisation", "pickup_point")
         .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.select_related("seller", "invoice_line__invoice")),
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.filter(seller_id__in=mine).select_related(
+                    "seller", "offering", "invoice_line__invoice"
+                ),
+            ),
             Prefetch("payments", queryset=Payment.objects.select_related("received_by").order_by("created_at")),
         )
         .first()
@@ -114,14 +140,24 @@ def handover(request: HttpRequest, reference: str) -> HttpResponse:
                 prefix=f"s{share.seller_id}",
             ),
         }
-        for share in order.shares.select_related("seller").order_by("seller__position")
+        for share in order.shares.filter(seller_id__in=mine).select_related("seller").order_by("seller__position")
     ]
     refundable = order.payment_status in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED}
     managed = perms.structures_refunding(request.user)
+    lines = list(order.lines.all())
+    sellers = set(order.shares.values_list("seller_id", flat=True))
+    handed_over = order.handed_over_seller_ids()
     context = {
         "order": order,
+        "lines": lines,
+        "my_total": sum((line.total_incl for line in lines), Decimal("0")),
         "shares": shares,
         "mine": mine,
+        # A mixed order: the other sellers' lines, totals and payments are theirs (ADR 0012).
+        "sees_all": sellers <= mine,
+        "my_part_handed_over": bool(sellers & mine) and sellers & mine <= handed_over,
+        # The address only for a seller who goes to the customer (home services); the contact for all.
+        "shows_address": any(line.offering.kind == OfferingKind.HOME_SERVICE for line in lines),
         # Money Stripe moved after the payment, that staff must see: disputes, credit notes to issue.
         "disputes": list(order.disputes.order_by("created_at")),
         "credit_notes_needed": [
@@ -131,10 +167,12 @@ def handover(request: HttpRequest, reference: str) -> HttpResponse:
                 if refund.structure_id in managed
                 else [],
             }
-            for refund in order.refunds.filter(credit_note_needed=True).select_related("structure")
+            for refund in order.refunds.filter(credit_note_needed=True, structure_id__in=mine).select_related(
+                "structure"
+            )
         ],
-        "can_collect": order.fulfilment_status == FulfilmentStatus.CONFIRMED,
-        "refund_lines": [line for line in order.lines.all() if refundable and line.seller_id in managed],
+        "can_collect": order.fulfilment_status == FulfilmentStatus.CONFIRMED and not (sellers & mine <= handed_over),
+        "refund_lines": [line for line in lines if refundable and line.seller_id in managed],
     }
     return render(request, "marketplace/backoffice/handover.html", context)
 
@@ -182,7 +220,14 @@ def handover_collect(request: HttpRequest, reference: str) -> HttpResponse:
     except MarketplaceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Commande %(reference)s remise.") % {"reference": order.reference})
+        if order.fulfilment_status == FulfilmentStatus.CONFIRMED:
+            messages.success(
+                request,
+                _("Votre part de la commande %(reference)s est remise ; les autres structures remettent la leur.")
+                % {"reference": order.reference},
+            )
+        else:
+            messages.success(request, _("Commande %(reference)s remise.") % {"reference": order.reference})
     return redirect("marketplace:handover", order.reference)
 
 
@@ -210,6 +255,8 @@ def staff_orders(request: HttpRequest) -> HttpResponse:
     orders = (
         Order.objects.filter(pk__in=OrderLine.objects.filter(seller_id__in=mine).values("order_id"))
         .select_related("organisation", "pickup_point")
+        # What my structures sold in it, not the other sellers' part of a mixed order (ADR 0012).
+        .annotate(my_total=Sum("lines__total_incl", filter=Q(lines__seller_id__in=mine)))
         .order_by("-placed_at", "-pk")
     )
     status = request.GET.get("etat", "")
@@ -236,7 +283,6 @@ def staff_orders(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/backoffice/orders.html", context)
 
 
-@login_required
 def _line_amounts(request: HttpRequest, order, *, prefix: str) -> dict[int, Decimal] | None:
     """{line id: amount} typed in `<prefix>-<line id>` fields (empty ones left out); None, with the French
     message shown, when one is not an amount."""
@@ -255,6 +301,7 @@ def _line_amounts(request: HttpRequest, order, *, prefix: str) -> dict[int, Deci
     return amounts
 
 
+@login_required
 @require_POST
 def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
     """A manager refunds lines of their structure (or the whole order when they manage every seller)."""

@@ -8,6 +8,8 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self) -> None:
         # reason: these modules import models, which cannot load before the app registry is ready.
+        from accounts import events as account_events
+        from accounts import personal_data
         from bookings import calendar_feed
         from marketplace import events
 
@@ -17,6 +19,7 @@ class SubscriptionsConfig(AppConfig):
             receivers,
             reconciliation,  # noqa: F401
         )
+        from subscriptions import personal_data as subscriptions_personal_data
 
         # Domain events (sent on commit by marketplace): one idempotent task each.
         events.order_confirmed.connect(receivers.on_order_confirmed, dispatch_uid="subscriptions_order_confirmed")
@@ -25,3 +28,8 @@ class SubscriptionsConfig(AppConfig):
         )
         # Basket deliveries appear in the person's calendar feed, beside their bookings.
         calendar_feed.register_events(calendar.delivery_events)
+        # The person closes their account: waiting lists left, subscriptions cancelled (synchronously).
+        account_events.account_closing.connect(
+            receivers.on_account_closing, dispatch_uid="subscriptions_account_closing"
+        )
+        personal_data.register("abonnements", export=subscriptions_personal_data.export)

@@ -1,6 +1,13 @@
-"""Receivers of marketplace's domain events (ARCHITECTURE.md): each enqueues one idempotent task."""
+"""Receivers of domain events (ARCHITECTURE.md).
 
+marketplace's events: each enqueues one idempotent task. accounts' `account_closing` is answered at
+once, inside the deletion's transaction (a refusal rolls the deletion back).
+"""
+
+from accounts.exceptions import AccountError
+from hub.exceptions import DomainError
 from subscriptions import tasks
+from subscriptions.actions.account import close_account_subscriptions
 
 
 def on_order_confirmed(sender, order_id: int, **kwargs) -> None:
@@ -9,3 +16,10 @@ def on_order_confirmed(sender, order_id: int, **kwargs) -> None:
 
 def on_order_payment_failed(sender, order_id: int, **kwargs) -> None:
     tasks.mark_order_deliveries_unpaid.delay(order_id)
+
+
+def on_account_closing(sender, user, at, **kwargs) -> None:
+    try:
+        close_account_subscriptions(user=user, at=at)
+    except DomainError as error:
+        raise AccountError(error.message) from error

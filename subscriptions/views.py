@@ -1,7 +1,5 @@
 """Basket subscription pages: thin — parse the form, check permission, call one action or selector, render."""
 
-import csv
-
 import weasyprint
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hub import spreadsheet
 from marketplace.enums import PaymentMethod
 from subscriptions import perms as subscription_perms
 from subscriptions.actions.changes import (
@@ -203,7 +202,7 @@ def pick_list_page(request: HttpRequest) -> HttpResponse:
         if fmt == "csv":
             response = HttpResponse(content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-            writer = csv.writer(response, delimiter=";")
+            writer = spreadsheet.writer(response, delimiter=";")
             writer.writerow([_("Nom"), _("E-mail"), _("Taille")])
             writer.writerows((row.name, row.email, row.size) for row in result.rows)
             return response

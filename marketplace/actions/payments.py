@@ -16,7 +16,16 @@ from marketplace.actions.checkout import confirm_locked_order, confirm_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import BackdatedInvoice, PaymentError
-from marketplace.models import DepositSlip, Order, OrderLine, Payment, SellerSettings, StripeEvent
+from marketplace.models import (
+    DepositSlip,
+    Order,
+    OrderLine,
+    OrderTransition,
+    Payment,
+    SellerSettings,
+    StripeEvent,
+    part_field,
+)
 
 
 def _mark_paid_if_settled(order: Order, *, by=None, at=None, shares=None) -> None:
@@ -369,13 +378,34 @@ def apply_customer_credit(*, order: Order, structure: Structure, amount: Decimal
 
 @transaction.atomic
 def mark_collected(*, order: Order, by, at=None) -> Order:
-    """The customer took their order (handover at the pickup point)."""
+    """The customer took their goods: `by` hands over the part of each seller they handle, never
+    another seller's (ADR 0012). The order is fulfilled once every seller's part is, closed if paid."""
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if order.fulfilment_status != FulfilmentStatus.CONFIRMED:
         raise PaymentError(_("Seule une commande confirmée peut être remise."))
-    order.set_fulfilment(FulfilmentStatus.FULFILLED, by=by, at=at)
-    order.save(update_fields=["fulfilment_status", "fulfilled_at"])
-    close_if_done(order, at=at)
+    sellers = set(order.lines.values_list("seller_id", flat=True))
+    parts = sellers & perms.structures_handling_orders(by)
+    if not parts:
+        raise PaymentError(_("Vous ne remettez aucun article de cette commande."))
+    done = order.handed_over_seller_ids()
+    if parts <= done:
+        raise PaymentError(_("Votre part de cette commande est déjà remise."))
+    at = at or timezone.now()
+    OrderTransition.objects.bulk_create(
+        OrderTransition(
+            order=order,
+            field=part_field(seller_id),
+            from_status=FulfilmentStatus.CONFIRMED,
+            to_status=FulfilmentStatus.FULFILLED,
+            by=by,
+            at=at,
+        )
+        for seller_id in sorted(parts - done)
+    )
+    if sellers <= parts | done:
+        order.set_fulfilment(FulfilmentStatus.FULFILLED, by=by, at=at)
+        order.save(update_fields=["fulfilment_status", "fulfilled_at"])
+        close_if_done(order, at=at)
     return order
 
 

@@ -17,6 +17,7 @@ from marketplace.models.orders import (
     OrderNotification,
     OrderQuerySet,
     OrderTransition,
+    part_field,
 )
 from marketplace.models.payments import DepositSlip, Payment, Refund
 from marketplace.models.sellers import SellerSettings
@@ -44,6 +45,7 @@ __all__ = [
     "OrderShare",
     "OrderShareQuerySet",
     "OrderTransition",
+    "part_field",
     "Payment",
     "PaymentAllocation",
     "Refund",

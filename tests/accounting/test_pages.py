@@ -303,6 +303,25 @@ def test_customer_balances_csv(accountant_client, ledger):
     assert lines[1] == "C0002;Client C0002;240,00;100,00;140,00;140,00"
 
 
+def test_customer_balances_csv_neutralises_formulas_and_keeps_negative_numbers(accountant_client, structure):
+    """A customer named `=1+2` who paid 25,00 for an invoice of 10,00."""
+    for journal, day, lines in [
+        ("VE", 15, (DocumentLine(account="706", credit=D("10.00")),)),
+        ("BQ", 20, (DocumentLine(account="512", debit=D("25.00")),)),
+    ]:
+        amount = {"debit": D("10.00")} if journal == "VE" else {"credit": D("25.00")}
+        customer = DocumentLine(account="411", auxiliary_code="C0009", auxiliary_name="=1+2", **amount)
+        post_document(
+            DocumentFactory(
+                structure=structure, journal=journal, date=datetime.date(2025, 1, day), lines=(customer, *lines)
+            )
+        )
+
+    lines = csv_lines(accountant_client.get(url("customers", structure), {"format": "csv"}))
+
+    assert lines[1] == "C0009;'=1+2;10,00;25,00;-15,00;-15,00"
+
+
 # --- Revenue ------------------------------------------------------------------------------
 
 

@@ -189,6 +189,16 @@ def test_monthly_hours_csv(client, structure, workers, jobs):
     assert lines[-1] == "ETP;;;;0,00"
 
 
+def test_monthly_hours_csv_neutralises_a_formula_in_a_worker_name(client, structure, team):
+    worker = WorkerFactory(structure=structure, team=team, first_name="@SUM(A1)", last_name='=HYPERLINK("http://x")')
+    TimesheetEntry.objects.create(worker=worker, date=day(0), hours=Decimal("4.00"))
+    client.force_login(UserFactory(hub_admin=True))
+
+    response = client.get(f"/insertion/{structure.slug}/heures/2026/3/?format=csv")
+
+    assert response.content.decode().splitlines()[1] == '"\'=HYPERLINK(""http://x"")";\'@SUM(A1);0,00;4,00;0,00'
+
+
 def test_hours_per_activity_share_each_day_among_its_jobs(client, structure, team, workers):
     from insertion.reports import hours_per_activity
 

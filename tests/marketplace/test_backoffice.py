@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hub.enums import StaffRole
-from marketplace.actions.payments import record_offline_payment
+from marketplace.actions.checkout import Billing
+from marketplace.actions.payments import mark_collected, record_offline_payment
 from marketplace.enums import FulfilmentStatus, PaymentStatus
+from marketplace.exceptions import PaymentError
 from marketplace.models import DepositSlip, Payment
 from tests.accounts.factories import UserFactory
 from tests.hub.factories import SiteFactory, StructureRoleFactory, staff_of
@@ -203,3 +205,102 @@ def test_staff_without_the_manager_role_cannot_refund(client, reception, residen
     client.post(reverse("marketplace:handover_refund", args=[order.reference]), {})
     order.refresh_from_db()
     assert (order.payment_status, order.amount_refunded) == (PaymentStatus.PAID, Decimal("0"))
+
+
+# --- A mixed order: each seller's staff see and hand over their part only (ADR 0012) --------------
+
+HOME = "12 route de Vallière\n23460 Royère-de-Vassivière"
+
+
+@pytest.fixture
+def mixed(resident, basket, coffee, cleaning, accueil):
+    """A paid order of a basket (Jardins, 17,00), two coffees (Comptoir, 10,40) and two hours of
+    cleaning at home (Services à domicile, 48,00), collected at l'Accueil."""
+    billing = Billing(name="Camille Martin", address=HOME, email="camille@exemple.test")
+    items = [(basket, "1"), (coffee, "2"), (cleaning, "2")]
+    return OrderFactory(customer=resident, items=items, pickup_point=accueil, billing=billing, paid=True)
+
+
+def _page(client, user, name, *args, **query):
+    client.force_login(user)
+    return client.get(reverse(f"marketplace:{name}", args=args), query).content.decode().replace("\xa0", " ")
+
+
+def test_a_seller_sees_only_its_lines_totals_and_shares_of_a_mixed_order(client, mixed, garden, grocer, accueil):
+    garden_staff = staff_of(garden)
+
+    page = _page(client, garden_staff, "handover", mixed.reference)
+    orders = _page(client, garden_staff, "staff_orders")
+    pickup = _page(client, garden_staff, "pickup_day", point=accueil.slug)
+
+    assert ("Panier moyen format" in page, "17,00 €" in page, "camille@exemple.test" in page) == (True, True, True)
+    for leak in ("Café équitable", "10,40", "Ménage à domicile", "48,00", "Comptoir coopératif", "Royère", "75,40"):
+        assert (leak, leak in page) == (leak, False)
+    assert "Total de votre part" in page
+    assert ("17,00 €" in orders, "75,40" in orders) == (True, False)
+    assert ("Panier moyen format" in pickup, "Café équitable" in pickup, "Ménage" in pickup) == (True, False, False)
+
+
+def test_the_address_is_shown_to_the_seller_who_goes_to_the_customer(client, mixed, home_services):
+    page = _page(client, staff_of(home_services), "handover", mixed.reference)
+
+    assert "12 route de Vallière<br>23460 Royère-de-Vassivière" in page
+    assert ("Ménage à domicile" in page, "Panier moyen format" in page) == (True, False)
+
+
+def test_a_hub_admin_sees_every_seller_of_a_mixed_order(client, mixed):
+    page = _page(client, UserFactory(hub_admin=True), "handover", mixed.reference)
+
+    for seen in ("Panier moyen format", "Café équitable", "Ménage à domicile", "Royère", "75,40 €"):
+        assert (seen, seen in page) == (seen, True)
+
+
+def test_each_seller_hands_over_its_part_and_the_order_closes_with_the_last(
+    client, mixed, garden, grocer, home_services
+):
+    garden_staff, grocer_staff = staff_of(garden), staff_of(grocer)
+    url = reverse("marketplace:handover_collect", args=[mixed.reference])
+
+    client.force_login(garden_staff)
+    response = client.post(url, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Votre part de la commande {mixed.reference} est remise ; les autres structures remettent la leur."
+    ]
+    mixed.refresh_from_db()
+    assert (mixed.fulfilment_status, mixed.handed_over_seller_ids()) == (FulfilmentStatus.CONFIRMED, {garden.pk})
+
+    # Again: the Jardins' part is done and the others' are not theirs to hand over.
+    before = mixed.transitions.count()
+    response = client.post(url, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Votre part de cette commande est déjà remise."]
+    mixed.refresh_from_db()
+    assert (mixed.fulfilment_status, mixed.transitions.count()) == (FulfilmentStatus.CONFIRMED, before)
+
+    client.force_login(grocer_staff)
+    client.post(url)
+    mixed.refresh_from_db()
+    assert mixed.fulfilment_status == FulfilmentStatus.CONFIRMED
+    client.force_login(staff_of(home_services))
+    client.post(url)
+    mixed.refresh_from_db()
+    assert mixed.fulfilment_status == FulfilmentStatus.CLOSED
+    assert mixed.handed_over_seller_ids() == {garden.pk, grocer.pk, home_services.pk}
+
+
+def test_someone_handling_no_seller_of_the_order_cannot_hand_it_over(mixed, laundry):
+    before = mixed.transitions.count()
+
+    with pytest.raises(PaymentError, match="Vous ne remettez aucun article de cette commande."):
+        mark_collected(order=mixed, by=staff_of(laundry))
+
+    mixed.refresh_from_db()
+    assert (mixed.fulfilment_status, mixed.transitions.count()) == (FulfilmentStatus.CONFIRMED, before)
+
+
+def test_the_pickup_day_drops_an_order_once_my_part_is_handed_over(client, mixed, garden, grocer, accueil):
+    mark_collected(order=mixed, by=staff_of(garden))
+
+    garden_view = _page(client, staff_of(garden), "pickup_day", point=accueil.slug)
+    grocer_view = _page(client, staff_of(grocer), "pickup_day", point=accueil.slug)
+
+    assert (mixed.reference in garden_view, mixed.reference in grocer_view) == (False, True)

@@ -47,7 +47,14 @@ def test_handover_with_cash_and_a_cheque_then_a_deposit_slip(
     mark_collected(order=order, by=reception)
     order.refresh_from_db()
     assert order.fulfilment_status == FulfilmentStatus.CLOSED  # collected and paid
-    assert list(order.transitions.values_list("to_status", flat=True)) == ["confirmed", "paid", "fulfilled", "closed"]
+    # The reception hands over both sellers' parts at once (ADR 0012), then the order is fulfilled and closed.
+    assert list(order.transitions.order_by("pk").values_list("field", "to_status")) == [
+        ("fulfilment_status", "confirmed"),
+        ("payment_status", "paid"),
+        *[(f"part:{pk}", "fulfilled") for pk in sorted([garden.pk, grocer.pk])],
+        ("fulfilment_status", "fulfilled"),
+        ("fulfilment_status", "closed"),
+    ]
 
     slip = create_deposit_slip(structure=grocer, payments=[cheque], by=reception)
     assert (slip.number, slip.total) == (1, Decimal("10.40"))

@@ -139,8 +139,14 @@ def test_shares_read_by_the_handover_page(client):
     page = page.replace("\xa0", " ").replace("\u202f", " ")  # amounts keep their unit on the same line
 
     assert "Dû : 17,00 € — encaissé : 17,00 € — reste : 0,00 €" in page
-    assert "Dû : 10,00 € — encaissé : 0,00 € — reste : 10,00 €" in page
+    # The other seller's share is theirs (ADR 0012); a hub admin sees both.
+    assert "Dû : 10,00 €" not in page
     assert OrderShare.objects.filter(order=order).count() == 2
+    client.force_login(UserFactory(hub_admin=True))
+    page = client.get(reverse("marketplace:handover", args=[order.reference])).content.decode()
+    page = page.replace("\xa0", " ").replace("\u202f", " ")
+    assert "Dû : 17,00 € — encaissé : 17,00 € — reste : 0,00 €" in page
+    assert "Dû : 10,00 € — encaissé : 0,00 € — reste : 10,00 €" in page
 
 
 def test_vat_page_shows_services_vat_due_in_the_month_of_each_part_payment(client):

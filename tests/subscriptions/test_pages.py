@@ -272,3 +272,19 @@ def test_a_prepaid_resident_chooses_refund_or_credit_on_the_page(client):
         advance.baskets,
         advance.amount_incl - subscription.plan.price_per_delivery,
     )
+
+
+def test_pick_list_csv_neutralises_a_formula_in_an_email(client):
+    point = SiteFactory(pickup_point=True, capacity=10)
+    # Accepted by e-mail validation (sign-up), yet a formula for a spreadsheet.
+    subscription = _subscribed(
+        UserFactory(first_name="=1+1", last_name="Arnaud", email="=cmd|'/ccalc'!a1@exemple.test"), point
+    )
+    day = subscription.deliveries.order_by("date").first().date
+    client.force_login(_basket_staff(subscription.plan.offering.structure))
+
+    response = client.get(
+        reverse("subscriptions:pick_list"), {"pickup_point": point.pk, "day": day.isoformat(), "format": "csv"}
+    )
+
+    assert response.content.decode().splitlines()[1:] == ["'=1+1 Arnaud;'=cmd|'/ccalc'!a1@exemple.test;Petit"]
