@@ -7,8 +7,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, Sum, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,13 +33,12 @@ from marketplace.models import (
     DepositSlip,
     Order,
     OrderLine,
-    OrderTransition,
+    OrderShare,
     Payment,
     Refund,
     StripeDispute,
     StripeEvent,
 )
-from marketplace.models.orders import PART_FIELD_PREFIX
 from services.enums import OfferingKind
 
 
@@ -62,9 +60,8 @@ def pickup_day(request: HttpRequest) -> HttpResponse:
     points = list(Site.objects.pickup_points().order_by("name"))
     point = next((p for p in points if p.slug == request.GET.get("point")), points[0] if points else None)
     # My lines whose part is not handed over yet (a mixed order is handed over seller by seller).
-    handed_over = OrderTransition.objects.filter(
-        order=OuterRef("order_id"),
-        field=Concat(Value(PART_FIELD_PREFIX), Cast(OuterRef("seller_id"), CharField())),
+    handed_over = OrderShare.objects.filter(
+        order=OuterRef("order_id"), seller=OuterRef("seller_id"), handed_over_at__isnull=False
     )
     to_hand_over = OrderLine.objects.filter(order=OuterRef("pk"), seller_id__in=mine).exclude(Exists(handed_over))
     orders = (

@@ -16,16 +16,7 @@ from marketplace.actions.checkout import confirm_locked_order, confirm_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import BackdatedInvoice, PaymentError
-from marketplace.models import (
-    DepositSlip,
-    Order,
-    OrderLine,
-    OrderTransition,
-    Payment,
-    SellerSettings,
-    StripeEvent,
-    part_field,
-)
+from marketplace.models import DepositSlip, Order, OrderLine, OrderShare, Payment, SellerSettings, StripeEvent
 
 
 def _mark_paid_if_settled(order: Order, *, by=None, at=None, shares=None) -> None:
@@ -391,17 +382,7 @@ def mark_collected(*, order: Order, by, at=None) -> Order:
     if parts <= done:
         raise PaymentError(_("Votre part de cette commande est déjà remise."))
     at = at or timezone.now()
-    OrderTransition.objects.bulk_create(
-        OrderTransition(
-            order=order,
-            field=part_field(seller_id),
-            from_status=FulfilmentStatus.CONFIRMED,
-            to_status=FulfilmentStatus.FULFILLED,
-            by=by,
-            at=at,
-        )
-        for seller_id in sorted(parts - done)
-    )
+    OrderShare.objects.filter(order=order, seller_id__in=parts - done).update(handed_over_at=at, handed_over_by=by)
     if sellers <= parts | done:
         order.set_fulfilment(FulfilmentStatus.FULFILLED, by=by, at=at)
         order.save(update_fields=["fulfilment_status", "fulfilled_at"])

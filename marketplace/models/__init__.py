@@ -17,7 +17,6 @@ from marketplace.models.orders import (
     OrderNotification,
     OrderQuerySet,
     OrderTransition,
-    part_field,
 )
 from marketplace.models.payments import DepositSlip, Payment, Refund
 from marketplace.models.sellers import SellerSettings
@@ -45,7 +44,6 @@ __all__ = [
     "OrderShare",
     "OrderShareQuerySet",
     "OrderTransition",
-    "part_field",
     "Payment",
     "PaymentAllocation",
     "Refund",

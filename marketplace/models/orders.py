@@ -186,9 +186,8 @@ class Order(models.Model):
 
     def handed_over_seller_ids(self) -> set[int]:
         """Sellers whose part of the order the customer took (a mixed order is handed over part by
-        part, each seller's staff for its own lines: ADR 0012). Read from the order's status log."""
-        fields = self.transitions.filter(field__startswith=PART_FIELD_PREFIX, to_status=FulfilmentStatus.FULFILLED)
-        return {int(field.removeprefix(PART_FIELD_PREFIX)) for field in fields.values_list("field", flat=True)}
+        part, each seller's staff for its own lines: ADR 0012)."""
+        return set(self.shares.filter(handed_over_at__isnull=False).values_list("seller_id", flat=True))
 
     def set_fulfilment(self, status: str, *, by=None, note: str = "", at=None) -> None:
         """Move the fulfilment status along FULFILMENT and log it (caller saves)."""
@@ -199,16 +198,8 @@ class Order(models.Model):
         PAYMENT.move(self, status, by=by, note=note, at=at)
 
 
-# The status-log field of one seller's part of an order (`part:<structure id>`): its handover.
-PART_FIELD_PREFIX = "part:"
-
-
-def part_field(seller_id: int) -> str:
-    return f"{PART_FIELD_PREFIX}{seller_id}"
-
-
 class OrderTransition(StatusLog):
-    """The log of every status change of an order, and of each seller's part of it (`part_field`)."""
+    """The log of every status change of an order."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
 

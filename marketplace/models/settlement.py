@@ -9,6 +9,7 @@ only holds it until the transfer.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,16 @@ class OrderShare(models.Model):
     received = models.DecimalField(_("reçu"), default=ZERO, **MONEY)
     refunded = models.DecimalField(_("remboursé"), default=ZERO, **MONEY)
     disputed = models.DecimalField(_("contesté"), default=ZERO, **MONEY)
+    # A mixed order is handed over seller by seller, each seller's staff for its own lines (ADR 0012).
+    handed_over_at = models.DateTimeField(_("remise le"), null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("remise par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = OrderShareQuerySet.as_manager()
 
