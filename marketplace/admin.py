@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from hub import perms as hub_perms
 from hub.admin import ReadOnlyInline, StatusLogInline
 from hub.admin_scoping import HubOnlyAdmin, ScopedAdmin, ScopedInline
 from marketplace import perms
@@ -32,6 +33,12 @@ class SellerSettingsAdmin(ScopedAdmin):
         "platform_fee_percent",
     ]
     list_select_related = ["structure"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The platform's commission is the hub's decision, not the seller's.
+        if hub_perms.is_hub_admin(request.user):
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), "platform_fee_percent"]
 
 
 class SharedServicesShareInline(ScopedInline, admin.TabularInline):

@@ -23,6 +23,7 @@ from hub.admin_scoping import ScopedAdmin, structure_id_of
 from hub.enums import StaffRole
 from hub.models import StructureRole
 from insertion.models import ApprovalSuspension, Worker
+from marketplace.models import SellerSettings
 from tests.accounts.factories import UserFactory
 from tests.bookings.factories import BookableOfferingFactory, BookingFactory, CollectiveFactory, SellerFactory
 from tests.hub.factories import SiteFactory, StructureRoleFactory
@@ -399,3 +400,21 @@ def test_the_supervisor_still_suspends_a_pass_and_moves_a_worker_of_their_struct
         *[inline.formset.errors for inline in response.context["inline_admin_formsets"]],
     ]
     assert Worker.objects.get(pk=worker.pk).team_id == other_team.pk
+
+
+def test_a_seller_does_not_set_its_own_platform_commission(client, hub):
+    jardins, services, people = hub
+    settings = jardins.rows["settings"]
+    SellerSettings.objects.filter(pk=settings.pk).update(platform_fee_percent=Decimal("2.00"))
+    client.force_login(people["manager"])
+    page = client.get(reverse("admin:marketplace_sellersettings_change", args=[settings.pk]))
+    data = _form_data(page)
+    assert "platform_fee_percent" not in data
+    data["platform_fee_percent"] = "0"
+    del data["accepts_cheque"]  # unticked
+
+    response = client.post(reverse("admin:marketplace_sellersettings_change", args=[settings.pk]), data)
+
+    assert response.status_code == 302
+    settings.refresh_from_db()
+    assert (settings.platform_fee_percent, settings.accepts_cheque) == (Decimal("2.00"), False)
