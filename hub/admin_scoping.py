@@ -159,9 +159,14 @@ class ScopeMixin:
                 continue
             if not isinstance(field, forms.ModelChoiceField):
                 continue
+            try:
+                db_field = form._meta.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue  # a field the form declares itself: not a relation of the row
+            if not db_field.is_relation:
+                continue  # a formset's hidden row id
             value = form.cleaned_data[name]
             objects = list(value) if isinstance(field, forms.ModelMultipleChoiceField) else [value]
-            db_field = form._meta.model._meta.get_field(name)
             for obj in objects:
                 if obj is None:
                     continue
