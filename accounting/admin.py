@@ -1,11 +1,16 @@
-"""Read-only admin: the books change only through accounting actions, never by hand."""
+"""Read-only admin: the books change only through accounting actions, never by hand. A structure's
+accountants read its books, nobody else's (`accounting.perms`)."""
 
 from django.contrib import admin
 
 from accounting.models import Account, Books, Entry, EntryLine, FiscalYear, Journal
+from hub.admin_scoping import ScopedAdmin, ScopedInline
+from hub.enums import StaffRole
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ScopedAdmin):
+    scoped_roles = (StaffRole.ACCOUNTANT,)
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -16,7 +21,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class EntryLineInline(admin.TabularInline):
+class EntryLineInline(ScopedInline, admin.TabularInline):
     model = EntryLine
     fields = ["position", "account", "label", "auxiliary_code", "debit", "credit", "lettering_code", "lettering_date"]
     readonly_fields = fields

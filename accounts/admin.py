@@ -7,6 +7,8 @@ from accounts.models import User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Every account of the hub: hub admins only (the site makes an admin with no structure hub-only)."""
+
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_superuser", "date_joined"]
     list_filter = ["is_active", "is_staff", "is_superuser"]

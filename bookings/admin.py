@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bookings import perms
 from bookings.actions.booking import mark_no_show
 from bookings.exceptions import BookingError
 from bookings.models import (
@@ -15,7 +16,8 @@ from bookings.models import (
     Resource,
     ServiceArea,
 )
-from hub.admin import StatusLogInline, StructureScopedAdmin
+from hub.admin import StatusLogInline
+from hub.admin_scoping import HubOnlyAdmin, ScopedAdmin
 from hub.enums import StaffRole
 from services.admin import OfferingScopedAdmin
 
@@ -43,14 +45,14 @@ class ResourceAdmin(OfferingScopedAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(StructureScopedAdmin):
+class ClosureAdmin(ScopedAdmin):
     scoped_roles = (StaffRole.MANAGER,)
     list_display = ["structure", "offering", "start_date", "end_date", "reason"]
     list_select_related = ["structure", "offering"]
 
 
 @admin.register(ServiceArea)
-class ServiceAreaAdmin(StructureScopedAdmin):
+class ServiceAreaAdmin(ScopedAdmin):
     scoped_roles = (StaffRole.MANAGER,)
     list_display = ["structure", "postcode"]
     list_select_related = ["structure"]
@@ -63,7 +65,7 @@ class CancellationFeeAdmin(OfferingScopedAdmin):
 
 
 @admin.register(OrganisationAccount)
-class OrganisationAccountAdmin(admin.ModelAdmin):
+class OrganisationAccountAdmin(HubOnlyAdmin):
     list_display = ["organisation", "monthly_invoicing"]
     list_select_related = ["organisation"]
 
@@ -73,9 +75,12 @@ class BookingTransitionInline(StatusLogInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
-    """Read-only: bookings change through their actions (and the transition log)."""
+class BookingAdmin(ScopedAdmin):
+    """Read-only: bookings change through their actions (and the transition log). The seller's booking
+    staff see their structure's bookings (customers' addresses and door codes: nobody else's)."""
 
+    structure_field = "offering__structure"
+    scoped_roles = perms.BOOKING_STAFF_ROLES
     list_display = ["offering", "starts_at", "customer", "organisation", "status", "laundry_step"]
     list_filter = ["status", "offering__kind"]
     list_select_related = ["offering", "customer", "organisation"]
@@ -110,6 +115,8 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecurringBooking)
-class RecurringBookingAdmin(admin.ModelAdmin):
+class RecurringBookingAdmin(HubOnlyAdmin):
+    """Hub admins only: its form names a customer, chosen among every account."""
+
     list_display = ["offering", "customer", "organisation", "frequency", "first_starts_at", "is_active"]
     list_select_related = ["offering", "customer", "organisation"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from hub import perms
+from hub.admin_scoping import HubOnlyAdmin, ScopedAdmin, ScopedInline
 from hub.enums import StaffRole
 from hub.models import (
     LegalPage,
@@ -14,7 +14,7 @@ from hub.models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ScopedInline, admin.TabularInline):
     """Rows shown for the record, never added, changed or deleted from the admin."""
 
     extra = 0
@@ -34,14 +34,14 @@ class StatusLogInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class StructureRoleInline(admin.TabularInline):
+class StructureRoleInline(ScopedInline, admin.TabularInline):
     model = StructureRole
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(HubOnlyAdmin):
     list_display = ["name", "kind", "legal_form", "siret", "vat_regime", "invoice_prefix", "is_active"]
     list_filter = ["kind", "vat_regime", "is_active"]
     search_fields = ["name", "siret"]
@@ -64,14 +64,20 @@ class StructureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(HubOnlyAdmin):
+    """The hub's skill catalogue: every staff member reads it (offerings, teams and jobs name skills)."""
+
+    shared_catalogue = True
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ScopedAdmin):
+    """A structure's managers keep its places; places common to the hub (no structure) are the hub admins'."""
+
+    scoped_roles = (StaffRole.MANAGER,)
     list_display = ["name", "structure", "city", "is_pickup_point", "capacity", "is_active"]
     list_filter = ["is_pickup_point", "is_active", "structure"]
     list_select_related = ["structure"]
@@ -79,14 +85,14 @@ class SiteAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class OrganisationMembershipInline(admin.TabularInline):
+class OrganisationMembershipInline(ScopedInline, admin.TabularInline):
     model = OrganisationMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(HubOnlyAdmin):
     list_display = ["name", "siren", "city", "vat_registered", "created_at"]
     list_filter = ["vat_registered"]
     search_fields = ["name", "siren"]
@@ -95,7 +101,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(StructureRole)
-class StructureRoleAdmin(admin.ModelAdmin):
+class StructureRoleAdmin(HubOnlyAdmin):
+    """Who works where: hub admins grant roles (a role opens a structure's data, so no one grants their own)."""
+
     list_display = ["user", "structure", "role", "created_at"]
     list_filter = ["role", "structure"]
     list_select_related = ["user", "structure"]
@@ -104,52 +112,5 @@ class StructureRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(LegalPage)
-class LegalPageAdmin(admin.ModelAdmin):
+class LegalPageAdmin(HubOnlyAdmin):
     list_display = ["title", "kind", "updated_at"]
-
-
-class StructureScopedAdmin(admin.ModelAdmin):
-    """Admin for objects owned by a structure: its staff see and edit only their structures' rows."""
-
-    structure_field = "structure"
-    scoped_roles: tuple[str, ...] = (StaffRole.MANAGER, StaffRole.STAFF)
-
-    def _structure_ids(self, request) -> set[int]:
-        cache = "_scoped_structure_ids"
-        if not hasattr(request, cache):
-            setattr(request, cache, set(perms.structures_with_role(request.user, *self.scoped_roles)))
-        return getattr(request, cache)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if perms.is_hub_admin(request.user):
-            return queryset
-        return queryset.filter(**{f"{self.structure_field}__in": self._structure_ids(request)})
-
-    def _allowed(self, request, obj=None) -> bool:
-        if perms.is_hub_admin(request.user):
-            return True
-        ids = self._structure_ids(request)
-        if obj is None:
-            return bool(ids)
-        return getattr(obj, f"{self.structure_field}_id") in ids
-
-    def has_module_permission(self, request) -> bool:
-        return self._allowed(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self._allowed(request, obj)
-
-    def has_add_permission(self, request) -> bool:
-        return self._allowed(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._allowed(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._allowed(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == self.structure_field and not perms.is_hub_admin(request.user):
-            kwargs["queryset"] = Structure.objects.filter(pk__in=self._structure_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from hub import perms
+from hub.admin_scoping import ScopedAdmin, hub_only
 
 
 class HubAdminSite(admin.AdminSite):
@@ -13,3 +14,10 @@ class HubAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return perms.can_enter_back_office(request.user)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # An admin that does not say which structure its rows belong to (third-party apps: e-mail
+        # addresses, API tokens, periodic tasks, groups) is for hub admins only: fail closed.
+        if admin_class is None or not issubclass(admin_class, ScopedAdmin):
+            admin_class = hub_only(admin_class)
+        return super().register(model_or_iterable, admin_class, **options)

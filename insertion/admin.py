@@ -1,8 +1,12 @@
-"""Admin for insertion data: supervisors and managers of a structure see only their structure's rows."""
+"""Admin for insertion data: supervisors and managers of a structure see only their structure's rows.
+
+Workers' personal data (contracts, PASS IAE, absences) is theirs alone (`insertion.perms`): the
+accountant, who reads names and hours on the hours pages, has no admin access to it."""
 
 from django.contrib import admin
 
-from hub.admin import StatusLogInline, StructureScopedAdmin
+from hub.admin import StatusLogInline
+from hub.admin_scoping import ScopedAdmin, ScopedInline
 from insertion import perms
 from insertion.models import (
     Absence,
@@ -18,7 +22,7 @@ from insertion.models import (
 
 
 @admin.register(Team)
-class TeamAdmin(StructureScopedAdmin):
+class TeamAdmin(ScopedAdmin):
     scoped_roles = perms.PLANNING_ROLES
     list_display = ["name", "structure", "base_site"]
     list_filter = ["structure"]
@@ -26,28 +30,28 @@ class TeamAdmin(StructureScopedAdmin):
     filter_horizontal = ["supervisors", "skills"]
 
 
-class WorkerSkillInline(admin.TabularInline):
+class WorkerSkillInline(ScopedInline, admin.TabularInline):
     model = WorkerSkill
     extra = 0
 
 
-class ContractInline(admin.TabularInline):
+class ContractInline(ScopedInline, admin.TabularInline):
     model = Contract
     extra = 0
 
 
-class ApprovalInline(admin.TabularInline):
+class ApprovalInline(ScopedInline, admin.TabularInline):
     model = Approval
     extra = 0
 
 
-class AbsenceInline(admin.TabularInline):
+class AbsenceInline(ScopedInline, admin.TabularInline):
     model = Absence
     extra = 0
 
 
 @admin.register(Worker)
-class WorkerAdmin(StructureScopedAdmin):
+class WorkerAdmin(ScopedAdmin):
     scoped_roles = perms.PLANNING_ROLES
     list_display = ["last_name", "first_name", "structure", "team", "is_active"]
     list_filter = ["structure", "team", "is_active"]
@@ -57,15 +61,11 @@ class WorkerAdmin(StructureScopedAdmin):
 
 
 @admin.register(ApprovalSuspension)
-class ApprovalSuspensionAdmin(StructureScopedAdmin):
+class ApprovalSuspensionAdmin(ScopedAdmin):
     structure_field = "approval__worker__structure"
     scoped_roles = perms.PLANNING_ROLES
+    choice_structure_fields = {"approval": "worker__structure"}  # PASS IAE: inlines of the worker
     list_display = ["approval", "reason", "start_date", "end_date"]
-
-    def _allowed(self, request, obj=None) -> bool:
-        if obj is not None:
-            return super()._allowed(request) and obj.approval.worker.structure_id in self._structure_ids(request)
-        return super()._allowed(request)
 
 
 class JobTransitionInline(StatusLogInline):
@@ -78,7 +78,7 @@ class JobTransitionInline(StatusLogInline):
 
 
 @admin.register(Job)
-class JobAdmin(StructureScopedAdmin):
+class JobAdmin(ScopedAdmin):
     scoped_roles = perms.PLANNING_ROLES
     readonly_fields = ["status", "source_version"]  # the sync's record of what the source last said
     inlines = [JobTransitionInline]

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from hub.admin import ReadOnlyInline, StatusLogInline, StructureScopedAdmin
+from hub import perms as hub_perms
+from hub.admin import ReadOnlyInline, StatusLogInline
+from hub.admin_scoping import HubOnlyAdmin, ScopedAdmin, ScopedInline
+from marketplace import perms
 from marketplace.models import (
     Invoice,
     InvoiceLine,
@@ -19,7 +22,7 @@ from marketplace.models import (
 
 
 @admin.register(SellerSettings)
-class SellerSettingsAdmin(StructureScopedAdmin):
+class SellerSettingsAdmin(ScopedAdmin):
     list_display = [
         "structure",
         "accepts_card",
@@ -31,20 +34,26 @@ class SellerSettingsAdmin(StructureScopedAdmin):
     ]
     list_select_related = ["structure"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The platform's commission is the hub's decision, not the seller's.
+        if hub_perms.is_hub_admin(request.user):
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), "platform_fee_percent"]
 
-class SharedServicesShareInline(admin.TabularInline):
+
+class SharedServicesShareInline(ScopedInline, admin.TabularInline):
     model = SharedServicesShare
     extra = 0
 
 
 @admin.register(SharedServicesPlan)
-class SharedServicesPlanAdmin(admin.ModelAdmin):
+class SharedServicesPlanAdmin(HubOnlyAdmin):
     list_display = ["label", "monthly_amount", "method", "is_active"]
     inlines = [SharedServicesShareInline]
 
 
 @admin.register(SolidarityStatus)
-class SolidarityStatusAdmin(admin.ModelAdmin):
+class SolidarityStatusAdmin(HubOnlyAdmin):
     list_display = ["user", "valid_until", "verified_by", "verified_at"]
     search_fields = ["user__email", "user__last_name"]
     autocomplete_fields = ["user", "verified_by"]
@@ -67,8 +76,9 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    """Orders are changed through their workflows (pages and API), never edited here."""
+class OrderAdmin(HubOnlyAdmin):
+    """Orders are changed through their workflows (pages and API), never edited here. Hub admins only:
+    an order may mix several sellers, each seller's staff see their own lines in the back-office pages."""
 
     list_display = [
         "reference",
@@ -101,10 +111,10 @@ class InvoiceLineInline(ReadOnlyInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(StructureScopedAdmin):
+class InvoiceAdmin(ScopedAdmin):
     """Issued invoices are immutable: the back-office only reads them."""
 
-    scoped_roles = ("manager", "staff", "accountant")
+    scoped_roles = perms.TAKINGS_ROLES
     list_display = ["number", "kind", "structure", "issue_date", "buyer_name", "total_incl"]
     list_filter = ["kind", "structure"]
     list_select_related = ["structure"]
@@ -137,7 +147,7 @@ class HandledFilter(admin.SimpleListFilter):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(HubOnlyAdmin):
     list_display = ["event_id", "type", "handled", "received_at", "processed_at"]
     # Events not processed yet (the sweep queues them again every minute) are one click away.
     list_filter = [HandledFilter, ("processed_at", admin.EmptyFieldListFilter), "type"]
@@ -153,7 +163,7 @@ class StripeEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripeDispute)
-class StripeDisputeAdmin(admin.ModelAdmin):
+class StripeDisputeAdmin(HubOnlyAdmin):
     list_display = ["dispute_id", "order", "amount", "fee", "status", "withdrawn_at", "reinstated_at", "closed_at"]
     list_filter = ["status"]
     search_fields = ["dispute_id", "order__reference"]

@@ -1,15 +1,14 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from hub import perms
-from hub.admin import StructureScopedAdmin
+from hub.admin_scoping import ScopedAdmin
 from hub.enums import StaffRole
 from services.forms import OfferingAdminForm
 from services.models import Offering
 
 
 @admin.register(Offering)
-class OfferingAdmin(StructureScopedAdmin):
+class OfferingAdmin(ScopedAdmin):
     form = OfferingAdminForm
     list_display = ["name", "structure", "kind", "price", "vat_rate", "stock", "is_active"]
     list_filter = ["kind", "structure", "is_active", "sap_eligible", "audience"]
@@ -56,21 +55,8 @@ class OfferingAdmin(StructureScopedAdmin):
     )
 
 
-class OfferingScopedAdmin(StructureScopedAdmin):
+class OfferingScopedAdmin(ScopedAdmin):
     """Rows hanging off an offering: a structure's managers edit those of their own offerings."""
 
     structure_field = "offering__structure"
     scoped_roles = (StaffRole.MANAGER,)
-
-    def _allowed(self, request, obj=None) -> bool:
-        if perms.is_hub_admin(request.user):
-            return True
-        ids = self._structure_ids(request)
-        if obj is None:
-            return bool(ids)
-        return obj.offering.structure_id in ids
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "offering" and not perms.is_hub_admin(request.user):
-            kwargs["queryset"] = Offering.objects.filter(structure_id__in=self._structure_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)

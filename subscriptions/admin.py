@@ -1,7 +1,9 @@
 from django.contrib import admin
 
 from hub.admin import StatusLogInline
+from hub.admin_scoping import HubOnlyAdmin, ScopedAdmin
 from services.admin import OfferingScopedAdmin
+from subscriptions import perms
 from subscriptions.models import Subscription, SubscriptionPlan, SubscriptionTransition, WaitingListEntry
 
 
@@ -17,8 +19,12 @@ class SubscriptionTransitionInline(StatusLogInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
-    """Read-only: subscriptions change through their actions (and the transition log)."""
+class SubscriptionAdmin(ScopedAdmin):
+    """Read-only: subscriptions change through their actions (and the transition log). The basket
+    seller's staff see their structure's subscriptions, nobody else's."""
+
+    structure_field = "plan__offering__structure"
+    scoped_roles = perms.BASKET_STAFF_ROLES
 
     list_display = ["customer", "plan", "pickup_point", "status", "paused_until", "payment_mode"]
     list_filter = ["status", "payment_mode"]
@@ -36,7 +42,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitingListEntry)
-class WaitingListEntryAdmin(admin.ModelAdmin):
+class WaitingListEntryAdmin(HubOnlyAdmin):
+    """Hub admins only: its form names a customer, chosen among every account."""
+
     list_display = ["customer", "plan", "pickup_point", "status", "created_at", "notified_at"]
     list_filter = ["status"]
     list_select_related = ["customer", "plan__offering", "pickup_point"]

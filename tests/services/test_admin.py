@@ -39,7 +39,7 @@ def test_staff_cannot_open_another_structure_offering(client, jardins_manager):
     client.force_login(jardins_manager)
     other = OfferingFactory()
     response = client.get(reverse("admin:services_offering_change", args=[other.pk]))
-    assert response.status_code == 302  # the admin redirects an unreachable object to its index
+    assert response.status_code == 404  # another structure's offering is not found, as if it did not exist
     response = client.post(reverse("admin:services_offering_delete", args=[other.pk]), {"post": "yes"})
     assert Offering.objects.filter(pk=other.pk).exists()
 
