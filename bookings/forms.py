@@ -9,6 +9,7 @@ from bookings.enums import LaundryStep
 from hub.enums import Frequency
 from hub.models import Site
 from marketplace.enums import PaymentMethod
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH
 from services.enums import OfferingKind, Unit
 
 QUANTITY_LABELS = {
@@ -38,6 +39,7 @@ class BookingForm(forms.Form):
     address = forms.CharField(
         label=_("Adresse d'intervention"),
         required=False,
+        max_length=BILLING_ADDRESS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
     )
     postcode = forms.RegexField(
@@ -56,6 +58,7 @@ class BookingForm(forms.Form):
     billing_address = forms.CharField(
         label=_("Adresse de facturation"),
         required=False,
+        max_length=BILLING_ADDRESS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
     )
     payment_method = forms.ChoiceField(label=_("Moyen de paiement"), widget=forms.RadioSelect)
