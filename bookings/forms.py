@@ -109,9 +109,11 @@ class BookingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("buyer") == "self" and not (cleaned.get("billing_address") or "").strip():
+        # A field already refused (too long) is not also reported missing.
+        billing_address = (cleaned.get("billing_address") or "").strip()
+        if cleaned.get("buyer") == "self" and not billing_address and not self.has_error("billing_address"):
             self.add_error("billing_address", _("Indiquez l'adresse à porter sur la facture."))
-        if "address" in self.fields and not (cleaned.get("address") or "").strip():
+        if "address" in self.fields and not (cleaned.get("address") or "").strip() and not self.has_error("address"):
             self.add_error("address", _("Indiquez l'adresse d'intervention."))
         if "postcode" in self.fields and not cleaned.get("postcode"):
             self.add_error("postcode", _("Indiquez le code postal."))

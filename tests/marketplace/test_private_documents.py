@@ -119,17 +119,6 @@ def test_the_stored_file_is_served_without_rendering_again(client, resident, inv
     assert again.body == b"%PDF-1.7 the stored original"
 
 
-def test_nobody_else_gets_the_pdf_and_nothing_is_rendered_for_them(client, invoice, roots):
-    response = client.get(_pdf_url(invoice))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-
-    client.force_login(UserFactory())
-    assert client.get(_pdf_url(invoice)).status_code == 404
-    assert not (Path(roots.PRIVATE_MEDIA_ROOT) / "invoices").exists()
-    assert Invoice.objects.get(pk=invoice.pk).pdf.name == ""
-
-
 def test_when_the_render_fails_the_page_says_it_is_being_prepared(client, resident, invoice, roots, tmp_path):
     # The private storage cannot be written (its root is a file): the render cannot be stored.
     blocked = tmp_path / "not-a-folder"
@@ -161,18 +150,6 @@ def test_an_issued_invoice_is_rendered_as_soon_as_the_transaction_commits(
     stored = Path(roots.PRIVATE_MEDIA_ROOT) / "invoices" / f"{invoice.number}.pdf"
     assert stored.read_bytes().startswith(b"%PDF-")
     assert invoice.pdf.name == f"invoices/{invoice.number}.pdf"
-
-
-def test_without_render_on_issue_nothing_is_rendered_at_commit(
-    resident, basket, roots, django_capture_on_commit_callbacks
-):
-    roots.INVOICE_PDF_RENDER_ON_ISSUE = False
-
-    with django_capture_on_commit_callbacks(execute=True):
-        order = OrderFactory(customer=resident, items=[(basket, "1")])
-
-    assert order.invoices.get().pdf.name == ""
-    assert not (Path(roots.PRIVATE_MEDIA_ROOT) / "invoices").exists()
 
 
 # --- The API -----------------------------------------------------------------------------------
