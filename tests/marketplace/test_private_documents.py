@@ -227,3 +227,14 @@ def test_the_migration_moves_cached_pdfs_out_of_media_root(roots, resident, bask
     assert sorted(public.iterdir()) == []
     assert Invoice.objects.get(pk=cached.pk).pdf.name == f"invoices/{cached.number}.pdf"
     assert Invoice.objects.get(pk=missing.pk).pdf.name == ""  # rendered again on first demand
+
+
+def test_the_admin_links_a_stored_pdf_to_its_checked_view(client, resident, invoice, roots):
+    client.force_login(resident)
+    assert _get(client, _pdf_url(invoice)).status_code == 200  # rendered and stored
+    client.force_login(UserFactory(hub_admin=True))
+
+    response = client.get(reverse("admin:marketplace_invoice_change", args=[invoice.pk]))
+
+    assert response.status_code == 200
+    assert f'<a href="{_pdf_url(invoice)}">{invoice.number}.pdf</a>' in response.content.decode()
