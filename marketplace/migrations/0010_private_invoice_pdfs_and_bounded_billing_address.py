@@ -15,7 +15,7 @@ from django.db.models.functions import Length
 
 import hub.storage
 
-BILLING_ADDRESS_MAX_LENGTH = 500
+BILLING_ADDRESS_MAX_LENGTH = 600
 
 
 def move_cached_pdfs_to_private_storage(apps, schema_editor):
@@ -61,8 +61,8 @@ class Migration(migrations.Migration):
             model_name="invoice",
             name="buyer_address",
             field=models.TextField(
-                max_length=500,
-                validators=[django.core.validators.MaxLengthValidator(500)],
+                max_length=600,
+                validators=[django.core.validators.MaxLengthValidator(600)],
                 verbose_name="adresse du client",
             ),
         ),
@@ -77,8 +77,8 @@ class Migration(migrations.Migration):
             model_name="order",
             name="billing_address",
             field=models.TextField(
-                max_length=500,
-                validators=[django.core.validators.MaxLengthValidator(500)],
+                max_length=600,
+                validators=[django.core.validators.MaxLengthValidator(600)],
                 verbose_name="adresse de facturation",
             ),
         ),
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
             model_name="order",
             constraint=models.CheckConstraint(
                 condition=django.db.models.lookups.LessThanOrEqual(
-                    django.db.models.functions.text.Length("billing_address"), 500
+                    django.db.models.functions.text.Length("billing_address"), 600
                 ),
                 name="marketplace_order_billing_address_length",
                 violation_error_message="L'adresse de facturation est trop longue.",

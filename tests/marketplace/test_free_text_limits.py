@@ -19,9 +19,9 @@ from tests.marketplace.factories import CartFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
-LONG_ADDRESS = "12 rue des Tilleuls " * 25 + "X"  # 501 characters
-assert len(LONG_ADDRESS) == 501
-TOO_LONG = "Assurez-vous que cette valeur comporte au plus 500 caractères (actuellement 501)."
+LONG_ADDRESS = "12 rue des Tilleuls " * 30 + "X"  # 601 characters
+assert len(LONG_ADDRESS) == 601
+TOO_LONG = "Assurez-vous que cette valeur comporte au plus 600 caractères (actuellement 601)."
 
 
 def _counts(user) -> tuple[int, int, int]:
@@ -41,7 +41,7 @@ def test_the_checkout_form_refuses_an_over_long_billing_address_in_french(client
 
     assert response.status_code == 400
     assert response.context["form"].errors == {"billing_address": [TOO_LONG]}
-    assert 'maxlength="500"' in response.content.decode()
+    assert 'maxlength="600"' in response.content.decode()
     assert _counts(resident) == before
     assert Cart.objects.get(user=resident).items.count() == 1
 
@@ -63,7 +63,7 @@ def test_the_checkout_api_refuses_an_over_long_billing_address_with_a_json_400(r
     assert response.json() == {
         "code": "invalid",
         "message": "Les données envoyées ne sont pas valides.",
-        "errors": {"billing_address": ["Assurez-vous que ce champ comporte au plus 500\u00a0caractères."]},
+        "errors": {"billing_address": ["Assurez-vous que ce champ comporte au plus 600\u00a0caractères."]},
     }
     assert _counts(resident) == before
 
@@ -81,7 +81,7 @@ def test_the_checkout_action_refuses_an_over_long_billing_address_whoever_calls_
             pickup_point=accueil,
         )
 
-    assert refused.value.message == "L'adresse de facturation est trop longue (500 caractères au plus)."
+    assert refused.value.message == "L'adresse de facturation est trop longue (600 caractères au plus)."
     assert _counts(resident) == before
 
 
@@ -108,9 +108,7 @@ def test_the_order_model_bounds_its_billing_address(resident, basket):
 
     with pytest.raises(ValidationError) as invalid:
         order.full_clean()
-    assert invalid.value.message_dict["billing_address"] == [
-        "Assurez-vous que cette valeur comporte au plus 500 caractères (actuellement 501)."
-    ]
+    assert invalid.value.message_dict["billing_address"] == [TOO_LONG]
     with pytest.raises(IntegrityError, match="marketplace_order_billing_address_length"), transaction.atomic():
         Order.objects.filter(pk=order.pk).update(billing_address=LONG_ADDRESS)
     order.refresh_from_db()
@@ -186,6 +184,26 @@ def test_the_booking_api_refuses_an_over_long_billing_address_with_a_json_400():
 
     assert response.status_code == 400
     assert response.json()["errors"] == {
-        "billing_address": ["Assurez-vous que ce champ comporte au plus 500\u00a0caractères."]
+        "billing_address": ["Assurez-vous que ce champ comporte au plus 600\u00a0caractères."]
     }
     assert _counts(user) == before
+
+
+def test_an_organisation_address_at_its_longest_still_fits(asso_member, creche, basket, accueil):
+    creche.address_line1, creche.address_line2, creche.city = "A" * 200, "B" * 200, "C" * 100
+    creche.save()
+    address = "\n".join(creche.address_lines)
+    assert len(address) == 508
+    cart = CartFactory(user=asso_member, items=[(basket, "1")])
+
+    order = place_order(
+        user=asso_member,
+        cart=cart,
+        billing=Billing(name=creche.name, address=address, email=asso_member.email),
+        payment_method="cash",
+        pickup_point=accueil,
+        organisation=creche,
+    )
+
+    assert order.billing_address == address
+    assert order.invoices.get().buyer_address == address
