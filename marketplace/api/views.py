@@ -3,8 +3,9 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, renderers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, renderers, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -192,6 +193,11 @@ class OrderInvoicesView(generics.ListAPIView):
         return Invoice.objects.issued().filter(order=order).select_related("structure").order_by("issued_at", "pk")
 
 
+ERROR_BODY = inline_serializer(
+    "DocumentStatus", fields={"code": serializers.CharField(), "message": serializers.CharField()}
+)
+
+
 class PdfRenderer(renderers.BaseRenderer):
     """Lets a client ask for `Accept: application/pdf`; the file itself is sent by the view."""
 
@@ -212,9 +218,15 @@ class InvoicePdfView(APIView):
 
     @extend_schema(
         responses={
-            (200, "application/pdf"): OpenApiResponse(description="Le PDF (Factur-X pour une organisation)."),
-            (202, "application/json"): OpenApiResponse(description="Le PDF est en préparation : réessayer."),
-            (404, "application/json"): OpenApiResponse(description="Pièce introuvable ou d'un autre client."),
+            (200, "application/pdf"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="Le PDF (Factur-X pour une organisation)."
+            ),
+            (202, "application/json"): OpenApiResponse(
+                response=ERROR_BODY, description="Le PDF est en préparation (code document_pending) : réessayer."
+            ),
+            (404, "application/json"): OpenApiResponse(
+                response=ERROR_BODY, description="Pièce introuvable ou d'un autre client (code not_found)."
+            ),
         }
     )
     def get(self, request, number: str):
