@@ -2,7 +2,7 @@
 
 Cached PDFs are moved, not dropped: a PDF already sent is the original (it prints the seller's
 identity as it was then), so it is kept as is. One whose file is gone is rendered again on demand.
-Files left under MEDIA_ROOT/invoices/ that no invoice names (a first view rendered twice) are deleted.
+Other renders of its invoices left under MEDIA_ROOT/invoices/ (a first view rendered twice) are deleted.
 An address longer than the bound (only an abuse makes one) is cut before the constraint is added.
 """
 
@@ -37,9 +37,15 @@ def move_cached_pdfs_to_private_storage(apps, schema_editor):
             Invoice.objects.filter(pk=pk).update(pdf="")  # rendered again on first demand
         if public.exists(name):
             public.delete(name)
-    if public.exists("invoices"):
+    # Other renders of this database's invoices (`<number>_<suffix>.pdf`, a first view rendered twice)
+    # are deleted; files of numbers this database does not hold (another database sharing MEDIA_ROOT,
+    # e.g. the test suite's next to the demo's) are not its to touch.
+    numbers = set(Invoice.objects.exclude(number="").values_list("number", flat=True))
+    if numbers and public.exists("invoices"):
         for leftover in public.listdir("invoices")[1]:
-            public.delete(f"invoices/{leftover}")
+            stem = leftover.removesuffix(".pdf")
+            if stem in numbers or stem.rsplit("_", 1)[0] in numbers:
+                public.delete(f"invoices/{leftover}")
 
 
 def cut_over_long_billing_addresses(apps, schema_editor):

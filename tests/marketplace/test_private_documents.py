@@ -217,6 +217,7 @@ def test_the_migration_moves_cached_pdfs_out_of_media_root(roots, resident, bask
     public.mkdir(parents=True)
     (public / f"{cached.number}.pdf").write_bytes(b"%PDF-1.7 sent to the customer")
     (public / f"{cached.number}_a1b2c3.pdf").write_bytes(b"%PDF-1.7 rendered twice")
+    (public / "ZZZ-1999-00001.pdf").write_bytes(b"%PDF-1.7 of another database")
     Invoice.objects.filter(pk=cached.pk).update(pdf=f"invoices/{cached.number}.pdf")
     Invoice.objects.filter(pk=missing.pk).update(pdf=f"invoices/{missing.number}.pdf")
 
@@ -224,7 +225,7 @@ def test_the_migration_moves_cached_pdfs_out_of_media_root(roots, resident, bask
 
     private = Path(roots.PRIVATE_MEDIA_ROOT) / "invoices"
     assert (private / f"{cached.number}.pdf").read_bytes() == b"%PDF-1.7 sent to the customer"
-    assert sorted(public.iterdir()) == []
+    assert sorted(path.name for path in public.iterdir()) == ["ZZZ-1999-00001.pdf"]
     assert Invoice.objects.get(pk=cached.pk).pdf.name == f"invoices/{cached.number}.pdf"
     assert Invoice.objects.get(pk=missing.pk).pdf.name == ""  # rendered again on first demand
 
