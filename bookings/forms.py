@@ -9,6 +9,7 @@ from bookings.enums import LaundryStep
 from hub.enums import Frequency
 from hub.models import Site
 from marketplace.enums import PaymentMethod
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH
 from services.enums import OfferingKind, Unit
 
 QUANTITY_LABELS = {
@@ -38,6 +39,7 @@ class BookingForm(forms.Form):
     address = forms.CharField(
         label=_("Adresse d'intervention"),
         required=False,
+        max_length=BILLING_ADDRESS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
     )
     postcode = forms.RegexField(
@@ -56,6 +58,7 @@ class BookingForm(forms.Form):
     billing_address = forms.CharField(
         label=_("Adresse de facturation"),
         required=False,
+        max_length=BILLING_ADDRESS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
     )
     payment_method = forms.ChoiceField(label=_("Moyen de paiement"), widget=forms.RadioSelect)
@@ -106,9 +109,11 @@ class BookingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("buyer") == "self" and not (cleaned.get("billing_address") or "").strip():
+        # A field already refused (too long) is not also reported missing.
+        billing_address = (cleaned.get("billing_address") or "").strip()
+        if cleaned.get("buyer") == "self" and not billing_address and not self.has_error("billing_address"):
             self.add_error("billing_address", _("Indiquez l'adresse à porter sur la facture."))
-        if "address" in self.fields and not (cleaned.get("address") or "").strip():
+        if "address" in self.fields and not (cleaned.get("address") or "").strip() and not self.has_error("address"):
             self.add_error("address", _("Indiquez l'adresse d'intervention."))
         if "postcode" in self.fields and not cleaned.get("postcode"):
             self.add_error("postcode", _("Indiquez le code postal."))

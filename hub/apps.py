@@ -10,6 +10,7 @@ class HubConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import personal_data
+        from hub import checks  # noqa: F401  (registers the system checks)
         from hub import personal_data as hub_personal_data
 
         personal_data.register(

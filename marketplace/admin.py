@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hub import perms as hub_perms
@@ -120,6 +122,17 @@ class InvoiceAdmin(ScopedAdmin):
     list_select_related = ["structure"]
     search_fields = ["number", "buyer_name"]
     inlines = [InvoiceLineInline]
+    # The stored PDF has no URL of its own (private storage): it is reached through its checked view.
+    exclude = ["pdf"]
+    readonly_fields = ["document"]
+
+    @admin.display(description=_("PDF"))
+    def document(self, invoice: Invoice) -> str:
+        if not invoice.is_issued:
+            return "—"
+        return format_html(
+            '<a href="{}">{}.pdf</a>', reverse("marketplace:invoice_pdf", args=[invoice.number]), invoice
+        )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

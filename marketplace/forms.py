@@ -3,13 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from hub.models import Site
 from marketplace.enums import PaymentMethod
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, BILLING_NAME_MAX_LENGTH
 
 
 class CheckoutForm(forms.Form):
     buyer = forms.ChoiceField(label=_("Commander pour"), widget=forms.RadioSelect)
-    billing_name = forms.CharField(label=_("Nom et prénom"), max_length=150, required=False)
+    billing_name = forms.CharField(label=_("Nom et prénom"), max_length=BILLING_NAME_MAX_LENGTH, required=False)
     billing_address = forms.CharField(
-        label=_("Adresse de facturation"), widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"})
+        label=_("Adresse de facturation"),
+        max_length=BILLING_ADDRESS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
     pickup_point = forms.ModelChoiceField(
         label=_("Point de retrait"),

@@ -1,6 +1,9 @@
 """Side effects the marketplace's actions queue after commit, by task name (hub.notify): the actions
 never import `marketplace.tasks`, the tasks import the actions."""
 
+from django.conf import settings
+from django.core.cache import cache
+
 from hub import notify
 from marketplace.enums import OrderEmailKind
 
@@ -9,6 +12,7 @@ PROCESS_STRIPE_EVENT = "marketplace.process_stripe_event"
 TRANSFER_ORDER_SHARES = "marketplace.transfer_order_shares"
 PERFORM_REFUND = "marketplace.perform_refund"
 SEND_STAFF_ALERT = "marketplace.send_staff_alert"
+RENDER_INVOICE_PDF = "marketplace.render_invoice_pdf"
 
 
 def order_email(order_id: int, kind: OrderEmailKind, key: str = "") -> None:
@@ -53,3 +57,20 @@ def staff_alert(*, structure_ids: list[int], subject: str, body: str, key: str) 
     """Queue an e-mail to the managers and accountants of these structures (and the hub admins) once
     the transaction commits: money Stripe moved that someone must look at (a dispute, a failed payout)."""
     notify.email_on_commit(SEND_STAFF_ALERT, list(structure_ids), subject, body, key)
+
+
+def render_invoice_pdf(invoice_id: int) -> None:
+    """Queue the PDF of a just-issued invoice once the transaction commits, so that nobody waits for it
+    (with INVOICE_PDF_RENDER_ON_ISSUE: on by default with a broker; eagerly, the first view renders)."""
+    if settings.INVOICE_PDF_RENDER_ON_ISSUE:
+        notify.enqueue_on_commit(RENDER_INVOICE_PDF, invoice_id)
+
+
+def render_invoice_pdf_now(invoice_id: int) -> bool:
+    """Queue the PDF of an invoice someone asks for, once while a render may be running (the cache keeps
+    the key that long): refreshing the waiting page queues nothing more. True when queued."""
+    key = f"marketplace:render-invoice-pdf:{invoice_id}"
+    if not cache.add(key, True, timeout=settings.INVOICE_PDF_TIME_LIMIT + 10):
+        return False
+    notify.enqueue(RENDER_INVOICE_PDF, invoice_id)
+    return True

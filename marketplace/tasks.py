@@ -2,13 +2,17 @@
 `marketplace.notify` and the beat schedule queue; the actions never import this module."""
 
 import datetime
+import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from marketplace import notifications
+from marketplace import invoice_documents, notifications
 from marketplace.actions import payments, refunds, shared_services, transfers
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="marketplace.send_order_email")
@@ -67,3 +71,18 @@ def issue_shared_services_invoices(year: int | None = None, month: int | None = 
         last_month = first - datetime.timedelta(days=1)
         year, month = last_month.year, last_month.month
     return len(shared_services.issue_shared_services_invoices(year=year, month=month))
+
+
+@shared_task(
+    name="marketplace.render_invoice_pdf",
+    soft_time_limit=settings.INVOICE_PDF_TIME_LIMIT,
+    time_limit=settings.INVOICE_PDF_TIME_LIMIT + 10,
+)
+def render_invoice_pdf(invoice_id: int) -> bool:
+    """Render and store an issued invoice's PDF (idempotent). A render past the time limit stops: nothing
+    is stored, the error is logged, and the next demand queues it again."""
+    try:
+        return invoice_documents.store_pdf(invoice_id=invoice_id)
+    except SoftTimeLimitExceeded:
+        logger.error("PDF of invoice %s not rendered within %s s", invoice_id, settings.INVOICE_PDF_TIME_LIMIT)
+        return False

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from marketplace import invoice_documents
+from hub.storage import private_file_response
+from marketplace import documents
 from marketplace.actions.cart import (
     add_to_cart,
     has_solidarity_pricing,
@@ -28,11 +29,12 @@ from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.forms import CheckoutForm
 from marketplace.models import CartItem, Invoice, Order
-from marketplace.perms import can_view_invoice
 from marketplace.webhooks import receive_stripe_event
 from services.models import Offering
 
 logger = logging.getLogger(__name__)
+# The page shown while a document is rendered reloads itself this often (seconds).
+PENDING_REFRESH_SECONDS = 5
 
 
 def _cart_context(request: HttpRequest) -> dict:
@@ -207,16 +209,21 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    """The invoice as PDF (Factur-X for organisations), rendered on first demand then cached."""
-    invoice = (
-        Invoice.objects.issued()
-        .select_related("structure", "organisation", "buyer_structure")
-        .filter(number=number)
-        .first()
-    )
-    if invoice is None or not can_view_invoice(request.user, invoice):
+    """The invoice as PDF (Factur-X for organisations) from the private storage; while it is rendered, a
+    page that says so (202) and reloads itself."""
+    invoice = documents.viewable_invoice(request.user, number)
+    if invoice is None:
         raise Http404
-    content = invoice_documents.pdf_bytes(invoice)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
-    return response
+    pdf = documents.pdf_or_queue(invoice)
+    if pdf is None:
+        visible_order = (
+            invoice.order_id is not None
+            and Order.objects.visible_to_customer(request.user).filter(pk=invoice.order_id).exists()
+        )
+        back_url = reverse("marketplace:order", args=[invoice.order.reference]) if visible_order else reverse("home")
+        context = {"invoice": invoice, "back_url": back_url, "refresh_seconds": PENDING_REFRESH_SECONDS}
+        response = render(request, "marketplace/document_pending.html", context, status=202)
+        response["Retry-After"] = str(PENDING_REFRESH_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return private_file_response(pdf, filename=f"{invoice.number}.pdf", content_type="application/pdf")

@@ -4,6 +4,7 @@ from bookings.models import Booking
 from hub.enums import Frequency
 from hub.models import Site
 from marketplace.enums import PaymentMethod
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
@@ -32,8 +33,10 @@ class BookingInputSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     organisation = serializers.SlugField(required=False, allow_null=True, default=None)
     pickup_point = serializers.SlugField(required=False, allow_null=True, default=None)
-    billing_address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    billing_address = serializers.CharField(
+        max_length=BILLING_ADDRESS_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    address = serializers.CharField(max_length=BILLING_ADDRESS_MAX_LENGTH, required=False, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=5, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     frequency = serializers.ChoiceField(choices=Frequency.choices, required=False, allow_null=True, default=None)

@@ -151,8 +151,15 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Private documents (invoices, credit notes): outside MEDIA_ROOT and STATIC_ROOT (a system check
+# refuses an overlap), served only by their permission-checked views (ADR 0013, private documents).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
+# Behind nginx: the `internal` location aliased to PRIVATE_MEDIA_ROOT (e.g. /protected/), which then
+# sends the bytes (X-Accel-Redirect); empty: Django streams the file itself.
+PRIVATE_MEDIA_ACCEL_REDIRECT = os.environ.get("PRIVATE_MEDIA_ACCEL_REDIRECT", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "hub.storage.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -285,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=6, day_of_month=1),
     },
 }
+
+# Invoice PDFs render in a Celery task, stopped after this many seconds (then killed 10 s later); they
+# are queued as soon as an invoice is issued when a broker is set (eagerly, the first view renders).
+INVOICE_PDF_TIME_LIMIT = int(os.environ.get("INVOICE_PDF_TIME_LIMIT", "30"))
+INVOICE_PDF_RENDER_ON_ISSUE = env_bool("INVOICE_PDF_RENDER_ON_ISSUE", bool(_broker))
 
 # Insertion: the planner's time limit (s), the hours of one FTE a year, alerts ahead (days).
 INSERTION_PLANNER_SECONDS = int(os.environ.get("INSERTION_PLANNER_SECONDS", "10"))

@@ -1,5 +1,11 @@
 """The test suite: `make test`. PostgreSQL and Redis when DATABASE_URL / CELERY_BROKER_URL are set."""
 
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 from config.settings.dev import *  # noqa: F403
 
 DEBUG = False
@@ -13,3 +19,12 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the apps' folders (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Private documents of the suite go to a throwaway folder, never into the working tree (a worker
+# started by a test is given the test's folder).
+if os.environ.get("PRIVATE_MEDIA_ROOT"):
+    PRIVATE_MEDIA_ROOT = Path(os.environ["PRIVATE_MEDIA_ROOT"])
+else:
+    PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pole-private-"))
+    atexit.register(shutil.rmtree, PRIVATE_MEDIA_ROOT, ignore_errors=True)
+# Issued invoices are not rendered on commit (eager, that is in-process); the tests that want it say so.
+INVOICE_PDF_RENDER_ON_ISSUE = False

@@ -26,6 +26,7 @@ from marketplace.actions.invoicing import issue_order_invoices_in_transaction
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod
 from marketplace.exceptions import CartError, CheckoutError, InsufficientStock
 from marketplace.models import Cart, CartItem, Order, OrderLine, SellerSettings
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, BILLING_NAME_MAX_LENGTH
 from services.enums import Audience, OfferingKind
 from services.models import Offering
 
@@ -226,6 +227,16 @@ def _place(
             raise CheckoutError(_("Ce lieu n'est pas un point de retrait ouvert."))
     if not billing.name.strip() or not billing.address.strip():
         raise CheckoutError(_("Le nom et l'adresse de facturation sont obligatoires."))
+    # Printed on every invoice PDF, whatever form or endpoint they came from.
+    if len(billing.name.strip()) > BILLING_NAME_MAX_LENGTH:
+        raise CheckoutError(
+            _("Le nom de facturation est trop long (%(max)s caractères au plus).") % {"max": BILLING_NAME_MAX_LENGTH}
+        )
+    if len(billing.address.strip()) > BILLING_ADDRESS_MAX_LENGTH:
+        raise CheckoutError(
+            _("L'adresse de facturation est trop longue (%(max)s caractères au plus).")
+            % {"max": BILLING_ADDRESS_MAX_LENGTH}
+        )
 
     order = Order.objects.create(
         placed_at=at,

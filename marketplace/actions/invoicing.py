@@ -111,6 +111,7 @@ def issue_in_transaction(
     for name, value in fields.items():
         setattr(invoice, name, value)
     postings.post_invoice(invoice, lines=lines)
+    notify.render_invoice_pdf(invoice.pk)
     return invoice
 
 

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from marketplace.enums import PaymentMethod
 from marketplace.models import Invoice, Order, OrderLine
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, BILLING_NAME_MAX_LENGTH
 
 
 class CartLineOutputSerializer(serializers.Serializer):
@@ -37,8 +38,10 @@ class CartItemUpdateInputSerializer(serializers.Serializer):
 
 class CheckoutInputSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    billing_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    billing_address = serializers.CharField(max_length=500)
+    billing_name = serializers.CharField(
+        max_length=BILLING_NAME_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    billing_address = serializers.CharField(max_length=BILLING_ADDRESS_MAX_LENGTH)
     organisation = serializers.SlugField(required=False, allow_null=True, default=None)
     pickup_point = serializers.SlugField(required=False, allow_null=True, default=None)
     purchase_order_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")

@@ -10,5 +10,6 @@ urlpatterns = [
     path("orders/", views.OrderListView.as_view(), name="order-list"),
     path("orders/<str:reference>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<str:reference>/invoices/", views.OrderInvoicesView.as_view(), name="order-invoices"),
+    path("invoices/<str:number>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe-webhook"),
 ]

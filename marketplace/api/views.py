@@ -1,9 +1,11 @@
 import stripe
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, renderers, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +13,8 @@ from rest_framework.views import APIView
 from hub import perms
 from hub.api.errors import Refused
 from hub.models import Organisation, Site
+from hub.storage import private_file_response
+from marketplace import documents
 from marketplace.actions.cart import (
     add_to_cart,
     has_solidarity_pricing,
@@ -187,6 +191,64 @@ class OrderInvoicesView(generics.ListAPIView):
             Order.objects.visible_to_customer(self.request.user), reference=self.kwargs["reference"]
         )
         return Invoice.objects.issued().filter(order=order).select_related("structure").order_by("issued_at", "pk")
+
+
+ERROR_BODY = inline_serializer(
+    "DocumentStatus", fields={"code": serializers.CharField(), "message": serializers.CharField()}
+)
+
+
+class PdfRenderer(renderers.BaseRenderer):
+    """Lets a client ask for `Accept: application/pdf`; the file itself is sent by the view."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class InvoicePdfView(APIView):
+    """An invoice's (or credit note's) PDF; 202 with a JSON body while it is being rendered."""
+
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="Le PDF (Factur-X pour une organisation)."
+            ),
+            (202, "application/json"): OpenApiResponse(
+                response=ERROR_BODY, description="Le PDF est en préparation (code document_pending) : réessayer."
+            ),
+            (404, "application/json"): OpenApiResponse(
+                response=ERROR_BODY, description="Pièce introuvable ou d'un autre client (code not_found)."
+            ),
+        }
+    )
+    def get(self, request, number: str):
+        invoice = documents.viewable_invoice(request.user, number)
+        if invoice is None:
+            raise Http404
+        pdf = documents.pdf_or_queue(invoice)
+        if pdf is None:
+            message = _("Le PDF de la pièce %(number)s est en préparation : réessayez dans quelques secondes.")
+            response = Response(
+                {"code": "document_pending", "message": message % {"number": invoice.number}},
+                status=status.HTTP_202_ACCEPTED,
+            )
+            response["Retry-After"] = "5"
+            return response
+        return private_file_response(pdf, filename=f"{invoice.number}.pdf", content_type="application/pdf")
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Only the file is PDF: a body of data (202, 401, 404) is JSON whatever the client asked for.
+        if isinstance(response, Response):
+            request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class StripeWebhookView(APIView):

@@ -5,15 +5,17 @@ read the same in ten years whatever happens to prices and offerings.
 """
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Organisation, Structure
+from hub.storage import private_storage
 from marketplace.enums import InvoiceKind, OperationCategory
 from marketplace.exceptions import ImmutableInvoice
-from marketplace.models.fields import MONEY, QUANTITY
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, MONEY, QUANTITY
 from marketplace.models.orders import Order, OrderLine
 
 
@@ -82,7 +84,13 @@ class Invoice(models.Model):
     category = models.CharField(_("nature de l'opération"), max_length=10, choices=OperationCategory.choices)
 
     buyer_name = models.CharField(_("client"), max_length=150)
-    buyer_address = models.TextField(_("adresse du client"))
+    # Copied from the order, whose column is bounded: an invoice issued before the bound existed may be
+    # longer and is immutable, so the limit is checked where addresses are written, not here in SQL.
+    buyer_address = models.TextField(
+        _("adresse du client"),
+        max_length=BILLING_ADDRESS_MAX_LENGTH,
+        validators=[MaxLengthValidator(BILLING_ADDRESS_MAX_LENGTH)],
+    )
     buyer_siren = models.CharField(max_length=9, blank=True)
     buyer_vat_number = models.CharField(max_length=13, blank=True)
     buyer_is_business = models.BooleanField(default=False)
@@ -103,7 +111,8 @@ class Invoice(models.Model):
     sap = models.BooleanField(default=False)
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
-    pdf = models.FileField(upload_to="invoices/", blank=True)
+    # The rendered PDF, in the private storage (never under MEDIA_ROOT): only `invoice_pdf` serves it.
+    pdf = models.FileField(upload_to="invoices/", storage=private_storage, blank=True)
 
     objects = InvoiceQuerySet.as_manager()
 

@@ -6,9 +6,11 @@ Totals are stored on orders as snapshots (not recomputed): the invoices are prin
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q, Sum
-from django.db.models.functions import Round
+from django.db.models.functions import Length, Round
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +18,7 @@ from hub.models import Organisation, Site, Skill, StatusLog, Structure
 from hub.statemachine import StateMachine
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import InvalidTransition
-from marketplace.models.fields import MONEY, QUANTITY
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, MONEY, QUANTITY
 from services.models import Offering
 
 # The allowed transitions, in one place (STYLE.md). Timestamps are set on entering a state.
@@ -99,7 +101,11 @@ class Order(models.Model):
 
     # Buyer snapshot, printed on the invoices.
     billing_name = models.CharField(_("nom de facturation"), max_length=150)
-    billing_address = models.TextField(_("adresse de facturation"))
+    billing_address = models.TextField(
+        _("adresse de facturation"),
+        max_length=BILLING_ADDRESS_MAX_LENGTH,
+        validators=[MaxLengthValidator(BILLING_ADDRESS_MAX_LENGTH)],
+    )
     billing_email = models.EmailField(_("e-mail de facturation"))
     billing_siren = models.CharField(_("SIREN"), max_length=9, blank=True)
     billing_vat_number = models.CharField(_("n° de TVA"), max_length=13, blank=True)
@@ -160,6 +166,12 @@ class Order(models.Model):
                 condition=Q(payment_status=PaymentStatus.UNPAID) | Q(paid_at__isnull=False),
                 name="marketplace_order_paid_has_timestamp",
                 violation_error_message=_("Une commande payée a une date de paiement."),
+            ),
+            # The address is printed on every invoice PDF: an unbounded one made a render take minutes.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("billing_address"), BILLING_ADDRESS_MAX_LENGTH),
+                name="marketplace_order_billing_address_length",
+                violation_error_message=_("L'adresse de facturation est trop longue."),
             ),
         ]
 

@@ -49,7 +49,8 @@ NS = {
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+    """The private storage's root (invoice PDFs never go under MEDIA_ROOT)."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
     return tmp_path
 
 

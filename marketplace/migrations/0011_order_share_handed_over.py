@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0009_advance_orders_and_deposit_invoices'),
+        ('marketplace', '0010_private_invoice_pdfs_and_bounded_billing_address'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
