@@ -2,15 +2,35 @@
 import the actions), so an app's imports run one way — interface → tasks → actions → domain.
 
 `suppressed()` is the one switch that silences every e-mail (the demo's history was notified long ago).
+
+Every e-mail goes through the transactional outbox (`hub.outbox`): `email_on_commit` and
+`message_on_commit` write an `OutboundEmail` row in the caller's transaction and queue its sending
+once it commits; a broker that is down is logged, and the beat sweep sends the row later.
 """
 
+import datetime
 import threading
 from contextlib import contextmanager
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+
+from hub.models import OutboundEmail
+
+SEND_OUTBOUND_EMAIL = "hub.send_outbound_email"
+# The kind of an e-mail whose message was rendered when it was queued (no composer needed).
+RENDERED = "hub.rendered"
+RELATED_MAX_LENGTH = OutboundEmail._meta.get_field("related").max_length
+SUBJECT_MAX_LENGTH = OutboundEmail._meta.get_field("subject").max_length
 
 _state = threading.local()
+
+
+def _first_sweep_at() -> datetime.datetime:
+    """When the sweep takes an e-mail whose task, queued on commit, never ran (the broker was down)."""
+    return timezone.now() + datetime.timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
 
 
 @contextmanager
@@ -49,8 +69,36 @@ def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:
     transaction.on_commit(lambda: enqueue(task_name, *args, **kwargs), robust=True)
 
 
-def email_on_commit(task_name: str, *args, **kwargs) -> None:
-    """Queue an e-mail task once the transaction commits, unless e-mails are suppressed."""
+def email_on_commit(kind: str, *args, related: str = "") -> int | None:
+    """Write an e-mail to the outbox, to be composed by the composer registered for `kind` with these
+    arguments (JSON values), and queue its sending once the transaction commits; nothing while e-mails
+    are suppressed. `related` says what it is about (« commande CMD-… ») on the staff list.
+    Returns the outbox row's id."""
     if is_suppressed():
-        return
-    enqueue_on_commit(task_name, *args, **kwargs)
+        return None
+    email = OutboundEmail.objects.create(
+        kind=kind, payload={"args": list(args)}, related=related[:RELATED_MAX_LENGTH], next_attempt_at=_first_sweep_at()
+    )
+    enqueue_on_commit(SEND_OUTBOUND_EMAIL, email.pk)
+    return email.pk
+
+
+def message_on_commit(
+    *, subject: str, body: str, recipients: list[str], html_body: str = "", related: str = ""
+) -> int | None:
+    """Write an already rendered e-mail to the outbox and queue its sending once the transaction commits
+    (nothing while e-mails are suppressed, nor without a recipient). Returns the outbox row's id."""
+    recipients = sorted({recipient for recipient in recipients if recipient})
+    if is_suppressed() or not recipients:
+        return None
+    email = OutboundEmail.objects.create(
+        kind=RENDERED,
+        recipients=recipients,
+        subject=subject[:SUBJECT_MAX_LENGTH],
+        body=body,
+        html_body=html_body,
+        related=related[:RELATED_MAX_LENGTH],
+        next_attempt_at=_first_sweep_at(),
+    )
+    enqueue_on_commit(SEND_OUTBOUND_EMAIL, email.pk)
+    return email.pk
