@@ -9,13 +9,16 @@ once it commits; a broker that is down is logged, and the beat sweep sends the r
 """
 
 import datetime
+import logging
 import threading
+import time
 from contextlib import contextmanager
 
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from hub.models import OutboundEmail
 
@@ -25,7 +28,23 @@ RENDERED = "hub.rendered"
 RELATED_MAX_LENGTH = OutboundEmail._meta.get_field("related").max_length
 SUBJECT_MAX_LENGTH = OutboundEmail._meta.get_field("subject").max_length
 
+logger = logging.getLogger(__name__)
 _state = threading.local()
+
+
+class BrokerPaused(OperationalError):
+    """The broker failed a moment ago: nothing is published until the pause is over."""
+
+
+# Process-wide: after a publish fails (broker down or silent), the next ones fail at once for
+# CELERY_BROKER_PAUSE_SECONDS instead of each waiting for its own connect timeout — a checkout queues
+# several tasks on commit, and the request must wait for one timeout at most.
+_broker = {"paused_until": 0.0}
+
+
+def resume_broker() -> None:
+    """Forget a broker failure (the tests, once they give the broker back)."""
+    _broker["paused_until"] = 0.0
 
 
 def _first_sweep_at() -> datetime.datetime:
@@ -56,8 +75,21 @@ def _task(task_name: str):
 
 
 def enqueue(task_name: str, *args, **kwargs) -> None:
-    """Queue the task registered under `task_name` now (eagerly run when Celery is eager)."""
-    _task(task_name).apply_async(args=args, kwargs=kwargs)
+    """Queue the task registered under `task_name` now (eagerly run when Celery is eager).
+
+    Raises kombu's OperationalError when the broker cannot be reached (`BrokerPaused` at once for a
+    while after a failure); callers after commit are robust, and what must not be lost is swept."""
+    task = _task(task_name)
+    if task.app.conf.task_always_eager:
+        task.apply_async(args=args, kwargs=kwargs)
+        return
+    if time.monotonic() < _broker["paused_until"]:
+        raise BrokerPaused(f"Broker paused after a failure: {task_name} not queued")
+    try:
+        task.apply_async(args=args, kwargs=kwargs)
+    except OperationalError:
+        _broker["paused_until"] = time.monotonic() + settings.CELERY_BROKER_PAUSE_SECONDS
+        raise
 
 
 def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:

@@ -204,6 +204,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A task taken by a worker that died (acks_late) is delivered again after this many seconds.
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
 }
+# After a failed publish, a process publishes nothing for this many seconds (hub.notify): the next
+# tasks of the request fail at once instead of each waiting for its own timeout.
+CELERY_BROKER_PAUSE_SECONDS = float(os.environ.get("CELERY_BROKER_PAUSE_SECONDS", "15"))
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
