@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hub.middleware.RefuseNulBytesMiddleware",  # before any view: PostgreSQL refuses NUL in text
+    "hub.middleware.DatabaseUnavailableMiddleware",  # the database lost mid-request: a clean 503
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
