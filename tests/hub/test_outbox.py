@@ -7,9 +7,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from accounts.actions import delete_account, export_personal_data
 from hub import notify, outbox
 from hub.enums import EmailState
 from hub.models import OutboundEmail
+from tests.accounts.factories import PASSWORD, UserFactory
 from tests.broker import broker_down
 from tests.concurrency import run_in_threads
 
@@ -76,3 +78,25 @@ def test_the_backoff_doubles_and_is_capped(settings):
 def test_the_sweep_runs_every_minute(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-outbox"]
     assert (entry["task"], str(entry["schedule"])) == ("hub.sweep_outbox", "<crontab: * * * * * (m/h/dM/MY/d)>")
+
+
+@pytest.mark.django_db
+def test_account_deletion_erases_the_persons_address_from_the_outbox(django_capture_on_commit_callbacks):
+    person = UserFactory(email="camille@exemple.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        alone = notify.message_on_commit(subject="Votre commande", body="…", recipients=["Camille@exemple.test"])
+        shared = notify.message_on_commit(
+            subject="Alerte", body="…", recipients=["camille@exemple.test", "direction@exemple.test"]
+        )
+        other = notify.message_on_commit(subject="Autre", body="…", recipients=["dominique@exemple.test"])
+
+    assert [(row["sujet"], row["etat"]) for row in export_personal_data(user=person)["e-mails"]] == [
+        ("Votre commande", "Envoyé"),
+        ("Alerte", "Envoyé"),
+    ]
+
+    delete_account(user=person, password=PASSWORD)
+
+    assert not OutboundEmail.objects.filter(pk=alone).exists()
+    assert OutboundEmail.objects.get(pk=shared).recipients == ["direction@exemple.test"]
+    assert OutboundEmail.objects.get(pk=other).recipients == ["dominique@exemple.test"]
