@@ -116,15 +116,24 @@ def email_on_commit(kind: str, *args, related: str = "") -> int | None:
 
 
 def message_on_commit(
-    *, subject: str, body: str, recipients: list[str], html_body: str = "", related: str = ""
+    *,
+    subject: str,
+    body: str,
+    recipients: list[str],
+    html_body: str = "",
+    related: str = "",
+    forget_body_once_sent: bool = False,
 ) -> int | None:
     """Write an already rendered e-mail to the outbox and queue its sending once the transaction commits
-    (nothing while e-mails are suppressed, nor without a recipient). Returns the outbox row's id."""
+    (nothing while e-mails are suppressed, nor without a recipient). Returns the outbox row's id.
+
+    `forget_body_once_sent`: the text carries a one-time link (password reset): blanked once sent."""
     recipients = sorted({recipient for recipient in recipients if recipient})
     if is_suppressed() or not recipients:
         return None
     email = OutboundEmail.objects.create(
         kind=RENDERED,
+        payload={"forget_body": True} if forget_body_once_sent else {},
         recipients=recipients,
         subject=subject[:SUBJECT_MAX_LENGTH],
         body=body,

@@ -130,6 +130,8 @@ def send_outbound_email(*, email_id: int) -> str | None:
             email.state = EmailState.SKIPPED
         else:
             email.state, email.sent_at = EmailState.SENT, now
+            if email.payload.get("forget_body"):  # a one-time link: not kept once it has left
+                email.body = email.html_body = ""
         email.save()
         return email.state
 

@@ -127,7 +127,8 @@ LOGIN_REDIRECT_URL = "accounts:account"
 LOGIN_URL = "account_login"
 
 # django-allauth 65: e-mail only, verified before the first login.
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# accounts.adapter.AccountAdapter, its e-mails sent through the outbox (hub sits above accounts).
+ACCOUNT_ADAPTER = "hub.account_adapter.OutboxAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
