@@ -9,10 +9,13 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import events as account_events
         from accounts import personal_data
+        from bookings import notifications, notify, receivers
         from bookings import personal_data as bookings_personal_data
-        from bookings import receivers
+        from hub import outbox
         from marketplace import events
 
+        # The e-mails the actions write to the outbox, composed when hub.outbox sends them.
+        outbox.register(notify.BOOKING_EMAIL, notifications.compose_booking_email)
         # Domain events (sent on commit by marketplace): one idempotent task each.
         events.order_confirmed.connect(receivers.on_order_confirmed, dispatch_uid="bookings_order_confirmed")
         events.order_payment_failed.connect(

@@ -1,17 +1,19 @@
-"""E-mails to customers about their bookings, in French, sent once each (BookingNotification); called
-by tasks, queued by the actions through `bookings.notify`."""
+"""E-mails to customers about their bookings, in French, sent once each (BookingNotification): the
+actions write them to the outbox through `bookings.notify`; `hub.outbox` calls the composer here
+(registered in `BookingsConfig.ready()`) when it sends them."""
 
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from bookings import notify
 from bookings.enums import BookingEmail, BookingStatus
 from bookings.models import Booking, BookingNotification
+from hub.outbox import Message
 
 
 def _bookings_url() -> str:
@@ -21,8 +23,9 @@ def _bookings_url() -> str:
         return settings.SITE_URL
 
 
-def send_booking_email(*, booking_id: int, kind: str) -> bool:
-    """Send one kind of e-mail about a booking, unless it was already sent. Returns whether it was sent."""
+def compose_booking_email(booking_id: int, kind: str) -> Message | None:
+    """One kind of e-mail about a booking, or None if it was already sent (its BookingNotification row
+    is written here, in the outbox's transaction: undone if sending fails)."""
     kind = BookingEmail(kind)  # an unknown kind raises ValueError
     booking = Booking.objects.select_related("offering__structure", "customer", "organisation", "pickup_point").get(
         pk=booking_id
@@ -34,19 +37,21 @@ def send_booking_email(*, booking_id: int, kind: str) -> bool:
                 context = {"booking": booking, "bookings_url": _bookings_url(), "site_name": settings.SITE_NAME}
                 subject = render_to_string(f"bookings/email/{kind.value}_subject.txt", context).strip()
                 body = render_to_string(f"bookings/email/{kind.value}_body.txt", context)
-            send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [booking.customer.email])
     except IntegrityError:
-        return False  # already sent
-    return True
+        return None  # already sent
+    return Message(subject=f"[{settings.SITE_NAME}] {subject}", body=body, recipients=[booking.customer.email])
 
 
 def send_reminders(*, at=None) -> int:
-    """Remind everyone whose confirmed booking starts in the next 24 hours (once each)."""
+    """Remind everyone whose confirmed booking starts in the next 24 hours (once each: the outbox's
+    composer skips a reminder already sent); returns how many reminders were written to the outbox."""
     at = at or timezone.now()
     due = Booking.objects.filter(
         status=BookingStatus.CONFIRMED, starts_at__gt=at, starts_at__lte=at + datetime.timedelta(hours=24)
     ).exclude(notifications__kind=BookingEmail.REMINDER)
-    sent = 0
+    queued = 0
     for booking_id in due.values_list("pk", flat=True):
-        sent += send_booking_email(booking_id=booking_id, kind=BookingEmail.REMINDER)
-    return sent
+        with transaction.atomic():
+            notify.booking_email(booking_id, BookingEmail.REMINDER)
+        queued += 1
+    return queued

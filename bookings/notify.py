@@ -3,7 +3,9 @@ never the reverse."""
 
 from hub import notify
 
+BOOKING_EMAIL = "bookings.booking_email"  # the outbox kind (hub.outbox)
+
 
 def booking_email(booking_id: int, kind: str) -> None:
-    """Queue an e-mail about a booking once the transaction commits (never inside it)."""
-    notify.email_on_commit("bookings.send_booking_email", booking_id, kind)
+    """Write an e-mail about a booking to the outbox, sent once the transaction commits."""
+    notify.email_on_commit(BOOKING_EMAIL, booking_id, str(kind), related=f"réservation #{booking_id}")

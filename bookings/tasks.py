@@ -29,11 +29,6 @@ def cancel_order_bookings(order_id: int, line_ids: list[int] | None = None) -> i
     return orders.cancel_order_bookings(order_id=order_id, line_ids=line_ids)
 
 
-@shared_task(name="bookings.send_booking_email")
-def send_booking_email(booking_id: int, kind: str) -> bool:
-    return notifications.send_booking_email(booking_id=booking_id, kind=kind)
-
-
 @shared_task(name="bookings.send_reminders")
 def send_reminders() -> int:
     return notifications.send_reminders()

@@ -1,12 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from hub import outbox
 from hub.admin_scoping import HubOnlyAdmin, ScopedAdmin, ScopedInline
 from hub.enums import StaffRole
 from hub.models import (
     LegalPage,
     Organisation,
     OrganisationMembership,
+    OutboundEmail,
     Site,
     Skill,
     Structure,
@@ -114,3 +117,38 @@ class StructureRoleAdmin(HubOnlyAdmin):
 @admin.register(LegalPage)
 class LegalPageAdmin(HubOnlyAdmin):
     list_display = ["title", "kind", "updated_at"]
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(HubOnlyAdmin):
+    """The e-mail outbox, for hub admins only (recipients are personal data): what keeps failing, and
+    a way to send it again once the cause is fixed. Rows are written and sent by hub.outbox only."""
+
+    list_display = ["created_at", "related", "subject", "state", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["related", "subject"]
+    date_hierarchy = "created_at"
+    fields = [
+        "kind", "related", "recipients", "subject", "body", "state", "attempts",
+        "next_attempt_at", "last_error", "created_at", "sent_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+    actions = ["send_again"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Renvoyer les e-mails sélectionnés (en attente ou en échec)"))
+    def send_again(self, request, queryset):
+        count = outbox.retry_now(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail remis en envoi.", "%(count)d e-mails remis en envoi.", count) % {"count": count},
+            messages.SUCCESS,
+        )

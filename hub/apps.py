@@ -18,6 +18,7 @@ class HubConfig(AppConfig):
             export=hub_personal_data.export_roles,
             erase=hub_personal_data.erase_roles,
         )
+        personal_data.register("e-mails", export=hub_personal_data.export_emails, erase=hub_personal_data.erase_emails)
 
 
 class HubAdminConfig(admin_apps.AdminConfig):

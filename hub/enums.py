@@ -45,3 +45,10 @@ class Frequency(models.TextChoices):
     @property
     def weeks(self) -> int:
         return 1 if self == Frequency.WEEKLY else 2
+
+
+class EmailState(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    SENT = "sent", _("Envoyé")
+    SKIPPED = "skipped", _("Sans objet")
+    FAILED = "failed", _("Échec")

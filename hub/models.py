@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub import events
-from hub.enums import LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
+from hub.enums import EmailState, LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
 from hub.validators import validate_iban, validate_siren, validate_siret, validate_vat_number
 
 
@@ -368,3 +368,60 @@ class LegalPage(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def due(self, *, at=None):
+        """Pending e-mails whose next attempt has come."""
+        return self.filter(state=EmailState.PENDING, next_attempt_at__lte=at or timezone.now())
+
+
+class OutboundEmail(models.Model):
+    """The transactional outbox: one e-mail to send, written in the transaction of what causes it.
+
+    `hub.notify.email_on_commit` writes the row (its `kind` names the composer an app registered with
+    `hub.outbox.register`, `payload` its arguments) and queues its sending on commit; `hub.outbox`
+    composes and sends it, at most once (the row is locked while it is sent), and the beat sweep
+    retries it with an exponential backoff until it is sent or has failed `OUTBOX_MAX_ATTEMPTS` times.
+    Recipients, subject and body are stored once composed, for the staff who look at failures.
+    """
+
+    kind = models.CharField(_("type"), max_length=80)
+    payload = models.JSONField(_("paramètres"), default=dict, blank=True)
+    # What the e-mail is about (« commande 42 »), for the staff list; free text, no foreign key: every app.
+    related = models.CharField(_("objet concerné"), max_length=120, blank=True)
+    recipients = models.JSONField(_("destinataires"), default=list, blank=True)
+    subject = models.CharField(_("sujet"), max_length=300, blank=True)
+    body = models.TextField(_("message"), blank=True)
+    html_body = models.TextField(_("message HTML"), blank=True)
+    state = models.CharField(_("état"), max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
+    last_error = models.CharField(_("dernière erreur"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("e-mail sortant")
+        verbose_name_plural = _("e-mails sortants")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="hub_outbound_email_due")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=EmailState.values),
+                name="hub_outbound_email_state_valid",
+                violation_error_message=_("État d'e-mail inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state="sent", sent_at__isnull=False) | (~Q(state="sent") & Q(sent_at__isnull=True)),
+                name="hub_outbound_email_sent_at",
+                violation_error_message=_("Un e-mail envoyé a une date d'envoi, et lui seul."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.kind

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub import notify
 from hub.enums import StaffRole
 from hub.models import Structure, StructureRole
 from insertion import selectors
@@ -249,6 +249,6 @@ def send_alerts(*, today: datetime.date) -> int:
                 "site": settings.SITE_NAME,
                 "structure": structure.name,
             }
-            transaction.on_commit(lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r))
+            notify.message_on_commit(subject=subject, body=body, recipients=recipients, related=structure.name)
             sent += len(fresh)
     return sent

@@ -10,12 +10,20 @@ class MarketplaceConfig(AppConfig):
         from allauth.account.signals import user_logged_in
 
         from accounts import personal_data
-        from marketplace import personal_data as marketplace_personal_data
+        from hub import outbox
 
         # reason: the checks import models, which cannot load before the app registry is ready.
-        from marketplace import reconciliation  # noqa: F401 — registers its checks
+        from marketplace import (
+            notifications,
+            notify,
+            reconciliation,  # noqa: F401 — registers its checks
+        )
+        from marketplace import personal_data as marketplace_personal_data
         from marketplace.carts import merge_session_cart
 
+        # The e-mails the actions write to the outbox, composed when hub.outbox sends them.
+        outbox.register(notify.ORDER_EMAIL, notifications.compose_order_email)
+        outbox.register(notify.STAFF_ALERT, notifications.compose_staff_alert)
         personal_data.register("achats", export=marketplace_personal_data.export, erase=marketplace_personal_data.erase)
 
         def _merge(sender, request, user, **kwargs):

@@ -1,12 +1,11 @@
 """E-mails to customers about their orders, in French, sent once each (OrderNotification).
 
-The actions queue them through `marketplace.notify.order_email` (by task name); the task calls
-`send_order_email` here.
+The actions write them to the outbox through `marketplace.notify.order_email`; `hub.outbox` calls the
+composers here (registered in `MarketplaceConfig.ready()`) when it sends them.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,12 +13,14 @@ from django.utils import translation
 
 from hub.enums import StaffRole
 from hub.models import StructureRole
+from hub.outbox import Message
 from marketplace.enums import OrderEmailKind
 from marketplace.models import Order, OrderNotification
 
 
-def send_order_email(*, order_id: int, kind: str, key: str = "") -> bool:
-    """Send one kind of e-mail about an order, unless it was already sent. Returns whether it was sent.
+def compose_order_email(order_id: int, kind: str, key: str = "") -> Message | None:
+    """One kind of e-mail about an order, or None if it was already sent (its OrderNotification row is
+    written here, in the outbox's transaction: undone if sending fails).
 
     `key` tells apart e-mails of one kind that may happen several times (the 2nd refund).
     """
@@ -38,22 +39,21 @@ def send_order_email(*, order_id: int, kind: str, key: str = "") -> bool:
                 }
                 subject = render_to_string(f"marketplace/email/{kind}_subject.txt", context).strip()
                 body = render_to_string(f"marketplace/email/{kind}_body.txt", context)
-            send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [order.billing_email])
     except IntegrityError:
-        return False  # already sent
-    return True
+        return None  # already sent
+    return Message(subject=f"[{settings.SITE_NAME}] {subject}", body=body, recipients=[order.billing_email])
 
 
-def send_staff_alert(*, structure_ids: list[int], subject: str, body: str, key: str = "") -> int:
-    """E-mail the managers and accountants of the structures, and the hub admins; returns how many.
+def compose_staff_alert(structure_ids: list[int], subject: str, body: str, key: str = "") -> Message | None:
+    """An e-mail to the managers and accountants of the structures, and the hub admins (None if nobody).
 
-    `key` names the alert in logs; the actions that queue it run once per money step."""
+    `key` names the alert; the actions that queue it run once per money step."""
     roles = StructureRole.objects.filter(
         structure_id__in=structure_ids, role__in=[StaffRole.MANAGER, StaffRole.ACCOUNTANT], user__is_active=True
     )
     emails = set(roles.values_list("user__email", flat=True))
     emails |= set(get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True))
     recipients = sorted(email for email in emails if email)
-    if recipients:
-        send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, recipients)
-    return len(recipients)
+    if not recipients:
+        return None
+    return Message(subject=f"[{settings.SITE_NAME}] {subject}", body=body, recipients=recipients)

@@ -7,20 +7,21 @@ from django.core.cache import cache
 from hub import notify
 from marketplace.enums import OrderEmailKind
 
-SEND_ORDER_EMAIL = "marketplace.send_order_email"
+ORDER_EMAIL = "marketplace.order_email"  # outbox kinds (hub.outbox)
+STAFF_ALERT = "marketplace.staff_alert"
 PROCESS_STRIPE_EVENT = "marketplace.process_stripe_event"
 TRANSFER_ORDER_SHARES = "marketplace.transfer_order_shares"
 PERFORM_REFUND = "marketplace.perform_refund"
-SEND_STAFF_ALERT = "marketplace.send_staff_alert"
 RENDER_INVOICE_PDF = "marketplace.render_invoice_pdf"
 
 
 def order_email(order_id: int, kind: OrderEmailKind, key: str = "") -> None:
-    """Queue an e-mail about an order once the transaction commits (none while e-mails are suppressed).
+    """Write an e-mail about an order to the outbox, sent once the transaction commits (none while
+    e-mails are suppressed).
 
     `key` tells apart e-mails of one kind that may happen several times (the 2nd refund).
     """
-    notify.email_on_commit(SEND_ORDER_EMAIL, order_id, OrderEmailKind(kind).value, key)
+    notify.email_on_commit(ORDER_EMAIL, order_id, OrderEmailKind(kind).value, key, related=f"commande #{order_id}")
 
 
 def process_stripe_event(event_pk: int) -> None:
@@ -54,9 +55,9 @@ def perform_refund_now(refund_id: int) -> None:
 
 
 def staff_alert(*, structure_ids: list[int], subject: str, body: str, key: str) -> None:
-    """Queue an e-mail to the managers and accountants of these structures (and the hub admins) once
+    """Write to the outbox an e-mail to the managers and accountants of these structures (and the hub admins) once
     the transaction commits: money Stripe moved that someone must look at (a dispute, a failed payout)."""
-    notify.email_on_commit(SEND_STAFF_ALERT, list(structure_ids), subject, body, key)
+    notify.email_on_commit(STAFF_ALERT, list(structure_ids), subject, body, key, related=key)
 
 
 def render_invoice_pdf(invoice_id: int) -> None:

@@ -9,20 +9,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from marketplace import invoice_documents, notifications
+from marketplace import invoice_documents
 from marketplace.actions import payments, refunds, shared_services, transfers
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(name="marketplace.send_order_email")
-def send_order_email(order_id: int, kind: str, key: str = "") -> None:
-    notifications.send_order_email(order_id=order_id, kind=kind, key=key)
-
-
-@shared_task(name="marketplace.send_staff_alert")
-def send_staff_alert(structure_ids: list[int], subject: str, body: str, key: str = "") -> int:
-    return notifications.send_staff_alert(structure_ids=structure_ids, subject=subject, body=body, key=key)
 
 
 @shared_task(name="marketplace.process_stripe_event", autoretry_for=(Exception,), retry_backoff=True, max_retries=8)

@@ -11,16 +11,22 @@ class SubscriptionsConfig(AppConfig):
         from accounts import events as account_events
         from accounts import personal_data
         from bookings import calendar_feed
+        from hub import outbox
         from marketplace import events
 
         # reason: registers the 4191 check with accounting.reconciliation; it imports models.
         from subscriptions import (
             calendar,
+            notifications,
+            notify,
             receivers,
             reconciliation,  # noqa: F401
         )
         from subscriptions import personal_data as subscriptions_personal_data
 
+        # The e-mails the actions write to the outbox, composed when hub.outbox sends them.
+        outbox.register(notify.SUBSCRIPTION_EMAIL, notifications.compose_subscription_email)
+        outbox.register(notify.PLACE_FREED_EMAIL, notifications.compose_place_freed)
         # Domain events (sent on commit by marketplace): one idempotent task each.
         events.order_confirmed.connect(receivers.on_order_confirmed, dispatch_uid="subscriptions_order_confirmed")
         events.order_payment_failed.connect(

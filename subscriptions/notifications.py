@@ -1,17 +1,19 @@
-"""E-mails to residents about their basket subscriptions, in French, each sent once (called by tasks).
+"""E-mails to residents about their basket subscriptions, in French, each sent once: the actions write
+them to the outbox through `subscriptions.notify`; `hub.outbox` calls the composers here (registered
+in `SubscriptionsConfig.ready()`) when it sends them.
 
-A (subscription, kind, key) row is written in the same transaction as the e-mail is sent, so a
-retried task never sends twice; the waiting list's "place freed" e-mail is guarded by the entry's
-conditional status change instead.
+A (subscription, kind, key) row is written in the outbox's transaction as the e-mail is sent, so a
+second one of the same key is skipped; the waiting list's "place freed" e-mail is guarded by the
+entry's conditional status change instead.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from hub.outbox import Message
 from subscriptions.enums import SubscriptionEmail
 from subscriptions.models import Subscription, SubscriptionNotification, WaitingListEntry
 
@@ -23,16 +25,16 @@ def _url(name: str, *args) -> str:
         return settings.SITE_URL
 
 
-def _send(template: str, context: dict, email: str) -> None:
+def _message(template: str, context: dict, email: str) -> Message:
     with translation.override("fr"):
         context = {**context, "site_name": settings.SITE_NAME}
         subject = render_to_string(f"subscriptions/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"subscriptions/email/{template}_body.txt", context)
-    send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [email])
+    return Message(subject=f"[{settings.SITE_NAME}] {subject}", body=body, recipients=[email])
 
 
-def send_subscription_email(*, subscription_id: int, kind: str, key: str = "", extra: dict | None = None) -> bool:
-    """Send one e-mail about a subscription unless already sent. Returns whether it was sent."""
+def compose_subscription_email(subscription_id: int, kind: str, key: str = "") -> Message | None:
+    """One e-mail about a subscription, or None if it was already sent."""
     kind = SubscriptionEmail(kind)  # an unknown kind raises ValueError
     subscription = Subscription.objects.select_related("plan__offering__structure", "customer", "pickup_point").get(
         pk=subscription_id
@@ -41,20 +43,18 @@ def send_subscription_email(*, subscription_id: int, kind: str, key: str = "", e
         "subscription": subscription,
         "key": key,
         "subscriptions_url": _url("subscriptions:mine"),
-        **(extra or {}),
     }
     if kind == SubscriptionEmail.PAYMENT_NEEDED:  # the key is the order's reference: its pay page completes it
         context["pay_url"] = _url("marketplace:order_pay", key)
     try:
         with transaction.atomic():
             SubscriptionNotification.objects.create(subscription=subscription, kind=kind, key=key)
-            _send(kind.value, context, subscription.customer.email)
     except IntegrityError:
-        return False
-    return True
+        return None
+    return _message(kind.value, context, subscription.customer.email)
 
 
-def send_place_freed(*, entry_id: int) -> bool:
+def compose_place_freed(entry_id: int) -> Message:
     """Tell the first person on a waiting list that a place is free (the entry was marked notified once)."""
     entry = WaitingListEntry.objects.select_related("customer", "plan__offering", "pickup_point").get(pk=entry_id)
     context = {
@@ -62,5 +62,4 @@ def send_place_freed(*, entry_id: int) -> bool:
         "plans_url": _url("subscriptions:plans"),
         "held_until": entry.held_until,
     }
-    _send("place_freed", context, entry.customer.email)
-    return True
+    return _message("place_freed", context, entry.customer.email)

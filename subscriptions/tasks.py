@@ -2,18 +2,7 @@
 
 from celery import shared_task
 
-from subscriptions import notifications
 from subscriptions.actions import deliveries, payments, prepaid, subscribing
-
-
-@shared_task(name="subscriptions.send_subscription_email")
-def send_subscription_email(subscription_id: int, kind: str, key: str = "") -> bool:
-    return notifications.send_subscription_email(subscription_id=subscription_id, kind=kind, key=key)
-
-
-@shared_task(name="subscriptions.send_place_freed_email")
-def send_place_freed_email(entry_id: int) -> bool:
-    return notifications.send_place_freed(entry_id=entry_id)
 
 
 @shared_task(name="subscriptions.expire_place_offers")

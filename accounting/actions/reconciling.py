@@ -1,11 +1,11 @@
 """Run the reconciliation and keep its result: each run is stored, the accountants told of any difference."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
 from accounting.models import ReconciliationRun
 from accounting.reconciliation import Difference, reconcile
+from hub import notify
 from hub.enums import StaffRole
 from hub.models import StructureRole
 
@@ -71,5 +71,7 @@ def alert_accountants(run: ReconciliationRun) -> int:
     lines += [f"- {difference['structure']} — {difference['message']}" for difference in run.differences[:MAX_IN_EMAIL]]
     if count > MAX_IN_EMAIL:
         lines.append(_("… et %(rest)s autre(s), sur la page du rapprochement.") % {"rest": count - MAX_IN_EMAIL})
-    send_mail(subject, "\n".join(lines), None, recipients)
+    notify.message_on_commit(
+        subject=subject, body="\n".join(lines), recipients=recipients, related=f"rapprochement #{run.pk}"
+    )
     return len(recipients)

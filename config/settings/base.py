@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hub.middleware.RefuseNulBytesMiddleware",  # before any view: PostgreSQL refuses NUL in text
+    "hub.middleware.DatabaseUnavailableMiddleware",  # the database lost mid-request: a clean 503
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -126,7 +127,8 @@ LOGIN_REDIRECT_URL = "accounts:account"
 LOGIN_URL = "account_login"
 
 # django-allauth 65: e-mail only, verified before the first login.
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# accounts.adapter.AccountAdapter, its e-mails sent through the outbox (hub sits above accounts).
+ACCOUNT_ADAPTER = "hub.account_adapter.OutboxAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -197,6 +199,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request never waits long on a broker that is down: a short connect timeout, one quick retry of
+# a publish, then the after-commit queueing logs the failure and the beat sweeps send what waits.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", "5")),
+    "retry_on_timeout": False,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    # A task taken by a worker that died (acks_late) is delivered again after this many seconds.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+# After a failed publish, a process publishes nothing for this many seconds (hub.notify): the next
+# tasks of the request fail at once instead of each waiting for its own timeout.
+CELERY_BROKER_PAUSE_SECONDS = float(os.environ.get("CELERY_BROKER_PAUSE_SECONDS", "15"))
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
@@ -261,6 +282,7 @@ from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
+    "sweep-outbox": {"task": "hub.sweep_outbox", "schedule": crontab(minute="*")},
     "sweep-stripe-events": {"task": "marketplace.sweep_stripe_events", "schedule": crontab(minute="*")},
     "sweep-stripe-transfers": {"task": "marketplace.sweep_stripe_transfers", "schedule": crontab(minute="*")},
     "sweep-pending-refunds": {"task": "marketplace.sweep_pending_refunds", "schedule": crontab(minute="*")},
@@ -297,6 +319,12 @@ CELERY_BEAT_SCHEDULE = {
 # are queued as soon as an invoice is issued when a broker is set (eagerly, the first view renders).
 INVOICE_PDF_TIME_LIMIT = int(os.environ.get("INVOICE_PDF_TIME_LIMIT", "30"))
 INVOICE_PDF_RENDER_ON_ISSUE = env_bool("INVOICE_PDF_RENDER_ON_ISSUE", bool(_broker))
+
+# The e-mail outbox (hub.outbox): attempts before an e-mail is marked failed, and the backoff between
+# them (base × 2^(attempts − 1) seconds, capped).
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "60"))
+OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "21600"))
 
 # Insertion: the planner's time limit (s), the hours of one FTE a year, alerts ahead (days).
 INSERTION_PLANNER_SECONDS = int(os.environ.get("INSERTION_PLANNER_SECONDS", "10"))

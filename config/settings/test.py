@@ -13,6 +13,11 @@ SECRET_KEY = "test-secret-key-not-for-production-use-0123456789-abcdefghij"
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A test that starts a real worker gives it a file backend (its e-mails are counted on disk) and a
+# send that takes a while (hub.outbox sleeps before the SMTP call), to kill it in the middle.
+EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", EMAIL_BACKEND)
+EMAIL_FILE_PATH = os.environ.get("TEST_EMAIL_FILE_PATH", "")
+OUTBOX_TEST_SEND_DELAY_SECONDS = float(os.environ.get("OUTBOX_TEST_SEND_DELAY_SECONDS", "0"))
 # Tests call tasks eagerly unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -81,9 +81,13 @@ def test_reminder_is_sent_once_the_day_before(django_capture_on_commit_callbacks
         booking = BookingFactory()  # a seat at the training session of Wednesday 4 March 2026, 14:00
     mail.outbox.clear()
 
-    assert send_reminders(at=at(3, 13)) == 0  # 25 hours before
-    assert send_reminders(at=at(3, 15)) == 1
-    assert send_reminders(at=at(3, 16)) == 0
+    # Each reminder goes through the e-mail outbox, sent once its transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminders(at=at(3, 13)) == 0  # 25 hours before
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminders(at=at(3, 15)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_reminders(at=at(3, 16)) == 0
 
     assert [(m.subject, m.to) for m in mail.outbox] == [
         ("[Pôle Économie Solidaire] Rappel : Séance de code de la route demain", [booking.customer.email])

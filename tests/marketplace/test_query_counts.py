@@ -76,8 +76,9 @@ def test_place_order_of_two_sellers(two_sellers, django_assert_num_queries):
     # settings, order, one conditional stock update per stocked line, the lines, one share per seller,
     # cart emptied), confirming it in the same transaction (transition, save), then per seller its
     # invoice (lines, number, one posting of 6) and "is this share paid yet" (2); the invoices join the
-    # order's transaction, with no savepoint of their own.
-    with django_assert_num_queries(47):
+    # order's transaction, with no savepoint of their own; + 2 e-mails written to the outbox in the same
+    # transaction (« commande enregistrée », « vos factures »; issue 11).
+    with django_assert_num_queries(49):
         order = place_order(
             user=customer, cart=cart, payment_method="cash", billing=billing_for(customer), pickup_point=pickup_point
         )
@@ -91,8 +92,9 @@ def test_issue_order_invoices_of_two_sellers(two_sellers, django_assert_num_quer
 
     # 33 (60 before issue 10) = savepoint, lines locked with their seller + per seller: invoice and
     # lines, number (counter created and locked, moved), numbered, posted (6), "is this share paid yet"
-    # (2); + release. Each invoice is issued inside this one savepoint.
-    with django_assert_num_queries(33):
+    # (2); + the « vos factures » e-mail written to the outbox (issue 11); + release. Each invoice is
+    # issued inside this one savepoint.
+    with django_assert_num_queries(34):
         invoices = issue_order_invoices(order=order)
 
     assert [invoice.total_incl for invoice in invoices] == [Decimal("26.80"), Decimal("20.30")]
@@ -116,8 +118,9 @@ def test_card_webhook_of_two_sellers(two_sellers, stripe_env, django_assert_num_
     # allocated to both shares (1 insert, 2 F() updates), posted in the Collectif's books (6); the
     # order marked paid from the shares in hand and confirmed under the same lock; per seller its
     # invoice issued and posted, "is this share paid yet" (2), with no savepoint; the event marked
-    # processed. The transfers are queued on commit: no Stripe call under the order's lock.
-    with django_assert_num_queries(53):
+    # processed; + 2 e-mails written to the outbox (« paiement reçu », « vos factures »; issue 11). The
+    # transfers are queued on commit: no Stripe call under the order's lock.
+    with django_assert_num_queries(55):
         process_stripe_event(event_pk=event.pk)
     assert not StripeTransfer.objects.filter(order=order).exists()
 
@@ -147,8 +150,9 @@ def test_refund_order_of_two_sellers(two_sellers, django_assert_num_queries):
     # 85 (127 before issue 10) = the order and its lines locked, then per seller a refund stored, its
     # share's F() update and its posting (6); the refunded amounts (one F() update per line), the
     # shares' owed refreshed; per invoice its credit note (lines, number, posted, no savepoint of its
-    # own) and the share lettered; the payment status moved.
-    with django_assert_num_queries(85):
+    # own) and the share lettered; the payment status moved; + the « remboursement » e-mail written to
+    # the outbox (issue 11).
+    with django_assert_num_queries(86):
         refund_order(order=order, by=admin, reason="Commande perdue")
 
     order.refresh_from_db()

@@ -2,41 +2,19 @@
 order is not cancelled meanwhile, and the sweep processes it once the broker is back."""
 
 import datetime
-from contextlib import contextmanager
 
 import pytest
-from celery import current_app
 
 from marketplace.actions.checkout import sellers_of
 from marketplace.actions.payments import start_card_payment, sweep_stripe_events
 from marketplace.actions.refunds import expire_unpaid_card_orders
 from marketplace.enums import FulfilmentStatus, PaymentStatus
 from marketplace.models import StripeEvent
+from tests.broker import broker_down
 from tests.marketplace.factories import OrderFactory, connect
 from tests.marketplace.stripe_helpers import event_for, post_event
 
 pytestmark = pytest.mark.django_db
-
-# Nothing listens on port 1: the connection is refused at once, as when Redis is down.
-REFUSING_BROKER = "redis://127.0.0.1:1/0"
-
-
-@contextmanager
-def broker_down():
-    """The Celery app publishes to a broker that refuses connections, then gets its own back."""
-    conf = current_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.broker_write_url, conf.task_publish_retry)
-    conf.task_always_eager, conf.broker_url, conf.broker_write_url, conf.task_publish_retry = (
-        False, REFUSING_BROKER, REFUSING_BROKER, False,
-    )  # fmt: skip
-    current_app._pool = None
-    current_app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        conf.task_always_eager, conf.broker_url, conf.broker_write_url, conf.task_publish_retry = saved
-        current_app._pool = None
-        current_app.amqp._producer_pool = None
 
 
 def test_a_stored_event_is_processed_after_the_broker_comes_back(
