@@ -8,7 +8,7 @@ class TeamOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     structure = serializers.CharField(source="structure.slug")
-    base_site = serializers.CharField(source="base_site.name", default=None)
+    base_site = serializers.CharField(source="base_site.name", default=None, allow_null=True)
     skills = serializers.SerializerMethodField()
 
     def get_skills(self, team) -> list[str]:
@@ -26,8 +26,8 @@ class WorkerHoursOutputSerializer(serializers.Serializer):
 
 
 class WorkerOutputSerializer(WorkerHoursOutputSerializer):
-    team = serializers.CharField(source="team.name", default=None)
-    email = serializers.EmailField()
+    team = serializers.CharField(source="team.name", default=None, allow_null=True)
+    email = serializers.EmailField(allow_blank=True)  # blank in the model
     phone = serializers.CharField()
     skills = serializers.SerializerMethodField()
 
@@ -51,13 +51,13 @@ class JobOutputSerializer(serializers.Serializer):
     source_kind = serializers.CharField()
     source_id = serializers.CharField()
     team = serializers.IntegerField(source="team_id", allow_null=True)
-    place = serializers.CharField(source="place.name", default=None)
+    place = serializers.CharField(source="place.name", default=None, allow_null=True)
     date = serializers.DateField()
     start_time = serializers.TimeField(format="%H:%M")
     end_time = serializers.TimeField(format="%H:%M")
     estimated_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
     headcount = serializers.IntegerField()
-    required_skill = serializers.CharField(source="required_skill.slug", default=None)
+    required_skill = serializers.CharField(source="required_skill.slug", default=None, allow_null=True)
     status = serializers.CharField()
     assignments = AssignmentOutputSerializer(many=True)
 

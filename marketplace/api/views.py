@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from hub import perms
 from hub.api.errors import Refused
+from hub.api.schema import INVALID
 from hub.models import Organisation, Site
 from marketplace.actions.cart import (
     add_to_cart,
@@ -195,7 +196,7 @@ class StripeWebhookView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: None, 400: None})
+    @extend_schema(request=None, responses={200: None, 400: INVALID})
     def post(self, request):
         body = request._request.body  # the exact bytes Stripe signed
         refused = receive_stripe_event(body, request.headers.get("Stripe-Signature", ""))
