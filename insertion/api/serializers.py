@@ -1,7 +1,16 @@
 """Explicit input and output serializers. Worker output comes in two shapes: full (supervisors) and
 names-and-hours (the structure's accountant, DOMAIN.md rule 17)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "08:30"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as HH:MM (OpenAPI's `time` format would promise seconds)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
 
 
 class TeamOutputSerializer(serializers.Serializer):
@@ -53,8 +62,8 @@ class JobOutputSerializer(serializers.Serializer):
     team = serializers.IntegerField(source="team_id", allow_null=True)
     place = serializers.CharField(source="place.name", default=None, allow_null=True)
     date = serializers.DateField()
-    start_time = serializers.TimeField(format="%H:%M")
-    end_time = serializers.TimeField(format="%H:%M")
+    start_time = HourMinuteField()
+    end_time = HourMinuteField()
     estimated_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
     headcount = serializers.IntegerField()
     required_skill = serializers.CharField(source="required_skill.slug", default=None, allow_null=True)

@@ -92,3 +92,14 @@ def test_every_error_status_is_documented_with_the_error_shape(schema, path, met
 )
 def test_fields_that_can_be_null_are_nullable(schema, component, field):
     assert schema["components"]["schemas"][component]["properties"][field]["nullable"] is True
+
+
+@pytest.mark.parametrize("page", ["", "last"])
+def test_a_page_that_is_not_a_page_number_is_a_404(client, page):
+    response = client.get("/api/v1/structures/", {"page": page})
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Ressource introuvable."}
+
+
+def test_the_first_page_is_page_1(client):
+    assert client.get("/api/v1/structures/", {"page": "1"}).json()["previous"] is None
