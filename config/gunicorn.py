@@ -2,7 +2,7 @@
 
 gunicorn also reads WEB_CONCURRENCY (workers) and FORWARDED_ALLOW_IPS (the proxies trusted for
 X-Forwarded-*) itself; GUNICORN_BIND says where to listen. The request line is logged by
-Django (config/logging.py), so gunicorn's own access log is off.
+Django (config/logging.py), so gunicorn's own access log is off; its other lines use LOG_FORMAT too.
 """
 
 import os
@@ -15,5 +15,19 @@ graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = None
-errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
+# gunicorn's own lines (start, worker boot and exit, timeouts) in the same format as Django's.
+_format = os.environ.get("LOG_FORMAT", "json")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": _format}},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "propagate": False},
+    },
+}

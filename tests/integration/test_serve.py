@@ -109,6 +109,7 @@ def test_the_procfile_serves_with_production_settings(empty_database, tmp_path):
         )
         assert request_lines[0]["message"] == "GET /api/v1/structures/ 200"
         assert isinstance(request_lines[0]["duration_ms"], float)
+        assert any(entry["message"].startswith("Listening at: ") for entry in logged("web"))  # gunicorn's own, JSON too
         _wait_until(lambda: any(e["message"].endswith(" ready.") for e in logged("worker")), 90, "worker ready")
         _wait_until(lambda: any(e["message"] == "beat: Starting..." for e in logged("beat")), 90, "beat starting")
     finally:
