@@ -60,6 +60,13 @@ run: seed ## Set everything up and serve the demo hub on http://127.0.0.1:8000
 	echo "Le pôle de démonstration est servi sur http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)." && \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+serve: install ## Production run (gunicorn, Celery worker and beat via honcho); needs the env of docs/deploy.md
+	@for v in DJANGO_SECRET_KEY DATABASE_URL CELERY_BROKER_URL; do \
+	  [ -n "$${!v}" ] || { echo "make serve : définissez $$v (voir docs/deploy.md)"; exit 2; }; done
+	export DJANGO_SETTINGS_MODULE=config.settings.base PATH="$(CURDIR)/$(BIN):$$PATH"; \
+	$(MANAGE) migrate --noinput -v 0 && $(MANAGE) collectstatic --noinput -v 0 && \
+	exec honcho start -f Procfile
+
 test: install-dev ## Run the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
@@ -73,7 +80,7 @@ format: install-dev ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-BENCHES := bench.catalogue bench.fec_export bench.deliveries bench.planner bench.settlement
+BENCHES := bench.catalogue bench.fec_export bench.deliveries bench.planner bench.settlement bench.load
 
 bench: install-dev ## Run the benchmarks (they need DATABASE_URL on PostgreSQL, and wrk for the catalogue)
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make bench : définissez DATABASE_URL=postgres://… (PostgreSQL)"; exit 2;; esac

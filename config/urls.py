@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.views import healthz
 
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
 api_v1 = [
     path("", include("hub.api.urls")),
     path("", include("services.api.urls")),

@@ -4,7 +4,9 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -40,3 +42,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(value in {"ok", "not_configured"} for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: the API's JSON error under /api/ (an unknown endpoint too), the French page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"code": "not_found", "message": _("Ressource introuvable.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the API's JSON error under /api/, the French page elsewhere."""
+    if _wants_json(request):
+        message = _("Erreur interne du serveur : réessayez plus tard.")
+        return JsonResponse({"code": "server_error", "message": message}, status=500)
+    return defaults.server_error(request)

@@ -101,9 +101,3 @@ class TrialBalanceOutputSerializer(serializers.Serializer):
             "rows": TrialBalanceRowOutputSerializer(many=True),
             "totals": TrialBalanceTotalsOutputSerializer(),
         }
-
-
-class ErrorOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    errors = serializers.DictField(required=False)

@@ -15,7 +15,6 @@ from accounting import selectors
 from accounting.api.serializers import (
     EntriesInputSerializer,
     EntryOutputSerializer,
-    ErrorOutputSerializer,
     FecInputSerializer,
     PeriodInputSerializer,
     TrialBalanceOutputSerializer,
@@ -24,9 +23,10 @@ from accounting.enums import JournalCode
 from accounting.exports import fec_response
 from accounting.models import FiscalYear
 from accounting.perms import get_structure_or_404
+from hub.api.schema import ErrorSerializer
 
-NOT_FOUND = OpenApiResponse(ErrorOutputSerializer, description="Structure inconnue ou comptabilité non accessible.")
-INVALID = OpenApiResponse(ErrorOutputSerializer, description="Paramètre invalide.")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Structure inconnue ou comptabilité non accessible.")
+INVALID = OpenApiResponse(ErrorSerializer, description="Paramètre invalide.")
 PERIOD_PARAMETERS = [
     OpenApiParameter(
         "from", OpenApiTypes.DATE, description="Début de période (défaut : début de l'exercice en cours)."

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from bookings.enums import LaundryStep
 from bookings.models import Booking
 from hub.enums import Frequency
 from hub.models import Site
@@ -49,9 +50,10 @@ class RescheduleInputSerializer(serializers.Serializer):
 class BookingOutputSerializer(serializers.ModelSerializer):
     offering = serializers.CharField(source="offering.slug")
     offering_name = serializers.CharField(source="offering.name")
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    resource = serializers.CharField(source="resource.name", default=None)
-    order = serializers.CharField(source="order_line.order.reference", default=None)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    resource = serializers.CharField(source="resource.name", default=None, allow_null=True)
+    order = serializers.CharField(source="order_line.order.reference", default=None, allow_null=True)
+    laundry_step = serializers.ChoiceField(choices=LaundryStep.choices, read_only=True, allow_blank=True)
     free_cancellation_until = serializers.DateTimeField()
 
     class Meta:

@@ -21,6 +21,7 @@ from bookings.exceptions import BookingError, NotAllowed
 from bookings.models import Booking
 from bookings.selectors import available_slots, bookable_offerings
 from hub.api.errors import Refused
+from hub.api.schema import NOT_FOUND
 from hub.models import Organisation, Site
 
 
@@ -37,7 +38,7 @@ class AvailabilityView(APIView):
             OpenApiParameter("from", OpenApiTypes.DATE, required=True),
             OpenApiParameter("to", OpenApiTypes.DATE, required=True),
         ],
-        responses=SlotOutputSerializer(many=True),
+        responses={200: SlotOutputSerializer(many=True), 404: NOT_FOUND},
     )
     def get(self, request):
         query = AvailabilityQuerySerializer(data=request.query_params)

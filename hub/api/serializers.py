@@ -5,6 +5,9 @@ from hub.models import Structure
 
 class StructureOutputSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    # Blank in the model: "" is documented next to the format (a read-only field would lose allow_blank).
+    email = serializers.EmailField(read_only=True, allow_blank=True)
+    website = serializers.URLField(read_only=True, allow_blank=True)
 
     class Meta:
         model = Structure

@@ -1,14 +1,23 @@
 """Explicit input and output serializers. Worker output comes in two shapes: full (supervisors) and
 names-and-hours (the structure's accountant, DOMAIN.md rule 17)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "08:30"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as HH:MM (OpenAPI's `time` format would promise seconds)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
 
 
 class TeamOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     structure = serializers.CharField(source="structure.slug")
-    base_site = serializers.CharField(source="base_site.name", default=None)
+    base_site = serializers.CharField(source="base_site.name", default=None, allow_null=True)
     skills = serializers.SerializerMethodField()
 
     def get_skills(self, team) -> list[str]:
@@ -26,8 +35,8 @@ class WorkerHoursOutputSerializer(serializers.Serializer):
 
 
 class WorkerOutputSerializer(WorkerHoursOutputSerializer):
-    team = serializers.CharField(source="team.name", default=None)
-    email = serializers.EmailField()
+    team = serializers.CharField(source="team.name", default=None, allow_null=True)
+    email = serializers.EmailField(allow_blank=True)  # blank in the model
     phone = serializers.CharField()
     skills = serializers.SerializerMethodField()
 
@@ -51,13 +60,13 @@ class JobOutputSerializer(serializers.Serializer):
     source_kind = serializers.CharField()
     source_id = serializers.CharField()
     team = serializers.IntegerField(source="team_id", allow_null=True)
-    place = serializers.CharField(source="place.name", default=None)
+    place = serializers.CharField(source="place.name", default=None, allow_null=True)
     date = serializers.DateField()
-    start_time = serializers.TimeField(format="%H:%M")
-    end_time = serializers.TimeField(format="%H:%M")
+    start_time = HourMinuteField()
+    end_time = HourMinuteField()
     estimated_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
     headcount = serializers.IntegerField()
-    required_skill = serializers.CharField(source="required_skill.slug", default=None)
+    required_skill = serializers.CharField(source="required_skill.slug", default=None, allow_null=True)
     status = serializers.CharField()
     assignments = AssignmentOutputSerializer(many=True)
 

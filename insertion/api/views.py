@@ -33,6 +33,8 @@ from insertion.workdays import parse_week
 class StaffOnly(BasePermission):
     """Let the request reach the view, which answers 404 to anyone the object-level checks refuse."""
 
+    answers_not_found = True  # documented as a 404 in the OpenAPI schema (hub.api.schema)
+
     def has_permission(self, request, view) -> bool:
         return True
 

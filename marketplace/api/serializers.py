@@ -58,8 +58,8 @@ class OrderLineOutputSerializer(serializers.ModelSerializer):
 
 
 class OrderOutputSerializer(serializers.ModelSerializer):
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    pickup_point = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    pickup_point = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     lines = OrderLineOutputSerializer(many=True, read_only=True)
 
     class Meta:

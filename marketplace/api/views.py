@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from hub import perms
 from hub.api.errors import Refused
+from hub.api.schema import INVALID
 from hub.models import Organisation, Site
 from hub.storage import private_file_response
 from marketplace import documents
@@ -257,7 +258,7 @@ class StripeWebhookView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: None, 400: None})
+    @extend_schema(request=None, responses={200: None, 400: INVALID})
     def post(self, request):
         body = request._request.body  # the exact bytes Stripe signed
         refused = receive_stripe_event(body, request.headers.get("Stripe-Signature", ""))

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.errors import Refused
+from hub.api.schema import CONFLICT
 from hub.models import Site
 from subscriptions.actions.changes import cancel_subscription, pause_subscription, resume_subscription, skip_delivery
 from subscriptions.actions.subscribing import subscribe
@@ -44,7 +45,7 @@ class SubscriptionListView(generics.ListAPIView):
     def get_queryset(self):
         return subscriptions_of(self.request.user)
 
-    @extend_schema(request=SubscriptionInputSerializer, responses={201: SubscriptionOutputSerializer})
+    @extend_schema(request=SubscriptionInputSerializer, responses={201: SubscriptionOutputSerializer, 409: CONFLICT})
     def post(self, request):
         data = SubscriptionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

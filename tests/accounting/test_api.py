@@ -259,7 +259,7 @@ def test_the_endpoints_are_in_the_openapi_schema(client):
     paths = response.json()["paths"]
     entries = paths["/api/v1/accounting/{structure}/entries/"]["get"]
     assert {p["name"] for p in entries["parameters"]} == {"structure", "journal", "from", "to", "page"}
-    assert set(entries["responses"]) == {"200", "400", "404"}
+    assert set(entries["responses"]) == {"200", "400", "401", "404"}  # 401: a bad token
     trial_balance = paths["/api/v1/accounting/{structure}/trial-balance/"]["get"]
     assert trial_balance["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/TrialBalanceOutput"

@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils.text import slugify
 
 from hub.enums import StaffRole
 from hub.models import Skill
@@ -120,7 +121,8 @@ class WorkerFactory(factory.django.DjangoModelFactory):
     structure = factory.SubFactory(StructureFactory)
     first_name = factory.Sequence(lambda n: f"Prénom{n}")
     last_name = factory.Sequence(lambda n: f"Nom{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.first_name.lower()}@exemple.test")
+    # slugify: an address Django's EmailValidator accepts (ASCII local part), as the forms require.
+    email = factory.LazyAttribute(lambda o: f"{slugify(o.first_name)}@exemple.test")
     phone = "06 11 22 33 44"
 
     class Params:
