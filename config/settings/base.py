@@ -137,6 +137,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Pôle Économie Solidaire] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Login limits, counted in the shared cache (CACHES below) per client address (TRUSTED_PROXY_COUNT)
+# and per account: 30 login forms a minute from one address; 10 failed passwords a minute from one
+# address, and 5 in 5 minutes for one account (that account is then locked for the rest of the
+# 5 minutes, whatever the address). The back-office login (/admin/login/) is this same form.
+ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "10/m/ip,5/5m/key"}
 
 # Languages: French first, English available; our msgids are French (docs/adr/0002).
 LANGUAGE_CODE = "fr"
@@ -195,6 +200,29 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+
+# The cache holds the login rate limits (allauth) and the API's failed-token counters, so it must
+# be shared by every web process: Redis whenever REDIS_URL is set or the broker is Redis. Without
+# either (`make run` on a bare machine) it is per process (local memory), which is fine for one
+# runserver and nothing else.
+REDIS_URL = os.environ.get("REDIS_URL", "") or (_broker if _broker.startswith(("redis://", "rediss://")) else "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pole"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Client addresses: behind N reverse proxies we control, the client is the N-th address from the
+# right of X-Forwarded-For (each proxy appends the address it saw); 0 = no proxy, REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be between 0 and 10 (see README.md, Configuration).")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # the adapter reads ours (accounts/client_ip.py)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

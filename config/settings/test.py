@@ -1,5 +1,7 @@
 """The test suite: `make test`. PostgreSQL and Redis when DATABASE_URL / CELERY_BROKER_URL are set."""
 
+import os
+
 from config.settings.dev import *  # noqa: F403
 
 DEBUG = False
@@ -13,3 +15,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the apps' folders (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# One Redis database serves a whole run: each pytest process (xdist worker) keeps its cache keys
+# (login rate limits) apart, and tests/conftest.py empties them before every test.
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"}}  # noqa: F405
