@@ -179,6 +179,14 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+# How long a sign-in lasts when « Se souvenir de moi » is ticked (else until the browser closes).
+SESSION_COOKIE_AGE_HOURS = int(os.environ.get("SESSION_COOKIE_AGE_HOURS", str(14 * 24)))
+if not 1 <= SESSION_COOKIE_AGE_HOURS <= 366 * 24:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE_HOURS must be between 1 and 8784 (see README.md, Configuration).")
+SESSION_COOKIE_AGE = SESSION_COOKIE_AGE_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True  # no script reads the session cookie
+SESSION_COOKIE_SAMESITE = "Lax"  # sent on top-level navigation only (Stripe's return links included)
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
