@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from config.views import healthz
 
 api_v1 = [
+    path("", include("accounts.api.urls")),
     path("", include("hub.api.urls")),
     path("", include("services.api.urls")),
     path("", include("marketplace.api.urls")),

@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -233,10 +232,15 @@ if not 0 <= TRUSTED_PROXY_COUNT <= 10:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be between 0 and 10 (see README.md, Configuration).")
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # the adapter reads ours (accounts/client_ip.py)
 
+# API tokens (« Mon compte » → « Jetons d'API »): each expires this many days after its creation.
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
+if not 1 <= API_TOKEN_TTL_DAYS <= 366:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be between 1 and 366 (see README.md, Configuration).")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a bad token answers 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
