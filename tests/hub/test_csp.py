@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.http import HttpResponse
 from django.template import engines
+from django.test import RequestFactory
 from django.urls import reverse
 
-from hub.csp import content_security_policy
+from hub.csp import ContentSecurityPolicyMiddleware, content_security_policy
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
@@ -99,3 +101,18 @@ def test_the_api_docs_start_without_inline_script(client):
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in script.content.decode()
+
+
+def _respond(status: int, content_type: str = "text/html; charset=utf-8"):
+    middleware = ContentSecurityPolicyMiddleware(lambda request: HttpResponse(status=status, content_type=content_type))
+    return middleware(RequestFactory().get("/"))
+
+
+def test_django_debug_pages_are_left_alone_only_in_debug(settings):
+    """Django's technical 404/500 pages (DEBUG only) are inline styles and scripts."""
+    settings.DEBUG = True
+    assert "Content-Security-Policy" not in _respond(500)
+    assert "Content-Security-Policy" in _respond(200)
+    settings.DEBUG = False
+    assert "Content-Security-Policy" in _respond(500)
+    assert "Content-Security-Policy" not in _respond(200, "text/csv")
