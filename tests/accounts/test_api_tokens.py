@@ -322,3 +322,23 @@ def test_tokens_made_before_keep_working_until_they_expire_and_their_plain_keys_
     response = client.get(TOKENS, **_auth(old_key))
     assert response.status_code == 200
     assert response.json()["results"][0]["name"] == "Jeton créé avant l'expiration des jetons"
+
+
+# --- Query counts -----------------------------------------------------------------------------
+
+
+def test_the_token_page_and_endpoint_queries_do_not_grow_with_the_tokens(client, django_assert_num_queries):
+    person = UserFactory()
+    for number in range(MAX_ACTIVE_API_TOKENS):
+        _token, secret = create_api_token(user=person, name=f"Outil {number}")
+    client.force_login(person)
+    with django_assert_num_queries(3):  # session, user, the tokens
+        response = client.get(reverse("accounts:api_tokens"))
+    assert response.content.decode().count('class="inline-form" data-confirm=') == MAX_ACTIVE_API_TOKENS
+    client.logout()
+    # the token with its user, its use noted (first use), the page count, the page
+    with django_assert_num_queries(4):
+        response = client.get(TOKENS, **_auth(secret))
+    assert response.json()["count"] == MAX_ACTIVE_API_TOKENS
+    with django_assert_num_queries(3):  # used a moment ago: no write
+        client.get(TOKENS, **_auth(secret))
