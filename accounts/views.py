@@ -1,5 +1,6 @@
 import json
 
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -46,6 +47,9 @@ def export_data(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None)
+    # The password is checked here too: a stolen session must not guess it at leisure.
+    if request.method == "POST" and not ratelimit.consume(request, action="reauthenticate", user=request.user):
+        return ratelimit.respond_429(request)
     if request.method == "POST" and form.is_valid():
         try:
             delete_account(user=request.user, password=form.cleaned_data["password"])

@@ -197,3 +197,15 @@ def test_attempts_counted_here_are_seen_by_another_process(client):
     # A dry run in another process: the next attempt from this address would be refused there too.
     assert _other_process(CONSUME.format(address="203.0.113.8", dry_run=True, times=1)) == "0"
     assert _other_process(CONSUME.format(address="203.0.113.9", dry_run=True, times=1)) == "1"
+
+
+def test_the_account_deletion_form_does_not_let_a_session_guess_the_password(client):
+    person = UserFactory()
+    client.force_login(person)
+    for _ in range(10):  # allauth's « reauthenticate » limit: 10 a minute per account
+        response = client.post(reverse("accounts:delete"), {"password": "pas-le-bon", "confirm": "on"})
+        assert response.status_code == 400
+    response = client.post(reverse("accounts:delete"), {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 429
+    person.refresh_from_db()
+    assert (person.is_active, person.anonymised_at) == (True, None)
