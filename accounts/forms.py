@@ -12,3 +12,11 @@ class DeleteAccountForm(forms.Form):
         label=_("Je comprends que la suppression est définitive."),
         required=True,
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nom du jeton"),
+        max_length=100,
+        help_text=_("Pour le reconnaître plus tard, par exemple l'outil qui s'en servira."),
+    )

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.account, name="account"),
     path("mes-donnees/", views.export_data, name="export"),
     path("supprimer/", views.delete, name="delete"),
-    path("jeton-api/", views.api_token, name="api_token"),
+    path("jetons-api/", views.api_tokens, name="api_tokens"),
+    path("jetons-api/<int:pk>/revoquer/", views.api_token_revoke, name="api_token_revoke"),
 ]

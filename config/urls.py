@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.views import healthz
 
@@ -9,6 +9,7 @@ handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
 
 api_v1 = [
+    path("", include("accounts.api.urls")),
     path("", include("hub.api.urls")),
     path("", include("services.api.urls")),
     path("", include("marketplace.api.urls")),
@@ -33,7 +34,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script from a URL, not inline (Content-Security-Policy).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html"),
+        name="api-docs",
+    ),
 ]
 
 if settings.DEBUG:

@@ -80,6 +80,28 @@ def _fresh_catalogue_caches():
     catalogue.clear()
 
 
+def clear_cache() -> None:
+    """Empty this test process's cache keys (login rate limits), never the whole Redis database:
+    the broker and other xdist workers share it."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with no rate-limit counters (one run shares one cache)."""
+    clear_cache()
+
+
 @pytest.fixture(autouse=True)
 def _french_first():
     """Every test starts in French, whatever a previous test switched to (LocaleMiddleware keeps it)."""

@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -69,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.logging.RequestLogMiddleware",  # first: times and logs every response, redirects included
     "django.middleware.security.SecurityMiddleware",
+    "hub.csp.ContentSecurityPolicyMiddleware",  # every HTML page: no inline script, Stripe's hosts only
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,6 +140,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Pôle Économie Solidaire] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Login limits, counted in the shared cache (CACHES below) per client address (TRUSTED_PROXY_COUNT)
+# and per account: 30 login forms a minute from one address; 10 failed passwords a minute from one
+# address, and 5 in 5 minutes for one account (that account is then locked for the rest of the
+# 5 minutes, whatever the address). The back-office login (/admin/login/) is this same form.
+ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "10/m/ip,5/5m/key"}
 
 # Languages: French first, English available; our msgids are French (docs/adr/0002).
 LANGUAGE_CODE = "fr"
@@ -184,6 +189,14 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+# How long a sign-in lasts when « Se souvenir de moi » is ticked (else until the browser closes).
+SESSION_COOKIE_AGE_HOURS = int(os.environ.get("SESSION_COOKIE_AGE_HOURS", str(14 * 24)))
+if not 1 <= SESSION_COOKIE_AGE_HOURS <= 366 * 24:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE_HOURS must be between 1 and 8784 (see README.md, Configuration).")
+SESSION_COOKIE_AGE = SESSION_COOKIE_AGE_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True  # no script reads the session cookie
+SESSION_COOKIE_SAMESITE = "Lax"  # sent on top-level navigation only (Stripe's return links included)
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -227,10 +240,38 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
+# The cache holds the login rate limits (allauth) and the API's failed-token counters, so it must
+# be shared by every web process: Redis whenever REDIS_URL is set or the broker is Redis. Without
+# either (`make run` on a bare machine) it is per process (local memory), which is fine for one
+# runserver and nothing else.
+REDIS_URL = os.environ.get("REDIS_URL", "") or (_broker if _broker.startswith(("redis://", "rediss://")) else "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pole"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Client addresses: behind N reverse proxies we control, the client is the N-th address from the
+# right of X-Forwarded-For (each proxy appends the address it saw); 0 = no proxy, REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be between 0 and 10 (see README.md, Configuration).")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # the adapter reads ours (accounts/client_ip.py)
+
+# API tokens (« Mon compte » → « Jetons d'API »): each expires this many days after its creation.
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
+if not 1 <= API_TOKEN_TTL_DAYS <= 366:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be between 1 and 366 (see README.md, Configuration).")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a bad token answers 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

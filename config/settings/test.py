@@ -33,3 +33,6 @@ else:
     atexit.register(shutil.rmtree, PRIVATE_MEDIA_ROOT, ignore_errors=True)
 # Issued invoices are not rendered on commit (eager, that is in-process); the tests that want it say so.
 INVOICE_PDF_RENDER_ON_ISSUE = False
+# One Redis database serves a whole run: each pytest process (xdist worker) keeps its cache keys
+# (login rate limits) apart, and tests/conftest.py empties them before every test.
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"}}  # noqa: F405

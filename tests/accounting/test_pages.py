@@ -341,7 +341,10 @@ def test_revenue_per_month_and_activity(accountant_client, ledger):
     # The best month fills the chart; January is half of it.
     assert revenue.rows[1]["segments"] == [(0, "100.00")]
     assert revenue.rows[0]["segments"] == [(1, "50.00")]
-    assert 'style="width: 50.00%"' in response.content.decode()
+    assert (
+        '<svg class="books-bar books-color-x1" width="50.00%" height="100%" focusable="false"></svg>'
+        in response.content.decode()
+    )
 
 
 def test_revenue_csv(accountant_client, ledger):

@@ -3,9 +3,9 @@ import json
 import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.actions import create_api_token
+from accounts.models import ApiToken, User
 from hub.enums import OrganisationRole, StaffRole
 from hub.models import OrganisationMembership, StructureRole
 from tests.accounts.factories import PASSWORD, UserFactory
@@ -48,7 +48,7 @@ def test_data_export_needs_login(client):
 
 
 def test_account_deletion_anonymises_and_removes_personal_data(client, person):
-    Token.objects.create(user=person)
+    create_api_token(user=person, name="Tableur")
     client.force_login(person)
     response = client.post(reverse("accounts:delete"), {"password": PASSWORD, "confirm": "on"})
     assert response.status_code == 302
@@ -63,7 +63,7 @@ def test_account_deletion_anonymises_and_removes_personal_data(client, person):
     assert not EmailAddress.objects.filter(user=person).exists()
     assert not OrganisationMembership.objects.filter(user=person).exists()
     assert not StructureRole.objects.filter(user=person).exists()
-    assert not Token.objects.filter(user=person).exists()
+    assert not ApiToken.objects.filter(user=person).exists()
     assert "_auth_user_id" not in client.session
     assert not User.objects.filter(email="marie@exemple.test").exists()
     assert client.login(email="marie@exemple.test", password=PASSWORD) is False
@@ -96,18 +96,8 @@ def test_account_page_lists_roles(client, django_assert_num_queries):
     for _ in range(7):  # the accountant of seven structures
         StructureRoleFactory(user=user, accountant=True)
     client.force_login(user)
-    with django_assert_num_queries(5):  # session, user, organisations, roles, API token
+    with django_assert_num_queries(5):  # session, user, organisations, roles, active API tokens
         response = client.get(reverse("accounts:account"))
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count("Comptable — ") == 7
-
-
-def test_api_token_create_and_revoke(client, person):
-    client.force_login(person)
-    client.post(reverse("accounts:api_token"), {"action": "create"})
-    token = Token.objects.get(user=person)
-    client.post(reverse("accounts:api_token"), {"action": "create"})
-    assert Token.objects.get(user=person).key != token.key
-    client.post(reverse("accounts:api_token"), {"action": "revoke"})
-    assert not Token.objects.filter(user=person).exists()

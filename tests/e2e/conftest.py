@@ -42,11 +42,20 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A fresh browser tab; the test fails if any page it showed broke the Content-Security-Policy."""
     context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert csp_violations == [], "\n".join(csp_violations)
 
 
 @pytest.fixture

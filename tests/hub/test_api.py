@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.actions import create_api_token
 from hub.models import Structure
 from tests.accounts.factories import UserFactory
 from tests.hub.factories import StructureFactory
@@ -56,11 +57,8 @@ def test_structure_detail(client, structures):
 
 
 def test_token_authentication(client):
-    from rest_framework.authtoken.models import Token
-
-    user = UserFactory()
-    token = Token.objects.create(user=user)
-    response = client.get("/api/v1/structures/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = create_api_token(user=UserFactory(), name="Script")
+    response = client.get("/api/v1/structures/", HTTP_AUTHORIZATION=f"Token {secret}")
     assert response.status_code == 200
     response = client.get("/api/v1/structures/", HTTP_AUTHORIZATION="Token faux")
     assert response.status_code == 401
