@@ -64,15 +64,26 @@ def register(kind: str, composer: Composer) -> None:
     _composers[kind] = composer
 
 
+def deliverable(address: str) -> bool:
+    """An address mail can reach: not one under the reserved `.invalid` top-level domain (RFC 2606),
+    which a closed account's address is (`supprime-<id>@invalid.invalid`): what still concerns a
+    deleted account (the cancellation of its bookings) is never sent anywhere."""
+    return bool(address) and not address.strip().rstrip(">").lower().endswith(".invalid")
+
+
 def _compose(email: OutboundEmail) -> Message | None:
     if email.kind == notify.RENDERED:
-        return Message(
+        message = Message(
             subject=email.subject, body=email.body, recipients=list(email.recipients), html_body=email.html_body
         )
-    composer = _composers.get(email.kind)
-    if composer is None:
-        raise LookupError(f"Aucun rédacteur d'e-mail enregistré pour « {email.kind} ».")
-    return composer(*email.payload.get("args", []), **email.payload.get("kwargs", {}))
+    else:
+        composer = _composers.get(email.kind)
+        if composer is None:
+            raise LookupError(f"Aucun rédacteur d'e-mail enregistré pour « {email.kind} ».")
+        message = composer(*email.payload.get("args", []), **email.payload.get("kwargs", {}))
+    if message is None:
+        return None
+    return dataclasses.replace(message, recipients=[address for address in message.recipients if deliverable(address)])
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:

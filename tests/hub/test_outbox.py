@@ -100,3 +100,18 @@ def test_account_deletion_erases_the_persons_address_from_the_outbox(django_capt
     assert not OutboundEmail.objects.filter(pk=alone).exists()
     assert OutboundEmail.objects.get(pk=shared).recipients == ["direction@exemple.test"]
     assert OutboundEmail.objects.get(pk=other).recipients == ["dominique@exemple.test"]
+
+
+@pytest.mark.django_db
+def test_an_email_to_a_closed_accounts_address_is_never_sent(django_capture_on_commit_callbacks):
+    """A deleted account's address is `supprime-<id>@invalid.invalid`: what still concerns it (the
+    cancellation of its future bookings) is skipped, and the other recipients still get theirs."""
+    with django_capture_on_commit_callbacks(execute=True):
+        alone = notify.message_on_commit(subject="Annulée", body="…", recipients=["supprime-7@invalid.invalid"])
+        shared = notify.message_on_commit(
+            subject="Annulée", body="…", recipients=["supprime-7@invalid.invalid", "equipe@example.org"]
+        )
+
+    assert OutboundEmail.objects.get(pk=alone).state == EmailState.SKIPPED
+    assert OutboundEmail.objects.get(pk=shared).state == EmailState.SENT
+    assert [(m.subject, m.to) for m in mail.outbox] == [("Annulée", ["equipe@example.org"])]
