@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("insertion.api.urls")),
 ]
 
+handler400 = "hub.views.bad_request"
+
 urlpatterns = [
     path("", include("hub.urls")),
     path("catalogue/", include("services.urls")),
