@@ -7,8 +7,11 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Réservations et abonnements")
 
     def ready(self) -> None:
-        from bookings import receivers
-        from marketplace import events
+        from bookings import receivers, selectors
+        from marketplace import cart_rules, events
+
+        # Offerings sold on a slot are booked, not bought through the cart.
+        cart_rules.register(selectors.cart_refusals)
 
         # Domain events (sent on commit by marketplace): one idempotent task each.
         events.order_confirmed.connect(receivers.on_order_confirmed, dispatch_uid="bookings_order_confirmed")
