@@ -175,6 +175,12 @@ def prefill_timesheets(*, structure, day: datetime.date) -> list[TimesheetEntry]
 
 
 @transaction.atomic
+def record_day_hours(*, day: datetime.date, hours: dict[Worker, Decimal], by) -> list[TimesheetEntry]:
+    """The day's timesheet form: every worker's hours are recorded, or none if one is refused."""
+    return [record_hours(worker=worker, day=day, hours=value, by=by) for worker, value in hours.items()]
+
+
+@transaction.atomic
 def record_hours(*, worker: Worker, day: datetime.date, hours: Decimal, by) -> TimesheetEntry:
     """Actual hours of one day, 0 to MAX_DAY_HOURS; a validated day is locked."""
     if not (0 <= hours <= MAX_DAY_HOURS and in_range(day)):

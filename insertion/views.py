@@ -8,9 +8,9 @@ board also works without JavaScript.
 import csv
 import datetime
 import json
+from decimal import Decimal
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -286,7 +286,7 @@ def timesheet(request: HttpRequest, slug: str, day: datetime.date) -> HttpRespon
                 count = actions.validate_timesheets(structure=structure, start=date, end=date, by=request.user)
                 messages.success(request, _("%(count)d relevé(s) validé(s).") % {"count": count})
             else:
-                _record_hours(request, structure, date)
+                actions.record_day_hours(day=date, hours=_typed_hours(request, structure), by=request.user)
                 messages.success(request, _("Heures enregistrées."))
         except InsertionError as error:
             messages.error(request, error.message)
@@ -299,9 +299,8 @@ def timesheet(request: HttpRequest, slug: str, day: datetime.date) -> HttpRespon
     return render(request, "insertion/timesheet.html", context, status=status)
 
 
-@transaction.atomic
-def _record_hours(request: HttpRequest, structure, date: datetime.date) -> None:
-    """Every typed value is read before any is saved, and all are saved or none (one bad cell refuses the form)."""
+def _typed_hours(request: HttpRequest, structure) -> dict[Worker, Decimal]:
+    """Every typed cell, read before any is saved: one bad cell refuses the whole form."""
     hours = {}
     for worker in Worker.objects.for_structure(structure):
         value = request.POST.get(f"hours-{worker.pk}")
@@ -317,5 +316,4 @@ def _record_hours(request: HttpRequest, structure, date: datetime.date) -> None:
                 )
                 % {"name": worker.full_name, "value": value[:20], "max": f"{MAX_DAY_HOURS:g}"}
             ) from None
-    for worker, value in hours.items():
-        actions.record_hours(worker=worker, day=date, hours=value, by=request.user)
+    return hours
