@@ -14,6 +14,6 @@ urlpatterns = [
     path("<slug:slug>/clients/", views.customers, name="customers"),
     path("<slug:slug>/chiffre-affaires/", views.revenue, name="revenue"),
     path("<slug:slug>/tva/", views.vat, name="vat"),
-    path("<slug:slug>/fec/<int:year>/", views.fec, name="fec"),
+    path("<slug:slug>/fec/<year:year>/", views.fec, name="fec"),
     path("<slug:slug>/ecriture/", views.manual_entry, name="manual_entry"),
 ]

@@ -9,10 +9,13 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import events as account_events
         from accounts import personal_data
-        from bookings import notifications, notify, receivers
+        from bookings import notifications, notify, receivers, selectors
         from bookings import personal_data as bookings_personal_data
         from hub import outbox
-        from marketplace import events
+        from marketplace import cart_rules, events
+
+        # Offerings sold on a slot are booked, not bought through the cart.
+        cart_rules.register(selectors.cart_refusals)
 
         # The e-mails the actions write to the outbox, composed when hub.outbox sends them.
         outbox.register(notify.BOOKING_EMAIL, notifications.compose_booking_email)

@@ -7,7 +7,9 @@ from functools import cache
 
 import holidays
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking, Closure, OpeningRule, Resource
@@ -48,8 +50,41 @@ def is_public_holiday(day: datetime.date) -> bool:
 
 
 def consumes_hours(offering: Offering) -> bool:
-    """Offerings sold by the hour use team hours; everything else uses one place per booking."""
+    """Offerings sold by the hour use team hours; everything else uses places."""
     return offering.unit == Unit.HOUR
+
+
+# Sold by a measure of one place: the quantity is the weight or distance estimated (a laundry pickup,
+# a trip with one driver), never more places.
+MEASURED_UNITS = {Unit.KG, Unit.KM}
+
+
+def places_for(offering: Offering, quantity: Decimal) -> Decimal:
+    """What a booking of `quantity` takes from its slot's capacity — which is what its quantity means:
+
+    - by the hour (home services): hours, counted against the slot's team hours;
+    - by the kilo or the kilometre (laundry, trips): one place, the quantity being the estimate;
+    - anything else (seats at a session, a vehicle for the slot's day): the quantity *is* places.
+    """
+    if consumes_hours(offering):
+        return quantity
+    if offering.unit in MEASURED_UNITS:
+        return Decimal("1")
+    return quantity
+
+
+def cart_refusals(offerings: list[Offering]) -> dict[int, str]:
+    """The cart's rule (`marketplace.cart_rules`): an offering with opening rules is booked on a slot, on
+    its own page, where capacity is checked; the cart refuses it with a sentence saying where to go."""
+    bookable = set(
+        OpeningRule.objects.filter(offering__in=[o.pk for o in offerings]).values_list("offering_id", flat=True)
+    )
+    return {
+        offering.pk: _("« %(name)s » se réserve sur un créneau, pas au panier : réservez-le sur sa page %(url)s.")
+        % {"name": offering.name, "url": reverse("bookings:calendar", args=[offering.slug])}
+        for offering in offerings
+        if offering.pk in bookable
+    }
 
 
 def _slots_of_rule(rule: OpeningRule, day: datetime.date):

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,12 +24,14 @@ from bookings.models import LAUNDRY, Booking, CalendarFeed, CancellationFee
 from bookings.perms import is_booking_staff, staff_structures
 from bookings.quotes import make_quote, quote_pdf
 from bookings.selectors import available_slots, bookable_offerings, laundry_week, payment_methods_for, week_days
+from hub.params import date_param
 from marketplace.enums import PaymentMethod
 from services.enums import OfferingKind
 
 
-def _monday(raw: str | None) -> datetime.date:
-    day = parse_date(raw or "") or timezone.localdate()
+def _monday(request: HttpRequest, raw: str | None) -> datetime.date:
+    """The Monday of the week holding `raw` (today when empty); a date that is not real is a 400."""
+    day = date_param(request, "semaine", default=timezone.localdate(), value=raw or "")
     return day - datetime.timedelta(days=day.weekday())
 
 
@@ -42,7 +44,9 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     """The week's slots of a bookable offering; pick one, then book (→ payment page or confirmation)."""
     offering = get_object_or_404(bookable_offerings(), slug=slug)
     # The week shown, or on POST the week of the chosen slot.
-    monday = _monday(request.GET.get("semaine") or request.POST.get("semaine") or request.POST.get("slot", "")[:10])
+    monday = _monday(
+        request, request.GET.get("semaine") or request.POST.get("semaine") or request.POST.get("slot", "")[:10]
+    )
     slots = available_slots(offering=offering, start=monday, end=monday + datetime.timedelta(days=6))
     organisations = list(request.user.organisations.order_by("name")) if request.user.is_authenticated else []
     form = None
@@ -210,7 +214,7 @@ def laundry_week_page(request: HttpRequest) -> HttpResponse:
     structure_ids = _laundry_structure_ids(request.user)
     if not structure_ids:
         raise Http404
-    monday = _monday(request.GET.get("semaine"))
+    monday = _monday(request, request.GET.get("semaine"))
     bookings = list(laundry_week(structure_ids=structure_ids, monday=monday))
     for booking in bookings:
         booking.next_steps = _next_steps(booking)

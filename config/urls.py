@@ -19,6 +19,8 @@ api_v1 = [
     path("", include("insertion.api.urls")),
 ]
 
+handler400 = "hub.views.bad_request"
+
 urlpatterns = [
     path("", include("hub.urls")),
     path("catalogue/", include("services.urls")),

@@ -9,8 +9,11 @@ class HubConfig(AppConfig):
     verbose_name = _("Pôle")
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from accounts import personal_data
         from hub import checks  # noqa: F401  (registers the system checks)
+        from hub import converters
         from hub import personal_data as hub_personal_data
 
         personal_data.register(
@@ -19,6 +22,11 @@ class HubConfig(AppConfig):
             erase=hub_personal_data.erase_roles,
         )
         personal_data.register("e-mails", export=hub_personal_data.export_emails, erase=hub_personal_data.erase_emails)
+        # Before any URLconf is loaded: `<year:…>`, `<month:…>`, `<isoweek:…>`, `<isodate:…>` in addresses.
+        register_converter(converters.YearConverter, "year")
+        register_converter(converters.MonthConverter, "month")
+        register_converter(converters.IsoWeekConverter, "isoweek")
+        register_converter(converters.IsoDateConverter, "isodate")
 
 
 class HubAdminConfig(admin_apps.AdminConfig):

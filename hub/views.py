@@ -1,8 +1,10 @@
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from hub.enums import LegalPageKind
 from hub.models import LegalPage, Structure
+from hub.params import InvalidParameter
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -15,3 +17,12 @@ def legal_page(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     page = LegalPage.objects.filter(kind=kind).first()
     return render(request, "hub/legal_page.html", {"page": page, "kind": LegalPageKind(kind)})
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 page (`handler400`): the parameter's French message when we raised it, JSON under /api/."""
+    # Django's own refusals (too many fields, bad host…) carry English text: say it plainly instead.
+    message = exception.message if isinstance(exception, InvalidParameter) else _("Cette requête n'est pas valide.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "invalid", "message": message}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)

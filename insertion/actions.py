@@ -15,15 +15,17 @@ from django.utils.translation import gettext as _
 from hub import notify
 from hub.enums import StaffRole
 from hub.models import Structure, StructureRole
+from hub.params import in_range
 from insertion import selectors
 from insertion.alerts import alerts_for
 from insertion.booking_jobs import report_actual_hours
 from insertion.enums import ContractKind, JobStatus
-from insertion.exceptions import AssignmentRefused, ContractRefused, TimesheetLocked
+from insertion.exceptions import AssignmentRefused, ContractRefused, TimesheetLocked, TimesheetRefused
 from insertion.models import (
     CDDI_MAX_MONTHS,
     CDDI_MIN_MONTHS,
     JOB_STATUS,
+    MAX_DAY_HOURS,
     Assignment,
     Contract,
     Job,
@@ -173,8 +175,19 @@ def prefill_timesheets(*, structure, day: datetime.date) -> list[TimesheetEntry]
 
 
 @transaction.atomic
+def record_day_hours(*, day: datetime.date, hours: dict[Worker, Decimal], by) -> list[TimesheetEntry]:
+    """The day's timesheet form: every worker's hours are recorded, or none if one is refused."""
+    return [record_hours(worker=worker, day=day, hours=value, by=by) for worker, value in hours.items()]
+
+
+@transaction.atomic
 def record_hours(*, worker: Worker, day: datetime.date, hours: Decimal, by) -> TimesheetEntry:
-    """Actual hours of one day; a validated day is locked."""
+    """Actual hours of one day, 0 to MAX_DAY_HOURS; a validated day is locked."""
+    if not (0 <= hours <= MAX_DAY_HOURS and in_range(day)):
+        raise TimesheetRefused(
+            _("Les heures d'une journée vont de 0 à %(max)s (deux décimales au plus), pour une date réelle.")
+            % {"max": f"{MAX_DAY_HOURS:g}"}
+        )
     entry = TimesheetEntry.objects.select_for_update(of=("self",)).filter(worker=worker, date=day).first()
     if entry is None:
         entry = TimesheetEntry(worker=worker, date=day, hours=hours)

@@ -23,3 +23,9 @@ class ContractRefused(InsertionError):
 
 class TimesheetLocked(InsertionError):
     code = "timesheet_locked"
+
+
+class TimesheetRefused(InsertionError):
+    """Hours outside one day's range (0 to MAX_DAY_HOURS), or a day outside the platform's dates."""
+
+    code = "invalid_hours"

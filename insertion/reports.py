@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from insertion.models import Assignment, TimesheetEntry, Worker
+from insertion.models import MAX_DAY_HOURS, Assignment, TimesheetEntry, Worker
 
 ZERO = Decimal("0.00")
 
@@ -80,14 +80,14 @@ def fte(structure, start: datetime.date, end: datetime.date) -> Decimal:
 
 
 def parse_hours(value: str) -> Decimal:
-    """'7,5' or '7.5' → Decimal('7.50'); ValueError otherwise."""
+    """'7,5' or '7.5' → Decimal('7.50'); ValueError unless 0 to MAX_DAY_HOURS with at most two decimals."""
     try:
-        hours = Decimal(value.strip().replace(",", ".")).quantize(Decimal("0.01"))
+        hours = Decimal(value.strip().replace(",", "."))
     except InvalidOperation as error:
         raise ValueError(value) from error
-    if not hours.is_finite():
+    if not hours.is_finite() or not ZERO <= hours <= MAX_DAY_HOURS or hours != hours.quantize(Decimal("0.01")):
         raise ValueError(value)
-    return hours
+    return hours.quantize(Decimal("0.01"))
 
 
 def _q(value) -> Decimal:

@@ -7,6 +7,7 @@ board also works without JavaScript.
 
 import datetime
 import json
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,20 +19,14 @@ from django.views.decorators.http import require_POST
 
 from hub import spreadsheet
 from hub.models import Structure
+from hub.params import InvalidParameter
 from insertion import actions, perms, reports, selectors
 from insertion.alerts import alerts_for
-from insertion.exceptions import InsertionError
+from insertion.exceptions import InsertionError, TimesheetRefused
 from insertion.jobs import sync_jobs
-from insertion.models import Assignment, Job, JobAlert, Worker
+from insertion.models import MAX_DAY_HOURS, Assignment, Job, JobAlert, Worker
 from insertion.planner import plan_week
 from insertion.workdays import format_week, monday_of, parse_week
-
-
-def _monday(week: str) -> datetime.date:
-    try:
-        return parse_week(week)
-    except ValueError as error:
-        raise Http404 from error
 
 
 def _board_url(structure, monday) -> str:
@@ -54,9 +49,8 @@ def structure_home(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(_board_url(structure, monday_of(timezone.localdate())))
 
 
-def board(request: HttpRequest, slug: str, week: str) -> HttpResponse:
+def board(request: HttpRequest, slug: str, monday: datetime.date) -> HttpResponse:
     structure = perms.structure_for_planning_or_404(request.user, slug)
-    monday = _monday(week)
     return render(request, "insertion/board.html", _board_context(structure, monday))
 
 
@@ -76,9 +70,8 @@ def _board_context(structure, monday, **extra) -> dict:
 
 
 @require_POST
-def synchronise(request: HttpRequest, slug: str, week: str) -> HttpResponse:
+def synchronise(request: HttpRequest, slug: str, monday: datetime.date) -> HttpResponse:
     structure = perms.structure_for_planning_or_404(request.user, slug)
-    monday = _monday(week)
     result = sync_jobs(structure=structure, week=monday)
     messages.success(
         request,
@@ -150,10 +143,9 @@ def lock(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
 
 
 @require_POST
-def plan(request: HttpRequest, slug: str, week: str) -> HttpResponse:
+def plan(request: HttpRequest, slug: str, monday: datetime.date) -> HttpResponse:
     """Run the planner and show its proposal; nothing is saved until the supervisor accepts it."""
     structure = perms.structure_for_planning_or_404(request.user, slug)
-    monday = _monday(week)
     result = plan_week(structure=structure, monday=monday)
     jobs = {job.pk: job for job in selectors.week_jobs(structure, monday)}
     workers = {worker.pk: worker for worker in Worker.objects.for_structure(structure)}
@@ -179,14 +171,29 @@ def _job_key(job: Job):
     return (job.date, job.start_time, job.pk)
 
 
-@require_POST
-def accept(request: HttpRequest, slug: str, week: str) -> HttpResponse:
-    structure = perms.structure_for_planning_or_404(request.user, slug)
-    monday = _monday(week)
+def _parse_pairs(raw: str) -> list[tuple[int, int]]:
+    """The proposal's `[[job id, worker id], …]` as sent back by the form; anything else is a 400."""
     try:
-        pairs = [(int(job_id), int(worker_id)) for job_id, worker_id in json.loads(request.POST.get("pairs", "[]"))]
-    except (TypeError, ValueError):
-        raise Http404 from None
+        pairs = json.loads(raw)
+        if not isinstance(pairs, list):
+            raise TypeError(raw)
+        parsed = [(_id(job_id), _id(worker_id)) for job_id, worker_id in pairs]
+    except (TypeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        raise InvalidParameter(_("La proposition envoyée n'est pas valide : relancez la planification.")) from None
+    return parsed
+
+
+def _id(value) -> int:
+    """A row id: a JSON integer (not a float, a string or a boolean) in PostgreSQL's integer range."""
+    if type(value) is not int or not 0 < value < 2**31:
+        raise ValueError(value)
+    return value
+
+
+@require_POST
+def accept(request: HttpRequest, slug: str, monday: datetime.date) -> HttpResponse:
+    structure = perms.structure_for_planning_or_404(request.user, slug)
+    pairs = _parse_pairs(request.POST.get("pairs", "[]"))
     try:
         created = actions.accept_plan(structure=structure, monday=monday, pairs=pairs, by=request.user)
     except InsertionError as error:
@@ -239,8 +246,6 @@ def worker_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def hours(request: HttpRequest, slug: str, year: int, month: int) -> HttpResponse:
     structure = perms.structure_for_hours_or_404(request.user, slug)
-    if not 1 <= month <= 12:
-        raise Http404
     rows = reports.monthly_hours(structure, year, month)
     fte = reports.fte(structure, datetime.date(year, month, 1), reports.month_end(year, month))
     if request.GET.get("format") == "csv":
@@ -271,26 +276,44 @@ def _fr(value) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def timesheet(request: HttpRequest, slug: str, day: str) -> HttpResponse:
+def timesheet(request: HttpRequest, slug: str, day: datetime.date) -> HttpResponse:
     structure = perms.structure_for_planning_or_404(request.user, slug)
-    try:
-        date = datetime.date.fromisoformat(day)
-    except ValueError as error:
-        raise Http404 from error
+    date = day
+    status = 200
     if request.method == "POST":
         try:
             if "validate" in request.POST:
                 count = actions.validate_timesheets(structure=structure, start=date, end=date, by=request.user)
                 messages.success(request, _("%(count)d relevé(s) validé(s).") % {"count": count})
             else:
-                for worker in Worker.objects.for_structure(structure):
-                    value = request.POST.get(f"hours-{worker.pk}")
-                    if value not in (None, ""):
-                        actions.record_hours(worker=worker, day=date, hours=reports.parse_hours(value), by=request.user)
+                actions.record_day_hours(day=date, hours=_typed_hours(request, structure), by=request.user)
                 messages.success(request, _("Heures enregistrées."))
-        except (InsertionError, ValueError) as error:
-            messages.error(request, getattr(error, "message", _("Heures invalides.")))
-        return redirect("insertion:timesheet", structure.slug, date.isoformat())
+        except InsertionError as error:
+            messages.error(request, error.message)
+            status = 400
+        else:
+            return redirect("insertion:timesheet", structure.slug, date.isoformat())
     entries = actions.prefill_timesheets(structure=structure, day=date)
     entries = sorted((entry for entry in entries), key=lambda entry: (entry.worker.last_name, entry.worker.first_name))
-    return render(request, "insertion/timesheet.html", {"structure": structure, "date": date, "entries": entries})
+    context = {"structure": structure, "date": date, "entries": entries}
+    return render(request, "insertion/timesheet.html", context, status=status)
+
+
+def _typed_hours(request: HttpRequest, structure) -> dict[Worker, Decimal]:
+    """Every typed cell, read before any is saved: one bad cell refuses the whole form."""
+    hours = {}
+    for worker in Worker.objects.for_structure(structure):
+        value = request.POST.get(f"hours-{worker.pk}")
+        if value in (None, ""):
+            continue
+        try:
+            hours[worker] = reports.parse_hours(value)
+        except ValueError:
+            raise TimesheetRefused(
+                _(
+                    "Heures de %(name)s : « %(value)s » n'est pas valide. Indiquez de 0 à %(max)s heures par jour, "
+                    "deux décimales au plus (7,5 par exemple)."
+                )
+                % {"name": worker.full_name, "value": value[:20], "max": f"{MAX_DAY_HOURS:g}"}
+            ) from None
+    return hours

@@ -5,6 +5,8 @@ from functools import lru_cache
 
 import holidays
 
+from hub.params import in_range
+
 
 @lru_cache(maxsize=16)
 def _french_holidays(year: int) -> frozenset[datetime.date]:
@@ -36,9 +38,12 @@ def working_days(monday: datetime.date) -> list[datetime.date]:
 
 
 def parse_week(value: str) -> datetime.date:
-    """'2026-W49' → the Monday of that ISO week (ValueError when malformed)."""
+    """'2026-W49' → the Monday of that ISO week (ValueError when malformed or outside the platform's dates)."""
     year, _sep, week = value.partition("-W")
-    return datetime.date.fromisocalendar(int(year), int(week), 1)
+    monday = datetime.date.fromisocalendar(int(year), int(week), 1)
+    if not (in_range(monday) and in_range(monday + datetime.timedelta(days=6))):
+        raise ValueError(value)
+    return monday
 
 
 def format_week(monday: datetime.date) -> str:

@@ -11,11 +11,11 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hub.models import Site, Structure
+from hub.params import date_param
 from marketplace import perms
 from marketplace.actions.cart import parse_quantity
 from marketplace.actions.payments import (
@@ -50,7 +50,7 @@ def _structure_ids(ids: set[int]) -> set[int]:
 
 
 def _day(request: HttpRequest) -> datetime.date:
-    return parse_date(request.GET.get("jour", "")) or timezone.localdate()
+    return date_param(request, "jour", default=timezone.localdate())
 
 
 @login_required

@@ -46,6 +46,12 @@ class OfferingUnavailable(CartError):
     code = "offering_unavailable"
 
 
+class BookedNotBought(CartError):
+    """An offering sold on a slot (a rental, a trip, a visit, a training seat): it goes through its booking page."""
+
+    code = "book_instead"
+
+
 class InsufficientStock(CartError):
     code = "insufficient_stock"
 

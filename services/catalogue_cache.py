@@ -38,6 +38,12 @@ def put(key: tuple, html: str) -> None:
             _pages.popitem(last=False)
 
 
+def size() -> int:
+    """How many pages are kept (expired ones included until read)."""
+    with _lock:
+        return len(_pages)
+
+
 def clear() -> None:
     with _lock:
         _pages.clear()

@@ -1,5 +1,8 @@
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+import re
+from urllib.parse import urlencode
+
+from django.core.paginator import EmptyPage, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -13,6 +16,8 @@ from services.forms import CatalogueFilterForm
 from services.models import Offering
 
 PAGE_SIZE = 24
+# A page number as the pagination links write it, or with leading zeros (read as the same page).
+PAGE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def _shows_prices_excl_vat(user) -> bool:
@@ -24,12 +29,14 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     structures = list(Structure.objects.active().sellers().only("slug", "name").order_by("position", "name"))
     form = CatalogueFilterForm(request.GET or None, structures=structures)
     show_excl = _shows_prices_excl_vat(request.user)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page_number = request.GET.get("page", "1")
-    key = (tuple(sorted(filters.items())), page_number, get_language(), show_excl, Offering.objects.catalogue_version())
+    # Only the cleaned filters and the page number reach the cache key and the pagination links: any
+    # other parameter a visitor adds (utm=, markup…) is dropped, and page=1, 01 and 001 are one page.
+    filters = {name: value for name, value in form.cleaned_data.items() if value} if form.is_valid() else {}
+    page_number = _page_number(request.GET.get("page", ""))
+    key = (tuple(filters.items()), page_number, get_language(), show_excl, Offering.objects.catalogue_version())
     grid = catalogue_cache.get(key)
-    if grid is None:
-        grid = render_to_string("services/_offering_grid.html", _grid_context(request, filters, show_excl))
+    if grid is None:  # a page past the last one is a 404 here, before anything is stored
+        grid = render_to_string("services/_offering_grid.html", _grid_context(filters, page_number, show_excl))
         catalogue_cache.put(key, grid)
     # The cached grid holds a placeholder where each add-to-cart form needs this request's token.
     grid = mark_safe(grid.replace(catalogue_cache.CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 — our own HTML
@@ -38,7 +45,16 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "services/catalogue.html", {"form": form, "grid": grid})
 
 
-def _grid_context(request: HttpRequest, filters: dict, show_excl: bool) -> dict:
+def _page_number(raw: str) -> int:
+    """'2', '02' → 2; no page → 1; anything else (0, -1, abc, 1.5) is a 404, as a page past the last."""
+    if not raw:
+        return 1
+    if not PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
+        raise Http404
+    return int(raw)
+
+
+def _grid_context(filters: dict, page_number: int, show_excl: bool) -> dict:
     offerings = Offering.objects.cards()
     if filters.get("kind"):
         offerings = offerings.filter(kind=filters["kind"])
@@ -47,12 +63,13 @@ def _grid_context(request: HttpRequest, filters: dict, show_excl: bool) -> dict:
     if filters.get("audience"):
         offerings = offerings.for_audience(filters["audience"])
     offerings = offerings.search(filters.get("q") or "")
-    page = Paginator(offerings, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    try:
+        page = Paginator(offerings, PAGE_SIZE).page(page_number)
+    except EmptyPage:
+        raise Http404 from None
     return {
         "page": page,
-        "query": query.urlencode(),
+        "query": urlencode(filters),
         "show_excl": show_excl,
         "csrf_token": catalogue_cache.CSRF_PLACEHOLDER,
     }

@@ -19,6 +19,12 @@ class PastCutOff(SubscriptionError):
     code = "past_cutoff"
 
 
+class DeliveryNotDue(SubscriptionError):
+    """A basket marked handed over before its distribution day."""
+
+    code = "delivery_not_due"
+
+
 class AbsenceQuotaExceeded(SubscriptionError):
     code = "absence_quota_exceeded"
 

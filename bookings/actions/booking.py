@@ -22,7 +22,7 @@ from bookings.models import (
     Slot,
 )
 from bookings.perms import can_manage_booking, is_booking_staff
-from bookings.selectors import consumes_hours, find_slot
+from bookings.selectors import consumes_hours, find_slot, places_for
 from hub import perms
 from hub.models import Organisation, Site
 from marketplace.actions.checkout import Billing, place_order_for_items
@@ -77,6 +77,24 @@ def _check_capacity(slot: Slot, *, places: Decimal, at, exclude: Booking | None 
     used = taken.aggregate(total=Sum("places"))["total"] or Decimal("0")
     if used + places > slot.capacity:
         raise SlotFull(_("Ce créneau est complet. Choisissez-en un autre."))
+
+
+def _check_places(offering: Offering, places: Decimal, *, capacity: Decimal) -> None:
+    """The quantity's places (see `places_for`) are whole unless they are hours, and fit the slot's capacity."""
+    if consumes_hours(offering):
+        if places > capacity:
+            raise BookingError(
+                _("Ce créneau compte %(capacity)s heures d'intervention : vous ne pouvez pas en réserver %(places)s.")
+                % {"capacity": f"{capacity.normalize():f}", "places": f"{places.normalize():f}"}
+            )
+        return
+    if places != places.to_integral_value():
+        raise BookingError(_("Le nombre de places est un nombre entier."))
+    if places > capacity:
+        raise BookingError(
+            _("Ce créneau compte %(capacity)s place(s) : vous ne pouvez pas en réserver %(places)s.")
+            % {"capacity": f"{capacity.normalize():f}", "places": f"{places.normalize():f}"}
+        )
 
 
 def _free_resource(offering: Offering, starts_at, ends_at, *, at, exclude: Booking | None = None) -> Resource | None:
@@ -148,11 +166,16 @@ def book(
     available = find_slot(offering=offering, starts_at=starts_at, at=at)
     if available is None:
         raise SlotUnavailable(_("Ce créneau n'est pas ouvert à la réservation."))
-    places = quantity if consumes_hours(offering) else Decimal("1")
+    places = places_for(offering, quantity)
+    _check_places(offering, places, capacity=available.capacity)
     slot = _lock_slot(offering, available.starts_at, available.ends_at, available.capacity)
     _release_expired_holds_of(slot, at=at)
     _check_capacity(slot, places=places, at=at)
     resource = _free_resource(offering, slot.starts_at, slot.ends_at, at=at)
+    if resource is not None and places != 1:
+        raise BookingError(
+            _("Une réservation porte sur un seul véhicule pour le jour du créneau : réservez chacun à part.")
+        )
 
     booking = Booking(
         offering=offering,
@@ -191,6 +214,7 @@ def book(
                 organisation=organisation,
                 pickup_point=pickup_point,
                 at=at,
+                for_booking=True,  # the booking flow: its slots are held by bookings
             )
         except MarketplaceError as error:
             raise BookingError(error.message) from error
@@ -271,6 +295,7 @@ def _place_fee_order(booking: Booking, fee_offering: Offering, *, order, at):
             organisation=booking.organisation,
             pickup_point=booking.pickup_point or (order.pickup_point if order else None),
             at=at,
+            for_booking=True,  # the booking flow: its slots are held by bookings
         )
     except MarketplaceError as error:
         raise BookingError(error.message) from error
@@ -408,6 +433,7 @@ def issue_monthly_home_service_invoices(*, year: int, month: int, at: datetime.d
                 billing=Billing(name=series.billing_name, address=series.billing_address, email=series.billing_email),
                 organisation=series.organisation,
                 at=at,
+                for_booking=True,  # the booking flow: its slots are held by bookings
             )
         except MarketplaceError as error:
             raise BookingError(error.message) from error

@@ -256,6 +256,7 @@ def issue_monthly_laundry_invoices(*, year: int, month: int, at: datetime.dateti
                 organisation=organisation,
                 pickup_point=seller_bookings[-1].pickup_point,
                 at=at,
+                for_booking=True,  # the booking flow: its slots are held by bookings
             )
             lines = list(order.lines.order_by("pk"))
             for line, group in zip(lines, groups, strict=True):

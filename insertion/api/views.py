@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.errors import Refused
+from hub.params import parse_day
 from insertion import actions, perms
 from insertion.api.serializers import (
     AssignmentInputSerializer,
@@ -192,11 +193,10 @@ class TimesheetView(generics.ListAPIView):
         ids = _require(perms.hours_structure_ids(self.request.user))
         entries = TimesheetEntry.objects.filter(worker__structure_id__in=ids).select_related("worker")
         if month := self.request.query_params.get("month"):
-            try:
-                year, number = (int(part) for part in month.split("-"))
-                entries = entries.filter(date__year=year, date__month=number)
-            except ValueError as error:
-                raise Http404 from error
+            first_day = parse_day(f"{month}-01")
+            if first_day is None or len(month) != 7:
+                raise Http404
+            entries = entries.filter(date__year=first_day.year, date__month=first_day.month)
         return entries.order_by("date", "worker__last_name")
 
     @extend_schema(request=TimesheetInputSerializer, responses={201: TimesheetOutputSerializer})

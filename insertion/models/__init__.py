@@ -13,7 +13,7 @@ Who may read what is decided in `insertion.perms`; nothing here is ever shown on
 from insertion.models.alerts import JobAlert, SentAlert
 from insertion.models.jobs import JOB_STATUS, Assignment, AssignmentQuerySet, Job, JobQuerySet, JobTransition
 from insertion.models.teams import Team
-from insertion.models.timesheets import TimesheetEntry
+from insertion.models.timesheets import MAX_DAY_HOURS, TimesheetEntry
 from insertion.models.units import HOURS
 from insertion.models.workers import (
     APPROVAL_DAYS,
@@ -52,6 +52,7 @@ __all__ = [
     "JobTransition",
     "SentAlert",
     "Team",
+    "MAX_DAY_HOURS",
     "TimesheetEntry",
     "Worker",
     "WorkerQuerySet",

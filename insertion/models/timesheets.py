@@ -1,5 +1,7 @@
 """Timesheets (relevés d'heures): actual hours of one worker on one day."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from insertion.models.units import HOURS
 from insertion.models.workers import Worker
+
+# The most one person works in a day (the check constraint below says the same).
+MAX_DAY_HOURS = Decimal("12")
 
 
 class TimesheetEntry(models.Model):

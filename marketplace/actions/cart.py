@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from hub import money
 from hub.models import Structure
-from marketplace.exceptions import CartError, InsufficientStock, OfferingUnavailable
+from marketplace import cart_rules
+from marketplace.exceptions import BookedNotBought, CartError, InsufficientStock, OfferingUnavailable
 from marketplace.models import Cart, CartItem, SolidarityStatus
 from services.enums import Unit
 from services.models import Offering
@@ -50,7 +51,10 @@ def check_available(offering: Offering, quantity: Decimal) -> None:
 
 @transaction.atomic
 def add_to_cart(*, cart: Cart, offering: Offering, quantity: Decimal) -> CartItem:
-    """Add an offering (or more of it); refuses inactive offerings and quantities beyond the stock."""
+    """Add an offering (or more of it); refuses inactive offerings, quantities beyond the stock and offerings
+    sold on a slot (those are booked on their own page, so their capacity is checked)."""
+    if refusal := cart_rules.refusals([offering]).get(offering.pk):
+        raise BookedNotBought(refusal)
     item = CartItem.objects.select_for_update().filter(cart=cart, offering=offering).first()
     new_quantity = quantity + (item.quantity if item else 0)
     if new_quantity > MAX_QUANTITY:
@@ -136,16 +140,19 @@ def summarise(cart: Cart | None, *, solidarity: bool = False) -> CartSummary:
     if cart is None:
         return summary
     grouped: dict[Structure, list[CartLine]] = defaultdict(list)
-    for item in cart.items.select_related("offering__structure").order_by("offering__structure__position", "pk"):
+    items = list(cart.items.select_related("offering__structure").order_by("offering__structure__position", "pk"))
+    # Added before the rule, or by another path: shown as the line's problem, so checkout refuses the cart.
+    refused = cart_rules.refusals(item.offering for item in items)
+    for item in items:
         offering = item.offering
         unit_price = offering.price_for(solidarity=solidarity)
         total_incl = money.line_total(unit_price, item.quantity)
         total_excl, total_vat = money.split_incl(total_incl, offering.vat_rate)
-        problem = ""
+        problem = refused.get(offering.pk, "")
         try:
             check_available(offering, item.quantity)
         except CartError as error:
-            problem = error.message
+            problem = problem or error.message
         line = CartLine(item, unit_price, total_incl, total_excl, total_vat, problem)
         summary.lines.append(line)
         grouped[offering.structure].append(line)

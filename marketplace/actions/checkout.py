@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hub import money, perms
 from hub.models import Organisation, Site, Structure
-from marketplace import events, notify
+from marketplace import cart_rules, events, notify
 from marketplace.actions import settlement
 from marketplace.actions.cart import (
     CartLine,
@@ -24,7 +24,7 @@ from marketplace.actions.cart import (
 )
 from marketplace.actions.invoicing import issue_order_invoices_in_transaction
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod
-from marketplace.exceptions import CartError, CheckoutError, InsufficientStock
+from marketplace.exceptions import BookedNotBought, CartError, CheckoutError, InsufficientStock
 from marketplace.models import Cart, CartItem, Order, OrderLine, SellerSettings
 from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, BILLING_NAME_MAX_LENGTH
 from services.enums import Audience, OfferingKind
@@ -158,6 +158,7 @@ def place_order_for_items(
     pickup_point: Site | None = None,
     at: datetime.datetime | None = None,
     advance_reference: str = "",
+    for_booking: bool = False,
 ) -> Order:
     """Place an order for given offerings and quantities, without a cart (a booking, a delivery).
 
@@ -165,12 +166,15 @@ def place_order_for_items(
     point, stock taken under the database's protection, pay-later orders confirmed at once.
     The same offering may appear twice: each item becomes its own line, in the given order.
     `advance_reference` makes it an advance (a prepaid season): a deposit invoice once paid.
+    Offerings sold on a slot are refused unless `for_booking` (the booking flow, which holds the slot).
     """
     at = at or timezone.now()
     if organisation is not None and not perms.can_order_for_organisation(user, organisation):
         raise CheckoutError(_("Vous n'êtes pas membre de cette organisation."))
     if not items:
         raise CheckoutError(_("Votre panier est vide."))
+    if not for_booking and (refused := cart_rules.refusals(offering for offering, _quantity in items)):
+        raise BookedNotBought(" ".join(refused.values()))
     for offering, quantity in items:
         parse_quantity(quantity, offering=offering)
     solidarity = organisation is None and has_solidarity_pricing(user)

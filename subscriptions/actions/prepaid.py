@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from marketplace import postings
@@ -26,7 +27,7 @@ from marketplace.enums import FulfilmentStatus, InvoiceKind, PaymentMethod, Paym
 from marketplace.exceptions import MarketplaceError
 from marketplace.models import Invoice, InvoiceLine
 from subscriptions.enums import SEASON_PAYMENT_METHODS, DeliveryStatus, PrepaidCreditChoice, SubscriptionPaymentMode
-from subscriptions.exceptions import SubscriptionError
+from subscriptions.exceptions import DeliveryNotDue, SubscriptionError
 from subscriptions.models import DELIVERY_STATUS, Delivery, SeasonAdvance, Subscription
 
 logger = logging.getLogger(__name__)
@@ -211,13 +212,21 @@ def _customer_name(subscription: Subscription) -> str:
 @transaction.atomic
 def mark_delivered(*, delivery: Delivery, by=None, at: datetime.datetime | None = None) -> Delivery:
     """The basket was handed over; for a paid prepaid season its share of the advance becomes revenue
-    (D 4191 / C 70x, excl. VAT; the season's last basket takes the rounding remainder)."""
+    (D 4191 / C 70x, excl. VAT; the season's last basket takes the rounding remainder).
+
+    Not before the delivery's day (the day itself is fine): a basket cannot be handed over in advance.
+    """
     at = at or timezone.now()
     delivery = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
     if delivery.status == DeliveryStatus.DELIVERED:
         return delivery
     if delivery.status != DeliveryStatus.PLANNED:
         raise SubscriptionError(_("Seule une livraison prévue peut être remise."))
+    if timezone.localdate(at) < delivery.date:
+        raise DeliveryNotDue(
+            _("Le panier du %(date)s ne peut pas être remis avant ce jour-là.")
+            % {"date": date_format(delivery.date, "l j F Y")}
+        )
     subscription = Subscription.objects.select_related("plan__offering__structure", "customer").get(
         pk=delivery.subscription_id
     )

@@ -83,7 +83,8 @@ def test_cart_page_query_count(client, resident, tea, basket, cleaning, flat_lin
     client.force_login(resident)
     for offering in (tea, basket, cleaning, flat_linen):
         client.post(reverse("marketplace:cart_add", args=[offering.pk]), {"quantity": "1"})
-    with django_assert_num_queries(5):  # session, user, cart, solidarity status, items with offerings
+    # Session, user, cart, solidarity status, items with offerings, which of them are booked on a slot.
+    with django_assert_num_queries(6):
         response = client.get(reverse("marketplace:cart"))
     assert len(response.context["summary"].lines) == 4
     assert len(response.context["summary"].by_structure) == 4

@@ -206,12 +206,22 @@ def test_pick_list_query_count_is_pinned(client, django_assert_num_queries):
 
 
 def test_staff_mark_a_prepaid_basket_handed_over(client):
+    """On its distribution day (today): subscribed nine days ago, from last week's distribution."""
     today = timezone.localdate()
+    plan = SubscriptionPlanFactory(
+        season_start=today - datetime.timedelta(days=14),
+        season_end=today + datetime.timedelta(days=120),
+        weekday=today.weekday(),
+    )
     subscription = SubscriptionFactory(
-        plan=_plan_in_three_days(), start_date=today, today=today, payment_mode="prepaid", prepaid_by="cash"
+        plan=plan,
+        start_date=today - datetime.timedelta(days=7),
+        today=today - datetime.timedelta(days=9),
+        payment_mode="prepaid",
+        prepaid_by="cash",
     )
     garden = subscription.plan.offering.structure
-    delivery = subscription.deliveries.order_by("date").first()
+    delivery = subscription.deliveries.get(date=today)
     client.force_login(_basket_staff(garden))
 
     response = client.post(reverse("subscriptions:pick_list_deliver", args=[delivery.pk]))
