@@ -12,8 +12,10 @@ class HubConfig(AppConfig):
         from django.urls import register_converter
 
         from accounts import personal_data
-        from hub import checks  # noqa: F401  (registers the system checks)
-        from hub import converters
+        from hub import (
+            checks,  # noqa: F401  (registers the system checks)
+            converters,
+        )
         from hub import personal_data as hub_personal_data
 
         personal_data.register(
