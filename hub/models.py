@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from hub import events
 from hub.enums import EmailState, LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
-from hub.validators import validate_iban, validate_siren, validate_siret, validate_vat_number
+from hub.validators import (
+    DESCRIPTION_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    bounded_text,
+    validate_iban,
+    validate_siren,
+    validate_siret,
+    validate_vat_number,
+)
 
 
 class Address(models.Model):
@@ -69,7 +77,7 @@ class Structure(Address):
     legal_form = models.CharField(
         _("forme juridique"), max_length=100, help_text=_("Ex. : association loi 1901, SARL Scop.")
     )
-    description = models.TextField(_("présentation"), blank=True)
+    description = models.TextField(_("présentation"), blank=True, **bounded_text(DESCRIPTION_MAX_LENGTH))
     siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
     email = models.EmailField(_("e-mail de contact"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
@@ -194,7 +202,7 @@ class Skill(models.Model):
 
     name = models.CharField(_("nom"), max_length=100, unique=True)
     slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **bounded_text(DESCRIPTION_MAX_LENGTH))
 
     class Meta:
         verbose_name = _("compétence")
@@ -228,7 +236,7 @@ class Site(Address):
     capacity = models.PositiveIntegerField(
         _("capacité"), null=True, blank=True, help_text=_("Nombre de retraits possibles par distribution.")
     )
-    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True, **bounded_text(1000))
     is_active = models.BooleanField(_("actif"), default=True)
 
     objects = SiteQuerySet.as_manager()
@@ -358,7 +366,11 @@ class LegalPage(models.Model):
 
     kind = models.CharField(_("page"), max_length=40, choices=LegalPageKind.choices, unique=True)
     title = models.CharField(_("titre"), max_length=150)
-    body = models.TextField(_("texte"), help_text=_("Texte brut ; les lignes vides séparent les paragraphes."))
+    body = models.TextField(
+        _("texte"),
+        **bounded_text(LONG_TEXT_MAX_LENGTH),
+        help_text=_("Texte brut ; les lignes vides séparent les paragraphes."),
+    )
     updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hub import money
 from hub.models import Skill, Structure
+from hub.validators import DESCRIPTION_MAX_LENGTH, bounded_text
 from services.enums import VAT_RATE_CHOICES, VAT_RATES, Audience, OfferingKind, RevenueAccount, Unit
 
 CARD_FIELDS = (
@@ -62,7 +63,7 @@ class Offering(models.Model):
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=OfferingKind.choices)
     summary = models.CharField(_("accroche"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, **bounded_text(DESCRIPTION_MAX_LENGTH))
     image = models.ImageField(_("image"), upload_to="offerings/", blank=True)
     unit = models.CharField(_("unité"), max_length=10, choices=Unit.choices)
     audience = models.CharField(_("public"), max_length=15, choices=Audience.choices, default=Audience.BOTH)

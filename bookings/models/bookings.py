@@ -21,7 +21,9 @@ from bookings.models.fields import PLACES, QUANTITY
 from hub.enums import Frequency
 from hub.models import Organisation, Site, Skill, StatusLog
 from hub.statemachine import StateMachine
+from hub.validators import ADDRESS_MAX_LENGTH, bounded_text
 from marketplace.models import OrderLine
+from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH
 from services.models import Offering
 
 # The allowed transitions, in one place (STYLE.md). Timestamps are set on entering a state.
@@ -91,10 +93,10 @@ class RecurringBooking(models.Model):
     payment_method = models.CharField(_("moyen de paiement"), max_length=10)
     pickup_point = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     billing_name = models.CharField(max_length=150)
-    billing_address = models.TextField()
+    billing_address = models.TextField(**bounded_text(BILLING_ADDRESS_MAX_LENGTH))
     billing_email = models.EmailField()
     # Home visits: where to go, every time.
-    address = models.TextField(_("adresse d'intervention"), blank=True)
+    address = models.TextField(_("adresse d'intervention"), blank=True, **bounded_text(ADDRESS_MAX_LENGTH))
     postcode = models.CharField(_("code postal"), max_length=5, blank=True)
     note = models.CharField(_("précisions"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -165,9 +167,12 @@ class Booking(models.Model):
     places = models.DecimalField(_("capacité utilisée"), **PLACES)
     quantity = models.DecimalField(_("quantité réservée"), **QUANTITY)
     final_quantity = models.DecimalField(_("quantité réelle"), null=True, blank=True, **QUANTITY)
-    address = models.TextField(_("adresse d'intervention"), blank=True)
+    address = models.TextField(_("adresse d'intervention"), blank=True, **bounded_text(ADDRESS_MAX_LENGTH))
     destination = models.TextField(
-        _("adresse d'arrivée"), blank=True, help_text=_("Transport solidaire : où déposer la personne.")
+        _("adresse d'arrivée"),
+        blank=True,
+        **bounded_text(ADDRESS_MAX_LENGTH),
+        help_text=_("Transport solidaire : où déposer la personne."),
     )
     postcode = models.CharField(_("code postal"), max_length=5, blank=True)
     note = models.CharField(_("précisions"), max_length=300, blank=True)

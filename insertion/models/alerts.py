@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Structure
+from hub.validators import DESCRIPTION_MAX_LENGTH, bounded_text
 from insertion.enums import AlertKind
 from insertion.models.jobs import Job
 
@@ -43,7 +44,7 @@ class JobAlert(models.Model):
     structure = models.ForeignKey(Structure, on_delete=models.CASCADE, related_name="+")
     job = models.ForeignKey(Job, verbose_name=_("intervention"), on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(_("type"), max_length=20, choices=AlertKind.choices)
-    message = models.TextField(_("message"))
+    message = models.TextField(_("message"), **bounded_text(DESCRIPTION_MAX_LENGTH))
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
     seen_at = models.DateTimeField(_("vue le"), null=True, blank=True)
     seen_by = models.ForeignKey(

@@ -14,6 +14,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Skill, Structure
+from hub.validators import ADDRESS_MAX_LENGTH, bounded_text
 from insertion.enums import AbsenceKind, ContractKind, SuspensionReason
 from insertion.models.teams import Team
 
@@ -47,7 +48,7 @@ class Worker(models.Model):
     birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
-    address = models.TextField(_("adresse"), blank=True)
+    address = models.TextField(_("adresse"), blank=True, **bounded_text(ADDRESS_MAX_LENGTH))
     skills = models.ManyToManyField(
         Skill, through="WorkerSkill", verbose_name=_("compétences"), related_name="workers", blank=True
     )
