@@ -64,8 +64,6 @@ def make_quote(*, offering: Offering, hours_per_visit: Decimal, visits_per_month
     )
 
 
-def quote_pdf(quote: Quote) -> bytes:
-    import weasyprint
-
-    html = render_to_string("bookings/sap_quote_pdf.html", {"quote": quote, "provider": quote.offering.structure})
-    return weasyprint.HTML(string=html).write_pdf()
+def quote_html(quote: Quote) -> str:
+    """The quote's printable HTML; its PDF is rendered by a task (hub.rendering)."""
+    return render_to_string("bookings/sap_quote_pdf.html", {"quote": quote, "provider": quote.offering.structure})

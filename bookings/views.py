@@ -22,9 +22,10 @@ from bookings.exceptions import BookingError
 from bookings.forms import BookingForm, LaundryStepForm, QuoteForm
 from bookings.models import LAUNDRY, Booking, CalendarFeed, CancellationFee
 from bookings.perms import is_booking_staff, staff_structures
-from bookings.quotes import make_quote, quote_pdf
+from bookings.quotes import make_quote, quote_html
 from bookings.selectors import available_slots, bookable_offerings, laundry_week, payment_methods_for, week_days
 from hub.params import date_param
+from hub.views import rendered_pdf
 from marketplace.enums import PaymentMethod
 from services.enums import OfferingKind
 
@@ -276,9 +277,13 @@ def sap_quote(request: HttpRequest, slug: str) -> HttpResponse:
         visits_per_month=form.cleaned_data["interventions"],
         customer=request.user,
     )
-    response = HttpResponse(quote_pdf(quote), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="devis-{offering.slug}-{quote.date:%Y%m%d}.pdf"'
-    return response
+    return rendered_pdf(  # rendered by a task (hub.rendering), never in this request
+        request,
+        quote_html(quote),
+        folder="quotes",
+        filename=f"devis-{offering.slug}-{quote.date:%Y%m%d}.pdf",
+        back_url=reverse("bookings:calendar", args=[offering.slug]),
+    )
 
 
 @login_required

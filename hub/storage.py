@@ -51,3 +51,16 @@ def private_file_response(file: FieldFile, *, filename: str, content_type: str) 
         response = FileResponse(file.open("rb"), content_type=content_type, filename=filename)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def private_stored_response(name: str, *, filename: str, content_type: str) -> HttpResponse:
+    """`private_file_response` for a file of the private storage known by its name only."""
+    return private_file_response(FieldFile(None, _NamedField(), name), filename=filename, content_type=content_type)
+
+
+class _NamedField:
+    """What a FieldFile needs of its field to open a file of the private storage."""
+
+    @property
+    def storage(self):
+        return private_storage()

@@ -1,6 +1,12 @@
-from celery import shared_task
+import logging
 
-from hub import outbox
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from hub import outbox, rendering
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="hub.ping")
@@ -19,3 +25,24 @@ def send_outbound_email(email_id: int) -> str | None:
 def sweep_outbox() -> int:
     """Beat, every minute: the pending e-mails whose next attempt is due are queued again."""
     return outbox.sweep_outbox()
+
+
+@shared_task(
+    name="hub.render_html_pdf",
+    soft_time_limit=settings.INVOICE_PDF_TIME_LIMIT,
+    time_limit=settings.INVOICE_PDF_TIME_LIMIT + 10,
+)
+def render_html_pdf(html_name: str) -> bool:
+    """Render a stored HTML document to PDF (pick lists, quotes). Past the time limit nothing is stored,
+    the error is logged, and the next demand queues it again."""
+    try:
+        return rendering.render_html_pdf(html_name=html_name)
+    except SoftTimeLimitExceeded:
+        logger.error("PDF %s not rendered within %s s", html_name, settings.INVOICE_PDF_TIME_LIMIT)
+        return False
+
+
+@shared_task(name="hub.sweep_rendered_documents")
+def sweep_rendered_documents() -> int:
+    """Beat, daily: rendered pick lists and quotes older than RENDERED_PDF_KEEP_DAYS are deleted."""
+    return rendering.sweep_rendered()

@@ -1,6 +1,5 @@
 """Basket subscription pages: thin — parse the form, check permission, call one action or selector, render."""
 
-import weasyprint
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hub import spreadsheet
+from hub.views import rendered_pdf
 from marketplace.enums import PaymentMethod
 from subscriptions import perms as subscription_perms
 from subscriptions.actions.changes import (
@@ -206,11 +206,12 @@ def pick_list_page(request: HttpRequest) -> HttpResponse:
             writer.writerow([_("Nom"), _("E-mail"), _("Taille")])
             writer.writerows((row.name, row.email, row.size) for row in result.rows)
             return response
-        if fmt == "pdf":
+        if fmt == "pdf":  # rendered by a task (hub.rendering), never in this request
             html = render_to_string("subscriptions/pick_list_pdf.html", {"pick": result})
-            response = HttpResponse(weasyprint.HTML(string=html).write_pdf(), content_type="application/pdf")
-            response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
-            return response
+            params = request.GET.copy()
+            params.pop("format", None)
+            back_url = f"{reverse('subscriptions:pick_list')}?{params.urlencode()}"
+            return rendered_pdf(request, html, folder="pick-lists", filename=f"{name}.pdf", back_url=back_url)
     query = request.GET.urlencode()
     return render(
         request,

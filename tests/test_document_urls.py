@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.actions import create_api_token
 from bookings.models import CalendarFeed
 from hub.enums import StaffRole
 from tests.accounting.factories import StructureFactory as BooksStructureFactory
@@ -187,7 +187,9 @@ def test_only_its_owner_downloads_a_document(client, settings, tmp_path, kind):
 
         stranger = CustomerFactory()
         if is_api:
-            other = client.get(document.url, HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=stranger).key}")
+            other = client.get(
+                document.url, HTTP_AUTHORIZATION=f"Token {create_api_token(user=stranger, name='essai')[1]}"
+            )
         else:
             client.force_login(stranger)
             other = client.get(document.url)
@@ -206,7 +208,7 @@ def test_only_its_owner_downloads_a_document(client, settings, tmp_path, kind):
 
     if document.owner is not None:
         if is_api:
-            key = Token.objects.create(user=document.owner).key
+            key = create_api_token(user=document.owner, name="essai")[1]
             mine = client.get(document.url, HTTP_AUTHORIZATION=f"Token {key}")
         else:
             client.force_login(document.owner)

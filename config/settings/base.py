@@ -341,6 +341,7 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
     "sweep-outbox": {"task": "hub.sweep_outbox", "schedule": crontab(minute="*")},
+    "sweep-rendered-documents": {"task": "hub.sweep_rendered_documents", "schedule": crontab(hour=4, minute=10)},
     "sweep-stripe-events": {"task": "marketplace.sweep_stripe_events", "schedule": crontab(minute="*")},
     "sweep-stripe-transfers": {"task": "marketplace.sweep_stripe_transfers", "schedule": crontab(minute="*")},
     "sweep-pending-refunds": {"task": "marketplace.sweep_pending_refunds", "schedule": crontab(minute="*")},
@@ -377,6 +378,8 @@ CELERY_BEAT_SCHEDULE = {
 # are queued as soon as an invoice is issued when a broker is set (eagerly, the first view renders).
 INVOICE_PDF_TIME_LIMIT = int(os.environ.get("INVOICE_PDF_TIME_LIMIT", "30"))
 INVOICE_PDF_RENDER_ON_ISSUE = env_bool("INVOICE_PDF_RENDER_ON_ISSUE", bool(_broker))
+# Pick lists and quotes are PDFs of live data, rendered by a task too (hub.rendering) and kept this long.
+RENDERED_PDF_KEEP_DAYS = int(os.environ.get("RENDERED_PDF_KEEP_DAYS", "2"))
 
 # The e-mail outbox (hub.outbox): attempts before an e-mail is marked failed, and the backoff between
 # them (base × 2^(attempts − 1) seconds, capped).

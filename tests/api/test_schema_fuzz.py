@@ -10,9 +10,9 @@ from django.core import signals
 from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import ignored_auth
 
+from accounts.actions import create_api_token
 from config.wsgi import application
 from hub.enums import StaffRole
 from tests.hub.factories import StructureFactory, StructureRoleFactory
@@ -37,7 +37,7 @@ def _keep_the_test_transaction():
 
 @pytest.fixture
 def resident_token(db) -> str:
-    return Token.objects.create(user=CustomerFactory(email="fuzz.resident@exemple.test")).key
+    return create_api_token(user=CustomerFactory(email="fuzz.resident@exemple.test"), name="fuzz")[1]
 
 
 # Loaded at collection (schemathesis' lazy `from_fixture` does not work with pytest 9: it sets
@@ -81,7 +81,7 @@ def staff_token(db, settings) -> str:
         JobFactory(structure=structure, date=timezone.localdate() + datetime.timedelta(days=offset))
     user = StructureRoleFactory(structure=structure, role=StaffRole.SUPERVISOR).user
     StructureRoleFactory(structure=structure, user=user, role=StaffRole.ACCOUNTANT)
-    return Token.objects.create(user=user).key
+    return create_api_token(user=user, name="fuzz")[1]
 
 
 # The staff endpoints answer 404 to a resident: fuzzed again as their staff, fewer examples. They

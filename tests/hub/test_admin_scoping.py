@@ -39,7 +39,6 @@ HUB_ONLY_BY_THE_SITE = {
     "account.EmailAddress",
     "accounts.User",
     "auth.Group",
-    "authtoken.TokenProxy",
     "django_celery_beat.ClockedSchedule",
     "django_celery_beat.CrontabSchedule",
     "django_celery_beat.IntervalSchedule",

@@ -168,7 +168,8 @@ def test_pick_list_page_csv_and_pdf(client):
         f"Alice Arnaud;{first.customer.email};Petit",
         f"Bruno Barre;{second.customer.email};Familial",
     ]
-    assert (pdf["Content-Type"], pdf.content[:5]) == ("application/pdf", b"%PDF-")
+    pdf_start = b"".join(pdf.streaming_content)[:5]
+    assert (pdf["Content-Type"], pdf_start) == ("application/pdf", b"%PDF-")
 
 
 def test_pick_list_is_404_for_a_resident(client):
