@@ -3,7 +3,8 @@
 `ErrorSerializer` is that shape. `AutoSchema` (REST_FRAMEWORK's DEFAULT_SCHEMA_CLASS) adds to each
 operation the error statuses it can produce, derived from the view once for all:
 
-- 400 when the operation reads input (a body, query parameters) or is a write (domain refusals);
+- 400 on every operation: a write or a query parameter may be invalid (domain refusals too), and any
+  address is refused with a NUL byte in its path or query string;
 - 401 when the view authenticates (a bad token is refused even where anonymous callers are
   welcome), 403 on writes through a session (CSRF);
 - 404 when the path has a parameter, on paginated lists (DRF answers 404 to a page that does not
@@ -14,7 +15,7 @@ A status the view documents itself (with its own description) is kept as it is.
 """
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 
@@ -34,7 +35,9 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-INVALID = OpenApiResponse(ErrorSerializer, description="Données invalides ou action refusée.")
+INVALID = OpenApiResponse(
+    ErrorSerializer, description="Données invalides, action refusée, ou caractère nul dans l'adresse."
+)
 NOT_AUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Jeton invalide, ou identification requise.")
 CSRF_REFUSED = OpenApiResponse(ErrorSerializer, description="Session sans jeton CSRF valide.")
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Ressource introuvable ou non accessible.")
@@ -44,8 +47,9 @@ CONFLICT = OpenApiResponse(ErrorSerializer, description="Conflit avec l'état ac
 class AutoSchema(SpectacularAutoSchema):
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         errors = {}
-        if self.method in WRITE_METHODS or self._has_query_parameters():
-            errors["400"] = INVALID
+        # Any request may be refused as invalid: a write or a query parameter, and on every address a
+        # NUL byte in the path or the query string (hub.middleware.RefuseNulBytesMiddleware).
+        errors["400"] = INVALID
         if self.view.get_authenticators():
             errors["401"] = NOT_AUTHENTICATED
         if self.method in WRITE_METHODS and any(
@@ -59,14 +63,6 @@ class AutoSchema(SpectacularAutoSchema):
         ):
             errors["404"] = NOT_FOUND
         return errors
-
-    def _has_query_parameters(self) -> bool:
-        declared = [
-            parameter for parameter in self.get_override_parameters() if isinstance(parameter, OpenApiParameter)
-        ]
-        return any(parameter.location == OpenApiParameter.QUERY for parameter in declared) or bool(
-            self._get_pagination_parameters()
-        )
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

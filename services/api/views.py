@@ -36,6 +36,11 @@ class OfferingListView(generics.ListAPIView):
     def get_queryset(self):
         filters = OfferingFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
+        # A form would send an empty filter for "any"; the API's filters are absent or valid.
+        blank = {name: [_("Valeur vide : omettez ce filtre.")] for name in ("kind", "audience")
+                 if self.request.query_params.get(name, None) == ""}  # fmt: skip
+        if blank:
+            raise serializers.ValidationError(blank)
         data = filters.validated_data
         queryset = Offering.objects.for_catalogue()
         if "kind" in data:

@@ -59,12 +59,12 @@ def test_the_error_shape_is_a_shared_component(schema):
     ("path", "method", "codes"),
     [
         ("/api/v1/structures/", "get", {"400", "401", "404"}),  # page, bad token, missing page
-        ("/api/v1/structures/{slug}/", "get", {"401", "404"}),
-        ("/api/v1/cart/", "get", {"401"}),
+        ("/api/v1/structures/{slug}/", "get", {"400", "401", "404"}),  # 400: a NUL byte in the path
+        ("/api/v1/cart/", "get", {"400", "401"}),
         ("/api/v1/cart/items/", "post", {"400", "401", "403"}),
         ("/api/v1/cart/items/{id}/", "delete", {"400", "401", "403", "404"}),
         ("/api/v1/checkout/", "post", {"400", "401", "403"}),
-        ("/api/v1/orders/{reference}/", "get", {"401", "404"}),
+        ("/api/v1/orders/{reference}/", "get", {"400", "401", "404"}),
         ("/api/v1/availability/", "get", {"400", "401", "404"}),
         ("/api/v1/subscriptions/", "post", {"400", "401", "403", "409"}),
         ("/api/v1/insertion/plan/", "post", {"400", "401", "403", "404"}),
@@ -103,3 +103,12 @@ def test_a_page_that_is_not_a_page_number_is_a_404(client, page):
 
 def test_the_first_page_is_page_1(client):
     assert client.get("/api/v1/structures/", {"page": "1"}).json()["previous"] is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["kind=", "audience=", "kind=panier"])
+def test_an_empty_or_unknown_catalogue_filter_is_refused(client, query):
+    response = client.get(f"/api/v1/offerings/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
