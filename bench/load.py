@@ -46,8 +46,8 @@ def prepare(path: str, users: int) -> None:
     """Inside Django (the bench database): the residents and their tokens, the offerings a resident
     can put in a cart and pay cash (stock topped up so that no run sells out), a pickup point."""
     from allauth.account.models import EmailAddress
-    from rest_framework.authtoken.models import Token
 
+    from accounts.actions import create_api_token
     from accounts.models import User
     from bookings.selectors import bookable_offerings
     from hub.models import Site
@@ -68,7 +68,7 @@ def prepare(path: str, users: int) -> None:
             last_name=str(number),
         )
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(create_api_token(user=user, name="banc de charge")[1])
 
     probe = User.objects.get(email=f"resident0@{EMAIL_DOMAIN}")
     bookable = set(bookable_offerings().values_list("pk", flat=True))
