@@ -24,7 +24,7 @@ from marketplace.actions.payments import (
     record_final_quantity,
     record_offline_payment,
 )
-from marketplace.actions.refunds import refund_order
+from marketplace.actions.refunds import refund_order, refundable_amount
 from marketplace.actions.stripe_events import credit_dashboard_refund
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import MarketplaceError
@@ -306,11 +306,21 @@ def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
     amounts = _line_amounts(request, order, prefix="refund")
     if amounts is None:
         return redirect("marketplace:handover", order.reference)
+    if not amounts:  # « tout ce qui reste »: of the lines this manager refunds, not the other sellers'
+        managed = perms.structures_refunding(request.user)
+        amounts = {
+            line.pk: refundable_amount(line)
+            for line in order.lines.all()
+            if line.seller_id in managed and refundable_amount(line) > 0
+        }
+        if not amounts:
+            messages.error(request, _("Il ne reste rien à rembourser sur vos articles."))
+            return redirect("marketplace:handover", order.reference)
     try:
         refund_order(
             order=order,
             by=request.user,
-            amounts=amounts or None,
+            amounts=amounts,
             reason=request.POST.get("reason", "")[:200],
         )
     except MarketplaceError as error:

@@ -306,3 +306,24 @@ def test_the_pickup_day_drops_an_order_once_my_part_is_handed_over(client, mixed
     grocer_view = _page(client, staff_of(grocer), "pickup_day", point=accueil.slug)
 
     assert (mixed.reference in garden_view, mixed.reference in grocer_view) == (False, True)
+
+
+def test_refunding_everything_left_refunds_only_the_managers_own_lines_of_a_mixed_order(client, mixed, grocer):
+    """« Laissez les montants vides pour rembourser tout ce qui reste »: for a manager of one seller of a
+    mixed order, what is left on that seller's lines; the other sellers' lines are not theirs to refund."""
+    manager = StructureRoleFactory(structure=grocer, manager=True).user
+    client.force_login(manager)
+
+    done = client.post(
+        reverse("marketplace:handover_refund", args=[mixed.reference]), {"reason": "Rupture"}, follow=True
+    )
+
+    assert [str(m) for m in done.context["messages"]] == ["Remboursement enregistré ; l'avoir est émis."]
+    refunds = list(mixed.refunds.values_list("structure_id", "amount"))
+    assert refunds == [(grocer.pk, Decimal("10.40"))]
+    mixed.refresh_from_db()
+    assert mixed.payment_status == PaymentStatus.PARTIALLY_REFUNDED
+
+    again = client.post(reverse("marketplace:handover_refund", args=[mixed.reference]), {}, follow=True)
+    assert [str(m) for m in again.context["messages"]] == ["Il ne reste rien à rembourser sur vos articles."]
+    assert mixed.refunds.count() == 1
