@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from hub.storage import private_file_response
+from hub.views import PENDING_REFRESH_SECONDS
 from marketplace import documents
 from marketplace.actions.cart import (
     add_to_cart,
@@ -34,7 +35,6 @@ from services.models import Offering
 
 logger = logging.getLogger(__name__)
 # The page shown while a document is rendered reloads itself this often (seconds).
-PENDING_REFRESH_SECONDS = 5
 
 
 def _cart_context(request: HttpRequest) -> dict:
@@ -221,8 +221,8 @@ def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
             and Order.objects.visible_to_customer(request.user).filter(pk=invoice.order_id).exists()
         )
         back_url = reverse("marketplace:order", args=[invoice.order.reference]) if visible_order else reverse("home")
-        context = {"invoice": invoice, "back_url": back_url, "refresh_seconds": PENDING_REFRESH_SECONDS}
-        response = render(request, "marketplace/document_pending.html", context, status=202)
+        context = {"number": invoice.number, "back_url": back_url, "refresh_seconds": PENDING_REFRESH_SECONDS}
+        response = render(request, "hub/document_pending.html", context, status=202)
         response["Retry-After"] = str(PENDING_REFRESH_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
