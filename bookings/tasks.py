@@ -29,6 +29,12 @@ def cancel_order_bookings(order_id: int, line_ids: list[int] | None = None) -> i
     return orders.cancel_order_bookings(order_id=order_id, line_ids=line_ids)
 
 
+@shared_task(name="bookings.sweep_order_events")
+def sweep_order_events() -> int:
+    """Beat, every two minutes: what a domain event lost while the broker was down left undone."""
+    return orders.sweep_order_events()
+
+
 @shared_task(name="bookings.send_reminders")
 def send_reminders() -> int:
     return notifications.send_reminders()

@@ -38,3 +38,9 @@ def mark_order_deliveries_unpaid(order_id: int) -> int:
 )
 def settle_order_deliveries(order_id: int) -> int:
     return payments.settle_order_deliveries(order_id=order_id)
+
+
+@shared_task(name="subscriptions.sweep_order_events")
+def sweep_order_events() -> int:
+    """Beat, every two minutes: deliveries a lost `order_confirmed` left unpaid although their order is paid."""
+    return payments.sweep_order_events()

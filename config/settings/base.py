@@ -341,6 +341,12 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
     "sweep-outbox": {"task": "hub.sweep_outbox", "schedule": crontab(minute="*")},
+    # Domain events lost while the broker was down (their receivers' tasks never queued): redone.
+    "bookings-sweep-order-events": {"task": "bookings.sweep_order_events", "schedule": crontab(minute="*/2")},
+    "subscriptions-sweep-order-events": {
+        "task": "subscriptions.sweep_order_events",
+        "schedule": crontab(minute="*/2"),
+    },
     "sweep-rendered-documents": {"task": "hub.sweep_rendered_documents", "schedule": crontab(hour=4, minute=10)},
     "sweep-stripe-events": {"task": "marketplace.sweep_stripe_events", "schedule": crontab(minute="*")},
     "sweep-stripe-transfers": {"task": "marketplace.sweep_stripe_transfers", "schedule": crontab(minute="*")},

@@ -187,3 +187,20 @@ def settle_order_deliveries(*, order_id: int) -> int:
             DeliveryStatus.PLANNED,
             note=_("Paiement reçu."),
         )
+
+
+def sweep_order_events(*, now: datetime.datetime | None = None) -> int:
+    """What a lost `order_confirmed` left undone (the broker was down when the payment committed):
+    deliveries still unpaid while their order has been paid for a while are planned again. Beat,
+    every two minutes; `settle_order_deliveries` is idempotent. Returns how many orders."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(minutes=2)
+    order_ids = set(
+        Delivery.objects.filter(
+            status=DeliveryStatus.UNPAID,
+            order_line__order__payment_status=PaymentStatus.PAID,
+            order_line__order__paid_at__lte=cutoff,
+        ).values_list("order_line__order_id", flat=True)
+    )
+    for order_id in sorted(order_ids):
+        settle_order_deliveries(order_id=order_id)
+    return len(order_ids)

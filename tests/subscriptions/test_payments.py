@@ -231,3 +231,21 @@ def test_a_late_confirmation_task_never_plans_again_a_delivery_whose_order_is_un
     assert settle_order_deliveries(order_id=order.pk) == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PLANNED
+
+
+def test_deliveries_a_lost_confirmation_left_unpaid_are_planned_again_by_the_sweep(stripe_env):
+    """The pay link's payment committed while the broker was down: `order_confirmed` never queued
+    `settle_order_deliveries`; the beat sweep plans the delivery again once the order has been paid a while."""
+    from subscriptions.actions.payments import sweep_order_events
+
+    subscription = _with_card(stripe_env, "pm_card_chargeCustomerFail")
+    charge_due_deliveries(today=D(2026, 3, 15))
+    delivery = subscription.deliveries.get(date=D(2026, 3, 16))
+    paid_at = timezone.now()
+    Order.objects.filter(pk=delivery.order_line.order_id).update(payment_status=PaymentStatus.PAID, paid_at=paid_at)
+
+    assert sweep_order_events(now=paid_at + datetime.timedelta(minutes=1)) == 0  # the event may only be late
+    assert sweep_order_events(now=paid_at + datetime.timedelta(minutes=3)) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PLANNED
+    assert sweep_order_events(now=paid_at + datetime.timedelta(minutes=3)) == 0
