@@ -170,6 +170,29 @@ STORAGES = {
     "private": {"BACKEND": "hub.storage.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Several web machines without a shared disk: media and private documents on S3-compatible storage
+# (django-storages), one bucket, two prefixes. Media are public (MEDIA_URL: the bucket's public
+# address); private documents are never given a URL: their permission-checked views stream them
+# (PRIVATE_MEDIA_ACCEL_REDIRECT does not apply).
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    _s3 = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("S3_REGION") or None,
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "file_overwrite": False,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "media", "querystring_auth": False},
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "private", "default_acl": "private", "querystring_auth": True},
+    }
+    MEDIA_URL = os.environ.get("S3_MEDIA_URL", MEDIA_URL)
 
 # E-mail: SMTP in production.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
