@@ -9,7 +9,15 @@ class AccountingConfig(AppConfig):
     def ready(self) -> None:
         # reason: receivers import models, which cannot load before the app registry is ready.
         from accounting import receivers
+        from accounting.perms import structures_with_books
+        from accounts import staff_tools
         from hub import events
 
         # Books are set up with the structure, never during a posting.
         events.structure_created.connect(receivers.on_structure_created, dispatch_uid="accounting_structure_created")
+        staff_tools.register(
+            "accounting:index",
+            label=_("Comptabilité"),
+            can_open=lambda user: structures_with_books(user).exists(),
+            position=70,
+        )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import staff_tools
 from accounts.actions import create_api_token, delete_account, export_personal_data, revoke_api_token
 from accounts.exceptions import AccountError
 from accounts.forms import ApiTokenForm, DeleteAccountForm
@@ -27,6 +28,8 @@ def account(request: HttpRequest) -> HttpResponse:
         ),
         "structure_roles": user.structure_roles.select_related("structure").order_by("structure__name", "role"),
         "active_api_tokens": ApiToken.objects.filter(user=user).active().count(),
+        # Only the pages this person can open (each app registers its own, with its view's check).
+        "staff_tools": staff_tools.tools_for(user),
     }
     return render(request, "accounts/account.html", context)
 

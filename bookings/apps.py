@@ -8,8 +8,9 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import events as account_events
-        from accounts import personal_data
+        from accounts import personal_data, staff_tools
         from bookings import notifications, notify, receivers, selectors
+        from bookings import perms as bookings_perms
         from bookings import personal_data as bookings_personal_data
         from hub import outbox
         from marketplace import cart_rules, events
@@ -31,3 +32,9 @@ class BookingsConfig(AppConfig):
         # The person closes their account: future bookings cancelled, feed revoked (synchronously).
         account_events.account_closing.connect(receivers.on_account_closing, dispatch_uid="bookings_account_closing")
         personal_data.register("reservations", export=bookings_personal_data.export)
+        staff_tools.register(
+            "bookings:laundry_week",
+            label=_("Blanchisserie : la semaine"),
+            can_open=lambda user: bool(bookings_perms.staff_structures(user)),
+            position=40,
+        )

@@ -11,10 +11,11 @@ class HubConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from accounts import personal_data
+        from accounts import personal_data, staff_tools
         from hub import (
             checks,  # noqa: F401  (registers the system checks)
             converters,
+            perms,
         )
         from hub import personal_data as hub_personal_data
 
@@ -29,6 +30,7 @@ class HubConfig(AppConfig):
         register_converter(converters.MonthConverter, "month")
         register_converter(converters.IsoWeekConverter, "isoweek")
         register_converter(converters.IsoDateConverter, "isodate")
+        staff_tools.register("admin:index", label=_("Back-office"), can_open=perms.can_enter_back_office, position=90)
 
 
 class HubAdminConfig(admin_apps.AdminConfig):

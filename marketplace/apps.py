@@ -9,13 +9,14 @@ class MarketplaceConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import user_logged_in
 
-        from accounts import personal_data
+        from accounts import personal_data, staff_tools
         from hub import outbox
 
         # reason: the checks import models, which cannot load before the app registry is ready.
         from marketplace import (
             notifications,
             notify,
+            perms,
             reconciliation,  # noqa: F401 — registers its checks
         )
         from marketplace import personal_data as marketplace_personal_data
@@ -25,6 +26,31 @@ class MarketplaceConfig(AppConfig):
         outbox.register(notify.ORDER_EMAIL, notifications.compose_order_email)
         outbox.register(notify.STAFF_ALERT, notifications.compose_staff_alert)
         personal_data.register("achats", export=marketplace_personal_data.export, erase=marketplace_personal_data.erase)
+        # « Mon compte » links to the pages each person can open (the same checks as the views).
+        staff_tools.register(
+            "marketplace:pickup_day",
+            label=_("Commandes à préparer"),
+            can_open=lambda user: bool(perms.structures_handling_orders(user)),
+            position=10,
+        )
+        staff_tools.register(
+            "marketplace:cheques",
+            label=_("Chèques à remettre"),
+            can_open=lambda user: bool(perms.structures_with_takings(user)),
+            position=20,
+        )
+        staff_tools.register(
+            "marketplace:cash_up",
+            label=_("Caisse du jour"),
+            can_open=lambda user: bool(perms.structures_with_takings(user)),
+            position=30,
+        )
+        staff_tools.register(
+            "marketplace:stripe_events",
+            label=_("Événements Stripe"),
+            can_open=perms.can_view_stripe_events,
+            position=80,
+        )
 
         def _merge(sender, request, user, **kwargs):
             merge_session_cart(request, user)

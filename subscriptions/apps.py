@@ -9,7 +9,7 @@ class SubscriptionsConfig(AppConfig):
     def ready(self) -> None:
         # reason: these modules import models, which cannot load before the app registry is ready.
         from accounts import events as account_events
-        from accounts import personal_data
+        from accounts import personal_data, staff_tools
         from bookings import calendar_feed
         from hub import outbox
         from marketplace import events
@@ -22,6 +22,7 @@ class SubscriptionsConfig(AppConfig):
             receivers,
             reconciliation,  # noqa: F401
         )
+        from subscriptions import perms as subscriptions_perms
         from subscriptions import personal_data as subscriptions_personal_data
 
         # The e-mails the actions write to the outbox, composed when hub.outbox sends them.
@@ -39,3 +40,9 @@ class SubscriptionsConfig(AppConfig):
             receivers.on_account_closing, dispatch_uid="subscriptions_account_closing"
         )
         personal_data.register("abonnements", export=subscriptions_personal_data.export)
+        staff_tools.register(
+            "subscriptions:pick_list",
+            label=_("Listes de paniers"),
+            can_open=lambda user: bool(subscriptions_perms.staff_structures(user)),
+            position=50,
+        )
