@@ -41,7 +41,8 @@ def index(request: HttpRequest) -> HttpResponse:
         raise Http404
     next_week = format_week(monday_of(timezone.localdate()) + datetime.timedelta(days=7))
     rows = [(structure, perms.can_plan(request.user, structure)) for structure in structures]
-    return render(request, "insertion/index.html", {"rows": rows, "next_week": next_week})
+    context = {"rows": rows, "next_week": next_week, "today": timezone.localdate()}
+    return render(request, "insertion/index.html", context)
 
 
 def structure_home(request: HttpRequest, slug: str) -> HttpResponse:

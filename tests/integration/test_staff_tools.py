@@ -38,3 +38,22 @@ def test_each_role_sees_the_tools_it_can_open_and_each_one_opens(client, demo_hu
 
     assert [label.replace("&#x27;", "'") for _url, label in tools] == EXPECTED[email]
     assert [(url, client.get(url).status_code) for url, _label in tools] == [(url, 200) for url, _label in tools]
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        ("encadrant@demo.pole.test", ["Planning de la semaine prochaine", "Relevé d'heures du jour", "Heures du mois",
+                                      "Salarié·es"]),
+        ("compta@demo.pole.test", ["Heures du mois", "Salarié·es"]),
+    ],
+)  # fmt: skip
+def test_the_insertion_home_links_to_the_day_s_timesheet_and_the_month_s_hours(client, demo_hub, email, expected):
+    client.force_login(get_user_model().objects.get(email=email))
+
+    page = client.get(reverse("insertion:index")).content.decode()
+    card = page.split("Jardins du Pôle", 1)[1].split("</li>", 1)[0]
+    links = re.findall(r'<a href="([^"]+)">([^<]+)<span', card)
+
+    assert [label.replace("&#x27;", "'") for _url, label in links] == expected
+    assert [(url, client.get(url).status_code) for url, _label in links] == [(url, 200) for url, _label in links]
