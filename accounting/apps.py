@@ -7,7 +7,8 @@ class AccountingConfig(AppConfig):
     verbose_name = _("Comptabilité")
 
     def ready(self) -> None:
-        # reason: receivers import models, which cannot load before the app registry is ready.
+        # reason: receivers, perms and the other apps' registries import models, which cannot load
+        # before the app registry is ready; AppConfig.ready() is where an app plugs into the others.
         from accounting import receivers
         from accounting.perms import structures_with_books
         from accounts import staff_tools

@@ -45,6 +45,8 @@ EMAIL_DOMAIN = "charge.bench.test"
 def prepare(path: str, users: int) -> None:
     """Inside Django (the bench database): the residents and their tokens, the offerings a resident
     can put in a cart and pay cash (stock topped up so that no run sells out), a pickup point."""
+    # reason: this runs inside `manage.py shell` on the bench database; the module itself is imported
+    # before django.setup() by `python -m bench.load`, so models can only be imported here.
     from allauth.account.models import EmailAddress
 
     from accounts.actions import create_api_token

@@ -8,15 +8,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {
+def _production_env(tmp_path, **extra: str) -> dict[str, str]:
+    """The environment of a production start (base settings, a secret key, a host, a broker)."""
+    return {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DJANGO_SECRET_KEY": "x7$k2!m9q@p4w8z#r6t1v3y5u0i-o_e+a=s*d&f^g%h~j|l:n;b,c.m?qwerty",
         "DJANGO_ALLOWED_HOSTS": "pole.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        **extra,
     }
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = _production_env(tmp_path)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -46,20 +52,15 @@ def test_s3_settings_put_media_and_private_documents_in_one_bucket_under_two_pre
     """Several web machines without a shared disk: `S3_BUCKET` selects django-storages' S3 backend for
     media (public, MEDIA_URL the bucket's address) and private documents (no public URL, private ACL);
     the production deploy check stays clean. No request is made to S3 here."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DJANGO_SECRET_KEY": "x7$k2!m9q@p4w8z#r6t1v3y5u0i-o_e+a=s*d&f^g%h~j|l:n;b,c.m?qwerty",
-        "DJANGO_ALLOWED_HOSTS": "pole.example.org",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
-        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
-        "S3_BUCKET": "pole-fichiers",
-        "S3_ENDPOINT_URL": "https://s3.fr-par.example.net",
-        "S3_REGION": "fr-par",
-        "S3_ACCESS_KEY_ID": "cle",
-        "S3_SECRET_ACCESS_KEY": "secret",
-        "S3_MEDIA_URL": "https://pole-fichiers.s3.fr-par.example.net/media/",
-    }
+    env = _production_env(
+        tmp_path,
+        S3_BUCKET="pole-fichiers",
+        S3_ENDPOINT_URL="https://s3.fr-par.example.net",
+        S3_REGION="fr-par",
+        S3_ACCESS_KEY_ID="cle",
+        S3_SECRET_ACCESS_KEY="secret",
+        S3_MEDIA_URL="https://pole-fichiers.s3.fr-par.example.net/media/",
+    )
     script = (
         "import django; django.setup()\n"
         "from django.conf import settings\n"
