@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from hub.formatting import euros
+
 
 class AccountingError(Exception):
     """Base class: the action was refused and nothing was written."""
@@ -11,8 +13,8 @@ class UnbalancedEntry(AccountingError):
     def __init__(self, debit, credit):
         self.debit, self.credit = debit, credit
         super().__init__(
-            _("Écriture déséquilibrée : %(debit)s € au débit pour %(credit)s € au crédit.")
-            % {"debit": debit, "credit": credit}
+            _("Écriture déséquilibrée : %(debit)s au débit pour %(credit)s au crédit.")
+            % {"debit": euros(debit), "credit": euros(credit)}
         )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from hub import notify
 from hub.enums import StaffRole
+from hub.formatting import date_long
 from hub.models import Structure, StructureRole
 from hub.params import in_range
 from insertion import selectors
@@ -201,6 +202,11 @@ def record_hours(*, worker: Worker, day: datetime.date, hours: Decimal, by) -> T
     return entry
 
 
+def timesheet_can_be_validated(day: datetime.date, *, today: datetime.date) -> bool:
+    """A day's hours are validated once the day has ended."""
+    return day < today
+
+
 @transaction.atomic
 def validate_timesheets(*, structure, start: datetime.date, end: datetime.date, by) -> int:
     """Lock every entry of the structure's workers over the period; returns how many were validated.
@@ -212,8 +218,19 @@ def validate_timesheets(*, structure, start: datetime.date, end: datetime.date, 
     with one assigned worker whose day is not validated yet, stays open until a later validation.
 
     Home visits of those days then get their actual hours (bookings re-prices and invoices them).
+
+    Hours are validated once worked: a period that runs into today or later is refused whole, and
+    nothing changes (a day has ended at midnight, Paris time).
     """
     now = timezone.now()
+    if not timesheet_can_be_validated(end, today=timezone.localdate(now)):
+        raise TimesheetRefused(
+            _(
+                "Les heures du %(day)s ne peuvent pas encore être validées : une journée se valide une fois "
+                "finie, à partir du %(next)s."
+            )
+            % {"day": date_long(end), "next": date_long(end + datetime.timedelta(days=1))}
+        )
     validated = TimesheetEntry.objects.filter(
         worker__structure=structure, date__gte=start, date__lte=end, validated_at__isnull=True
     ).update(validated_at=now, validated_by=by)

@@ -268,6 +268,7 @@ def hours(request: HttpRequest, slug: str, year: int, month: int) -> HttpRespons
         "fte": fte,
         "year": year,
         "month": month,
+        "month_start": datetime.date(year, month, 1),
         "activities": reports.hours_per_activity(structure, year, month),
     }
     return render(request, "insertion/hours.html", context)
@@ -295,8 +296,14 @@ def timesheet(request: HttpRequest, slug: str, day: datetime.date) -> HttpRespon
         else:
             return redirect("insertion:timesheet", structure.slug, date.isoformat())
     entries = actions.prefill_timesheets(structure=structure, day=date)
-    entries = sorted((entry for entry in entries), key=lambda entry: (entry.worker.last_name, entry.worker.first_name))
-    context = {"structure": structure, "date": date, "entries": entries}
+    context = {
+        "structure": structure,
+        "date": date,
+        "lines": reports.timesheet_lines(structure, date, entries),
+        "has_entries": bool(entries),
+        "can_validate": actions.timesheet_can_be_validated(date, today=timezone.localdate()),
+        "next_day": date + datetime.timedelta(days=1),
+    }
     return render(request, "insertion/timesheet.html", context, status=status)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hub.formatting import euros
 from hub.models import Site, Structure
 from hub.params import date_param
 from marketplace import perms
@@ -202,8 +203,8 @@ def handover_payment(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Paiement de %(amount)s € enregistré pour %(structure)s.")
-            % {"amount": data["amount"], "structure": structure.name},
+            _("Paiement de %(amount)s enregistré pour %(structure)s.")
+            % {"amount": euros(data["amount"]), "structure": structure.name},
         )
     return redirect("marketplace:handover", order.reference)
 

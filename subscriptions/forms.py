@@ -1,8 +1,8 @@
 from django import forms
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from hub.formatting import euros
 from hub.models import Site
 from marketplace.enums import PaymentMethod
 from subscriptions.enums import SEASON_PAYMENT_METHODS, PrepaidCreditChoice, SubscriptionPaymentMode
@@ -11,12 +11,12 @@ from subscriptions.models import SubscriptionPlan
 
 class PlanChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, plan: SubscriptionPlan) -> str:
-        return _("%(name)s (%(size)s) — %(frequency)s, le %(weekday)s — %(price)s € par livraison") % {
+        return _("%(name)s (%(size)s) — %(frequency)s, le %(weekday)s — %(price)s par livraison") % {
             "name": plan.offering.name,
             "size": plan.size_label,
             "frequency": plan.get_frequency_display().lower(),
             "weekday": plan.get_weekday_display(),
-            "price": number_format(plan.price_per_delivery, 2),
+            "price": euros(plan.price_per_delivery),
         }
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounting.chart import ADVANCE_ACCOUNT
 from accounting.models import EntryLine
 from accounting.reconciliation import Difference, register
+from hub.formatting import euros
 from marketplace.enums import PaymentStatus
 from subscriptions.models import SeasonAdvance
 
@@ -49,8 +50,8 @@ def advances() -> Iterator[Difference]:
                 expected=want,
                 actual=have,
                 message=_(
-                    "Le compte 4191 de l'abonnement %(reference)s porte %(booked)s € ; ses paniers payés "
-                    "d'avance ni livrés ni crédités valent %(expected)s € HT."
+                    "Le compte 4191 de l'abonnement %(reference)s porte %(booked)s ; ses paniers payés "
+                    "d'avance ni livrés ni crédités valent %(expected)s HT."
                 )
-                % {"reference": reference, "booked": have, "expected": want},
+                % {"reference": reference, "booked": euros(have), "expected": euros(want)},
             )

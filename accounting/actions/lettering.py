@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounting.documents import ZERO
 from accounting.exceptions import LetteringError
 from accounting.models import Account, EntryLine
+from hub.formatting import euros
 
 LETTERING_CODE_RE = re.compile(r"[A-Z0-9]{1,10}")
 
@@ -63,8 +64,8 @@ def _letter_lines(*, lines: Iterable[EntryLine], code: str | None, on: datetime.
     credit = sum((line.credit for line in locked), ZERO)
     if debit != credit:
         raise LetteringError(
-            _("Les lignes à lettrer ne se soldent pas : %(debit)s € au débit, %(credit)s € au crédit.")
-            % {"debit": debit, "credit": credit}
+            _("Les lignes à lettrer ne se soldent pas : %(debit)s au débit, %(credit)s au crédit.")
+            % {"debit": euros(debit), "credit": euros(credit)}
         )
     account = locked[0].account
     if code is None:

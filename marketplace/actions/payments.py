@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.formatting import euros
 from hub.models import Site, Structure
 from hub.money import from_cents, line_total, split_incl
 from marketplace import events, notify, perms, postings, stripe_gateway
@@ -313,8 +314,8 @@ def record_offline_payment(
         raise PaymentError(_("Le montant doit être positif."))
     if amount > share.due:
         raise PaymentError(
-            _("Le montant dépasse ce qui reste dû à %(structure)s : %(rest)s €.")
-            % {"structure": structure.name, "rest": max(share.due, Decimal("0"))}
+            _("Le montant dépasse ce qui reste dû à %(structure)s : %(rest)s.")
+            % {"structure": structure.name, "rest": euros(max(share.due, Decimal("0")))}
         )
     if method == PaymentMethod.CHEQUE and not cheque_number.strip():
         raise PaymentError(_("Indiquez le numéro du chèque."))

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.formatting import euros
 from hub.models import Structure
 from hub.money import quantize
 from marketplace import events, notify, perms, postings, stripe_gateway
@@ -132,8 +133,8 @@ def refund_order(
             raise RefundError(_("Un remboursement est un montant positif, au centime."))
         if amount > refundable_amount(line):
             raise RefundError(
-                _("« %(name)s » : on ne peut rembourser que %(rest)s €.")
-                % {"name": line.name, "rest": refundable_amount(line)}
+                _("« %(name)s » : on ne peut rembourser que %(rest)s.")
+                % {"name": line.name, "rest": euros(refundable_amount(line))}
             )
         if not granted_by_terms and not perms.can_refund(by, line.seller):
             raise RefundError(

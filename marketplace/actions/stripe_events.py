@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.formatting import euros
 from hub.models import Structure
 from hub.money import from_cents, quantize
 from marketplace import events, notify, perms, postings
@@ -188,10 +189,10 @@ def _withdraw(record: StripeDispute, *, order: Order, payment: Payment, dispute:
         structure_ids=sorted({*parts, Structure.objects.collective().pk}),  # the platform answers it
         subject=_("Litige sur la commande %(reference)s") % {"reference": order.reference},
         body=_(
-            "Le client conteste le paiement de la commande %(reference)s : %(amount)s € ont été repris "
+            "Le client conteste le paiement de la commande %(reference)s : %(amount)s ont été repris "
             "par Stripe. Répondez au litige dans le tableau de bord Stripe."
         )
-        % {"reference": order.reference, "amount": record.amount},
+        % {"reference": order.reference, "amount": euros(record.amount)},
         key=f"dispute-{record.dispute_id}",
     )
 
@@ -329,10 +330,10 @@ def dashboard_refund(*, charge: dict, created: int | None = None) -> None:
             structure_ids=sorted({refund.structure_id for refund in refunds}),
             subject=_("Avoir à établir pour la commande %(reference)s") % {"reference": order.reference},
             body=_(
-                "Un remboursement de %(amount)s € a été fait dans le tableau de bord Stripe pour la commande "
+                "Un remboursement de %(amount)s a été fait dans le tableau de bord Stripe pour la commande "
                 "%(reference)s. Établissez l'avoir correspondant."
             )
-            % {"amount": total, "reference": order.reference},
+            % {"amount": euros(total), "reference": order.reference},
             key=key,
         )
 
@@ -362,12 +363,12 @@ def credit_dashboard_refund(*, refund: Refund, amounts: dict[int, Decimal], by) 
             raise RefundError(_("Cette ligne n'est pas une vente de cette structure dans la commande."))
         if amount < 0 or amount != quantize(amount) or amount > refundable_amount(line):
             raise RefundError(
-                _("« %(name)s » : de 0 à %(rest)s €, au centime.")
-                % {"name": line.name, "rest": refundable_amount(line)}
+                _("« %(name)s » : de 0 à %(rest)s, au centime.")
+                % {"name": line.name, "rest": euros(refundable_amount(line))}
             )
     if sum(amounts.values(), ZERO) != refund.amount:
         raise RefundError(
-            _("Les montants doivent faire exactement le remboursement : %(amount)s €.") % {"amount": refund.amount}
+            _("Les montants doivent faire exactement le remboursement : %(amount)s.") % {"amount": euros(refund.amount)}
         )
     by_invoice: dict[int, dict[int, Decimal]] = {}
     for line_id, amount in amounts.items():
@@ -462,12 +463,12 @@ def payout_failed(*, payout: dict, account: str | None) -> None:
         structure_ids=[structure.pk],
         subject=_("Virement Stripe échoué : %(id)s") % {"id": payout["id"]},
         body=_(
-            "Le virement Stripe %(id)s de %(amount)s € vers le compte bancaire de %(structure)s a échoué "
+            "Le virement Stripe %(id)s de %(amount)s vers le compte bancaire de %(structure)s a échoué "
             "(%(reason)s). Vérifiez les coordonnées bancaires dans Stripe."
         )
         % {
             "id": payout["id"],
-            "amount": from_cents(payout.get("amount") or 0),
+            "amount": euros(from_cents(payout.get("amount") or 0)),
             "structure": structure.name,
             "reason": payout.get("failure_message") or payout.get("failure_code") or _("motif inconnu"),
         },

@@ -3,7 +3,7 @@ VAT summary, buyer identity, payment and SAP mentions (DOMAIN.md rule 9)."""
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -158,10 +158,5 @@ def format_quantity(quantity: Decimal) -> str:
 
 
 def format_unit_price(amount: Decimal) -> str:
-    """A unit price excl. VAT: cents when they say it all, else its 4 decimals (DOMAIN.md rule 2)."""
-    if amount == money.quantize(amount):
-        return money.format_eur(amount)
-    four = amount.quantize(money.TEN_THOUSANDTH, rounding=ROUND_HALF_UP)
-    whole, _, decimals = money.format_eur(Decimal(int(four))).partition(",")
-    fraction = f"{abs(four) % 1:.4f}"[2:]
-    return f"{whole},{fraction}\u00a0€"
+    """A unit price, to the cent like every amount printed (hub.formatting.unit_price says why)."""
+    return money.format_eur(amount)

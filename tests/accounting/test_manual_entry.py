@@ -50,7 +50,7 @@ def test_unbalanced_entry_is_refused_in_french_and_nothing_is_posted(accountant,
     before = Entry.objects.count()
     response = _post(accountant, [("530", "12.50", ""), ("628", "", "12.00")], token="tok-2", slug=jardins.slug)
     assert response.status_code == 400
-    assert "Écriture déséquilibrée : 12.50 € au débit pour 12.00 € au crédit." in response.content.decode()
+    assert "Écriture déséquilibrée : 12,50\u00a0€ au débit pour 12,00\u00a0€ au crédit." in response.content.decode()
     assert Entry.objects.count() == before
 
 

@@ -91,7 +91,7 @@ def test_the_same_key_twice_posts_once(structure):
 def test_an_unbalanced_document_is_refused(structure):
     with pytest.raises(UnbalancedEntry) as error:
         post_document(DocumentFactory(structure=structure, unbalanced=True))
-    assert str(error.value) == "Écriture déséquilibrée : 120.00 € au débit pour 100.00 € au crédit."
+    assert str(error.value) == "Écriture déséquilibrée : 120,00\u00a0€ au débit pour 100,00\u00a0€ au crédit."
     assert _nothing_posted(structure)
 
 

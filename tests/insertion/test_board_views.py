@@ -164,7 +164,7 @@ def test_timesheet_is_prefilled_recorded_validated_then_locked(supervisor, struc
     Assignment.objects.create(job=jobs[0], worker=workers[0], hours=Decimal("3.50"))
     url = f"/insertion/{structure.slug}/releves/{day(0).isoformat()}/"
 
-    assert 'value="3.50"' in supervisor.get(url).content.decode()
+    assert 'value="3,50"' in supervisor.get(url).content.decode()
     supervisor.post(url, {f"hours-{workers[0].pk}": "4,25"})
     supervisor.post(url, {"validate": "1"})
     response = supervisor.post(url, {f"hours-{workers[0].pk}": "8"}, follow=True)
@@ -219,4 +219,4 @@ def test_hours_per_activity_share_each_day_among_its_jobs(client, structure, tea
     ]
     client.force_login(UserFactory(hub_admin=True))
     html = client.get(f"/insertion/{structure.slug}/heures/2026/3/").content.decode()
-    assert '<td>Préparation de commandes</td><td class="num">1,00</td><td class="num">1,50</td>' in html
+    assert '<td>Préparation de commandes</td><td class="num">1\u00a0h</td><td class="num">1,5\u00a0h</td>' in html

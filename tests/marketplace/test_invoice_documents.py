@@ -163,9 +163,9 @@ def test_vat_liable_b2c_invoice_paid_by_card(garden):
     assert f"Facture N° {invoice.number}" in text
     assert f"Date {ISSUED_AT:%d/%m/%Y} Nature de l'opération" in text
     assert "Nature de l'opération Livraison de biens" in text
-    # 36,00 € TTC at 5.5 %: VAT 1,88 €, excl. 34,12 €; unit price excl. VAT to 4 decimals.
-    assert "Panier de légumes — grand 2 pièce 17,0616 € 5,5 % 34,12 €" in text
-    assert "Œufs bio, boîte de 6 3 pièce 3,0332 € 5,5 % 9,10 €" in text
+    # 36,00 € TTC at 5.5 %: VAT 1,88 €, excl. 34,12 €; unit price excl. VAT to the cent (17.0616 → 17,06 €).
+    assert "Panier de légumes — grand 2 pièce 17,06 € 5,5 % 34,12 €" in text
+    assert "Œufs bio, boîte de 6 3 pièce 3,03 € 5,5 % 9,10 €" in text
     assert "Taux de TVA Base HT Montant TVA 5,5 % 43,22 € 2,38 €" in text
     assert "Total HT 43,22 € TVA 2,38 € Total TTC 45,60 €" in text
     assert f"Payée le {ISSUED_AT:%d/%m/%Y} — montant réglé : 45,60 €." in text
@@ -256,7 +256,7 @@ def test_b2b_invoice_of_the_scop_has_company_and_payment_mentions(scop):
     ) in text
     assert "Nature de l'opération Livraison de biens et prestation de services" in text
     assert "Bon de commande BC-2026-014" in text
-    assert "Café équitable du Pérou, 1 kg 2 pièce 13,7441 € 5,5 % 27,49 €" in text
+    assert "Café équitable du Pérou, 1 kg 2 pièce 13,74 € 5,5 % 27,49 €" in text
     assert "Taux de TVA Base HT Montant TVA 5,5 % 27,49 € 1,51 € 20 % 35,00 € 7,00 €" in text
     assert "Total HT 62,49 € TVA 8,51 € Total TTC 71,00 €" in text
     assert f"À payer au plus tard le {DUE_30_DAYS:%d/%m/%Y}, par virement." in text

@@ -72,7 +72,7 @@ def test_overpayment_and_foreign_structure_are_refused(resident, garden, grocer,
     order = OrderFactory(customer=resident, items=[(basket, "1")])
     with pytest.raises(PaymentError) as excinfo:
         record_offline_payment(order=order, structure=garden, method="cash", amount=Decimal("17.01"), by=reception)
-    assert excinfo.value.message == "Le montant dépasse ce qui reste dû à Jardins de la Ribière : 17.00 €."
+    assert excinfo.value.message == "Le montant dépasse ce qui reste dû à Jardins de la Ribière : 17,00\u00a0€."
     with pytest.raises(PaymentError):
         record_offline_payment(order=order, structure=grocer, method="cash", amount=Decimal("1"), by=reception)
     assert not Payment.objects.filter(order=order).exists()
@@ -131,7 +131,7 @@ def test_partial_refund_by_a_manager_issues_a_credit_note(resident, garden, groc
     # More than what is left is refused, and nothing changes.
     with pytest.raises(RefundError) as excinfo:
         refund_order(order=order, by=manager, amounts={coffee_line.pk: Decimal("5.21")})
-    assert excinfo.value.message == "« Café équitable moulu (250 g) » : on ne peut rembourser que 5.20 €."
+    assert excinfo.value.message == "« Café équitable moulu (250 g) » : on ne peut rembourser que 5,20\u00a0€."
     order.refresh_from_db()
     assert order.amount_refunded == Decimal("5.20")
     # A manager of the grocer cannot refund the garden's basket.
