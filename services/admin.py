@@ -29,6 +29,7 @@ class OfferingAdmin(ScopedAdmin):
                     "summary",
                     "description",
                     "image",
+                    "image_alt",
                     "is_active",
                     "position",
                 )

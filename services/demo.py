@@ -2,9 +2,12 @@
 
 from decimal import Decimal as D
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.text import slugify
 
 from hub.models import Skill, Structure
+from services.demo_photos import ALT, draw
 from services.enums import Audience, OfferingKind, RevenueAccount, Unit
 from services.models import Offering
 from services.vat import default_vat_treatment
@@ -417,4 +420,21 @@ def seed_demo() -> dict[str, int]:
             values.pop("stock")
         if not created:
             Offering.objects.filter(pk=offering.pk).update(**values)
+    _seed_photos()
     return {"offres": Offering.objects.count()}
+
+
+PHOTOS_PER_KIND = 2
+
+
+def _seed_photos() -> None:
+    """The first offerings of each kind get a drawn photo (the others show how a card without one looks)."""
+    seen: dict[str, int] = {}
+    for offering in Offering.objects.order_by("position", "pk"):
+        seen[offering.kind] = seen.get(offering.kind, 0) + 1
+        if seen[offering.kind] > PHOTOS_PER_KIND or offering.image:
+            continue
+        name = f"offerings/demo-{offering.slug}.png"
+        if not default_storage.exists(name):
+            name = default_storage.save(name, ContentFile(draw(offering.kind, offering.slug)))
+        Offering.objects.filter(pk=offering.pk).update(image=name, image_alt=ALT[offering.kind])

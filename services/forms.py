@@ -20,7 +20,7 @@ class OfferingAdminForm(forms.ModelForm):
     class Meta:
         model = Offering
         fields = [
-            "structure", "name", "slug", "kind", "summary", "description", "image", "is_active", "position",
+            "structure", "name", "slug", "kind", "summary", "description", "image", "image_alt", "is_active", "position",
             "unit", "audience", "price", "solidarity_price", "vat_rate", "vat_exemption_mention",
             "revenue_account", "sap_eligible", "quantity_measured_later", "stock",
             "labour_hours_per_unit", "labour_headcount", "required_skill",
@@ -28,6 +28,10 @@ class OfferingAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("image") and not (cleaned.get("image_alt") or "").strip():
+            self.add_error(
+                "image_alt", _("Décrivez la photo en quelques mots : ce texte la remplace pour qui ne la voit pas.")
+            )
         structure = cleaned.get("structure")
         if structure is None:
             return cleaned

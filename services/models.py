@@ -10,11 +10,12 @@ from hub import money
 from hub.models import Skill, Structure
 from hub.validators import DESCRIPTION_MAX_LENGTH, bounded_text
 from services.enums import VAT_RATE_CHOICES, VAT_RATES, Audience, OfferingKind, RevenueAccount, Unit
+from services.images import validate_offering_image
 
 CARD_FIELDS = (
     "slug", "name", "kind", "unit", "audience", "summary", "price", "solidarity_price", "vat_rate",
     "vat_exemption_mention", "sap_eligible", "quantity_measured_later", "stock", "updated_at",
-    "structure__name", "structure__slug", "structure__is_active", "structure__position",
+    "structure__name", "structure__slug", "structure__is_active", "structure__position", "image", "image_alt",
 )  # fmt: skip
 
 
@@ -64,7 +65,19 @@ class Offering(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=OfferingKind.choices)
     summary = models.CharField(_("accroche"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True, **bounded_text(DESCRIPTION_MAX_LENGTH))
-    image = models.ImageField(_("image"), upload_to="offerings/", blank=True)
+    image = models.ImageField(
+        _("photo"),
+        upload_to="offerings/",
+        blank=True,
+        validators=[validate_offering_image],
+        help_text=_("JPEG, PNG ou WebP, 2 Mo et 4 000 × 4 000 pixels au plus."),
+    )
+    image_alt = models.CharField(
+        _("description de la photo"),
+        max_length=150,
+        blank=True,
+        help_text=_("Ce que montre la photo, lu à qui ne la voit pas (obligatoire avec une photo)."),
+    )
     unit = models.CharField(_("unité"), max_length=10, choices=Unit.choices)
     audience = models.CharField(_("public"), max_length=15, choices=Audience.choices, default=Audience.BOTH)
 

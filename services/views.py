@@ -10,8 +10,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from hub import perms
-from hub.models import Structure
+from hub.models import Site, Structure
 from services import catalogue_cache
+from services.enums import OfferingKind
 from services.forms import CatalogueFilterForm
 from services.models import Offering
 
@@ -82,3 +83,29 @@ def offering_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "services/offering_detail.html",
         {"offering": offering, "show_excl": _shows_prices_excl_vat(request.user)},
     )
+
+
+# Offerings customers fetch or hand over at a pickup point: their structure's page lists those points.
+PICKED_UP_KINDS = {OfferingKind.BASKET, OfferingKind.GOODS, OfferingKind.LAUNDRY}
+
+
+def structure_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A structure's shopfront: what it does, what it sells (active offerings only), its places and hours.
+
+    Public, and holds no personal data: the structure's own contact details and places only."""
+    structure = get_object_or_404(Structure.objects.active(), slug=slug)
+    offerings = list(Offering.objects.cards().filter(structure=structure))
+    sites = list(Site.objects.filter(structure=structure, is_active=True).order_by("name"))
+    pickup_points = []
+    if any(offering.kind in PICKED_UP_KINDS for offering in offerings):
+        pickup_points = [
+            site for site in Site.objects.pickup_points().order_by("name") if site.structure_id != structure.pk
+        ]
+    context = {
+        "structure": structure,
+        "offerings": offerings,
+        "sites": sites,
+        "pickup_points": pickup_points,
+        "show_excl": _shows_prices_excl_vat(request.user),
+    }
+    return render(request, "services/structure.html", context)

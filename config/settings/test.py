@@ -31,6 +31,12 @@ if os.environ.get("PRIVATE_MEDIA_ROOT"):
 else:
     PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pole-private-"))
     atexit.register(shutil.rmtree, PRIVATE_MEDIA_ROOT, ignore_errors=True)
+# Uploaded media of the suite (the demo's drawn offering photos) go to a throwaway folder too.
+if os.environ.get("MEDIA_ROOT"):
+    MEDIA_ROOT = Path(os.environ["MEDIA_ROOT"])
+else:
+    MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pole-media-"))
+    atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 # Issued invoices are not rendered on commit (eager, that is in-process); the tests that want it say so.
 INVOICE_PDF_RENDER_ON_ISSUE = False
 # One Redis database serves a whole run: each pytest process (xdist worker) keeps its cache keys
