@@ -138,3 +138,25 @@ def test_a_table_becomes_cards_on_a_phone_and_stays_a_table_on_a_desktop(page, l
     assert cell.evaluate("cell => getComputedStyle(cell).display") == "block"
     assert cell.get_attribute("data-label") == "Date"
     assert cell.evaluate("cell => getComputedStyle(cell, '::before').content") == '"Date : "'
+
+
+def test_the_pages_this_issue_changed_are_clean_on_a_desktop_too(page, live_demo_hub, axe):
+    base = live_demo_hub.url
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    problems = []
+    for path in ("/", "/catalogue/structures/jardins-du-pole/", "/catalogue/panier-petit-format/"):
+        page.goto(base + path)
+        problems.extend(f"{path}: {violation}" for violation in serious_violations(axe, page))
+    page.get_by_role("link", name="Jardins du Pôle").first.click()
+    page.wait_for_url(re.compile(r"/catalogue/structures/jardins-du-pole/$"))
+
+    _sign_in(page, base, "encadrant@demo.pole.test")
+    today = timezone.localdate()
+    timesheets = "/insertion/jardins-du-pole/releves/"
+    for path in (f"{timesheets}{today + datetime.timedelta(days=1)}/", f"{timesheets}{today - datetime.timedelta(days=1)}/",
+                 f"/insertion/jardins-du-pole/heures/{today.year}/{today.month}/", "/insertion/jardins-du-pole/salaries/"):  # fmt: skip
+        page.goto(base + path)
+        problems.extend(f"{path}: {violation}" for violation in serious_violations(axe, page))
+        screenshot(page, "desktop-" + path.strip("/").replace("/", "-"))
+
+    assert problems == []
