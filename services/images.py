@@ -12,6 +12,8 @@ FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 
 def validate_offering_image(file) -> None:
     """At most 2 MB and 4 000 px a side, and really a JPEG, PNG or WebP (whatever its name says)."""
+    if getattr(file, "_committed", False):
+        return  # a stored photo, checked when it was uploaded (reading it again would open the file)
     if file.size is not None and file.size > MAX_BYTES:
         raise ValidationError(_("La photo dépasse 2 Mo : réduisez-la avant de l'envoyer."), code="image_too_large")
     position = file.tell() if hasattr(file, "tell") else None
