@@ -72,9 +72,12 @@ def next_collection(site: Site, *, not_before: datetime.datetime) -> Window | No
 
 
 def _hour(moment: datetime.time) -> str:
+    # Non-breaking spaces: « 18 h 30 » never breaks across two lines.
     if moment.minute:
-        return _("%(hour)s h %(minute)02d") % {"hour": moment.hour, "minute": moment.minute}
-    return _("%(hour)s h") % {"hour": moment.hour}
+        text = _("%(hour)s h %(minute)02d") % {"hour": moment.hour, "minute": moment.minute}
+    else:
+        text = _("%(hour)s h") % {"hour": moment.hour}
+    return text.replace(" ", "\u00a0")
 
 
 def hours_label(starts_at: datetime.time, ends_at: datetime.time) -> str:

@@ -37,6 +37,7 @@ class CheckoutForm(forms.Form):
         ]
         self.fields["buyer"].initial = "self"
         self.fields["payment_method"].choices = [(m, PaymentMethod(m).label) for m in methods]
+        self.fields["payment_method"].error_messages["required"] = _("Choisissez un moyen de paiement.")
         if len(methods) == 1:
             self.fields["payment_method"].initial = methods[0]
         if needs_pickup_point:

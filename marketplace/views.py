@@ -259,12 +259,19 @@ def _payment_context(request: HttpRequest, order: Order) -> dict:
             query |= {"payment_intent": stripe_return["intent_id"], "redirect_status": stripe_return["redirect_status"]}
         context["poll_url"] = reverse("marketplace:order_status", args=[order.reference]) + "?" + urlencode(query)
     if progress in {Progress.FAILED, Progress.AWAITING_CARD}:
-        allowed = order_payment_methods(order)
-        context["card_allowed"] = PaymentMethod.CARD in allowed
-        context["switch_methods"] = [
-            (method, PaymentMethod(method).label) for method in allowed if method in PaymentMethod.pay_later()
-        ]
+        context |= _other_means(order)
     return context
+
+
+def _other_means(order: Order) -> dict:
+    """Whether the card is still allowed, and the pay-later means the customer may switch to."""
+    allowed = order_payment_methods(order)
+    return {
+        "card_allowed": PaymentMethod.CARD in allowed,
+        "switch_methods": [
+            (method, PaymentMethod(method).label) for method in allowed if method in PaymentMethod.pay_later()
+        ],
+    }
 
 
 @login_required
@@ -332,6 +339,7 @@ def order_pay(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Le paiement par carte est momentanément indisponible. Réessayez dans un instant."))
         return redirect("marketplace:order", order.reference)
     context = {
+        **_other_means(order),
         "order": order,
         "client_secret": client_secret,
         "stripe_js_url": settings.STRIPE_JS_URL,

@@ -121,7 +121,7 @@ def test_checkout_form_errors_are_in_french_and_keep_the_cart(client, resident, 
     errors = response.context["form"].errors
     assert errors["billing_address"] == ["Ce champ est obligatoire."]
     assert errors["pickup_point"] == ["Choisissez un point de retrait."]
-    assert errors["payment_method"] == ["Ce champ est obligatoire."]
+    assert errors["payment_method"] == ["Choisissez un moyen de paiement."]
     assert not Order.objects.filter(customer=resident).exists()
     assert Cart.objects.get(user=resident).items.count() == 1
 
