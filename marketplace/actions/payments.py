@@ -354,10 +354,12 @@ def switch_payment_method(*, order: Order, method: str, by) -> Order:
 
 def _switch_refusal(order: Order, method: str) -> str:
     """Why this order may not switch to `method` now ("" when it may)."""
-    if order.fulfilment_status != FulfilmentStatus.PLACED or order.payment_status != PaymentStatus.UNPAID:
+    if order.fulfilment_status == FulfilmentStatus.CANCELLED or order.payment_status != PaymentStatus.UNPAID:
         return _("Cette commande n'attend plus de paiement.")
     if order.payment_method != PaymentMethod.CARD:
         return _("Le moyen de paiement de cette commande est déjà choisi.")
+    if order.fulfilment_status != FulfilmentStatus.PLACED:
+        return _("Cette commande n'attend plus de paiement.")
     if method not in PaymentMethod.pay_later() or method not in checkout.order_payment_methods(order):
         return _("Ce moyen de paiement n'est pas possible pour cette commande.")
     if (
