@@ -244,7 +244,7 @@ def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, a
         response = page.request.get(base + href)
         assert response.status == 200
         assert response.headers["content-type"] == "application/pdf"
-    assert serious_violations(axe, page) == []
+    _no_serious_violations_at_both_widths(axe, page)  # the order lines turn into cards on a phone
     screenshot(page, "checkout-order-paid")
 
     # At the pickup counter, the card-paid mixed order is settled for each structure (one share each,
