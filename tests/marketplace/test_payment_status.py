@@ -206,6 +206,8 @@ def failed_card_order(stripe_env, resident, coffee, client, django_capture_on_co
         post_event(client, event_for(intent, "payment_intent.payment_failed", f"evt_fail_{order.pk}"))
     order.refresh_from_db()
     assert order.payments.get().state == PaymentState.FAILED
+    [failure] = [m for m in mail.outbox if "n'a pas abouti" in m.body]
+    assert "vous pouvez réessayer ou choisir un autre moyen de paiement accepté" in failure.body
     mail.outbox.clear()
     return order
 
