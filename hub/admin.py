@@ -11,6 +11,8 @@ from hub.models import (
     OrganisationMembership,
     OutboundEmail,
     Site,
+    SiteClosure,
+    SiteOpening,
     Skill,
     Structure,
     StructureRole,
@@ -76,6 +78,16 @@ class SkillAdmin(HubOnlyAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class SiteOpeningInline(ScopedInline, admin.TabularInline):
+    model = SiteOpening
+    extra = 0
+
+
+class SiteClosureInline(ScopedInline, admin.TabularInline):
+    model = SiteClosure
+    extra = 0
+
+
 @admin.register(Site)
 class SiteAdmin(ScopedAdmin):
     """A structure's managers keep its places; places common to the hub (no structure) are the hub admins'."""
@@ -86,6 +98,7 @@ class SiteAdmin(ScopedAdmin):
     list_select_related = ["structure"]
     search_fields = ["name", "city"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [SiteOpeningInline, SiteClosureInline]
 
 
 class OrganisationMembershipInline(ScopedInline, admin.TabularInline):

@@ -13,7 +13,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from hub.enums import LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
-from hub.models import LegalPage, Organisation, OrganisationMembership, Site, Skill, Structure, StructureRole
+from hub.models import (
+    LegalPage,
+    Organisation,
+    OrganisationMembership,
+    Site,
+    SiteOpening,
+    Skill,
+    Structure,
+    StructureRole,
+)
 from hub.validators import french_vat_number
 
 DEMO_PASSWORD = "demo-pole-2026"
@@ -141,6 +150,7 @@ PICKUP_POINTS = [
         "city": "Bourganeuf",
         "capacity": 60,
         "opening_hours": "Mardi et vendredi, 16 h – 19 h",
+        "openings": [(1, "16:00", "19:00"), (4, "16:00", "19:00")],
     },
     {
         "slug": "epicerie-royere",
@@ -151,6 +161,7 @@ PICKUP_POINTS = [
         "city": "Royère-de-Vassivière",
         "capacity": 25,
         "opening_hours": "Mardi, 17 h – 19 h",
+        "openings": [(1, "17:00", "19:00")],
     },
     {
         "slug": "salle-pontarion",
@@ -161,6 +172,7 @@ PICKUP_POINTS = [
         "city": "Pontarion",
         "capacity": 20,
         "opening_hours": "Vendredi, 17 h – 18 h 30",
+        "openings": [(4, "17:00", "18:30")],
     },
 ]
 
@@ -250,7 +262,15 @@ def seed_demo() -> dict[str, int]:
         values.pop("slug")
         structure_slug = values.pop("structure")
         values["structure"] = structures[structure_slug] if structure_slug else None
-        Site.objects.update_or_create(slug=data["slug"], defaults=values)
+        values.pop("openings")
+        site, _created = Site.objects.update_or_create(slug=data["slug"], defaults=values)
+        for weekday, starts_at, ends_at in data["openings"]:
+            SiteOpening.objects.update_or_create(
+                site=site,
+                weekday=weekday,
+                starts_at=datetime.time.fromisoformat(starts_at),
+                defaults={"ends_at": datetime.time.fromisoformat(ends_at)},
+            )
     Site.objects.update_or_create(
         slug="jardins-parcelles",
         defaults={

@@ -257,6 +257,71 @@ class Site(Address):
         return self.name
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("lundi")
+    TUESDAY = 1, _("mardi")
+    WEDNESDAY = 2, _("mercredi")
+    THURSDAY = 3, _("jeudi")
+    FRIDAY = 4, _("vendredi")
+    SATURDAY = 5, _("samedi")
+    SUNDAY = 6, _("dimanche")
+
+
+class SiteOpening(models.Model):
+    """One weekly collection window of a pickup point (« mardi, 16 h – 19 h »): what the next
+    collection date of an order is computed from (`hub.schedules`)."""
+
+    site = models.ForeignKey(Site, verbose_name=_("lieu"), on_delete=models.CASCADE, related_name="openings")
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    starts_at = models.TimeField(_("de"))
+    ends_at = models.TimeField(_("à"))
+
+    class Meta:
+        verbose_name = _("créneau d'ouverture")
+        verbose_name_plural = _("créneaux d'ouverture")
+        ordering = ["weekday", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="hub_siteopening_weekday_range",
+                violation_error_message=_("Le jour va de lundi (0) à dimanche (6)."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="hub_siteopening_ends_after_start",
+                violation_error_message=_("La fermeture doit suivre l'ouverture."),
+            ),
+            models.UniqueConstraint(fields=["site", "weekday", "starts_at"], name="hub_siteopening_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} — {self.get_weekday_display()} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class SiteClosure(models.Model):
+    """Days a place is closed besides public holidays (summer break, a village fête)."""
+
+    site = models.ForeignKey(Site, verbose_name=_("lieu"), on_delete=models.CASCADE, related_name="closures")
+    first_day = models.DateField(_("du"))
+    last_day = models.DateField(_("au (inclus)"))
+    reason = models.CharField(_("motif"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("fermeture")
+        verbose_name_plural = _("fermetures")
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("first_day")),
+                name="hub_siteclosure_ordered",
+                violation_error_message=_("La fin de la fermeture ne peut précéder son début."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} — {self.first_day} → {self.last_day}"
+
+
 class Organisation(Address):
     """A customer organisation (association, school, small business) that orders and is billed."""
 

@@ -24,6 +24,11 @@ class CheckoutForm(forms.Form):
     purchase_order_number = forms.CharField(
         label=_("N° de bon de commande (facultatif)"), max_length=50, required=False
     )
+    accept_terms = forms.BooleanField(
+        label=_("J'ai lu et j'accepte les conditions générales de vente"),
+        required=True,
+        error_messages={"required": _("Acceptez les conditions générales de vente pour commander.")},
+    )
 
     def __init__(self, *args, organisations, methods, needs_pickup_point, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,11 +37,14 @@ class CheckoutForm(forms.Form):
         ]
         self.fields["buyer"].initial = "self"
         self.fields["payment_method"].choices = [(m, PaymentMethod(m).label) for m in methods]
+        self.fields["payment_method"].error_messages["required"] = _("Choisissez un moyen de paiement.")
         if len(methods) == 1:
             self.fields["payment_method"].initial = methods[0]
         if needs_pickup_point:
             self.fields["pickup_point"].queryset = Site.objects.pickup_points().order_by("name")
             self.fields["pickup_point"].required = True
+            self.fields["pickup_point"].widget = forms.RadioSelect()
+            self.fields["pickup_point"].error_messages["required"] = _("Choisissez un point de retrait.")
         else:
             del self.fields["pickup_point"]
         if not organisations:

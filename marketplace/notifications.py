@@ -16,6 +16,7 @@ from hub.models import StructureRole
 from hub.outbox import Message
 from marketplace.enums import OrderEmailKind
 from marketplace.models import Order, OrderNotification
+from marketplace.pickup import what_to_bring
 
 
 def compose_order_email(order_id: int, kind: str, key: str = "") -> Message | None:
@@ -33,6 +34,7 @@ def compose_order_email(order_id: int, kind: str, key: str = "") -> Message | No
                 context = {
                     "order": order,
                     "lines": order.lines.all(),
+                    "to_bring": what_to_bring(order),
                     "invoices": order.invoices.issued().select_related("structure"),
                     "order_url": settings.SITE_URL + reverse("marketplace:order", args=[order.reference]),
                     "site_name": settings.SITE_NAME,

@@ -50,6 +50,11 @@ def create_payment_intent(
     return client().v1.payment_intents.create(params=params, options={"idempotency_key": f"pi-{reference}"})
 
 
+def cancel_payment_intent(payment_intent_id: str):
+    """Cancel an intent nobody will pay any more; Stripe refuses once it succeeded or is processing."""
+    return client().v1.payment_intents.cancel(payment_intent_id)
+
+
 def retrieve_payment_intent(payment_intent_id: str):
     return client().v1.payment_intents.retrieve(payment_intent_id)
 

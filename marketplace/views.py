@@ -1,4 +1,7 @@
 import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import stripe
 from django.conf import settings
@@ -8,10 +11,14 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from hub.enums import LegalPageKind
+from hub.models import LegalPage, Site, SiteClosure
+from hub.schedules import openings_label
 from hub.storage import private_file_response
 from hub.views import PENDING_REFRESH_SECONDS
 from marketplace import documents
@@ -23,13 +30,28 @@ from marketplace.actions.cart import (
     set_quantity,
     summarise,
 )
-from marketplace.actions.checkout import Billing, available_payment_methods, needs_pickup_point, place_order
-from marketplace.actions.payments import start_card_payment
+from marketplace.actions.checkout import (
+    Billing,
+    available_payment_methods,
+    collection_window,
+    needs_pickup_point,
+    order_payment_methods,
+    place_order,
+    preparation_time,
+)
+from marketplace.actions.payments import (
+    FINAL_PROGRESS,
+    Progress,
+    payment_progress,
+    start_card_payment,
+    switch_payment_method,
+)
 from marketplace.carts import current_cart
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
 from marketplace.exceptions import MarketplaceError
 from marketplace.forms import CheckoutForm
 from marketplace.models import CartItem, Invoice, Order
+from marketplace.pickup import what_to_bring
 from marketplace.webhooks import receive_stripe_event
 from services.models import Offering
 
@@ -118,6 +140,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         methods=all_methods,
         needs_pickup_point=needs_pickup_point(summary),
     )
+    terms = LegalPage.objects.filter(kind=LegalPageKind.TERMS_OF_SALE).only("updated_at").first()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -133,18 +156,54 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 organisation=organisation,
                 pickup_point=data.get("pickup_point"),
                 purchase_order_number=data.get("purchase_order_number", ""),
+                terms_accepted=data["accept_terms"],
+                terms_version=terms.updated_at if terms else None,
             )
         except MarketplaceError as error:
             form.add_error(None, error.message)
         else:
             if order.payment_method == PaymentMethod.CARD:
                 return redirect("marketplace:order_pay", order.reference)
-            messages.success(
-                request, _("Merci ! Votre commande %(reference)s est confirmée.") % {"reference": order.reference}
-            )
-            return redirect("marketplace:order", order.reference)
-    context = {"form": form, "summary": summary, "organisations": organisations}
+            return redirect("marketplace:order_thanks", order.reference)
+    context = {
+        "form": form,
+        "summary": summary,
+        "organisations": organisations,
+        "pickup_choices": _pickup_choices(form, summary),
+    }
     return render(request, "marketplace/checkout.html", context, status=400 if form.errors else 200)
+
+
+@dataclass(frozen=True)
+class PickupChoice:
+    point: Site
+    hours: str
+    next_collection: str
+    checked: bool
+
+
+def _pickup_choices(form: CheckoutForm, summary) -> list[PickupChoice]:
+    """Each open pickup point with its address, weekly hours and the date this cart would be collected."""
+    if "pickup_point" not in form.fields:
+        return []
+    preparation = preparation_time(list(summary.by_structure))
+    now = timezone.now()
+    chosen = str(form["pickup_point"].value() or "")
+    points = form.fields["pickup_point"].queryset.prefetch_related(
+        "openings", Prefetch("closures", queryset=SiteClosure.objects.filter(last_day__gte=timezone.localdate()))
+    )
+    choices = []
+    for point in points:
+        window = collection_window(pickup_point=point, preparation=preparation, at=now)
+        choices.append(
+            PickupChoice(
+                point=point,
+                hours=openings_label(point.openings.all()) or point.opening_hours,
+                next_collection=window.label if window else "",
+                checked=chosen == str(point.pk),
+            )
+        )
+    return choices
 
 
 def _customer_order(request: HttpRequest, reference: str) -> Order:
@@ -171,16 +230,107 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/order_list.html", {"orders": orders})
 
 
+STRIPE_INTENT_ID = re.compile(r"^pi_[A-Za-z0-9_]{1,60}$")
+REDIRECT_STATUSES = {"succeeded", "processing", "requires_capture", "requires_payment_method", "failed"}
+
+
+def _stripe_return(request: HttpRequest) -> dict:
+    """What Stripe's return to our page says (`payment_intent`, `redirect_status`), and how many failed
+    attempts the page knew of (`echecs`); anything malformed is ignored, never an error."""
+    intent_id = request.GET.get("payment_intent", "")
+    redirect_status = request.GET.get("redirect_status", "")
+    failures = request.GET.get("echecs", "")
+    return {
+        "intent_id": intent_id if STRIPE_INTENT_ID.match(intent_id) else "",
+        "redirect_status": redirect_status if redirect_status in REDIRECT_STATUSES else "",
+        "failures_seen": int(failures) if failures.isdigit() and len(failures) < 5 else None,
+    }
+
+
+def _payment_context(request: HttpRequest, order: Order) -> dict:
+    """The live payment status of an order (`marketplace/_payment_status.html`) and, while it may change,
+    the URL the fragment polls (`hx-trigger="every 2s"`); a final status is rendered without it."""
+    stripe_return = _stripe_return(request)
+    progress, failures = payment_progress(order, **stripe_return)
+    context = {"order": order, "progress": progress.value, "switch_methods": []}
+    if progress not in FINAL_PROGRESS:
+        query = {"echecs": failures}
+        if stripe_return["intent_id"] and stripe_return["redirect_status"]:
+            query |= {"payment_intent": stripe_return["intent_id"], "redirect_status": stripe_return["redirect_status"]}
+        context["poll_url"] = reverse("marketplace:order_status", args=[order.reference]) + "?" + urlencode(query)
+    if progress in {Progress.FAILED, Progress.AWAITING_CARD}:
+        context |= _other_means(order)
+    return context
+
+
+def _other_means(order: Order) -> dict:
+    """Whether the card is still allowed, and the pay-later means the customer may switch to."""
+    allowed = order_payment_methods(order)
+    return {
+        "card_allowed": PaymentMethod.CARD in allowed,
+        "switch_methods": [
+            (method, PaymentMethod(method).label) for method in allowed if method in PaymentMethod.pay_later()
+        ],
+    }
+
+
 @login_required
 def order_detail(request: HttpRequest, reference: str) -> HttpResponse:
     order = _customer_order(request, reference)
-    return render(request, "marketplace/order_detail.html", {"order": order})
+    context = {**_payment_context(request, order), "to_bring": what_to_bring(order)}
+    return render(request, "marketplace/order_detail.html", context)
+
+
+@login_required
+def order_thanks(request: HttpRequest, reference: str) -> HttpResponse:
+    """« Merci » after checkout (and Stripe's return after a card payment): when and where to collect,
+    what to bring, and the payment status, followed live until it is final."""
+    order = _customer_order(request, reference)
+    context = {**_payment_context(request, order), "to_bring": what_to_bring(order)}
+    return render(request, "marketplace/order_thanks.html", context)
+
+
+@login_required
+def order_status(request: HttpRequest, reference: str) -> HttpResponse:
+    """The payment status fragment the « Merci » and order pages poll every 2 s (htmx) until final."""
+    order = Order.objects.visible_to_customer(request.user).filter(reference=reference).first()
+    if order is None:
+        raise Http404
+    response = render(request, "marketplace/_payment_status.html", _payment_context(request, order))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def order_switch_payment(request: HttpRequest, reference: str) -> HttpResponse:
+    """After a failed or abandoned card payment: pay by another means the order allows."""
+    order = _customer_order(request, reference)
+    method = request.POST.get("method", "")
+    if method not in PaymentMethod.values:
+        messages.error(request, _("Choisissez un moyen de paiement."))
+        return redirect("marketplace:order_thanks", order.reference)
+    try:
+        order = switch_payment_method(order=order, method=method, by=request.user)
+    except MarketplaceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("C'est noté : vous paierez par « %(method)s ». Votre commande est confirmée.")
+            % {"method": order.get_payment_method_display()},
+        )
+    return redirect("marketplace:order_thanks", order.reference)
 
 
 @login_required
 def order_pay(request: HttpRequest, reference: str) -> HttpResponse:
     order = _customer_order(request, reference)
-    if order.payment_status != PaymentStatus.UNPAID or order.fulfilment_status == FulfilmentStatus.CANCELLED:
+    if (
+        order.payment_method != PaymentMethod.CARD
+        or order.payment_status != PaymentStatus.UNPAID
+        or order.fulfilment_status == FulfilmentStatus.CANCELLED
+    ):
         return redirect("marketplace:order", order.reference)
     try:
         client_secret = start_card_payment(order=order)
@@ -189,11 +339,12 @@ def order_pay(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Le paiement par carte est momentanément indisponible. Réessayez dans un instant."))
         return redirect("marketplace:order", order.reference)
     context = {
+        **_other_means(order),
         "order": order,
         "client_secret": client_secret,
         "stripe_js_url": settings.STRIPE_JS_URL,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-        "return_url": request.build_absolute_uri(reverse("marketplace:order", args=[order.reference])),
+        "return_url": request.build_absolute_uri(reverse("marketplace:order_thanks", args=[order.reference])),
     }
     return render(request, "marketplace/order_pay.html", context)
 

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hub import money, perms
+from hub import money, perms, schedules
 from hub.models import Organisation, Site, Structure
 from marketplace import cart_rules, events, notify
 from marketplace.actions import settlement
@@ -55,17 +55,55 @@ def seller_methods(structures) -> set[str]:
     return methods or set()
 
 
+def allowed_payment_methods(*, structures, for_organisation: bool, all_sap: bool, measured_later: bool) -> list[str]:
+    """What a sale of `structures` may be paid with (DOMAIN.md rule 6), in the enum's order."""
+    methods = seller_methods(structures)
+    if not for_organisation:
+        methods.discard(PaymentMethod.TRANSFER)  # bank transfer on invoice is for organisations
+    if not all_sap:
+        methods.discard(PaymentMethod.CESU)  # CESU pays only services à la personne
+    if measured_later:
+        methods.discard(PaymentMethod.CARD)  # weighed or hour-based lines are paid once known
+    return [method for method in PaymentMethod.values if method in methods]
+
+
 def available_payment_methods(*, summary, organisation: Organisation | None) -> list[str]:
     """What this cart may be paid with (DOMAIN.md rule 6)."""
     offerings = [line.item.offering for line in summary.lines]
-    methods = seller_methods(list(summary.by_structure))
-    if organisation is None:
-        methods.discard(PaymentMethod.TRANSFER)  # bank transfer on invoice is for organisations
-    if not offerings or not all(o.sap_eligible for o in offerings):
-        methods.discard(PaymentMethod.CESU)  # CESU pays only services à la personne
-    if any(o.quantity_measured_later for o in offerings):
-        methods.discard(PaymentMethod.CARD)  # weighed or hour-based lines are paid once known
-    return [method for method in PaymentMethod.values if method in methods]
+    return allowed_payment_methods(
+        structures=list(summary.by_structure),
+        for_organisation=organisation is not None,
+        all_sap=bool(offerings) and all(o.sap_eligible for o in offerings),
+        measured_later=any(o.quantity_measured_later for o in offerings),
+    )
+
+
+def order_payment_methods(order: Order) -> list[str]:
+    """What a placed order may be paid with: the same rules as its cart, read from its lines' snapshots."""
+    flags = list(order.lines.values_list("sap_eligible", "quantity_measured_later"))
+    return allowed_payment_methods(
+        structures=sellers_of(order),
+        for_organisation=order.organisation_id is not None,
+        all_sap=bool(flags) and all(sap for sap, _later in flags),
+        measured_later=any(later for _sap, later in flags),
+    )
+
+
+def preparation_time(structures) -> datetime.timedelta:
+    """The longest preparation time of the order's sellers (a seller without settings: the default)."""
+    default = SellerSettings._meta.get_field("preparation_hours").default
+    hours = dict(
+        SellerSettings.objects.filter(structure__in=structures).values_list("structure_id", "preparation_hours")
+    )
+    return datetime.timedelta(hours=max((hours.get(s.pk, default) for s in structures), default=default))
+
+
+def collection_window(
+    *, pickup_point: Site, preparation: datetime.timedelta, at: datetime.datetime
+) -> schedules.Window | None:
+    """When an order placed `at` is collected at `pickup_point`: the point's first opening that starts
+    at least `preparation` later, skipping public holidays and the point's closures (ADR 0014)."""
+    return schedules.next_collection(pickup_point, not_before=at + preparation)
 
 
 def needs_pickup_point(summary) -> bool:
@@ -94,9 +132,14 @@ def place_order(
     organisation: Organisation | None = None,
     pickup_point: Site | None = None,
     purchase_order_number: str = "",
+    terms_accepted: bool = False,
+    terms_version: datetime.datetime | None = None,
     at: datetime.datetime | None = None,
 ) -> Order:
     """Turn the cart into one order (whatever the number of sellers) and empty the cart.
+
+    `terms_accepted`: the customer ticked the terms of sale at checkout; the moment and the terms'
+    version (the CGV page's `updated_at`, when there is one) are kept on the order.
 
     Pay-later orders are confirmed at once and their fixed-price lines invoiced; card orders wait
     for Stripe's `payment_intent.succeeded`. `at` records an order taken earlier (e.g. on paper).
@@ -120,6 +163,8 @@ def place_order(
         purchase_order_number=purchase_order_number,
         at=at,
         before_confirm=lambda: cart.items.all().delete(),
+        terms_accepted=terms_accepted,
+        terms_version=terms_version,
     )
 
 
@@ -207,6 +252,8 @@ def _place(
     at: datetime.datetime,
     before_confirm,
     advance_reference: str = "",
+    terms_accepted: bool = False,
+    terms_version: datetime.datetime | None = None,
 ) -> Order:
     """The checkout rules shared by a cart and a list of items: checks, order, lines, stock, confirmation."""
     problems = [line.problem for line in summary.lines if line.problem]
@@ -242,8 +289,17 @@ def _place(
             % {"max": BILLING_ADDRESS_MAX_LENGTH}
         )
 
+    window = None
+    if needs_pickup_point(summary):
+        window = collection_window(
+            pickup_point=pickup_point, preparation=preparation_time(list(summary.by_structure)), at=at
+        )
     order = Order.objects.create(
         placed_at=at,
+        pickup_starts_at=window.starts_at if window else None,
+        pickup_ends_at=window.ends_at if window else None,
+        terms_accepted_at=at if terms_accepted else None,
+        terms_version=terms_version if terms_accepted else None,
         reference=new_reference(),
         customer=user,
         organisation=organisation,

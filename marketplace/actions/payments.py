@@ -2,7 +2,9 @@
 
 import datetime
 from decimal import Decimal
+from enum import StrEnum
 
+import stripe
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -12,7 +14,7 @@ from hub.formatting import euros
 from hub.models import Site, Structure
 from hub.money import from_cents, line_total, split_incl
 from marketplace import events, notify, perms, postings, stripe_gateway
-from marketplace.actions import settlement, stripe_events
+from marketplace.actions import checkout, settlement, stripe_events
 from marketplace.actions.checkout import confirm_locked_order, confirm_order
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentState, PaymentStatus
@@ -244,6 +246,8 @@ def _card_payment_failed(intent: dict) -> None:
     order = _order_for_intent(intent)
     if order is None or order.payment_status != PaymentStatus.UNPAID:
         return  # a late failure after a success changes nothing
+    if order.payment_method != PaymentMethod.CARD:
+        return  # the customer switched to another means (`switch_payment_method`): the old intent is over
     error = intent.get("last_payment_error") or {}
     Payment.objects.create(
         order=order,
@@ -276,6 +280,149 @@ def _payout_paid(payout: dict, *, account: str | None) -> None:
         return  # a payout the bank returned (its failure came first) never reached the bank account
     day = timezone.localdate(datetime.datetime.fromtimestamp(payout["arrival_date"], tz=datetime.UTC))
     postings.post_payout(structure=structure, amount=from_cents(payout["amount"]), date=day, payout_id=payout["id"])
+
+
+class Progress(StrEnum):
+    """Where an order's payment stands for its customer (the « Merci » page's live status)."""
+
+    PAID = "paid"  # final
+    CANCELLED = "cancelled"  # final
+    PAY_LATER = "pay_later"  # final for the page: paid at the pickup point or on the invoice
+    CONFIRMING = "confirming"  # Stripe accepted the card; its webhook has not marked the order paid yet
+    FAILED = "failed"  # final for the page: retry, or switch to another means
+    AWAITING_CARD = "awaiting_card"  # final for the page: nobody paid yet (an abandoned payment page)
+
+
+FINAL_PROGRESS = {Progress.PAID, Progress.CANCELLED, Progress.PAY_LATER, Progress.FAILED, Progress.AWAITING_CARD}
+STRIPE_ACCEPTED = {"succeeded", "processing", "requires_capture"}
+
+
+def payment_progress(order: Order, *, intent_id: str = "", redirect_status: str = "", failures_seen: int | None = None):
+    """(progress, failed card attempts) for the customer's page.
+
+    Never « paid » from the browser (DOMAIN.md rule 7): Stripe's return to the page (`payment_intent`
+    and `redirect_status` in its URL) only says « being confirmed » until the webhook marks the order
+    paid, unless a failure arrived since the page was shown (`failures_seen`). A stored success not
+    processed yet (the broker was slow) says the same.
+    """
+    if order.payment_status != PaymentStatus.UNPAID:
+        return Progress.PAID, 0
+    if order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        return Progress.CANCELLED, 0
+    if order.payment_method != PaymentMethod.CARD:
+        return Progress.PAY_LATER, 0
+    failures = card_attempt_failures(order)
+    returned_paid = (
+        bool(intent_id)
+        and intent_id == order.stripe_payment_intent_id
+        and redirect_status in STRIPE_ACCEPTED
+        and (failures_seen is None or failures <= failures_seen)
+    )
+    if returned_paid or (
+        order.stripe_payment_intent_id
+        and StripeEvent.objects.filter(
+            processed_at__isnull=True,
+            type="payment_intent.succeeded",
+            payload__data__object__id=order.stripe_payment_intent_id,
+        ).exists()
+    ):
+        return Progress.CONFIRMING, failures
+    return (Progress.FAILED if failures else Progress.AWAITING_CARD), failures
+
+
+def card_attempt_failures(order: Order) -> int:
+    """How many card attempts of this order failed (one failed payment row per failure webhook)."""
+    return order.payments.filter(method=PaymentMethod.CARD, state=PaymentState.FAILED).count()
+
+
+def switch_payment_method(*, order: Order, method: str, by) -> Order:
+    """After a failed or abandoned card payment, the customer pays by another means the order's
+    sellers accept (cash, cheque, transfer…): the order becomes a pay-later order, confirmed at once.
+
+    The PaymentIntent is cancelled at Stripe first, with no row lock held while Stripe answers
+    (check in a short transaction, call, then record in another); a payment Stripe already took or
+    is processing cannot be replaced. Idempotent: asking again for the same means changes nothing.
+    A late webhook of the cancelled intent finds a non-card order: a failure is ignored, a success
+    (should Stripe ever report one) is recorded as the payment it is.
+    """
+    intent_id, done = _check_switch(order_id=order.pk, method=method, by=by)
+    if done:
+        return Order.objects.get(pk=order.pk)
+    if intent_id:
+        _cancel_intent(intent_id)
+    return _record_switch(order_id=order.pk, method=method, by=by, intent_id=intent_id)
+
+
+def _switch_refusal(order: Order, method: str) -> str:
+    """Why this order may not switch to `method` now ("" when it may)."""
+    if order.fulfilment_status == FulfilmentStatus.CANCELLED or order.payment_status != PaymentStatus.UNPAID:
+        return _("Cette commande n'attend plus de paiement.")
+    if order.payment_method != PaymentMethod.CARD:
+        return _("Le moyen de paiement de cette commande est déjà choisi.")
+    if order.fulfilment_status != FulfilmentStatus.PLACED:
+        return _("Cette commande n'attend plus de paiement.")
+    if method not in PaymentMethod.pay_later() or method not in checkout.order_payment_methods(order):
+        return _("Ce moyen de paiement n'est pas possible pour cette commande.")
+    if (
+        order.stripe_payment_intent_id
+        and StripeEvent.objects.filter(
+            processed_at__isnull=True,
+            type="payment_intent.succeeded",
+            payload__data__object__id=order.stripe_payment_intent_id,
+        ).exists()
+    ):
+        return _("Votre paiement par carte est en cours de confirmation : il ne peut plus être remplacé.")
+    return ""
+
+
+@transaction.atomic
+def _check_switch(*, order_id: int, method: str, by) -> tuple[str, bool]:
+    """(the intent to cancel, whether the order already uses `method`), or PaymentError."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
+    if not Order.objects.visible_to_customer(by).filter(pk=order_id).exists():
+        raise PaymentError(_("Cette commande n'est pas la vôtre."))
+    if order.payment_method == method and method in PaymentMethod.pay_later():
+        return order.stripe_payment_intent_id, True
+    refusal = _switch_refusal(order, method)
+    if refusal:
+        raise PaymentError(refusal)
+    return order.stripe_payment_intent_id, False
+
+
+def _cancel_intent(intent_id: str) -> None:
+    """Cancel at Stripe (no lock held); an intent cancelled already is fine, one paid or processing is not."""
+    try:
+        stripe_gateway.cancel_payment_intent(intent_id)
+        return
+    except stripe.InvalidRequestError:
+        pass  # cancelled already, or past cancelling: Stripe says which below
+    except stripe.StripeError as error:
+        raise PaymentError(_("Le changement de moyen de paiement est momentanément impossible. Réessayez.")) from error
+    try:
+        status = stripe_gateway.retrieve_payment_intent(intent_id).status
+    except stripe.StripeError as error:
+        raise PaymentError(_("Le changement de moyen de paiement est momentanément impossible. Réessayez.")) from error
+    if status != "canceled":
+        raise PaymentError(_("Votre paiement par carte est en cours de confirmation : il ne peut plus être remplacé."))
+
+
+@transaction.atomic
+def _record_switch(*, order_id: int, method: str, by, intent_id: str) -> Order:
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
+    if order.payment_method == method:
+        return order  # a concurrent request did it
+    refusal = _switch_refusal(order, method)
+    if not refusal and order.stripe_payment_intent_id != intent_id:
+        refusal = _("Cette commande n'attend plus de paiement.")  # a new card attempt started meanwhile
+    if refusal:
+        raise PaymentError(refusal)
+    previous = order.payment_method
+    order.payment_method = method
+    order.save(update_fields=["payment_method"])
+    order.transitions.create(
+        field="payment_method", from_status=previous, to_status=method, by=by, note=_("Paiement par carte abandonné")
+    )
+    return confirm_locked_order(order=order, by=by)
 
 
 # --- Offline means --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Organisation, Site, Skill, StatusLog, Structure
+from hub.schedules import window_label
 from hub.statemachine import StateMachine
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentState, PaymentStatus
 from marketplace.exceptions import InvalidTransition
@@ -96,6 +97,10 @@ class Order(models.Model):
     pickup_point = models.ForeignKey(
         Site, verbose_name=_("point de retrait"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The collection window computed at checkout from the point's hours and the sellers' preparation
+    # time (docs/adr/0014-pickup-date-of-an-order.md); empty when the point has no hours on record.
+    pickup_starts_at = models.DateTimeField(_("retrait à partir de"), null=True, blank=True)
+    pickup_ends_at = models.DateTimeField(_("retrait jusqu'à"), null=True, blank=True)
     purchase_order_number = models.CharField(_("n° de bon de commande"), max_length=50, blank=True)
     solidarity_pricing = models.BooleanField(_("tarif solidaire appliqué"), default=False)
 
@@ -115,6 +120,11 @@ class Order(models.Model):
     total_vat = models.DecimalField(_("TVA"), **MONEY)
     total_incl = models.DecimalField(_("total TTC"), **MONEY)
     amount_refunded = models.DecimalField(_("remboursé"), default=Decimal("0"), **MONEY)
+
+    # The terms of sale the customer accepted at checkout: when, and which version (the CGV page's
+    # `updated_at` then). Empty for orders taken otherwise (a booking, on paper, the API).
+    terms_accepted_at = models.DateTimeField(_("CGV acceptées le"), null=True, blank=True)
+    terms_version = models.DateTimeField(_("version des CGV acceptée"), null=True, blank=True)
 
     stripe_payment_intent_id = models.CharField(max_length=64, blank=True)
     # An advance for deliveries to come (a prepaid season): invoiced by a deposit invoice once paid,
@@ -167,6 +177,12 @@ class Order(models.Model):
                 name="marketplace_order_paid_has_timestamp",
                 violation_error_message=_("Une commande payée a une date de paiement."),
             ),
+            models.CheckConstraint(
+                condition=Q(pickup_starts_at__isnull=True, pickup_ends_at__isnull=True)
+                | Q(pickup_ends_at__gt=models.F("pickup_starts_at")),
+                name="marketplace_order_pickup_window_ordered",
+                violation_error_message=_("Le retrait se termine après avoir commencé."),
+            ),
             # The address is printed on every invoice PDF: an unbounded one made a render take minutes.
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("billing_address"), BILLING_ADDRESS_MAX_LENGTH),
@@ -195,6 +211,13 @@ class Order(models.Model):
         return self.payments.filter(state=PaymentState.SUCCEEDED).aggregate(total=Sum("amount"))["total"] or Decimal(
             "0"
         )
+
+    @property
+    def pickup_window(self) -> str:
+        """« Vendredi 11 décembre 2026, 17 h – 18 h 30 », or "" without a computed date."""
+        if self.pickup_starts_at is None:
+            return ""
+        return window_label(self.pickup_starts_at, self.pickup_ends_at)
 
     def handed_over_seller_ids(self) -> set[int]:
         """Sellers whose part of the order the customer took (a mixed order is handed over part by

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,14 @@ class SellerSettings(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     payment_terms_days = models.PositiveSmallIntegerField(_("délai de paiement (jours)"), default=30)
+    # An order is collected at the first opening of its pickup point at least this long after it is
+    # placed (the longest of its sellers'): docs/adr/0014-pickup-date-of-an-order.md.
+    preparation_hours = models.PositiveSmallIntegerField(
+        _("délai de préparation (heures)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text=_("Temps minimum entre la commande et son retrait au point de retrait."),
+    )
 
     class Meta:
         verbose_name = _("réglages de vente")
@@ -39,6 +47,11 @@ class SellerSettings(models.Model):
                 condition=Q(platform_fee_percent__gte=0) & Q(platform_fee_percent__lt=100),
                 name="marketplace_seller_fee_range",
                 violation_error_message=_("La commission est comprise entre 0 et 100 %."),
+            ),
+            models.CheckConstraint(
+                condition=Q(preparation_hours__lte=24 * 14),
+                name="marketplace_seller_preparation_range",
+                violation_error_message=_("Le délai de préparation ne dépasse pas 14 jours."),
             ),
         ]
 

@@ -1,5 +1,6 @@
 // The card payment page (marketplace/order_pay.html): Stripe Elements' card field, then the
-// payment confirmed with Stripe. The order is marked paid by the webhook, not by this page.
+// payment confirmed with Stripe, then the « Merci » page. The order is marked paid by the webhook,
+// not by this page.
 (function () {
   var form = document.getElementById("payment-form");
   if (!form) { return; }
@@ -16,7 +17,12 @@
       var intent = result.paymentIntent;
       // Only a payment Stripe accepted leaves this page; the order is marked paid by the webhook.
       if (!result.error && intent && ["succeeded", "processing", "requires_capture"].indexOf(intent.status) !== -1) {
-        window.location.href = form.dataset.returnUrl;
+        // The « Merci » page, told what Stripe said as Stripe's own return_url would be: it shows
+        // « paiement en cours de confirmation » until the webhook marks the order paid.
+        var back = new URL(form.dataset.returnUrl, window.location.href);
+        back.searchParams.set("payment_intent", intent.id);
+        back.searchParams.set("redirect_status", intent.status);
+        window.location.href = back.toString();
         return;
       }
       message.textContent = form.dataset.failedMessage + " " + (result.error ? (result.error.message || "") : form.dataset.refusedMessage);

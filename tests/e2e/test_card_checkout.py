@@ -1,4 +1,5 @@
-"""The selling journey in a browser: two structures in one cart, one card payment, two invoices.
+"""The selling journey in a browser: two structures in one cart, one card payment, two invoices;
+the « Merci » page that follows the payment live; a refused card switched to a cheque.
 
 Stripe is the local fake server (`localstripe`): the payment page loads its fake Stripe.js, whose
 `confirmCardPayment` opens a "3-D Secure" box with the buttons "Complete authentication" and
@@ -14,7 +15,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from hub.demo import DEMO_PASSWORD
-from tests.e2e.conftest import screenshot, serious_violations
+from tests.e2e.conftest import VIEWPORTS, screenshot, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -78,8 +79,43 @@ def _add_from_catalogue(page, name: str, quantity: str = "1") -> None:
 def _fill_checkout(page) -> None:
     page.get_by_label("Nom et prénom").fill("Camille Martin")
     page.get_by_label("Adresse de facturation").fill("3 rue des Tilleuls\n23400 Bourganeuf")
-    page.get_by_label("Point de retrait").select_option(label="Pôle — accueil")
+    page.get_by_label("Pôle — accueil").check()
     page.get_by_label("Carte bancaire").check()
+    page.get_by_label("J'ai lu et j'accepte les conditions générales de vente").check()
+
+
+def _no_serious_violations_at_both_widths(axe, page) -> None:
+    for viewport in VIEWPORTS.values():
+        page.set_viewport_size(viewport)
+        assert serious_violations(axe, page) == [], viewport
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], viewport
+    page.set_viewport_size(VIEWPORTS["desktop"])
+
+
+def _fill_card(page, number: str = "4242424242424242") -> None:
+    card = page.locator("#card-element")
+    card.locator("input").first.wait_for()  # the fake Stripe.js mounted its card element
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("34")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("23400")
+
+
+class PaymentPages:
+    """Every HTML the « Merci » page and its status fragment sent, and the page's navigations."""
+
+    def __init__(self, page):
+        self.bodies: list[str] = []
+        self.navigations: list[str] = []
+        page.on("response", self._response)
+        page.on(
+            "framenavigated", lambda frame: self.navigations.append(frame.url) if frame == page.main_frame else None
+        )
+
+    def _response(self, response) -> None:
+        if re.search(r"/commandes/[^/]+/(merci|paiement/etat)/", response.url) and response.status == 200:
+            self.bodies.append(response.text())
 
 
 def _order_being_paid(page):
@@ -90,18 +126,13 @@ def _order_being_paid(page):
 
 
 def _payment_status(page) -> str:
-    return page.locator("dt", has_text="Paiement").locator("xpath=following-sibling::dd[1]").inner_text()
+    return page.locator("#payment-status .payment-status-line").inner_text()
 
 
-def _wait_for_payment_status(page, expected: str, timeout: float = 20.0) -> str:
-    """Reload the order page until its payment status starts with `expected` (the webhook's doing)."""
-    deadline = time.monotonic() + timeout
-    status = _payment_status(page)
-    while not status.startswith(expected) and time.monotonic() < deadline:
-        page.wait_for_timeout(500)
-        page.reload()
-        status = _payment_status(page)
-    return status
+def _wait_for_live_status(page, expected: str, timeout: float = 20_000) -> str:
+    """Wait, without reloading, until the polled status fragment says `expected` (the webhook's doing)."""
+    page.locator("#payment-status .payment-status-line strong").filter(has_text=expected).wait_for(timeout=timeout)
+    return _payment_status(page)
 
 
 def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, axe):
@@ -145,9 +176,21 @@ def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, a
     assert page.get_by_role("heading", level=1).inner_text() == "Commander"
     page.get_by_label("Moi-même (particulier)").check()
     _fill_checkout(page)
-    assert serious_violations(axe, page) == []
+    # Each pickup point says where, when it opens and when this order would be ready there.
+    pole = page.locator(".pickup-choice").filter(has=page.get_by_label("Pôle — accueil"))
+    assert "12 route de la Ribière, 23400 Bourganeuf" in pole.inner_text()
+    assert re.search(
+        r"Votre commande y sera prête : (Mardi|Vendredi) \d{1,2} \w+ \d{4}, 16\sh – 19\sh", pole.inner_text()
+    )
+    # The summary, the terms and the legal button, in this order in the page.
+    order_in_page = page.evaluate(
+        """() => ['#recap-title', '#id_accept_terms', '.checkout-submit'].map(
+            s => Array.from(document.querySelectorAll('*')).indexOf(document.querySelector(s)))"""
+    )
+    assert order_in_page == sorted(order_in_page)
+    _no_serious_violations_at_both_widths(axe, page)
     screenshot(page, "checkout-form")
-    page.get_by_role("button", name="Valider la commande").click()
+    page.get_by_role("button", name="Commander avec obligation de paiement").click()
 
     page.wait_for_url(re.compile(r"/commandes/[^/]+/payer/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Paiement par carte"
@@ -155,22 +198,37 @@ def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, a
     assert order.customer == resident
     assert order.organisation is None
     assert order.payment_status == PaymentStatus.UNPAID
-    card = page.locator("#card-element")
-    card.locator("input").first.wait_for()  # the fake Stripe.js mounted its card element
-    card.locator("input[placeholder=number]").fill("4242424242424242")
-    card.locator("input[placeholder=exp_month]").fill("12")
-    card.locator("input[placeholder=exp_year]").fill("34")
-    card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("23400")
+    _fill_card(page)
     assert serious_violations(axe, page) == []
     screenshot(page, "checkout-payment")
+    pages = PaymentPages(page)
     page.get_by_role("button", name=re.compile(r"^Payer ")).click()
     page.get_by_role("button", name="Complete authentication").click()
 
-    page.wait_for_url(re.compile(rf"/commandes/{re.escape(order.reference)}/$"))
-    assert _wait_for_payment_status(page, "Payée").startswith("Payée")
+    # Back from Stripe on « Merci »: the pickup date, place and what to bring, and the payment status
+    # followed live until « Payée », never « À payer » with « Payer par carte » meanwhile.
+    page.wait_for_url(re.compile(rf"/commandes/{re.escape(order.reference)}/merci/\?payment_intent=pi_"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Merci !"
+    arrived = len(pages.navigations)
+    assert _wait_for_live_status(page, "Payée").startswith("Payée")
+    assert len(pages.navigations) == arrived  # no reload
+    assert pages.bodies, "the Merci page was never received"
+    for body in pages.bodies:
+        assert "Payer par carte" not in body
+        assert "<strong>À payer</strong>" not in body
+    assert 'hx-trigger="every 2s"' not in page.content()  # final: the polling stopped
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.PAID
+    pickup = page.locator(".pickup-info")
+    assert re.fullmatch(r"(Mardi|Vendredi) \d{1,2} \w+ \d{4}, 16\sh – 19\sh", order.pickup_window)
+    assert order.pickup_window in pickup.inner_text()
+    assert "Pôle — accueil" in pickup.inner_text()
+    assert "Un sac ou un panier pour emporter vos produits." in pickup.inner_text()
+    _no_serious_violations_at_both_widths(axe, page)
+    screenshot(page, "checkout-thanks-paid")
+    page.get_by_role("link", name="Voir le détail de la commande et ses factures").click()
+    page.wait_for_url(re.compile(rf"/commandes/{re.escape(order.reference)}/$"))
+    assert _payment_status(page).startswith("Payée")
     invoices = {invoice.structure.name: invoice.number for invoice in order.invoices.all()}
     year = order.placed_at.year
     assert set(invoices) == {"Jardins du Pôle", "Comptoir équitable"}
@@ -186,7 +244,7 @@ def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, a
         response = page.request.get(base + href)
         assert response.status == 200
         assert response.headers["content-type"] == "application/pdf"
-    assert serious_violations(axe, page) == []
+    _no_serious_violations_at_both_widths(axe, page)  # the order lines turn into cards on a phone
     screenshot(page, "checkout-order-paid")
 
     # At the pickup counter, the card-paid mixed order is settled for each structure (one share each,
@@ -216,7 +274,7 @@ def test_refused_card_keeps_the_order_unpaid_and_can_be_retried(page, stripe_liv
     _add_from_catalogue(page, COFFEE)
     page.goto(base + "/commander/")
     _fill_checkout(page)
-    page.get_by_role("button", name="Valider la commande").click()
+    page.get_by_role("button", name="Commander avec obligation de paiement").click()
     page.wait_for_url(re.compile(r"/commandes/[^/]+/payer/$"))
     order = _order_being_paid(page)
     pay_button = page.get_by_role("button", name=re.compile(r"^Payer "))
@@ -239,10 +297,61 @@ def test_refused_card_keeps_the_order_unpaid_and_can_be_retried(page, stripe_liv
     order.refresh_from_db()
     assert order.payment_status == PaymentStatus.UNPAID
     order_page = page.request.get(base + f"/commandes/{order.reference}/")
-    assert re.search(r"<dd>À payer — Carte bancaire</dd>", order_page.text())
+    assert "<strong>À payer</strong> — Carte bancaire" in order_page.text()
 
     # The resident tries again from the same page, with the same PaymentIntent, and it goes through.
     pay_button.click()
     page.get_by_role("button", name="Complete authentication").click()
+    page.wait_for_url(re.compile(rf"/commandes/{re.escape(order.reference)}/merci/"))
+    assert _wait_for_live_status(page, "Payée").startswith("Payée")
+
+
+def test_a_refused_card_switches_to_a_cheque_without_waiting_for_the_expiry(page, stripe_live, axe):
+    """The decline card (4000 0000 0000 0002) and a failed authentication: the payment page offers the
+    order's other means; the cheque is chosen, the intent cancelled at Stripe, the order confirmed."""
+    from marketplace import stripe_gateway
+    from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
+
+    base = stripe_live.url
+    _sign_in(page, base)
+    page.goto(base + "/catalogue/")
+    _add_from_catalogue(page, COFFEE)
+    page.goto(base + "/commander/")
+    _fill_checkout(page)
+    page.get_by_role("button", name="Commander avec obligation de paiement").click()
+    page.wait_for_url(re.compile(r"/commandes/[^/]+/payer/$"))
+    order = _order_being_paid(page)
+    _fill_card(page, "4000000000000002")
+    page.get_by_role("button", name=re.compile(r"^Payer ")).click()
+    page.get_by_role("button", name="Fail authentication").click()
+    page.get_by_role("alert").filter(has_text=re.compile(r"^Le paiement a échoué")).wait_for(timeout=5_000)
+
+    other_means = page.get_by_role("region", name="Vous préférez payer autrement ?")
+    assert other_means.get_by_label("Espèces au retrait").is_visible()
+    assert other_means.get_by_label("Chèque au retrait").is_visible()
+    _no_serious_violations_at_both_widths(axe, page)
+    screenshot(page, "checkout-payment-refused-other-means")
+    other_means.get_by_label("Chèque au retrait").check()
+    other_means.get_by_role("button", name="Choisir ce moyen de paiement").click()
+
+    page.wait_for_url(re.compile(rf"/commandes/{re.escape(order.reference)}/merci/$"))
+    assert page.get_by_text(
+        "C'est noté : vous paierez par « Chèque au retrait ». Votre commande est confirmée."
+    ).is_visible()
+    assert _payment_status(page) == "À payer — Chèque au retrait"
+    assert re.search(
+        r"Un chèque de 5,20\s€ à l'ordre de « Comptoir équitable »\.", page.locator(".pickup-info").inner_text()
+    )
+    order.refresh_from_db()
+    assert (order.payment_method, order.fulfilment_status, order.payment_status) == (
+        PaymentMethod.CHEQUE,
+        FulfilmentStatus.CONFIRMED,
+        PaymentStatus.UNPAID,
+    )
+    assert stripe_gateway.retrieve_payment_intent(order.stripe_payment_intent_id).status == "canceled"
+    _no_serious_violations_at_both_widths(axe, page)
+    screenshot(page, "checkout-thanks-cheque")
+
+    # Back on the payment page (the browser's back button): nothing to pay by card any more.
+    page.goto(base + f"/commandes/{order.reference}/payer/")
     page.wait_for_url(re.compile(rf"/commandes/{re.escape(order.reference)}/$"))
-    assert _wait_for_payment_status(page, "Payée").startswith("Payée")

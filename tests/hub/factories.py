@@ -17,6 +17,8 @@ from hub.models import (
     Organisation,
     OrganisationMembership,
     Site,
+    SiteClosure,
+    SiteOpening,
     Skill,
     Structure,
     StructureRole,
@@ -141,6 +143,28 @@ class SiteFactory(factory.django.DjangoModelFactory):
     class Params:
         pickup_point = factory.Trait(is_pickup_point=True, capacity=20, opening_hours="Mardi, 16 h – 19 h")
         closed = factory.Trait(is_active=False)
+
+
+class SiteOpeningFactory(factory.django.DjangoModelFactory):
+    """A weekly collection window of a place (default: Friday 17 h – 18 h 30)."""
+
+    class Meta:
+        model = SiteOpening
+
+    site = factory.SubFactory(SiteFactory, pickup_point=True)
+    weekday = 4
+    starts_at = datetime.time(17, 0)
+    ends_at = datetime.time(18, 30)
+
+
+class SiteClosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SiteClosure
+
+    site = factory.SubFactory(SiteFactory, pickup_point=True)
+    first_day = datetime.date(2026, 12, 11)
+    last_day = datetime.date(2026, 12, 11)
+    reason = "Fête du village"
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -68,6 +68,8 @@ def _cases(owned):
     staff_only = ["anonymous", RESIDENT, OTHER_RESIDENT, ASSO]
     return [
         (reverse("marketplace:order", args=[order.reference]), [RESIDENT], not_customers),
+        (reverse("marketplace:order_thanks", args=[order.reference]), [RESIDENT], not_customers),
+        (reverse("marketplace:order_status", args=[order.reference]), [RESIDENT], not_customers),
         (reverse("marketplace:invoice_pdf", args=[invoice.number]), [RESIDENT, ACCOUNTANT], not_customers),
         (f"/api/v1/orders/{order.reference}/", [RESIDENT], not_customers),
         (f"/api/v1/orders/{order.reference}/invoices/", [RESIDENT], not_customers),

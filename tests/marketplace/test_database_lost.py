@@ -28,6 +28,7 @@ CHECKOUT = {
     "billing_name": "Camille Martin",
     "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
     "payment_method": "cash",
+    "accept_terms": "on",
 }
 MESSAGE = "Service momentanément indisponible. Rien n'a été enregistré : réessayez dans quelques instants."
 
@@ -100,7 +101,10 @@ def test_an_html_checkout_that_loses_the_database_answers_a_clean_503_and_writes
     response = client.post(reverse("marketplace:checkout"), {**CHECKOUT, "pickup_point": accueil.pk})
 
     order = Order.objects.get(customer=resident)
-    assert (response.status_code, response["Location"]) == (302, reverse("marketplace:order", args=[order.reference]))
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("marketplace:order_thanks", args=[order.reference]),
+    )
     assert order.lines.count() == 1
     assert cart.items.count() == 0
 

@@ -36,7 +36,7 @@ def test_the_checkout_form_refuses_an_over_long_billing_address_in_french(client
     response = client.post(
         reverse("marketplace:checkout"),
         {"buyer": "self", "billing_name": "Camille Martin", "billing_address": LONG_ADDRESS,
-         "pickup_point": accueil.pk, "payment_method": "cash"},
+         "pickup_point": accueil.pk, "payment_method": "cash", "accept_terms": "on"},
     )  # fmt: skip
 
     assert response.status_code == 400

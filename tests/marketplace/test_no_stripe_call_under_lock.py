@@ -18,10 +18,10 @@ from stripe import _http_client
 
 from accounting.models import Entry
 from hub import notify as hub_notify
-from marketplace.actions.payments import process_stripe_event, start_card_payment
+from marketplace.actions.payments import process_stripe_event, start_card_payment, switch_payment_method
 from marketplace.actions.refunds import refund_order, sweep_pending_refunds
 from marketplace.actions.transfers import sweep_stripe_transfers, transfer_order_shares
-from marketplace.enums import PaymentStatus, RefundState
+from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus, RefundState
 from marketplace.models import Order, Refund, StripeTransfer
 from tests.accounts.factories import UserFactory
 from tests.hub.factories import CollectiveFactory, StructureFactory
@@ -152,14 +152,17 @@ def test_a_pending_card_refund_is_swept(stripe_env, mixed_order, stripe_requests
     )
     refunds = refund_order(order=order, by=UserFactory(hub_admin=True), reason="Commande perdue")
     assert [r.state for r in Refund.objects.filter(order=order)] == [RefundState.PENDING] * 2
-    assert not Entry.objects.filter(source_kind="refund").exists()  # no money moved yet, nothing posted
+    # No money moved yet, nothing posted (for these refunds: the demo seed, committed at the session's
+    # start, has refunds of its own until a transactional test flushes it).
+    refund_ids = [str(r.pk) for r in refunds]
+    assert not Entry.objects.filter(source_kind="refund", source_id__in=refund_ids).exists()
 
     monkeypatch.setattr(hub_notify, "enqueue", original)
     assert sweep_pending_refunds(older_than=datetime.timedelta(0)) == 1  # one Stripe refund for both rows
     assert [r.state for r in Refund.objects.filter(order=order)] == [RefundState.SUCCEEDED] * 2
-    assert set(Entry.objects.filter(source_kind="refund").values_list("source_id", flat=True)) == {
-        str(r.pk) for r in refunds
-    }
+    assert set(
+        Entry.objects.filter(source_kind="refund", source_id__in=refund_ids).values_list("source_id", flat=True)
+    ) == set(refund_ids)
     assert {t.structure_id: t.amount_reversed for t in StripeTransfer.objects.filter(order=order)} == {
         garden.pk: Decimal("17.00"),
         grocer.pk: Decimal("9.90"),
@@ -167,3 +170,23 @@ def test_a_pending_card_refund_is_swept(stripe_env, mixed_order, stripe_requests
     assert sweep_pending_refunds(older_than=datetime.timedelta(0)) == 0
     assert [path for _m, path, _i in stripe_requests].count("refunds") == 1
     assert not any(inside for _method, _path, inside in stripe_requests)
+
+
+def test_switching_means_after_a_card_failure_cancels_the_intent_outside_any_transaction(
+    stripe_env, mixed_order, stripe_requests
+):
+    order, _garden, _grocer = mixed_order
+    start_card_payment(order=order)
+    order.refresh_from_db()
+
+    switch_payment_method(order=order, method=PaymentMethod.CASH, by=order.customer)
+    # Asked again (a double click): already done, Stripe is not called again.
+    switch_payment_method(order=order, method=PaymentMethod.CASH, by=order.customer)
+
+    order.refresh_from_db()
+    assert (order.payment_method, order.fulfilment_status) == (PaymentMethod.CASH, FulfilmentStatus.CONFIRMED)
+    assert [(method, path) for method, path, _inside in stripe_requests] == [
+        ("POST", "payment_intents"),
+        ("POST", f"payment_intents/{order.stripe_payment_intent_id}/cancel"),
+    ]
+    assert [inside for _method, _path, inside in stripe_requests] == [False, False]

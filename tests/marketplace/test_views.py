@@ -100,12 +100,12 @@ def test_checkout_page_flow_for_a_resident(client, resident, basket, accueil):
     response = client.post(
         reverse("marketplace:checkout"),
         {"buyer": "self", "billing_name": "Camille Martin", "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
-         "pickup_point": accueil.pk, "payment_method": "cash"},
+         "pickup_point": accueil.pk, "payment_method": "cash", "accept_terms": "on"},
     )  # fmt: skip
     order = Order.objects.get(customer=resident)
     assert response.status_code == 302
-    assert response["Location"] == reverse("marketplace:order", args=[order.reference])
-    detail = client.get(response["Location"])
+    assert response["Location"] == reverse("marketplace:order_thanks", args=[order.reference])
+    detail = client.get(reverse("marketplace:order", args=[order.reference]))
     html = detail.content.decode()
     assert "Confirmée" in html
     assert order.invoices.get().number in html
@@ -120,8 +120,8 @@ def test_checkout_form_errors_are_in_french_and_keep_the_cart(client, resident, 
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert errors["billing_address"] == ["Ce champ est obligatoire."]
-    assert errors["pickup_point"] == ["Ce champ est obligatoire."]
-    assert errors["payment_method"] == ["Ce champ est obligatoire."]
+    assert errors["pickup_point"] == ["Choisissez un point de retrait."]
+    assert errors["payment_method"] == ["Choisissez un moyen de paiement."]
     assert not Order.objects.filter(customer=resident).exists()
     assert Cart.objects.get(user=resident).items.count() == 1
 
