@@ -1,6 +1,6 @@
 """When a place is open: the next collection window of a pickup point, and its hours in words.
 
-The rule (docs/adr/0014-pickup-date-of-an-order.md): the next collection is the first weekly
+The rule (docs/adr/0015-pickup-date-and-payment-follow-up.md): the next collection is the first weekly
 opening window (`SiteOpening`) that starts at or after `not_before`, on a day that is neither a
 French public holiday nor inside one of the place's closures (`SiteClosure`). Windows are in the
 hub's time zone (Europe/Paris).

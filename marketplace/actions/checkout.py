@@ -102,7 +102,7 @@ def collection_window(
     *, pickup_point: Site, preparation: datetime.timedelta, at: datetime.datetime
 ) -> schedules.Window | None:
     """When an order placed `at` is collected at `pickup_point`: the point's first opening that starts
-    at least `preparation` later, skipping public holidays and the point's closures (ADR 0014)."""
+    at least `preparation` later, skipping public holidays and the point's closures (ADR 0015)."""
     return schedules.next_collection(pickup_point, not_before=at + preparation)
 
 

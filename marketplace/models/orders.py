@@ -98,7 +98,7 @@ class Order(models.Model):
         Site, verbose_name=_("point de retrait"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # The collection window computed at checkout from the point's hours and the sellers' preparation
-    # time (docs/adr/0014-pickup-date-of-an-order.md); empty when the point has no hours on record.
+    # time (docs/adr/0015-pickup-date-and-payment-follow-up.md); empty when the point has no hours on record.
     pickup_starts_at = models.DateTimeField(_("retrait à partir de"), null=True, blank=True)
     pickup_ends_at = models.DateTimeField(_("retrait jusqu'à"), null=True, blank=True)
     purchase_order_number = models.CharField(_("n° de bon de commande"), max_length=50, blank=True)

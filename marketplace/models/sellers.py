@@ -31,7 +31,7 @@ class SellerSettings(models.Model):
     )
     payment_terms_days = models.PositiveSmallIntegerField(_("délai de paiement (jours)"), default=30)
     # An order is collected at the first opening of its pickup point at least this long after it is
-    # placed (the longest of its sellers'): docs/adr/0014-pickup-date-of-an-order.md.
+    # placed (the longest of its sellers'): docs/adr/0015-pickup-date-and-payment-follow-up.md.
     preparation_hours = models.PositiveSmallIntegerField(
         _("délai de préparation (heures)"),
         default=24,

@@ -1,7 +1,7 @@
 """Checkout says when and where to collect, asks for the terms of sale, and ends on a « Merci » page.
 
 Rules: the collection date is the pickup point's first opening at least the sellers' longest
-preparation time after the order (ADR 0014); the terms of sale are accepted with a required box
+preparation time after the order (ADR 0015); the terms of sale are accepted with a required box
 whose moment and version are kept on the order; the summary comes before the submit button in the
 page, and the button carries the legal words (Code de la consommation, L221-14).
 """
