@@ -23,7 +23,15 @@ from bookings.forms import BookingForm, LaundryStepForm, QuoteForm
 from bookings.models import LAUNDRY, Booking, CalendarFeed, CancellationFee
 from bookings.perms import is_booking_staff, staff_structures
 from bookings.quotes import make_quote, quote_html
-from bookings.selectors import available_slots, bookable_offerings, laundry_week, payment_methods_for, week_days
+from bookings.selectors import (
+    available_slots,
+    bookable_offerings,
+    booking_estimate,
+    collection_fee_offering,
+    laundry_week,
+    payment_methods_for,
+    week_days,
+)
 from hub.params import date_param
 from hub.views import rendered_pdf
 from marketplace.enums import PaymentMethod
@@ -52,14 +60,18 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     organisations = list(request.user.organisations.order_by("name")) if request.user.is_authenticated else []
     form = None
     if request.user.is_authenticated:
+        collection_fee = collection_fee_offering(offering) if organisations else None
         form = BookingForm(
             request.POST or None,
             offering=offering,
             slots=slots,
             organisations=organisations,
             methods=payment_methods_for(offering, organisations=organisations),
+            collection_fee=collection_fee,
         )
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and "modifier" not in request.POST:
+            if offering.kind == OfferingKind.LAUNDRY and "confirmer" not in request.POST:
+                return _laundry_confirmation(request, offering, form, organisations, collection_fee)
             response = _book_from_form(request, offering, form, organisations)
             if response is not None:
                 return response
@@ -79,6 +91,35 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
+def _laundry_confirmation(request: HttpRequest, offering, form: BookingForm, organisations, collection_fee):
+    """Before a laundry booking is made: what, when, where it is collected and its estimated price."""
+    data = form.cleaned_data
+    organisation = next((o for o in organisations if str(o.pk) == data["buyer"]), None)
+    collect = form.collect_at_address
+    estimate = booking_estimate(
+        user=request.user,
+        offering=offering,
+        quantity=data["quantity"],
+        organisation=organisation,
+        collection_fee=collection_fee if collect else None,
+    )
+    starts_at = parse_datetime(data["slot"])
+    context = {
+        "offering": offering,
+        "form": form,
+        "organisation": organisation,
+        "collect": collect,
+        "starts_at": starts_at,
+        "estimate": estimate,
+        "b2b": organisation is not None,
+        "payment_label": PaymentMethod(data["payment_method"]).label,
+        "frequency_label": dict(form.fields["frequency"].choices).get(data.get("frequency") or "")
+        if "frequency" in form.fields
+        else "",
+    }
+    return render(request, "bookings/laundry_confirm.html", context)
+
+
 def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisations) -> HttpResponse | None:
     data = form.cleaned_data
     organisation = next((o for o in organisations if str(o.pk) == data["buyer"]), None)
@@ -91,6 +132,7 @@ def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisat
         "billing": billing_for(request.user, organisation, address=data.get("billing_address", "")),
         "organisation": organisation,
         "pickup_point": data.get("pickup_point"),
+        "collect_at_address": form.collect_at_address,
     }
     try:
         if data.get("frequency"):
@@ -117,7 +159,13 @@ def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisat
         return None
     if booking.order_line_id and data["payment_method"] == PaymentMethod.CARD:
         return redirect("marketplace:order_pay", booking.order_line.order.reference)
-    if data.get("frequency"):
+    if form.collect_at_address:
+        messages.success(
+            request,
+            _("C'est réservé : le linge sera collecté et livré à l'adresse de l'organisation, à partir du %(date)s.")
+            % {"date": date_format(timezone.localtime(booking.starts_at), "l j F Y à H:i")},
+        )
+    elif data.get("frequency"):
         messages.success(
             request,
             _("C'est réservé : %(count)s collectes sont prévues, à partir du %(date)s.")
@@ -236,7 +284,9 @@ def laundry_week_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def laundry_step(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(
-        Booking.objects.select_related("offering__structure", "organisation", "customer", "pickup_point"),
+        Booking.objects.select_related(
+            "offering__structure", "organisation", "customer", "pickup_point", "collection_fee"
+        ),
         pk=pk,
         offering__kind=OfferingKind.LAUNDRY,
     )
