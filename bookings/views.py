@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST
 from bookings import calendar_feed
 from bookings.actions.booking import billing_for, book, cancel_booking, reschedule_booking
 from bookings.actions.laundry import create_recurring_booking, record_laundry_step
-from bookings.enums import LaundryStep
+from bookings.enums import BookingStatus, LaundryStep
 from bookings.exceptions import BookingError
 from bookings.forms import BookingForm, LaundryStepForm, QuoteForm
 from bookings.models import LAUNDRY, Booking, CalendarFeed, CancellationFee
-from bookings.perms import is_booking_staff, staff_structures
+from bookings.perms import can_view_organisation_account, is_booking_staff, staff_structures
 from bookings.quotes import make_quote, quote_html
 from bookings.selectors import (
     available_slots,
@@ -32,9 +32,12 @@ from bookings.selectors import (
     payment_methods_for,
     week_days,
 )
+from bookings.statements import organisation_statement, statement_html
+from hub.models import Organisation
 from hub.params import date_param
 from hub.views import rendered_pdf
-from marketplace.enums import PaymentMethod
+from marketplace.enums import InvoiceKind, PaymentMethod
+from marketplace.models import Invoice
 from services.enums import OfferingKind
 
 
@@ -365,3 +368,80 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("bookings:mine")
     context = {"booking": booking, "slots": slots, "error": error}
     return render(request, "bookings/reschedule.html", context, status=400 if error else 200)
+
+
+# How many of an organisation's latest invoices its page lists (the statement has them all).
+ORGANISATION_INVOICES_SHOWN = 24
+
+
+@login_required
+def my_organisations(request: HttpRequest) -> HttpResponse:
+    """The organisations a person belongs to; with one, straight to its page."""
+    organisations = list(request.user.organisations.order_by("name"))
+    if not organisations:
+        raise Http404
+    if len(organisations) == 1:
+        return redirect("bookings:organisation", organisations[0].slug)
+    return render(request, "bookings/my_organisations.html", {"organisations": organisations})
+
+
+def _organisation_for(request: HttpRequest, slug: str) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not can_view_organisation_account(request.user, organisation):
+        raise Http404  # another organisation's account is not even said to exist
+    return organisation
+
+
+@login_required
+def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """An organisation's account, for its members: bookings to come, invoices, statement, balance due."""
+    organisation = _organisation_for(request, slug)
+    now = timezone.now()
+    bookings = list(
+        Booking.objects.filter(organisation=organisation, starts_at__gte=now - datetime.timedelta(days=31))
+        .exclude(status=BookingStatus.CANCELLED)
+        .select_related("offering", "customer", "pickup_point")
+        .order_by("starts_at", "pk")[:50]
+    )
+    invoices = list(
+        Invoice.objects.issued()
+        .filter(organisation=organisation)
+        .select_related("structure", "order")
+        .order_by("-issue_date", "-pk")[:ORGANISATION_INVOICES_SHOWN]
+    )
+    statement = organisation_statement(organisation)
+    today = timezone.localdate()
+    context = {
+        "organisation": organisation,
+        "bookings": bookings,
+        "invoices": invoices,
+        "credit_note": InvoiceKind.CREDIT_NOTE,
+        "outstanding": statement.closing_balance,
+        "now": now,
+        "year_start": today.replace(month=1, day=1),
+        "today": today,
+    }
+    return render(request, "bookings/organisation.html", context)
+
+
+@login_required
+def organisation_statement_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The statement of an organisation's account over a period (?du=&au=, this year by default), as a
+    printable page or, with ?format=pdf, a PDF."""
+    organisation = _organisation_for(request, slug)
+    today = timezone.localdate()
+    start = date_param(request, "du", default=today.replace(month=1, day=1))
+    end = date_param(request, "au", default=today)
+    if end < start:
+        messages.error(request, _("La fin de la période précède son début."))
+        return redirect("bookings:organisation_statement", organisation.slug)
+    statement = organisation_statement(organisation, start=start, end=end)
+    if request.GET.get("format") == "pdf":
+        return rendered_pdf(
+            request,
+            statement_html(statement),
+            folder="statements",
+            filename=f"releve-{organisation.slug}-{start:%Y%m%d}-{end:%Y%m%d}.pdf",
+            back_url=reverse("bookings:organisation_statement", args=[organisation.slug]),
+        )
+    return render(request, "bookings/statement.html", {"statement": statement, "organisation": organisation})
