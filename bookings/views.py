@@ -116,8 +116,8 @@ def _laundry_confirmation(request: HttpRequest, offering, form: BookingForm, org
         "estimate": estimate,
         "b2b": organisation is not None,
         "payment_label": PaymentMethod(data["payment_method"]).label,
-        "frequency_label": dict(form.fields["frequency"].choices).get(data.get("frequency") or "")
-        if "frequency" in form.fields
+        "frequency_label": dict(form.fields["frequency"].choices).get(data["frequency"])
+        if data.get("frequency")
         else "",
     }
     return render(request, "bookings/laundry_confirm.html", context)
