@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings import calendar_feed
-from bookings.actions.booking import billing_for, book, cancel_booking, reschedule_booking
+from bookings.actions.booking import billing_for, book, cancel_booking, on_monthly_invoicing, reschedule_booking
 from bookings.actions.laundry import create_recurring_booking, record_laundry_step
 from bookings.enums import BookingStatus, LaundryStep
 from bookings.exceptions import BookingError
@@ -116,6 +116,7 @@ def _laundry_confirmation(request: HttpRequest, offering, form: BookingForm, org
         "estimate": estimate,
         "b2b": organisation is not None,
         "payment_label": PaymentMethod(data["payment_method"]).label,
+        "monthly": on_monthly_invoicing(organisation, offering),
         "frequency_label": dict(form.fields["frequency"].choices).get(data["frequency"])
         if data.get("frequency")
         else "",

@@ -27,6 +27,7 @@ from tests.bookings.factories import (
     BookableOfferingFactory,
     BookingFactory,
     CollectionFeeFactory,
+    OrganisationAccountFactory,
     at,
     laundry_staff,
     next_weekday,
@@ -237,6 +238,7 @@ def test_the_booker_sees_the_estimated_price_then_confirms(client, django_captur
     assert "Vérifiez votre réservation" in html
     assert "56,40\u00a0€" in html  # 12 kg × 4,20 € + 6,00 €
     assert "3 rue des Écoles" in html
+    assert "Virement à réception de facture" in html  # not on account: each collection is invoiced
     assert not Booking.objects.filter(organisation=creche).exists()  # nothing booked before confirming
 
     back = client.post(url, {**_form(slot, buyer=str(creche.pk)), "modifier": "1"})
@@ -250,6 +252,23 @@ def test_the_booker_sees_the_estimated_price_then_confirms(client, django_captur
     booking = Booking.objects.get(organisation=creche)
     assert (booking.organisation, booking.address, booking.status) == (creche, CRECHE_ADDRESS, BookingStatus.CONFIRMED)
     assert booking.order_line.order.total_incl == Decimal("56.40")
+
+
+def test_on_account_the_estimate_says_it_is_billed_at_month_end(client):
+    sheets, _fee = _sheets_with_collection()
+    member = _creche_member()
+    creche = member.organisations.get()
+    OrganisationAccountFactory(organisation=creche)
+    client.force_login(member)
+
+    preview = client.post(
+        reverse("bookings:calendar", args=[sheets.slug]), _form(next_weekday(TUE, 9, weeks=3), buyer=str(creche.pk))
+    )
+
+    html = preview.content.decode()
+    assert "Sur le compte de l'organisation : facturé en fin de mois, au poids réel." in html
+    assert "56,40\u00a0€" in html
+    assert not Booking.objects.filter(organisation=creche).exists()
 
 
 def test_a_member_booking_for_themself_must_choose_a_drop_off_point(client):
