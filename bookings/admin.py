@@ -10,6 +10,7 @@ from bookings.models import (
     BookingTransition,
     CancellationFee,
     Closure,
+    CollectionFee,
     OpeningRule,
     OrganisationAccount,
     RecurringBooking,
@@ -62,6 +63,13 @@ class ServiceAreaAdmin(ScopedAdmin):
 class CancellationFeeAdmin(OfferingScopedAdmin):
     list_display = ["offering", "fee_offering"]
     list_select_related = ["offering", "fee_offering"]
+
+
+@admin.register(CollectionFee)
+class CollectionFeeAdmin(ScopedAdmin):
+    scoped_roles = (StaffRole.MANAGER,)
+    list_display = ["structure", "fee_offering"]
+    list_select_related = ["structure", "fee_offering"]
 
 
 @admin.register(OrganisationAccount)

@@ -13,6 +13,7 @@ class BookingsConfig(AppConfig):
         from bookings import perms as bookings_perms
         from bookings import personal_data as bookings_personal_data
         from hub import outbox
+        from hub import perms as hub_perms
         from marketplace import cart_rules, events
 
         # Offerings sold on a slot are booked, not bought through the cart.
@@ -37,4 +38,11 @@ class BookingsConfig(AppConfig):
             label=_("Blanchisserie : la semaine"),
             can_open=lambda user: bool(bookings_perms.staff_structures(user)),
             position=40,
+        )
+        # Members of a customer organisation: its bookings, invoices, statements and balance due.
+        staff_tools.register(
+            "bookings:organisations",
+            label=_("Mon organisation : réservations, factures et relevés"),
+            can_open=hub_perms.is_member_of_an_organisation,
+            position=5,
         )

@@ -14,7 +14,15 @@ from accounts.models import User
 from bookings.actions.booking import book
 from bookings.actions.laundry import create_recurring_booking, generate_occurrences
 from bookings.exceptions import BookingError
-from bookings.models import Booking, OpeningRule, OrganisationAccount, RecurringBooking, Resource, ServiceArea
+from bookings.models import (
+    Booking,
+    CollectionFee,
+    OpeningRule,
+    OrganisationAccount,
+    RecurringBooking,
+    Resource,
+    ServiceArea,
+)
 from hub import notify
 from hub.demo import DEMO_PASSWORD
 from hub.enums import Frequency, OrganisationRole, StaffRole
@@ -38,7 +46,6 @@ RULES = {
             "couette-ou-couverture",
             "tenues-sportives-au-kilo",
             "nappes-et-serviettes-de-table-au-kilo",
-            "collecte-et-livraison-du-linge",
         )
     },
     # Home services: one whole-day slot, capacity = team hours bookable that day (set by the AI's manager).
@@ -118,6 +125,10 @@ def seed_demo() -> dict[str, int]:
         ServiceArea.objects.get_or_create(structure=services, postcode=postcode)
 
     laundry = Structure.objects.get(slug="blanchisserie-solidaire")
+    # Organisations' laundry is collected and delivered at their address, this fee a line of the booking.
+    CollectionFee.objects.get_or_create(
+        structure=laundry, defaults={"fee_offering": Offering.objects.get(slug="collecte-et-livraison-du-linge")}
+    )
     staff = _user(LAUNDRY_STAFF, "Inès", "Moreau")
     StructureRole.objects.get_or_create(user=staff, structure=laundry, role=StaffRole.STAFF)
     creche = Organisation.objects.get(slug="creche-les-ptits-loups")
@@ -132,7 +143,7 @@ def seed_demo() -> dict[str, int]:
     today = timezone.localdate()
     accueil = Site.objects.get(slug="pole-accueil")
     with notify.suppressed():
-        for organisation, member, slug, weekday, hour, frequency, kilos in (
+        for organisation, member, slug, weekday, hour, frequency, kilos, at_address in (
             (
                 creche,
                 User.objects.get(email="asso@demo.pole.test"),
@@ -141,8 +152,9 @@ def seed_demo() -> dict[str, int]:
                 9,
                 Frequency.WEEKLY,
                 "12",
+                True,
             ),
-            (club, club_member, "tenues-sportives-au-kilo", THU, 10, Frequency.FORTNIGHTLY, "8"),
+            (club, club_member, "tenues-sportives-au-kilo", THU, 10, Frequency.FORTNIGHTLY, "8", False),
         ):
             series = RecurringBooking.objects.filter(organisation=organisation, offering=offerings[slug]).first()
             if series is not None:
@@ -158,6 +170,7 @@ def seed_demo() -> dict[str, int]:
                 billing=_billing(organisation),
                 organisation=organisation,
                 pickup_point=accueil,
+                collect_at_address=at_address,
             )
         resident = User.objects.get(email="resident@demo.pole.test")
         if not Booking.objects.filter(customer=resident).exists():

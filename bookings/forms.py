@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from bookings.enums import LaundryStep
+from hub import money
 from hub.enums import Frequency
 from hub.models import Site
 from marketplace.enums import PaymentMethod
@@ -29,6 +30,13 @@ class BookingForm(forms.Form):
         widget=forms.RadioSelect,
         choices=[("", _("Une seule fois")), *Frequency.choices],
         initial="",
+    )
+    handover = forms.ChoiceField(
+        label=_("Remise du linge de l'organisation"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[("address", _("Collecte et livraison")), ("point", _("Dépôt à un point de dépôt"))],
+        initial="address",
     )
     pickup_point = forms.ModelChoiceField(
         label=_("Point de dépôt du linge"),
@@ -63,9 +71,10 @@ class BookingForm(forms.Form):
     )
     payment_method = forms.ChoiceField(label=_("Moyen de paiement"), widget=forms.RadioSelect)
 
-    def __init__(self, *args, offering, slots, organisations, methods, **kwargs):
+    def __init__(self, *args, offering, slots, organisations, methods, collection_fee=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.offering = offering
+        self.collection_fee = collection_fee
         self.fields["slot"].choices = [
             (
                 slot.starts_at.isoformat(),
@@ -89,9 +98,22 @@ class BookingForm(forms.Form):
             del self.fields["frequency"]
         if offering.kind == OfferingKind.LAUNDRY:
             self.fields["pickup_point"].queryset = Site.objects.pickup_points().order_by("name")
-            self.fields["pickup_point"].required = True
+            self.fields["pickup_point"].required = not (organisations and collection_fee)
         else:
             del self.fields["pickup_point"]
+        if organisations and collection_fee is not None:
+            # An organisation's laundry is collected and delivered at its address, the fee on the same booking.
+            self.fields["handover"].choices = [
+                (
+                    "address",
+                    _("Collecte et livraison à l'adresse de l'organisation (+ %(fee)s)")
+                    % {"fee": money.format_eur(collection_fee.price)},
+                ),
+                ("point", _("Je dépose le linge à un point de dépôt")),
+            ]
+            self.fields["pickup_point"].label = _("Point de dépôt du linge (si vous le déposez vous-même)")
+        else:
+            del self.fields["handover"]
         trip = offering.kind == OfferingKind.MOBILITY and offering.unit == Unit.KM
         if trip:
             # Solidarity transport: from one address to another, priced at the kilometres driven.
@@ -117,7 +139,20 @@ class BookingForm(forms.Form):
             self.add_error("address", _("Indiquez l'adresse d'intervention."))
         if "postcode" in self.fields and not cleaned.get("postcode"):
             self.add_error("postcode", _("Indiquez le code postal."))
+        dropped_off = "handover" in self.fields and not self.collect_at_address
+        if dropped_off and not cleaned.get("pickup_point") and not self.has_error("pickup_point"):
+            self.add_error("pickup_point", _("Choisissez un point de dépôt."))
         return cleaned
+
+    @property
+    def collect_at_address(self) -> bool:
+        """An organisation's laundry collected and delivered at its address (not for oneself)."""
+        data = getattr(self, "cleaned_data", {})
+        return (
+            "handover" in self.fields
+            and data.get("buyer") not in (None, "self")
+            and data.get("handover", "address") in ("", "address")
+        )
 
 
 class LaundryStepForm(forms.Form):

@@ -30,3 +30,8 @@ def can_view_booking(user, booking) -> bool:
 def can_manage_booking(user, booking) -> bool:
     """Cancel or reschedule: the customer (any member for an organisation) and the seller's staff."""
     return can_view_booking(user, booking)
+
+
+def can_view_organisation_account(user, organisation) -> bool:
+    """The organisation page (its bookings, invoices, statements, balance): its members and hub admins."""
+    return user.is_authenticated and perms.can_view_organisation(user, organisation)

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.enums import BookingStatus
-from bookings.models import Booking, Closure, OpeningRule, Resource
+from bookings.models import Booking, Closure, CollectionFee, OpeningRule, Resource
 from hub import money
 from marketplace.actions.cart import CartLine, CartSummary
-from marketplace.actions.checkout import available_payment_methods
+from marketplace.actions.checkout import available_payment_methods, price_items
 from marketplace.enums import PaymentMethod
 from marketplace.models import CartItem
 from services.enums import OfferingKind, Unit
@@ -196,6 +196,49 @@ def laundry_week(*, structure_ids, monday: datetime.date):
             starts_at__lt=end,
         )
         .exclude(status=BookingStatus.CANCELLED)
-        .select_related("offering", "organisation", "customer", "pickup_point")
+        .select_related("offering", "organisation", "customer", "pickup_point", "collection_fee")
         .order_by("starts_at", "pk")
+    )
+
+
+def collection_fee_offering(offering: Offering) -> Offering | None:
+    """The fee charged to collect an organisation's laundry at its address and deliver it back (None when
+    the laundry offers no collection, or for the fee offering itself)."""
+    if offering.kind != OfferingKind.LAUNDRY or offering.unit == Unit.DELIVERY:
+        return None
+    fee = (
+        CollectionFee.objects.select_related("fee_offering__structure")
+        .filter(structure_id=offering.structure_id, fee_offering__is_active=True)
+        .first()
+    )
+    return fee.fee_offering if fee is not None else None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a booking will cost, before it is confirmed: its lines and totals (weighed laundry is re-priced
+    at the kilos weighed, so this is an estimate)."""
+
+    lines: list
+    total_excl: Decimal
+    total_vat: Decimal
+    total_incl: Decimal
+    measured_later: bool
+
+
+def booking_estimate(
+    *, user, offering: Offering, quantity: Decimal, organisation=None, collection_fee: Offering | None = None
+) -> Estimate:
+    """The price of a booking as its order will charge it (`marketplace` prices it), the collection fee
+    included when the laundry is collected at the organisation's address."""
+    items = [(offering, quantity)]
+    if collection_fee is not None:
+        items.append((collection_fee, Decimal("1")))
+    summary = price_items(user=user, items=items, organisation=organisation)
+    return Estimate(
+        lines=summary.lines,
+        total_excl=summary.total_excl,
+        total_vat=summary.total_vat,
+        total_incl=summary.total_incl,
+        measured_later=offering.quantity_measured_later,
     )

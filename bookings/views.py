@@ -15,18 +15,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings import calendar_feed
-from bookings.actions.booking import billing_for, book, cancel_booking, reschedule_booking
+from bookings.actions.booking import billing_for, book, cancel_booking, on_monthly_invoicing, reschedule_booking
 from bookings.actions.laundry import create_recurring_booking, record_laundry_step
-from bookings.enums import LaundryStep
+from bookings.enums import BookingStatus, LaundryStep
 from bookings.exceptions import BookingError
 from bookings.forms import BookingForm, LaundryStepForm, QuoteForm
 from bookings.models import LAUNDRY, Booking, CalendarFeed, CancellationFee
-from bookings.perms import is_booking_staff, staff_structures
+from bookings.perms import can_view_organisation_account, is_booking_staff, staff_structures
 from bookings.quotes import make_quote, quote_html
-from bookings.selectors import available_slots, bookable_offerings, laundry_week, payment_methods_for, week_days
+from bookings.selectors import (
+    available_slots,
+    bookable_offerings,
+    booking_estimate,
+    collection_fee_offering,
+    laundry_week,
+    payment_methods_for,
+    week_days,
+)
+from bookings.statements import organisation_statement, statement_html
+from hub.models import Organisation
 from hub.params import date_param
 from hub.views import rendered_pdf
-from marketplace.enums import PaymentMethod
+from marketplace.enums import InvoiceKind, PaymentMethod
+from marketplace.models import Invoice
 from services.enums import OfferingKind
 
 
@@ -52,14 +63,18 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     organisations = list(request.user.organisations.order_by("name")) if request.user.is_authenticated else []
     form = None
     if request.user.is_authenticated:
+        collection_fee = collection_fee_offering(offering) if organisations else None
         form = BookingForm(
             request.POST or None,
             offering=offering,
             slots=slots,
             organisations=organisations,
             methods=payment_methods_for(offering, organisations=organisations),
+            collection_fee=collection_fee,
         )
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and "modifier" not in request.POST:
+            if offering.kind == OfferingKind.LAUNDRY and "confirmer" not in request.POST:
+                return _laundry_confirmation(request, offering, form, organisations, collection_fee)
             response = _book_from_form(request, offering, form, organisations)
             if response is not None:
                 return response
@@ -79,6 +94,36 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
+def _laundry_confirmation(request: HttpRequest, offering, form: BookingForm, organisations, collection_fee):
+    """Before a laundry booking is made: what, when, where it is collected and its estimated price."""
+    data = form.cleaned_data
+    organisation = next((o for o in organisations if str(o.pk) == data["buyer"]), None)
+    collect = form.collect_at_address
+    estimate = booking_estimate(
+        user=request.user,
+        offering=offering,
+        quantity=data["quantity"],
+        organisation=organisation,
+        collection_fee=collection_fee if collect else None,
+    )
+    starts_at = parse_datetime(data["slot"])
+    context = {
+        "offering": offering,
+        "form": form,
+        "organisation": organisation,
+        "collect": collect,
+        "starts_at": starts_at,
+        "estimate": estimate,
+        "b2b": organisation is not None,
+        "payment_label": PaymentMethod(data["payment_method"]).label,
+        "monthly": on_monthly_invoicing(organisation, offering),
+        "frequency_label": dict(form.fields["frequency"].choices).get(data["frequency"])
+        if data.get("frequency")
+        else "",
+    }
+    return render(request, "bookings/laundry_confirm.html", context)
+
+
 def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisations) -> HttpResponse | None:
     data = form.cleaned_data
     organisation = next((o for o in organisations if str(o.pk) == data["buyer"]), None)
@@ -91,6 +136,7 @@ def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisat
         "billing": billing_for(request.user, organisation, address=data.get("billing_address", "")),
         "organisation": organisation,
         "pickup_point": data.get("pickup_point"),
+        "collect_at_address": form.collect_at_address,
     }
     try:
         if data.get("frequency"):
@@ -117,7 +163,13 @@ def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisat
         return None
     if booking.order_line_id and data["payment_method"] == PaymentMethod.CARD:
         return redirect("marketplace:order_pay", booking.order_line.order.reference)
-    if data.get("frequency"):
+    if form.collect_at_address:
+        messages.success(
+            request,
+            _("C'est réservé : le linge sera collecté et livré à l'adresse de l'organisation, à partir du %(date)s.")
+            % {"date": date_format(timezone.localtime(booking.starts_at), "l j F Y à H:i")},
+        )
+    elif data.get("frequency"):
         messages.success(
             request,
             _("C'est réservé : %(count)s collectes sont prévues, à partir du %(date)s.")
@@ -236,7 +288,9 @@ def laundry_week_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def laundry_step(request: HttpRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(
-        Booking.objects.select_related("offering__structure", "organisation", "customer", "pickup_point"),
+        Booking.objects.select_related(
+            "offering__structure", "organisation", "customer", "pickup_point", "collection_fee"
+        ),
         pk=pk,
         offering__kind=OfferingKind.LAUNDRY,
     )
@@ -315,3 +369,80 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("bookings:mine")
     context = {"booking": booking, "slots": slots, "error": error}
     return render(request, "bookings/reschedule.html", context, status=400 if error else 200)
+
+
+# How many of an organisation's latest invoices its page lists (the statement has them all).
+ORGANISATION_INVOICES_SHOWN = 24
+
+
+@login_required
+def my_organisations(request: HttpRequest) -> HttpResponse:
+    """The organisations a person belongs to; with one, straight to its page."""
+    organisations = list(request.user.organisations.order_by("name"))
+    if not organisations:
+        raise Http404
+    if len(organisations) == 1:
+        return redirect("bookings:organisation", organisations[0].slug)
+    return render(request, "bookings/my_organisations.html", {"organisations": organisations})
+
+
+def _organisation_for(request: HttpRequest, slug: str) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not can_view_organisation_account(request.user, organisation):
+        raise Http404  # another organisation's account is not even said to exist
+    return organisation
+
+
+@login_required
+def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """An organisation's account, for its members: bookings to come, invoices, statement, balance due."""
+    organisation = _organisation_for(request, slug)
+    now = timezone.now()
+    bookings = list(
+        Booking.objects.filter(organisation=organisation, starts_at__gte=now - datetime.timedelta(days=31))
+        .exclude(status=BookingStatus.CANCELLED)
+        .select_related("offering", "customer", "pickup_point")
+        .order_by("starts_at", "pk")[:50]
+    )
+    invoices = list(
+        Invoice.objects.issued()
+        .filter(organisation=organisation)
+        .select_related("structure", "order")
+        .order_by("-issue_date", "-pk")[:ORGANISATION_INVOICES_SHOWN]
+    )
+    statement = organisation_statement(organisation)
+    today = timezone.localdate()
+    context = {
+        "organisation": organisation,
+        "bookings": bookings,
+        "invoices": invoices,
+        "credit_note": InvoiceKind.CREDIT_NOTE,
+        "outstanding": statement.closing_balance,
+        "now": now,
+        "year_start": today.replace(month=1, day=1),
+        "today": today,
+    }
+    return render(request, "bookings/organisation.html", context)
+
+
+@login_required
+def organisation_statement_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The statement of an organisation's account over a period (?du=&au=, this year by default), as a
+    printable page or, with ?format=pdf, a PDF."""
+    organisation = _organisation_for(request, slug)
+    today = timezone.localdate()
+    start = date_param(request, "du", default=today.replace(month=1, day=1))
+    end = date_param(request, "au", default=today)
+    if end < start:
+        messages.error(request, _("La fin de la période précède son début."))
+        return redirect("bookings:organisation_statement", organisation.slug)
+    statement = organisation_statement(organisation, start=start, end=end)
+    if request.GET.get("format") == "pdf":
+        return rendered_pdf(
+            request,
+            statement_html(statement),
+            folder="statements",
+            filename=f"releve-{organisation.slug}-{start:%Y%m%d}-{end:%Y%m%d}.pdf",
+            back_url=reverse("bookings:organisation_statement", args=[organisation.slug]),
+        )
+    return render(request, "bookings/statement.html", {"statement": statement, "organisation": organisation})

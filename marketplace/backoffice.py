@@ -317,6 +317,13 @@ def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
         if not amounts:
             messages.error(request, _("Il ne reste rien à rembourser sur vos articles."))
             return redirect("marketplace:handover", order.reference)
+    managed = perms.structures_refunding(request.user)
+    if any(line.seller_id not in managed for line in order.lines.all() if line.pk in amounts):
+        messages.error(request, _("Seule la direction de la structure qui a vendu peut rembourser ses ventes."))
+        return redirect("marketplace:handover", order.reference)
+    if request.POST.get("confirm") != "1":
+        # Nothing moves before the manager has read the amount and how it goes back, and confirmed.
+        return _refund_confirmation(request, order, amounts)
     try:
         refund_order(
             order=order,
@@ -329,6 +336,19 @@ def handover_refund(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(request, _("Remboursement enregistré ; l'avoir est émis."))
     return redirect("marketplace:handover", order.reference)
+
+
+def _refund_confirmation(request: HttpRequest, order, amounts: dict[int, Decimal]) -> HttpResponse:
+    lines = {line.pk: line for line in order.lines.all()}
+    rows = [(lines[pk], amount) for pk, amount in amounts.items() if pk in lines]
+    context = {
+        "order": order,
+        "rows": rows,
+        "total": sum((amount for _line, amount in rows), Decimal("0")),
+        "by_card": order.payment_method == PaymentMethod.CARD,
+        "reason": request.POST.get("reason", "")[:200],
+    }
+    return render(request, "marketplace/backoffice/refund_confirm.html", context)
 
 
 @login_required

@@ -21,11 +21,12 @@ from subscriptions.actions.changes import (
     pause_subscription,
     resume_subscription,
     skip_delivery,
+    termination_terms,
 )
 from subscriptions.actions.payments import save_card, start_card_setup
 from subscriptions.actions.prepaid import current_advance, mark_delivered
 from subscriptions.actions.subscribing import subscribe
-from subscriptions.enums import PrepaidCreditChoice, SubscriptionPaymentMode
+from subscriptions.enums import PrepaidCreditChoice, SubscriptionPaymentMode, SubscriptionStatus
 from subscriptions.exceptions import PickupPointFull, SubscriptionError
 from subscriptions.forms import PauseForm, PickListForm, PrepaidChoiceForm, SubscribeForm
 from subscriptions.models import Delivery
@@ -137,15 +138,23 @@ def resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(
-        request,
-        cancel_subscription,
-        _("Votre abonnement est résilié."),
-        subscription=_own(request, pk),
-        prepaid_choice=PrepaidChoiceForm(request.POST).choice(PrepaidCreditChoice.REFUND),
-    )
+    """Terminate a subscription in two steps: a page saying what it does (last delivery, what is credited),
+    then the confirmed POST. A POST without the confirmation changes nothing and shows that page."""
+    subscription = _own(request, pk)
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        messages.info(request, _("Cet abonnement est déjà résilié."))
+        return redirect("subscriptions:mine")
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        return _run(
+            request,
+            cancel_subscription,
+            _("Votre abonnement est résilié."),
+            subscription=subscription,
+            prepaid_choice=PrepaidChoiceForm(request.POST).choice(PrepaidCreditChoice.REFUND),
+        )
+    context = {"subscription": subscription, "terms": termination_terms(subscription)}
+    return render(request, "subscriptions/cancel_confirm.html", context)
 
 
 @login_required

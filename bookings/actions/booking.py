@@ -22,7 +22,7 @@ from bookings.models import (
     Slot,
 )
 from bookings.perms import can_manage_booking, is_booking_staff
-from bookings.selectors import consumes_hours, find_slot, places_for
+from bookings.selectors import collection_fee_offering, consumes_hours, find_slot, places_for
 from hub import perms
 from hub.models import Organisation, Site
 from marketplace.actions.checkout import Billing, place_order_for_items
@@ -146,6 +146,7 @@ def book(
     note: str = "",
     destination: str = "",
     series=None,
+    collect_at_address: bool = False,
     at: datetime.datetime | None = None,
 ) -> Booking:
     """Book one slot: capacity is reserved under a lock on the slot row, and the booking is paid by an order.
@@ -154,10 +155,17 @@ def book(
     methods, at payment for cards, whose hold expires after BOOKING_HOLD_MINUTES. An
     organisation on monthly invoicing is served on account: its laundry is confirmed at once and
     billed at month end.
+
+    `collect_at_address`: an organisation's laundry is collected and delivered at its address, the
+    laundry's collection fee a second line of the same order (of the month's order on account).
     """
     at = at or timezone.now()
     if organisation is not None and not perms.can_order_for_organisation(user, organisation):
         raise NotAllowed(_("Vous n'êtes pas membre de cette organisation."))
+    collection_fee = None
+    if collect_at_address:
+        collection_fee = _collection_fee(offering, organisation)
+        address, postcode, pickup_point = "\n".join(organisation.address_lines), organisation.postcode, None
     if quantity <= 0:
         raise BookingError(_("La quantité doit être positive."))
     _check_service_area(offering, postcode.strip())
@@ -185,6 +193,7 @@ def book(
         organisation=organisation,
         series=series,
         pickup_point=pickup_point,
+        collection_fee=collection_fee,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         places=places,
@@ -205,20 +214,26 @@ def book(
     )
     monthly = on_monthly_invoicing(organisation, offering, series=series)
     if not monthly:
+        items = [(offering, quantity)]
+        if collection_fee is not None:
+            items.append((collection_fee, Decimal("1")))
         try:
             order = place_order_for_items(
                 user=user,
-                items=[(offering, quantity)],
+                items=items,
                 payment_method=payment_method,
                 billing=billing,
                 organisation=organisation,
                 pickup_point=pickup_point,
                 at=at,
                 for_booking=True,  # the booking flow: its slots are held by bookings
+                at_address=collection_fee is not None,
             )
         except MarketplaceError as error:
             raise BookingError(error.message) from error
-        booking.order_line = order.lines.get()
+        lines = list(order.lines.order_by("pk"))
+        booking.order_line = lines[0]
+        booking.collection_line = lines[1] if collection_fee is not None else None
     booking.save()
     BookingTransition.objects.create(
         booking=booking, field="status", from_status="", to_status=BookingStatus.HELD, by=user, at=at
@@ -233,6 +248,17 @@ def book(
         booking.save(update_fields=["status", "confirmed_at"])
         notify.booking_email(booking.pk, BookingEmail.CONFIRMED)
     return booking
+
+
+def _collection_fee(offering: Offering, organisation: Organisation | None) -> Offering:
+    """The fee offering of a collection at the organisation's address; refused for a person or a laundry
+    that does not collect."""
+    if organisation is None:
+        raise BookingError(_("La collecte à l'adresse est réservée aux organisations."))
+    fee = collection_fee_offering(offering)
+    if fee is None:
+        raise BookingError(_("Ce service ne propose pas de collecte à l'adresse."))
+    return fee
 
 
 def _order_of(booking: Booking):
@@ -296,6 +322,7 @@ def _place_fee_order(booking: Booking, fee_offering: Offering, *, order, at):
             pickup_point=booking.pickup_point or (order.pickup_point if order else None),
             at=at,
             for_booking=True,  # the booking flow: its slots are held by bookings
+            at_address=booking.collection_fee_id is not None,
         )
     except MarketplaceError as error:
         raise BookingError(error.message) from error

@@ -47,6 +47,7 @@ def create_recurring_booking(
     address: str = "",
     postcode: str = "",
     note: str = "",
+    collect_at_address: bool = False,
     at: datetime.datetime | None = None,
 ) -> RecurringBooking:
     """A weekly or fortnightly booking; its first occurrences are booked at once (the first one must succeed)."""
@@ -64,7 +65,8 @@ def create_recurring_booking(
         ends_on=ends_on,
         quantity=quantity,
         payment_method=payment_method,
-        pickup_point=pickup_point,
+        pickup_point=None if collect_at_address else pickup_point,
+        collected_at_address=collect_at_address,
         billing_name=billing.name,
         billing_address=billing.address,
         billing_email=billing.email,
@@ -103,6 +105,7 @@ def _book_occurrence(series: RecurringBooking, starts_at: datetime.datetime, *, 
         postcode=series.postcode,
         note=series.note,
         series=series,
+        collect_at_address=series.collected_at_address,
         at=at,
     )
 
@@ -223,7 +226,7 @@ def issue_monthly_laundry_invoices(*, year: int, month: int, at: datetime.dateti
                 delivered_at__lt=end,
                 order_line__isnull=True,
             )
-            .select_related("offering__structure", "customer", "weighed_by", "pickup_point")
+            .select_related("offering__structure", "customer", "weighed_by", "pickup_point", "collection_fee")
             .order_by("delivered_at", "pk")
         )
         by_seller: dict[int, list[Booking]] = defaultdict(list)
@@ -237,13 +240,21 @@ def issue_monthly_laundry_invoices(*, year: int, month: int, at: datetime.dateti
             if statement.order_id is not None:
                 continue  # already billed
             per_offering: dict[int, list[Booking]] = defaultdict(list)
+            per_fee: dict[int, list[Booking]] = defaultdict(list)
             for booking in seller_bookings:
                 per_offering[booking.offering_id].append(booking)
+                # Collected at the organisation's address: one line per fee offering, one unit per collection.
+                if booking.collection_fee_id is not None:
+                    per_fee[booking.collection_fee_id].append(booking)
             groups = list(per_offering.values())
             items = [(group[0].offering, sum((b.billed_quantity for b in group), Decimal("0"))) for group in groups]
+            items += [(group[0].collection_fee, Decimal(len(group))) for group in per_fee.values()]
             buyer = _member_for(organisation, seller_bookings)
             if buyer is None:
                 continue
+            # Dropped at a pickup point (the last one used) unless every pickup was collected at the address.
+            dropped = [b.pickup_point for b in seller_bookings if b.pickup_point_id is not None]
+            pickup_point = dropped[-1] if dropped else None
             order = place_order_for_items(
                 user=buyer,
                 items=items,
@@ -254,12 +265,15 @@ def issue_monthly_laundry_invoices(*, year: int, month: int, at: datetime.dateti
                     email=organisation.email or buyer.email,
                 ),
                 organisation=organisation,
-                pickup_point=seller_bookings[-1].pickup_point,
+                pickup_point=pickup_point,
                 at=at,
                 for_booking=True,  # the booking flow: its slots are held by bookings
+                at_address=pickup_point is None,
             )
             lines = list(order.lines.order_by("pk"))
-            for line, group in zip(lines, groups, strict=True):
+            for line, group in zip(lines[len(groups) :], per_fee.values(), strict=True):
+                Booking.objects.filter(pk__in=[b.pk for b in group]).update(collection_line=line)
+            for line, group in zip(lines[: len(groups)], groups, strict=True):
                 Booking.objects.filter(pk__in=[b.pk for b in group]).update(order_line=line)
                 if line.quantity_measured_later:
                     # The kilos were weighed at each pickup: the month's sum is final.

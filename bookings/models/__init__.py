@@ -3,6 +3,7 @@
 from bookings.models.availability import (
     CancellationFee,
     Closure,
+    CollectionFee,
     OpeningRule,
     Resource,
     ServiceArea,
@@ -33,6 +34,7 @@ __all__ = [
     "CalendarFeed",
     "CancellationFee",
     "Closure",
+    "CollectionFee",
     "MonthlyStatement",
     "OpeningRule",
     "OrganisationAccount",

@@ -172,6 +172,25 @@ class CancellationFee(models.Model):
         return f"{self.offering} → {self.fee_offering}"
 
 
+class CollectionFee(models.Model):
+    """What collecting an organisation's laundry at its address and bringing it back costs: one line of
+    the fee offering on the same booking and order as the laundry (one per laundry structure)."""
+
+    structure = models.OneToOneField(
+        Structure, verbose_name=_("blanchisserie"), on_delete=models.CASCADE, related_name="collection_fee"
+    )
+    fee_offering = models.ForeignKey(
+        Offering, verbose_name=_("collecte et livraison facturée"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("collecte et livraison à l'adresse")
+        verbose_name_plural = _("collectes et livraisons à l'adresse")
+
+    def __str__(self) -> str:
+        return f"{self.structure} → {self.fee_offering}"
+
+
 class Slot(models.Model):
     """One concrete slot of an offering, created on its first booking: the row locked to count capacity."""
 

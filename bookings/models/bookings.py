@@ -92,6 +92,8 @@ class RecurringBooking(models.Model):
     quantity = models.DecimalField(_("quantité estimée"), **QUANTITY)
     payment_method = models.CharField(_("moyen de paiement"), max_length=10)
     pickup_point = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Laundry of an organisation: collected and delivered at its address, the collection fee on each booking.
+    collected_at_address = models.BooleanField(_("collecte et livraison à l'adresse"), default=False)
     billing_name = models.CharField(max_length=150)
     billing_address = models.TextField(**bounded_text(BILLING_ADDRESS_MAX_LENGTH))
     billing_email = models.EmailField()
@@ -160,6 +162,19 @@ class Booking(models.Model):
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
     pickup_point = models.ForeignKey(
         Site, verbose_name=_("point de dépôt"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Laundry collected and delivered at the organisation's address (`address`): the fee offering charged
+    # with it, and its line on the same order (on the month's order for an organisation on account).
+    collection_fee = models.ForeignKey(
+        Offering,
+        verbose_name=_("collecte et livraison à l'adresse"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    collection_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, null=True, blank=True, related_name="collection_bookings"
     )
 
     starts_at = models.DateTimeField(_("début"))
@@ -255,6 +270,11 @@ class Booking(models.Model):
                 violation_error_message=_("Un linge pesé a un poids et une date de pesée."),
             ),
             models.CheckConstraint(
+                condition=Q(collection_fee__isnull=True) | (Q(pickup_point__isnull=True) & ~Q(address="")),
+                name="bookings_booking_collection_at_address",
+                violation_error_message=_("Une collecte à l'adresse a une adresse et pas de point de dépôt."),
+            ),
+            models.CheckConstraint(
                 condition=~Q(laundry_step=LaundryStep.DELIVERED) | Q(delivered_at__isnull=False),
                 name="bookings_booking_delivered_has_timestamp",
                 violation_error_message=_("Un linge livré a une date de livraison."),
@@ -276,6 +296,10 @@ class Booking(models.Model):
     @property
     def is_laundry(self) -> bool:
         return bool(self.laundry_step)
+
+    @property
+    def is_collected_at_address(self) -> bool:
+        return self.collection_fee_id is not None
 
     @property
     def billed_quantity(self) -> Decimal:

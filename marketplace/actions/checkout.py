@@ -192,6 +192,12 @@ def _summarise_items(items: list[tuple[Offering, Decimal]], *, solidarity: bool)
     return summary
 
 
+def price_items(*, user, items: list[tuple[Offering, Decimal]], organisation: Organisation | None) -> CartSummary:
+    """What `place_order_for_items` would charge for these items, without placing anything (an estimate
+    shown before a booking is confirmed)."""
+    return _summarise_items(items, solidarity=organisation is None and has_solidarity_pricing(user))
+
+
 @transaction.atomic
 def place_order_for_items(
     *,
@@ -204,6 +210,7 @@ def place_order_for_items(
     at: datetime.datetime | None = None,
     advance_reference: str = "",
     for_booking: bool = False,
+    at_address: bool = False,
 ) -> Order:
     """Place an order for given offerings and quantities, without a cart (a booking, a delivery).
 
@@ -212,6 +219,8 @@ def place_order_for_items(
     The same offering may appear twice: each item becomes its own line, in the given order.
     `advance_reference` makes it an advance (a prepaid season): a deposit invoice once paid.
     Offerings sold on a slot are refused unless `for_booking` (the booking flow, which holds the slot).
+    `at_address`: collected and delivered at the buyer's address (an organisation's laundry), so no
+    pickup point is asked for.
     """
     at = at or timezone.now()
     if organisation is not None and not perms.can_order_for_organisation(user, organisation):
@@ -225,6 +234,7 @@ def place_order_for_items(
     solidarity = organisation is None and has_solidarity_pricing(user)
     summary = _summarise_items(items, solidarity=solidarity)
     return _place(
+        at_address=at_address,
         user=user,
         summary=summary,
         solidarity=solidarity,
@@ -254,6 +264,7 @@ def _place(
     advance_reference: str = "",
     terms_accepted: bool = False,
     terms_version: datetime.datetime | None = None,
+    at_address: bool = False,
 ) -> Order:
     """The checkout rules shared by a cart and a list of items: checks, order, lines, stock, confirmation."""
     problems = [line.problem for line in summary.lines if line.problem]
@@ -271,7 +282,8 @@ def _place(
             )
     if payment_method not in available_payment_methods(summary=summary, organisation=organisation):
         raise CheckoutError(_("Ce moyen de paiement n'est pas possible pour cette commande."))
-    if needs_pickup_point(summary):
+    needs_point = needs_pickup_point(summary) and not at_address
+    if needs_point:
         if pickup_point is None:
             raise CheckoutError(_("Choisissez un point de retrait."))
         if not pickup_point.is_pickup_point or not pickup_point.is_active:
@@ -290,7 +302,7 @@ def _place(
         )
 
     window = None
-    if needs_pickup_point(summary):
+    if needs_point:
         window = collection_window(
             pickup_point=pickup_point, preparation=preparation_time(list(summary.by_structure)), at=at
         )
@@ -304,7 +316,7 @@ def _place(
         customer=user,
         organisation=organisation,
         payment_method=payment_method,
-        pickup_point=pickup_point if needs_pickup_point(summary) else None,
+        pickup_point=pickup_point if needs_point else None,
         purchase_order_number=purchase_order_number.strip() if organisation else "",
         solidarity_pricing=solidarity,
         billing_name=organisation.name if organisation else billing.name.strip(),

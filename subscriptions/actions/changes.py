@@ -5,12 +5,15 @@ Every change is refused once the cut-off of the delivery concerned has passed (t
 """
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.models import Site
+from marketplace.enums import PaymentMethod
 from subscriptions import notify
 from subscriptions.actions.common import local_today, lock_subscription, long_date
 from subscriptions.actions.deliveries import generate_for
@@ -170,6 +173,55 @@ def resume_subscription(*, subscription: Subscription, by=None, today: datetime.
     return subscription
 
 
+def _baskets_to_credit(subscription: Subscription, advance, *, changeable: datetime.date) -> int:
+    """Every basket paid for and not yet consumed, except those past their cut-off (still handed over)."""
+    return max(advance.remaining - baskets_still_to_deliver(subscription, advance, before=changeable), 0)
+
+
+@dataclass(frozen=True)
+class TerminationTerms:
+    """What terminating a subscription today does, said to the resident before they confirm."""
+
+    last_delivery: datetime.date | None  # the last basket still handed over (past its cut-off)
+    first_cancelled: datetime.date  # distributions from this day on are cancelled
+    cancelled_deliveries: int  # how many planned ones that cancels
+    prepaid: bool
+    baskets_credited: int  # prepaid baskets not delivered, credited
+    amount_credited: Decimal  # what they are worth, refunded or kept as credit, as the resident chooses
+    refund_by_card: bool  # a season paid by card is refunded on the card, otherwise by bank transfer
+
+
+def termination_terms(subscription: Subscription, *, today: datetime.date | None = None) -> TerminationTerms:
+    """What `cancel_subscription` would do today, by its own rules: deliveries past their cut-off still
+    happen, later ones are cancelled, a paid season's undelivered baskets are credited."""
+    today = local_today(today)
+    changeable = first_changeable_date(subscription, today=today)
+    last = (
+        subscription.deliveries.filter(status=DeliveryStatus.PLANNED, date__gte=today, date__lt=changeable)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    cancelled = subscription.deliveries.filter(
+        status__in=[DeliveryStatus.PLANNED, DeliveryStatus.SKIPPED], date__gte=changeable
+    ).count()
+    baskets, amount, by_card = 0, Decimal("0.00"), False
+    prepaid = _is_prepaid(subscription)
+    if prepaid and (advance := paid_advance(subscription)) is not None:
+        baskets = min(_baskets_to_credit(subscription, advance, changeable=changeable), advance.remaining)
+        amount = advance.share_incl(baskets) if baskets else Decimal("0.00")
+        by_card = advance.order.payment_method == PaymentMethod.CARD
+    return TerminationTerms(
+        last_delivery=last,
+        first_cancelled=changeable,
+        cancelled_deliveries=cancelled,
+        prepaid=prepaid,
+        baskets_credited=baskets,
+        amount_credited=amount,
+        refund_by_card=by_card,
+    )
+
+
 @transaction.atomic
 def cancel_subscription(
     *,
@@ -203,11 +255,9 @@ def cancel_subscription(
         at=at,
     )
     if _is_prepaid(subscription) and (advance := paid_advance(subscription)) is not None:
-        # Every basket paid for and not yet consumed, except those past their cut-off (still handed over).
-        still = baskets_still_to_deliver(subscription, advance, before=changeable)
         credit_baskets(
             subscription=subscription,
-            count=advance.remaining - still,
+            count=_baskets_to_credit(subscription, advance, changeable=changeable),
             choice=prepaid_choice,
             by=by,
             reason=_("Résiliation"),

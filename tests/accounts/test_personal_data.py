@@ -96,10 +96,10 @@ def test_account_page_lists_roles(client, django_assert_num_queries):
     for _ in range(7):  # the accountant of seven structures
         StructureRoleFactory(user=user, accountant=True)
     client.force_login(user)
-    # 9 = session, user, organisations, roles, active API tokens, and the staff tools whose check reads
-    # the database (the structures handling orders, with takings, with teams, with books), whatever the
-    # number of roles.
-    with django_assert_num_queries(9):
+    # 10 = session, user, organisations, roles, active API tokens, and the staff tools whose check reads
+    # the database (the structures handling orders, with takings, with teams, with books, the
+    # organisations the person belongs to), whatever the number of roles.
+    with django_assert_num_queries(10):
         response = client.get(reverse("accounts:account"))
     html = response.content.decode()
     assert response.status_code == 200

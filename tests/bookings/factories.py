@@ -18,7 +18,7 @@ from accounting.actions import setup_books
 from accounts.models import User
 from bookings.actions.booking import book
 from bookings.actions.orders import confirm_order_bookings
-from bookings.models import Booking, OpeningRule, OrganisationAccount, Resource, ServiceArea
+from bookings.models import Booking, CollectionFee, OpeningRule, OrganisationAccount, Resource, ServiceArea
 from bookings.selectors import is_public_holiday
 from hub.enums import OrganisationRole, StaffRole, StructureKind, VatRegime
 from hub.models import Organisation, OrganisationMembership
@@ -209,6 +209,26 @@ class OrganisationAccountFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.SubFactory(OrganisationFactory)
     monthly_invoicing = True
+
+
+class CollectionFeeFactory(factory.django.DjangoModelFactory):
+    """A laundry's collection and delivery at an organisation's address: « Collecte et livraison du linge »,
+    6,00 € a collection, a line of the laundry booking (pass `structure=` the laundry's)."""
+
+    class Meta:
+        model = CollectionFee
+        django_get_or_create = ("structure",)
+
+    structure = factory.SubFactory(SellerFactory)
+    fee_offering = factory.SubFactory(
+        OfferingFactory,
+        structure=factory.SelfAttribute("..structure"),
+        name="Collecte et livraison du linge",
+        kind=OfferingKind.LAUNDRY,
+        unit=Unit.DELIVERY,
+        price=Decimal("6.00"),
+        revenue_account=RevenueAccount.LAUNDRY,
+    )
 
 
 class BillingOrganisationFactory(OrganisationFactory):

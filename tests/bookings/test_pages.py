@@ -69,8 +69,9 @@ def test_calendar_for_a_member_costs_a_fixed_number_of_queries(client, django_as
     client.get(url)
 
     # session, user, offering, organisations, rules, closures, resources, usage, seller settings
-    # (as a person, then as an organisation, whatever their number), cancellation fee, deposit, pickup points
-    with django_assert_num_queries(13):
+    # (as a person, then as an organisation, whatever their number), the laundry's collection fee (for a
+    # member), cancellation fee, deposit, pickup points
+    with django_assert_num_queries(14):
         response = client.get(url, {"semaine": (timezone.localdate() + datetime.timedelta(days=21)).isoformat()})
 
     assert response.status_code == 200

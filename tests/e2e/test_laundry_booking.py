@@ -43,12 +43,16 @@ def test_member_books_a_weekly_laundry_pickup(live_demo_hub, page, axe):
     page.get_by_label("L'organisation « Crèche associative Les P'tits Loups »").check()
     page.get_by_label("Poids estimé (kg)").fill("15")
     page.get_by_label("Chaque semaine").check()
+    page.get_by_label("Je dépose le linge à un point de dépôt").check()
     page.get_by_label("Point de dépôt du linge").select_option(label="Pôle — accueil")
     page.get_by_label("Virement à réception de facture").check()
     assert serious_violations(axe, page) == []
     screenshot(page, "laundry-booking-calendar")
 
-    page.get_by_role("button", name="Réserver ce créneau").click()
+    page.get_by_role("button", name="Voir le prix estimé").click()
+    page.get_by_role("heading", name="Vérifiez votre réservation").wait_for()
+    assert "Pôle — accueil" in page.locator(".facts").inner_text()
+    page.get_by_role("button", name="Confirmer la réservation").click()
     page.wait_for_url(re.compile(r"/reservations/mes-reservations/$"))
     assert "C'est réservé" in page.locator(".messages").inner_text()
     assert serious_violations(axe, page) == []

@@ -90,18 +90,21 @@ def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stri
     assert serious_violations(axe, page) == []
     screenshot(page, "subscription-paused")
 
-    # Cancelling confirms first: dismissed, nothing changes; accepted, the subscription ends.
+    # Cancelling confirms first, on a page saying what it does, then in a dialog: dismissed, nothing
+    # changes; accepted, the subscription ends.
+    page.get_by_role("link", name=re.compile(r"^Résilier…")).click()
+    page.wait_for_url(re.compile(r"/mes-abonnements/\d+/resilier/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Résilier l'abonnement ?"
+    assert serious_violations(axe, page) == []
+    screenshot(page, "subscription-cancel-confirm")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name="Résilier").click()
+    page.get_by_role("button", name="Oui, résilier l'abonnement").click()
     page.wait_for_timeout(300)
     subscription.refresh_from_db()
-    assert (asked, subscription.status) == (
-        ["Résilier cet abonnement ? Les paniers à venir ne seront pas livrés."],
-        SubscriptionStatus.PAUSED,
-    )
+    assert (asked, subscription.status) == (["Résilier définitivement cet abonnement ?"], SubscriptionStatus.PAUSED)
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Résilier").click()
+    page.get_by_role("button", name="Oui, résilier l'abonnement").click()
     page.get_by_text("Votre abonnement est résilié.").wait_for()
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.CANCELLED

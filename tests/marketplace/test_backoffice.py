@@ -170,7 +170,7 @@ def test_manager_refunds_from_the_handover_page(client, resident, laundry, duvet
     assert [refundable.pk for refundable in page.context["refund_lines"]] == [line.pk]
     client.post(
         reverse("marketplace:handover_refund", args=[order.reference]),
-        {f"refund-{line.pk}": "14,00", "reason": "Tache"},
+        {f"refund-{line.pk}": "14,00", "reason": "Tache", "confirm": "1"},
     )
     order.refresh_from_db()
     assert (order.payment_status, order.amount_refunded) == (PaymentStatus.PARTIALLY_REFUNDED, Decimal("14.00"))
@@ -315,7 +315,9 @@ def test_refunding_everything_left_refunds_only_the_managers_own_lines_of_a_mixe
     client.force_login(manager)
 
     done = client.post(
-        reverse("marketplace:handover_refund", args=[mixed.reference]), {"reason": "Rupture"}, follow=True
+        reverse("marketplace:handover_refund", args=[mixed.reference]),
+        {"reason": "Rupture", "confirm": "1"},
+        follow=True,
     )
 
     assert [str(m) for m in done.context["messages"]] == ["Remboursement enregistré ; l'avoir est émis."]

@@ -272,7 +272,7 @@ def test_a_prepaid_resident_chooses_refund_or_credit_on_the_page(client):
 
     page = client.get(reverse("subscriptions:mine")).content.decode()
     client.post(reverse("subscriptions:skip", args=[subscription.pk, first.pk]), {"prepaid_choice": "refund"})
-    client.post(reverse("subscriptions:cancel", args=[subscription.pk]), {"prepaid_choice": "credit"})
+    client.post(reverse("subscriptions:cancel", args=[subscription.pk]), {"prepaid_choice": "credit", "confirm": "1"})
 
     advance = subscription.advances.get()
     refunds = list(Refund.objects.filter(order=advance.order).values_list("amount", flat=True))
