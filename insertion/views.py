@@ -285,7 +285,8 @@ def workers(request: HttpRequest, slug: str) -> HttpResponse:
     structure = perms.structure_for_hours_or_404(request.user, slug)
     full = perms.can_view_workers(request.user, structure)
     monday = monday_of(timezone.localdate())
-    lines = selectors.board(structure, monday).workers
+    # The real assignments' hours, not a pending proposal's.
+    lines = selectors.board(structure, monday, state=selectors.week_state(structure, monday, proposal=None)).workers
     return render(request, "insertion/workers.html", {"structure": structure, "lines": lines, "full": full})
 
 

@@ -88,6 +88,9 @@ def test_supervisor_plans_a_week_fixes_three_assignments_and_accepts_in_under_tw
     proposal = PlanProposal.objects.get(structure=jardins, monday=monday)
     assert len(proposal.pairs) > 100
     expect(page.locator(".ins-block-proposed")).to_have_count(len(proposal.pairs))
+    page.locator("tr").last.scroll_into_view_if_needed()  # down to the last person: « Accepter » stays in view
+    expect(accept).to_be_in_viewport()
+    page.evaluate("window.scrollTo(0, 0)")
     planned_at = time.monotonic()
 
     # 2. Fix one by drag and drop: a proposed seat dragged onto another person's row, same day.
