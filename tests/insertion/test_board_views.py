@@ -5,6 +5,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from insertion import actions
 from insertion.models import Assignment, TimesheetEntry
@@ -153,6 +155,24 @@ def test_the_picker_lists_only_eligible_people_and_the_others_with_their_reason(
     assert "selected" not in page
     assert "checked" not in page
     assert '<span class="ins-reason">Sans la compétence « Maraîchage »</span>' in page
+
+
+def test_the_picker_costs_the_same_queries_whatever_the_number_of_people_and_jobs(
+    supervisor, structure, team, workers, jobs
+):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            supervisor.get(picker_url(structure, jobs[0]), HTTP_HX_REQUEST="true")
+        return len(captured)
+
+    few = count()
+    for offset in range(5):
+        WorkerFactory(structure=structure, team=team, ready=True, skills=["maraichage"])
+        JobFactory(structure=structure, team=team, date=day(offset), start_time=datetime.time(13, 30),
+                   end_time=datetime.time(16), estimated_hours=Decimal("2.50"))  # fmt: skip
+    Assignment.objects.create(job=jobs[0], worker=workers[0], hours=Decimal("3.50"))
+
+    assert count() == few == 15
 
 
 def test_the_picker_for_a_seat_held_offers_to_replace_that_person(supervisor, structure, workers, jobs):
