@@ -21,7 +21,7 @@ from insertion import selectors
 from insertion.alerts import alerts_for
 from insertion.booking_jobs import report_actual_hours
 from insertion.enums import ContractKind, JobStatus
-from insertion.exceptions import AssignmentRefused, ContractRefused, TimesheetLocked, TimesheetRefused
+from insertion.exceptions import AssignmentRefused, ContractRefused, ProposalStale, TimesheetLocked, TimesheetRefused
 from insertion.models import (
     CDDI_MAX_MONTHS,
     CDDI_MIN_MONTHS,
@@ -31,11 +31,13 @@ from insertion.models import (
     Contract,
     Job,
     JobAlert,
+    PlanProposal,
     SentAlert,
     TimesheetEntry,
     Worker,
 )
-from insertion.rules import refusal
+from insertion.planner import plan_week
+from insertion.rules import refusal, seat_refusal
 from insertion.workdays import monday_of, week_days
 
 
@@ -76,25 +78,14 @@ def create_contract(
 
 def check_assignment(*, job: Job, worker: Worker) -> None:
     """Raise AssignmentRefused naming the first rule that `worker` on `job` would break."""
-    if not job.is_open:
-        raise AssignmentRefused(
-            _("Cette intervention est annulée ou terminée : on ne peut plus y affecter personne."), code="job_closed"
-        )
-    taken = list(job.assignments.values_list("worker_id", flat=True))
-    if worker.pk in taken:
-        raise AssignmentRefused(
-            _("%(worker)s est déjà affecté·e à cette intervention.") % {"worker": worker.full_name},
-            code="already_assigned",
-        )
-    if len(taken) >= job.headcount:
-        raise AssignmentRefused(
-            _("Règle « effectif » : l'intervention a déjà ses %(count)d personne(s).") % {"count": job.headcount},
-            code="headcount_full",
-        )
     monday = monday_of(job.date)
     ((_worker, facts),) = selectors.workers_with_facts(Worker.objects.filter(pk=worker.pk), monday)
-    booked = selectors.booked_by_worker([worker.pk], monday)[worker.pk]
-    broken = refusal(facts, selectors.job_facts(job), booked, week=week_days(monday))
+    job_facts = selectors.job_facts(job)
+    taken = list(job.assignments.values_list("worker_id", flat=True))
+    broken = seat_refusal(job_facts, is_open=job.is_open, taken=taken, worker=facts)
+    if broken is None:
+        booked = selectors.booked_by_worker([worker.pk], monday)[worker.pk]
+        broken = refusal(facts, job_facts, booked, week=week_days(monday))
     if broken is not None:
         raise AssignmentRefused(broken.message, code=broken.code)
 
@@ -153,6 +144,140 @@ def accept_plan(*, structure, monday: datetime.date, pairs: list[tuple[int, int]
             continue  # a locked assignment the plan kept
         created.append(assign_worker(job=jobs[job_id], worker=workers[worker_id], by=by))
     return created
+
+
+@transaction.atomic
+def move_assignment(*, job: Job, worker: Worker, replacing: Worker, by) -> Assignment:
+    """Give `replacing`'s seat on the job to `worker`: both steps or neither (a refusal leaves `replacing` on it)."""
+    assignment = Assignment.objects.filter(job=job, worker=replacing).first()
+    if assignment is None:
+        raise AssignmentRefused(
+            _("%(worker)s n'est plus sur cette intervention : rechargez le planning.")
+            % {"worker": replacing.full_name},
+            code="not_assigned",
+        )
+    unassign_worker(assignment=assignment, by=by)
+    return assign_worker(job=job, worker=worker, by=by)
+
+
+# The planner's proposal ---------------------------------------------------------------------
+
+
+def propose_plan(*, structure, monday: datetime.date, by, seconds: float | None = None) -> PlanProposal:
+    """Run the planner on the week and keep its proposal, replacing a pending one; nothing is assigned yet.
+
+    The planner runs outside any transaction (it takes seconds); the proposal remembers the
+    assignments it started from, so that accepting it after someone changed them is refused.
+    """
+    base = selectors.assignments_fingerprint(structure, monday)
+    plan = plan_week(structure=structure, monday=monday, seconds=seconds)
+    summary = {
+        "status": str(plan.status),
+        "gap_percent": plan.gap_percent,
+        "covered_centi": plan.covered_centi,
+        "total_centi": plan.total_centi,
+        "fairness_mad": plan.fairness_mad,
+        "unassigned": {str(item.job_id): item.reason for item in plan.unassigned},
+    }
+    with transaction.atomic():
+        proposal, _created = PlanProposal.objects.update_or_create(
+            structure=structure,
+            monday=monday,
+            defaults={"pairs": [list(pair) for pair in plan.pairs], "summary": summary, "base": base, "created_by": by},
+        )
+    return proposal
+
+
+def _locked_proposal(proposal: PlanProposal) -> PlanProposal:
+    try:
+        return PlanProposal.objects.select_for_update(of=("self",)).select_related("structure").get(pk=proposal.pk)
+    except PlanProposal.DoesNotExist:
+        raise AssignmentRefused(
+            _("La proposition a été acceptée ou écartée entre-temps : rechargez le planning."), code="no_proposal"
+        ) from None
+
+
+@transaction.atomic
+def assign_in_proposal(*, proposal: PlanProposal, job: Job, worker: Worker, replacing: Worker | None = None, by):
+    """Edit the proposal by hand: `worker` takes a seat of `job` (in place of `replacing`), if rule 16 allows it
+    against the proposal's other seats. Only the proposal changes; accepting it checks everything again."""
+    proposal = _locked_proposal(proposal)
+    state = selectors.week_state(proposal.structure, proposal.monday, proposal=proposal)
+    facts = state.worker_facts(worker.pk)
+    if job.pk not in state.jobs or facts is None:
+        raise AssignmentRefused(_("Choisissez une personne de la structure."), code="wrong_structure")
+    if replacing is not None:
+        _check_leaving(state, job, replacing)
+    broken = state.refusal(facts, job.pk, replacing=replacing.pk if replacing else None)
+    if broken is not None:
+        raise AssignmentRefused(broken.message, code=broken.code)
+    pairs = proposal.pair_set - ({(job.pk, replacing.pk)} if replacing else set())
+    proposal.pairs = [list(pair) for pair in sorted(pairs | {(job.pk, worker.pk)})]
+    proposal.save(update_fields=["pairs", "updated_at"])
+    return proposal
+
+
+@transaction.atomic
+def unassign_in_proposal(*, proposal: PlanProposal, job: Job, worker: Worker, by) -> PlanProposal:
+    """Take a person off a job in the proposal only."""
+    proposal = _locked_proposal(proposal)
+    state = selectors.week_state(proposal.structure, proposal.monday, proposal=proposal)
+    if job.pk not in state.jobs:
+        raise AssignmentRefused(_("Cette intervention n'est plus au planning de la semaine."), code="job_closed")
+    _check_leaving(state, job, worker)
+    proposal.pairs = [list(pair) for pair in sorted(proposal.pair_set - {(job.pk, worker.pk)})]
+    proposal.save(update_fields=["pairs", "updated_at"])
+    return proposal
+
+
+def _check_leaving(state: "selectors.WeekState", job: Job, worker: Worker) -> None:
+    """A person may leave a job of the proposal unless they are not on it, it is closed or their seat is locked."""
+    if worker.pk not in state.seats[job.pk]:
+        raise AssignmentRefused(
+            _("%(worker)s n'est plus sur cette intervention : rechargez le planning.") % {"worker": worker.full_name},
+            code="not_assigned",
+        )
+    assignment = state.assignments.get((job.pk, worker.pk))
+    if not state.jobs[job.pk].is_open:
+        raise AssignmentRefused(
+            _("Cette intervention est réalisée : ses affectations ne changent plus."), code="job_done"
+        )
+    if assignment is not None and assignment.locked:
+        raise AssignmentRefused(
+            _("Cette affectation est verrouillée : déverrouillez-la avant de la retirer."), code="locked"
+        )
+
+
+@transaction.atomic
+def accept_proposal(*, structure, monday: datetime.date, by) -> list[Assignment]:
+    """Apply the week's pending proposal in one transaction, every pair checked again by `assign_worker`.
+
+    A proposal made before the week's assignments changed (someone assigned or removed a person by
+    hand meanwhile, outside the proposal) is refused as stale rather than silently undoing that
+    change: the supervisor plans again or discards it. Any refusal leaves everything as it was.
+    """
+    proposal = PlanProposal.objects.select_for_update(of=("self",)).filter(structure=structure, monday=monday).first()
+    if proposal is None:
+        raise AssignmentRefused(
+            _("Aucune proposition en attente pour cette semaine : lancez la planification."), code="no_proposal"
+        )
+    if selectors.assignments_fingerprint(structure, monday) != proposal.base:
+        raise ProposalStale(
+            _(
+                "Le planning de la semaine a changé depuis la proposition (une affectation faite entre-temps) : "
+                "relancez la planification ou écartez la proposition. Rien n'a été modifié."
+            )
+        )
+    created = accept_plan(structure=structure, monday=monday, pairs=sorted(proposal.pair_set), by=by)
+    proposal.delete()
+    return created
+
+
+@transaction.atomic
+def discard_proposal(*, structure, monday: datetime.date, by) -> bool:
+    """Forget the week's pending proposal; the assignments stay as they are. True if there was one."""
+    deleted, _rows = PlanProposal.objects.filter(structure=structure, monday=monday).delete()
+    return bool(deleted)
 
 
 # Timesheets ---------------------------------------------------------------------------------

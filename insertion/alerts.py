@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Sum
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from insertion.enums import AlertKind
@@ -24,8 +26,19 @@ class Alert:
     job_alert_id: int | None = None  # a stored `JobAlert`, which the supervisor marks as seen
 
 
-def alerts_for(structure, *, today: datetime.date) -> list[Alert]:
-    """What the structure's supervisors must know this week (a constant number of queries)."""
+def week_label(monday: datetime.date) -> str:
+    """« semaine du 7 au 13 décembre 2026 » (months and years written only where they change)."""
+    sunday = monday + datetime.timedelta(days=6)
+    start_format = "j" if monday.month == sunday.month else ("j F" if monday.year == sunday.year else "j F Y")
+    return _("semaine du %(start)s au %(end)s") % {
+        "start": date_format(monday, start_format),
+        "end": date_format(sunday, "j F Y"),
+    }
+
+
+def alerts_for(structure, *, today: datetime.date, monday: datetime.date | None = None) -> list[Alert]:
+    """What the structure's supervisors must know about the week of `monday` (next week by default; the e-mail),
+    and the contracts and PASS IAE ending within 30 days of today (a constant number of queries)."""
     days = getattr(settings, "INSERTION_ALERT_DAYS", WARNING_DAYS)
     horizon = today + datetime.timedelta(days=days)
     alerts = [
@@ -59,14 +72,14 @@ def alerts_for(structure, *, today: datetime.date) -> list[Alert]:
                 f"approval:{approval.pk}:{approval.end_date:%Y%m%d}",
             )
         )
-    next_monday = monday_of(today) + datetime.timedelta(days=7)
-    alerts.extend(_team_load(structure, next_monday))
-    alerts.extend(_workers_short_of_hours(structure, next_monday))
+    monday = monday or monday_of(today) + datetime.timedelta(days=7)
+    alerts.extend(_team_load(structure, monday))
+    alerts.extend(_workers_short_of_hours(structure, monday))
     return alerts
 
 
 def _workers_short_of_hours(structure, monday: datetime.date) -> list[Alert]:
-    """Once next week is planned, the workers given less than half their contract hours (2 queries)."""
+    """Once the week is planned, the workers given less than half their contract hours (2 queries)."""
     sunday = monday + datetime.timedelta(days=6)
     planned = dict(
         Assignment.objects.live()
@@ -90,8 +103,9 @@ def _workers_short_of_hours(structure, monday: datetime.date) -> list[Alert]:
             alerts.append(
                 Alert(
                     AlertKind.WORKER_UNDERLOADED,
-                    _("Semaine prochaine, %(worker)s n'a que %(planned)s prévues pour %(contract)s au contrat.")
+                    _("%(week)s : %(worker)s n'a que %(planned)s prévues pour %(contract)s au contrat.")
                     % {
+                        "week": capfirst(week_label(monday)),
                         "worker": contract.worker.full_name,
                         "planned": format_hours(hours),
                         "contract": format_hours(to_centi(contract.weekly_hours)),
@@ -103,7 +117,7 @@ def _workers_short_of_hours(structure, monday: datetime.date) -> list[Alert]:
 
 
 def _team_load(structure, monday: datetime.date) -> list[Alert]:
-    """Next week's open work of each team against its members' contract hours."""
+    """The week's open work of each team against its members' contract hours."""
     sunday = monday + datetime.timedelta(days=6)
     work = dict(
         Job.objects.open()
@@ -127,8 +141,13 @@ def _team_load(structure, monday: datetime.date) -> list[Alert]:
             alerts.append(
                 Alert(
                     AlertKind.TEAM_OVERLOADED,
-                    _("Semaine prochaine, l'équipe « %(team)s » a %(work)s de travail pour %(hours)s au contrat.")
-                    % {"team": team.name, "work": format_hours(demand), "hours": format_hours(hours)},
+                    _("%(week)s : l'équipe « %(team)s » a %(work)s de travail pour %(hours)s au contrat.")
+                    % {
+                        "week": capfirst(week_label(monday)),
+                        "team": team.name,
+                        "work": format_hours(demand),
+                        "hours": format_hours(hours),
+                    },
                     f"overloaded:{team.pk}:{monday:%Y%m%d}",
                 )
             )
@@ -137,10 +156,15 @@ def _team_load(structure, monday: datetime.date) -> list[Alert]:
                 Alert(
                     AlertKind.TEAM_UNDERLOADED,
                     _(
-                        "Semaine prochaine, l'équipe « %(team)s » n'a que %(work)s de travail pour %(hours)s au "
+                        "%(week)s : l'équipe « %(team)s » n'a que %(work)s de travail pour %(hours)s au "
                         "contrat : ses salarié·es risquent de manquer d'heures."
                     )
-                    % {"team": team.name, "work": format_hours(demand), "hours": format_hours(hours)},
+                    % {
+                        "week": capfirst(week_label(monday)),
+                        "team": team.name,
+                        "work": format_hours(demand),
+                        "hours": format_hours(hours),
+                    },
                     f"underloaded:{team.pk}:{monday:%Y%m%d}",
                 )
             )

@@ -17,6 +17,12 @@ class AssignmentRefused(InsertionError):
     code = "assignment_refused"
 
 
+class ProposalStale(AssignmentRefused):
+    """The week's assignments changed since the planner's proposal was made: accepting it would undo that."""
+
+    code = "proposal_stale"
+
+
 class ContractRefused(InsertionError):
     code = "contract_refused"
 

@@ -35,6 +35,7 @@ def to_minutes(value: datetime.time) -> int:
 class Refusal:
     code: str
     message: str
+    short: str = ""  # the reason in a few words, next to the person's name in the board's picker
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class WorkerFacts:
                 "outside_contract",
                 _("Règle « contrat » : %(worker)s n'a pas de contrat en cours le %(date)s.")
                 % {"worker": self.name, "date": f"{day:%d/%m/%Y}"},
+                _("Pas de contrat ce jour-là"),
             )
         approval = next((approval for approval in self.approvals if approval.covers(day)), None)
         if approval is None:
@@ -105,12 +107,14 @@ class WorkerFacts:
                 "approval_expired",
                 _("Règle « PASS IAE » : %(worker)s n'a pas de PASS IAE valide le %(date)s (expiré ou absent).")
                 % {"worker": self.name, "date": f"{day:%d/%m/%Y}"},
+                _("PASS IAE non valide ce jour-là"),
             )
         if any(suspension.covers(day) for suspension in approval.suspensions):
             return Refusal(
                 "approval_suspended",
                 _("Règle « PASS IAE » : le PASS IAE de %(worker)s est suspendu le %(date)s.")
                 % {"worker": self.name, "date": f"{day:%d/%m/%Y}"},
+                _("PASS IAE suspendu"),
             )
         absence = next((absence for absence in self.absences if absence.covers(day)), None)
         if absence is not None:
@@ -118,6 +122,7 @@ class WorkerFacts:
                 "absence",
                 _("Règle « absence » : %(worker)s est absent·e le %(date)s (%(reason)s).")
                 % {"worker": self.name, "date": f"{day:%d/%m/%Y}", "reason": absence.label},
+                _("Absent·e (%(reason)s)") % {"reason": absence.label},
             )
         return None
 
@@ -150,6 +155,29 @@ class Booked:
     centi: int
 
 
+def seat_refusal(job: JobFacts, *, is_open: bool, taken: list[int], worker: WorkerFacts) -> Refusal | None:
+    """The job's own limits: still open, not already holding the person, a seat left (before rule 16)."""
+    if not is_open:
+        return Refusal(
+            "job_closed",
+            _("Cette intervention est annulée ou terminée : on ne peut plus y affecter personne."),
+            _("Intervention close"),
+        )
+    if worker.id in taken:
+        return Refusal(
+            "already_assigned",
+            _("%(worker)s est déjà affecté·e à cette intervention.") % {"worker": worker.name},
+            _("Déjà sur cette intervention"),
+        )
+    if len(taken) >= job.headcount:
+        return Refusal(
+            "headcount_full",
+            _("Règle « effectif » : l'intervention a déjà ses %(count)d personne(s).") % {"count": job.headcount},
+            _("Intervention complète"),
+        )
+    return None
+
+
 def refusal(worker: WorkerFacts, job: JobFacts, booked: list[Booked], *, week: list[datetime.date]) -> Refusal | None:
     """The first rule of DOMAIN.md rule 16 that `worker` on `job` breaks, given their other assignments."""
     if worker.structure_id != job.structure_id:
@@ -157,6 +185,7 @@ def refusal(worker: WorkerFacts, job: JobFacts, booked: list[Booked], *, week: l
             "wrong_structure",
             _("Règle « structure » : %(worker)s travaille pour %(structure)s, pas pour la structure de l'intervention.")
             % {"worker": worker.name, "structure": worker.structure_name},
+            _("Autre structure"),
         )
     day_refusal = worker.day_refusal(job.date)
     if day_refusal is not None:
@@ -166,6 +195,7 @@ def refusal(worker: WorkerFacts, job: JobFacts, booked: list[Booked], *, week: l
             "missing_skill",
             _("Règle « compétence » : %(worker)s n'a pas la compétence « %(skill)s ».")
             % {"worker": worker.name, "skill": job.skill_name},
+            _("Sans la compétence « %(skill)s »") % {"skill": job.skill_name},
         )
     for other in booked:
         if other.job_id != job.id and other.date == job.date and other.start < job.end and job.start < other.end:
@@ -178,6 +208,8 @@ def refusal(worker: WorkerFacts, job: JobFacts, booked: list[Booked], *, week: l
                     "start": _clock(other.start),
                     "end": _clock(other.end),
                 },
+                _("Occupé·e : « %(other)s » de %(start)s à %(end)s")
+                % {"other": other.title, "start": _clock(other.start), "end": _clock(other.end)},
             )
     contract = worker.contract_on(job.date)
     planned = sum(other.centi for other in booked if other.date in week and other.job_id != job.id)
@@ -193,6 +225,8 @@ def refusal(worker: WorkerFacts, job: JobFacts, booked: list[Booked], *, week: l
                 "total": format_hours(planned + job.centi),
                 "contract": format_hours(contract.weekly_centi),
             },
+            _("%(planned)s déjà planifiées sur %(contract)s")
+            % {"planned": format_hours(planned), "contract": format_hours(contract.weekly_centi)},
         )
     return None
 

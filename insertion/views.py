@@ -6,7 +6,6 @@ board also works without JavaScript.
 """
 
 import datetime
-import json
 from decimal import Decimal
 
 from django.contrib import messages
@@ -14,18 +13,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hub import spreadsheet
 from hub.models import Structure
-from hub.params import InvalidParameter
 from insertion import actions, perms, reports, selectors
-from insertion.alerts import alerts_for
+from insertion.alerts import alerts_for, week_label
 from insertion.exceptions import InsertionError, TimesheetRefused
 from insertion.jobs import sync_jobs
-from insertion.models import MAX_DAY_HOURS, Assignment, Job, JobAlert, Worker
-from insertion.planner import plan_week
+from insertion.models import MAX_DAY_HOURS, Assignment, Job, JobAlert, PlanProposal, Worker
+from insertion.rules import format_hours
 from insertion.workdays import format_week, monday_of, parse_week
 
 
@@ -57,15 +56,18 @@ def board(request: HttpRequest, slug: str, monday: datetime.date) -> HttpRespons
 
 def _board_context(structure, monday, **extra) -> dict:
     data = selectors.board(structure, monday)
-    workers = [line.worker for line in data.workers]
+    summary = data.proposal.summary if data.proposal else {}
     return {
         "structure": structure,
         "board": data,
-        "workers": workers,
+        "summary": summary,
+        "covered": format_hours(summary.get("covered_centi", 0)),
+        "total": format_hours(summary.get("total_centi", 0)),
         "week": format_week(monday),
+        "week_label": week_label(monday),
         "previous_week": format_week(monday - datetime.timedelta(days=7)),
         "next_week": format_week(monday + datetime.timedelta(days=7)),
-        "alerts": alerts_for(structure, today=timezone.localdate()),
+        "alerts": alerts_for(structure, today=timezone.localdate(), monday=monday),
         **extra,
     }
 
@@ -95,29 +97,133 @@ def see_alert(request: HttpRequest, slug: str, alert_id: int) -> HttpResponse:
     return redirect(_board_url(structure, monday))
 
 
-def _after_change(request, structure, job: Job, *, error: str = "") -> HttpResponse:
-    """htmx: the whole board again (hours per worker change too), the refusal shown on the job's card."""
+def _after_change(request, structure, job: Job, *, error: str = "", done: str = "") -> HttpResponse:
+    """htmx: the whole board again (hours per worker change too), with what happened said at its top."""
     if request.htmx:
-        context = _board_context(structure, monday_of(job.date), error=error, error_job=job.pk)
-        return render(request, "insertion/board.html", context)
+        context = _board_context(structure, monday_of(job.date), error=error, done=done)
+        return render(request, "insertion/board.html", context)  # 200: htmx swaps only successes
     if error:
         messages.error(request, error)
+    elif done:
+        messages.success(request, done)
     return redirect(_board_url(structure, monday_of(job.date)) + f"#job-{job.pk}")
+
+
+def _posted_worker(request, structure, field: str) -> Worker | None:
+    """The structure's worker named by a posted id; None when the field is empty; 404-free: bad ids refuse."""
+    raw = request.POST.get(field, "")
+    if raw == "":
+        return None
+    try:
+        return Worker.objects.for_structure(structure).get(pk=_id(int(raw)) if raw.isdigit() else -1)
+    except (ValueError, Worker.DoesNotExist):
+        raise InsertionError(_("Choisissez une personne de la structure.")) from None
+
+
+def _proposal_of(structure, job: Job) -> PlanProposal | None:
+    return PlanProposal.objects.filter(structure=structure, monday=monday_of(job.date)).first()
 
 
 @require_POST
 def assign(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """One seat of the job to a person (in place of `remplace`, if given): in the pending proposal if there is
+    one, for real otherwise. The server checks every rule; a refusal changes nothing and says why."""
+    structure = perms.structure_for_planning_or_404(request.user, slug)
+    job = get_object_or_404(Job.objects.select_related("required_skill"), pk=job_id, structure=structure)
+    try:
+        worker = _posted_worker(request, structure, "worker")
+        replacing = _posted_worker(request, structure, "remplace")
+        if worker is None:
+            raise InsertionError(_("Choisissez une personne de la structure."))
+        proposal = _proposal_of(structure, job)
+        if proposal is not None:
+            actions.assign_in_proposal(proposal=proposal, job=job, worker=worker, replacing=replacing, by=request.user)
+        elif replacing is not None:
+            actions.move_assignment(job=job, worker=worker, replacing=replacing, by=request.user)
+        else:
+            actions.assign_worker(job=job, worker=worker, by=request.user)
+    except InsertionError as error:
+        return _after_change(request, structure, job, error=error.message)
+    return _after_change(
+        request, structure, job, done=_("%(worker)s : %(job)s.") % {"worker": worker.full_name, "job": _job_name(job)}
+    )
+
+
+@require_POST
+def unassign_seat(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """Take a person off a job (back to the lane of jobs to staff): in the proposal if one is pending."""
     structure = perms.structure_for_planning_or_404(request.user, slug)
     job = get_object_or_404(Job, pk=job_id, structure=structure)
     try:
-        worker = Worker.objects.for_structure(structure).get(pk=int(request.POST.get("worker", "")))
-    except (ValueError, Worker.DoesNotExist):
-        return _after_change(request, structure, job, error=_("Choisissez une personne de la structure."))
-    try:
-        actions.assign_worker(job=job, worker=worker, by=request.user)
+        worker = _posted_worker(request, structure, "worker")
+        if worker is None:
+            raise InsertionError(_("Choisissez une personne de la structure."))
+        proposal = _proposal_of(structure, job)
+        if proposal is not None:
+            actions.unassign_in_proposal(proposal=proposal, job=job, worker=worker, by=request.user)
+        else:
+            assignment = Assignment.objects.filter(job=job, worker=worker).first()
+            if assignment is None:
+                raise InsertionError(_("Cette personne n'est pas sur cette intervention."))
+            actions.unassign_worker(assignment=assignment, by=request.user)
     except InsertionError as error:
         return _after_change(request, structure, job, error=error.message)
-    return _after_change(request, structure, job)
+    return _after_change(
+        request, structure, job, done=_("%(worker)s retiré·e de %(job)s.") % {"worker": worker.full_name,
+                                                                             "job": _job_name(job)}
+    )  # fmt: skip
+
+
+def _job_name(job: Job) -> str:
+    return f"{job.title} ({date_format(job.date, 'l j F')}, {job.start_time:%H:%M})"
+
+
+def picker(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """Who may take a seat of this job: the eligible people first, then the others each with the reason.
+
+    Nothing is preselected: the supervisor picks a name, the server checks again when it is posted.
+    """
+    structure = perms.structure_for_planning_or_404(request.user, slug)
+    job = get_object_or_404(Job, pk=job_id, structure=structure)
+    state = selectors.week_state(structure, monday_of(job.date))
+    if job.pk not in state.jobs:
+        raise Http404
+    replacing = None
+    raw = request.GET.get("remplace", "")
+    if raw.isdigit() and int(raw) in state.seats[job.pk]:
+        replacing = int(raw)
+    eligible, ineligible, assigned = [], [], []
+    for worker, facts in state.workers:
+        if worker.pk in state.seats[job.pk]:
+            assignment = state.assignments.get((job.pk, worker.pk))
+            assigned.append((worker, assignment if state.proposal is None or not job.is_open else None))
+            continue
+        broken = state.refusal(facts, job.pk, replacing=replacing)
+        hours = f"{format_hours(state.planned_centi(worker.pk))[:-2]} / {format_hours(facts.cap_centi(state.days))}"
+        (ineligible if broken else eligible).append((worker, broken, hours))
+    replaced = next((worker for worker, _assignment in assigned if worker.pk == replacing), None)
+    context = {
+        "structure": structure,
+        "job": job,
+        "state": state,
+        "eligible": eligible,
+        "ineligible": ineligible,
+        "assigned": assigned,
+        "replacing": replaced,
+        "missing": max(0, job.headcount - len(state.seats[job.pk])),
+        "week": format_week(state.monday),
+        "reason": (state.proposal.summary.get("unassigned", {}).get(str(job.pk), "") if state.proposal else ""),
+    }
+    template = "insertion/_picker.html" if request.htmx else "insertion/picker.html"
+    return render(request, template, context)
+
+
+@require_POST
+def lock(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    structure = perms.structure_for_planning_or_404(request.user, slug)
+    assignment = _assignment(structure, assignment_id)
+    actions.set_assignment_lock(assignment=assignment, locked=request.POST.get("locked") == "1", by=request.user)
+    return _after_change(request, structure, assignment.job)
 
 
 def _assignment(structure, assignment_id: int) -> Assignment:
@@ -136,57 +242,17 @@ def unassign(request: HttpRequest, slug: str, assignment_id: int) -> HttpRespons
 
 
 @require_POST
-def lock(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
-    structure = perms.structure_for_planning_or_404(request.user, slug)
-    assignment = _assignment(structure, assignment_id)
-    actions.set_assignment_lock(assignment=assignment, locked=request.POST.get("locked") == "1", by=request.user)
-    return _after_change(request, structure, assignment.job)
-
-
-@require_POST
 def plan(request: HttpRequest, slug: str, monday: datetime.date) -> HttpResponse:
-    """Run the planner and show its proposal; nothing is saved until the supervisor accepts it."""
+    """Run the planner; its proposal is kept (a reload shows it) but nothing is assigned until it is accepted."""
     structure = perms.structure_for_planning_or_404(request.user, slug)
-    result = plan_week(structure=structure, monday=monday)
-    jobs = {job.pk: job for job in selectors.week_jobs(structure, monday)}
-    workers = {worker.pk: worker for worker in Worker.objects.for_structure(structure)}
-    proposal: dict[int, list[Worker]] = {}
-    for job_id, worker_id in result.pairs:
-        proposal.setdefault(job_id, []).append(workers[worker_id])
-    rows = [
-        (jobs[job_id], names) for job_id, names in sorted(proposal.items(), key=lambda item: _job_key(jobs[item[0]]))
-    ]
-    context = {
-        "structure": structure,
-        "week": format_week(monday),
-        "plan": result,
-        "rows": rows,
-        "unassigned": [(jobs[item.job_id], item) for item in result.unassigned],
-        "pairs": json.dumps(result.pairs),
-    }
-    template = "insertion/_proposal.html" if request.htmx else "insertion/proposal.html"
-    return render(request, template, context)
+    actions.propose_plan(structure=structure, monday=monday, by=request.user)
+    messages.info(request, _("Proposition prête : vérifiez-la, corrigez-la si besoin, puis acceptez-la ou écartez-la."))
+    return redirect(_board_url(structure, monday))
 
 
-def _job_key(job: Job):
-    return (job.date, job.start_time, job.pk)
-
-
-def _parse_pairs(raw: str) -> list[tuple[int, int]]:
-    """The proposal's `[[job id, worker id], …]` as sent back by the form; anything else is a 400."""
-    try:
-        pairs = json.loads(raw)
-        if not isinstance(pairs, list):
-            raise TypeError(raw)
-        parsed = [(_id(job_id), _id(worker_id)) for job_id, worker_id in pairs]
-    except (TypeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
-        raise InvalidParameter(_("La proposition envoyée n'est pas valide : relancez la planification.")) from None
-    return parsed
-
-
-def _id(value) -> int:
-    """A row id: a JSON integer (not a float, a string or a boolean) in PostgreSQL's integer range."""
-    if type(value) is not int or not 0 < value < 2**31:
+def _id(value: int) -> int:
+    """A row id in PostgreSQL's integer range."""
+    if not 0 < value < 2**31:
         raise ValueError(value)
     return value
 
@@ -194,17 +260,21 @@ def _id(value) -> int:
 @require_POST
 def accept(request: HttpRequest, slug: str, monday: datetime.date) -> HttpResponse:
     structure = perms.structure_for_planning_or_404(request.user, slug)
-    pairs = _parse_pairs(request.POST.get("pairs", "[]"))
     try:
-        created = actions.accept_plan(structure=structure, monday=monday, pairs=pairs, by=request.user)
+        created = actions.accept_proposal(structure=structure, monday=monday, by=request.user)
     except InsertionError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Planning accepté : %(count)d affectation(s).") % {"count": len(created)})
-    response = redirect(_board_url(structure, monday))
-    if request.htmx:
-        response = HttpResponse(status=204, headers={"HX-Redirect": _board_url(structure, monday)})
-    return response
+    return redirect(_board_url(structure, monday))
+
+
+@require_POST
+def discard(request: HttpRequest, slug: str, monday: datetime.date) -> HttpResponse:
+    structure = perms.structure_for_planning_or_404(request.user, slug)
+    if actions.discard_proposal(structure=structure, monday=monday, by=request.user):
+        messages.success(request, _("Proposition écartée : le planning reste tel qu'il était."))
+    return redirect(_board_url(structure, monday))
 
 
 # Workers -------------------------------------------------------------------------------------
@@ -215,7 +285,8 @@ def workers(request: HttpRequest, slug: str) -> HttpResponse:
     structure = perms.structure_for_hours_or_404(request.user, slug)
     full = perms.can_view_workers(request.user, structure)
     monday = monday_of(timezone.localdate())
-    lines = selectors.board(structure, monday).workers
+    # The real assignments' hours, not a pending proposal's.
+    lines = selectors.board(structure, monday, state=selectors.week_state(structure, monday, proposal=None)).workers
     return render(request, "insertion/workers.html", {"structure": structure, "lines": lines, "full": full})
 
 

@@ -5,6 +5,7 @@
   suspensions, Absence;
 - `jobs`: Job, its status machine and log, Assignment;
 - `timesheets`: TimesheetEntry;
+- `proposals`: PlanProposal (the planner's proposal, kept until accepted or discarded);
 - `alerts`: SentAlert, JobAlert (a job's source changed after workers were assigned).
 
 Who may read what is decided in `insertion.perms`; nothing here is ever shown on a public page.
@@ -12,6 +13,7 @@ Who may read what is decided in `insertion.perms`; nothing here is ever shown on
 
 from insertion.models.alerts import JobAlert, SentAlert
 from insertion.models.jobs import JOB_STATUS, Assignment, AssignmentQuerySet, Job, JobQuerySet, JobTransition
+from insertion.models.proposals import PlanProposal
 from insertion.models.teams import Team
 from insertion.models.timesheets import MAX_DAY_HOURS, TimesheetEntry
 from insertion.models.units import HOURS
@@ -50,6 +52,7 @@ __all__ = [
     "JobAlert",
     "JobQuerySet",
     "JobTransition",
+    "PlanProposal",
     "SentAlert",
     "Team",
     "MAX_DAY_HOURS",

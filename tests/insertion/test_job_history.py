@@ -414,8 +414,8 @@ def test_the_board_shows_the_alert_and_the_flag_until_the_supervisor_has_checked
         "l&#x27;affectation de Inès Garnier."
     )
     assert message in page
-    card = page.split(f'id="job-{job.pk}"')[1].split("</article>")[0]
-    assert '<span class="ins-badge ins-badge-danger">à vérifier</span>' in card
+    block = page.split(f'id="job-{job.pk}-{worker.pk}"')[1].split("</a>")[0]  # Inès's row of the grid
+    assert '<span class="ins-badge ins-badge-danger">à vérifier</span>' in block
     alert = JobAlert.objects.get()
 
     response = client.post(f"/insertion/{structure.slug}/alertes/{alert.pk}/vue/", {"week": format_week(MONDAY)})

@@ -239,8 +239,10 @@ def test_the_board_shows_a_done_job_without_its_controls(client, structure, crew
 
     page = client.get(f"/insertion/{structure.slug}/semaine/{format_week(MONDAY)}/").content.decode()
 
-    done_card = page.split(f'id="job-{job.pk}"')[1].split("</article>")[0]
-    open_card = page.split(f'id="job-{open_job.pk}"')[1].split("</article>")[0]
-    assert ('<span class="ins-badge">Réalisée</span>' in done_card, "<form" in done_card) == (True, False)
-    assert ("Réalisée" in open_card, "/affecter/" in open_card) == (False, True)
+    done_block = page.split(f'id="job-{job.pk}-{crew[0].pk}"')[1].split("</a>")[0]
+    open_block = page.split(f'id="job-{open_job.pk}"')[1].split("</a>")[0]
+    assert ('<span class="ins-badge">Réalisée</span>' in done_block, "draggable" in done_block) == (True, False)
+    assert ("Réalisée" in open_block, 'draggable="true"' in open_block) == (False, True)
+    picker = client.get(f"/insertion/{structure.slug}/interventions/{job.pk}/choisir/").content.decode()
+    assert ("Retirer" in picker, "Remplacer" in picker, "/affecter/" in picker) == (False, False, False)
     assert "2 interventions cette semaine, 1 place(s) à pourvoir." in page

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking, CalendarFeed
-from insertion.models import Worker
+from insertion.models import Job, Worker
 from marketplace.models import Invoice, Order
 from subscriptions.models import Subscription
 
@@ -106,6 +106,14 @@ def _cases(owned):
             for name in ("trial-balance/", f"fec/?year={today.year}")
         ],
         (reverse("insertion:board", args=["jardins-du-pole", week]), [SUPERVISOR], staff_only + [ACCOUNTANT]),
+        (
+            reverse(
+                "insertion:picker",
+                args=["jardins-du-pole", Job.objects.filter(structure__slug="jardins-du-pole").earliest("pk").pk],
+            ),
+            [SUPERVISOR],
+            staff_only + [ACCOUNTANT],
+        ),
         (reverse("insertion:timesheet", args=["jardins-du-pole", today.isoformat()]), [SUPERVISOR], staff_only),
         (
             reverse("insertion:hours", args=["jardins-du-pole", today.year, today.month]),
