@@ -55,6 +55,7 @@ def test_the_supervisor_lands_on_this_week_s_board_and_finds_the_day_s_timesheet
         lands_on=r"/insertion/jardins-du-pole/semaine/\d{4}-W\d{2}/",
     )
     _clean_at_both_widths(page, axe, "landing-supervisor")
+    _no_sideways_scroll_on_a_phone(page)
 
     page.locator("summary", has_text="Encadrement").click()
     menu = page.locator("details[open] > ul a")
