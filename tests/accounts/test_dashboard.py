@@ -63,6 +63,7 @@ def test_the_next_pickup_its_place_its_basket_and_the_absences_left(client):
     assert f"Prochain retrait : {day} à Épicerie de la place." in page
     assert f"Vous pouvez encore poser une absence pour ce retrait jusqu'au {cutoff}." in page
     assert "Il vous reste 3 absences possibles cette saison." in page
+    assert "Changer de point de retrait" in page
 
 
 def test_a_pickup_past_its_cut_off_says_it_can_no_longer_change(client):
@@ -74,6 +75,7 @@ def test_a_pickup_past_its_cut_off_says_it_can_no_longer_change(client):
 
     assert "Ce retrait ne peut plus être modifié (date limite passée)." in page
     assert "Vous pouvez encore poser une absence" not in page
+    assert "Changer de point de retrait" not in page
 
 
 def test_coming_bookings_and_orders_to_pay_are_listed_not_others(client):
