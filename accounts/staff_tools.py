@@ -113,15 +113,6 @@ def register_panel(key: str, *, section: str, template: str, context: Callable[.
     _panels[key] = Panel(key, section, template, context, position)
 
 
-def tools_for(user) -> list[tuple[str, str]]:
-    """(label, address) of every registered tool this person can open, in their set order."""
-    return [
-        (str(tool.label), reverse(tool.url_name))
-        for tool in sorted(_tools.values(), key=lambda tool: tool.position)
-        if tool.can_open(user)
-    ]
-
-
 def _links(tool: Tool, user) -> list[list[str]]:
     """[[url_name, address, structure name or ""]] of one tool."""
     if tool.links is None:
@@ -194,9 +185,12 @@ def menu_for_request(request) -> list[MenuSection]:
     if user is None or not user.is_authenticated:
         return []
     menu = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-    if menu is None:
-        menu = remember_menu(request, user)
-    return render_menu(menu)
+    if menu is not None:
+        try:
+            return render_menu(menu)
+        except (TypeError, ValueError):  # kept by an older release in another shape: computed afresh
+            pass
+    return render_menu(remember_menu(request, user))
 
 
 def landing_url(menu: list[list]) -> str | None:

@@ -165,3 +165,16 @@ def test_a_tool_no_section_lists_goes_to_other_tools(client, monkeypatch):
     menu = staff_tools.compute_menu(user)
 
     assert menu[-1] == [staff_tools.OTHER, [["hub:home", "/", ""]]]
+
+
+def test_a_menu_kept_in_another_shape_is_computed_afresh(client):
+    user, _structure = _staff(StaffRole.ACCOUNTANT)
+    client.force_login(user)
+    session = client.session
+    session[staff_tools.SESSION_KEY] = [["accountant", [["accounting:index"]]]]  # an older shape
+    session.save()
+
+    page = client.get(reverse("hub:home")).content.decode()
+
+    assert _header_menus(page)["Comptabilité"][0] == "Livres comptables"
+    assert client.session[staff_tools.SESSION_KEY] == staff_tools.compute_menu(user)
