@@ -18,7 +18,8 @@ class AccountingConfig(AppConfig):
         events.structure_created.connect(receivers.on_structure_created, dispatch_uid="accounting_structure_created")
         staff_tools.register(
             "accounting:index",
-            label=_("Comptabilité"),
+            label=_("Livres comptables"),
             can_open=lambda user: structures_with_books(user).exists(),
             position=70,
+            sections={"accountant": 10},
         )

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("espace/", views.home, name="home"),
     path("mes-donnees/", views.export_data, name="export"),
     path("supprimer/", views.delete, name="delete"),
     path("jetons-api/", views.api_tokens, name="api_tokens"),

@@ -28,10 +28,18 @@ def account(request: HttpRequest) -> HttpResponse:
         ),
         "structure_roles": user.structure_roles.select_related("structure").order_by("structure__name", "role"),
         "active_api_tokens": ApiToken.objects.filter(user=user).active().count(),
-        # Only the pages this person can open (each app registers its own, with its view's check).
-        "staff_tools": staff_tools.tools_for(user),
     }
     return render(request, "accounts/account.html", context)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """« Mon espace »: each role the person holds, with its tools and (for the resident) their dashboard.
+
+    The menu is computed afresh here and kept for the header: a role given or taken since login shows.
+    """
+    menu = staff_tools.remember_menu(request, request.user)
+    return render(request, "accounts/home.html", {"sections": staff_tools.home_sections(request.user, menu)})
 
 
 @login_required

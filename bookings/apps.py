@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,6 +13,7 @@ class BookingsConfig(AppConfig):
         from bookings import notifications, notify, receivers, selectors
         from bookings import perms as bookings_perms
         from bookings import personal_data as bookings_personal_data
+        from bookings.models import Booking
         from hub import outbox
         from hub import perms as hub_perms
         from marketplace import cart_rules, events
@@ -38,6 +40,24 @@ class BookingsConfig(AppConfig):
             label=_("Blanchisserie : la semaine"),
             can_open=lambda user: bool(bookings_perms.staff_structures(user)),
             position=40,
+            sections={"staff": 10, "supervisor": 30, "manager": 30},
+        )
+        # The person's bookings and their organisations' (the same list).
+        staff_tools.register_panel(
+            "bookings",
+            section="resident",
+            template="bookings/_dashboard_bookings.html",
+            context=lambda user: {
+                "bookings": list(Booking.objects.visible_to(user).upcoming(now=timezone.now()).for_list()[:5])
+            },
+            position=20,
+        )
+        staff_tools.register(
+            "bookings:mine",
+            label=_("Mes réservations"),
+            can_open=lambda user: user.is_authenticated,
+            position=4,
+            sections={"organisation": 10, "resident": 30},
         )
         # Members of a customer organisation: its bookings, invoices, statements and balance due.
         staff_tools.register(
@@ -45,4 +65,5 @@ class BookingsConfig(AppConfig):
             label=_("Mon organisation : réservations, factures et relevés"),
             can_open=hub_perms.is_member_of_an_organisation,
             position=5,
+            sections={"organisation": 5},
         )

@@ -7,6 +7,7 @@ from config.views import healthz
 
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
+handler403 = "config.views.permission_denied"
 
 api_v1 = [
     path("", include("accounts.api.urls")),

@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -55,9 +56,30 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403: the API's JSON error under /api/, the French page in the site's layout elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"code": "permission_denied", "message": _("Accès refusé.")}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+# What is shown if even the layout cannot be rendered (the error may be in a template tag).
+_BARE_500 = (
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur · Pôle Économie Solidaire</title>'
+    "</head><body><main><h1>Une erreur est survenue</h1><p>Nous avons été prévenus. Merci de réessayer dans "
+    'quelques minutes.</p><p><a href="/">Revenir à l\'accueil</a></p></main></body></html>'
+)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: the API's JSON error under /api/, the French page elsewhere."""
+    """handler500: the API's JSON error under /api/, the French page elsewhere — in the site's layout,
+    rendered without the request (no session, user or database: they may be what failed)."""
     if _wants_json(request):
         message = _("Erreur interne du serveur : réessayez plus tard.")
         return JsonResponse({"code": "server_error", "message": message}, status=500)
-    return defaults.server_error(request)
+    try:
+        body = loader.get_template("500.html").render()
+    except Exception:
+        logger.exception("The 500 page could not be rendered")
+        body = _BARE_500
+    return HttpResponse(body, status=500)

@@ -18,6 +18,7 @@ class HubConfig(AppConfig):
             perms,
         )
         from hub import personal_data as hub_personal_data
+        from hub.enums import StaffRole
 
         personal_data.register(
             "roles",
@@ -30,7 +31,41 @@ class HubConfig(AppConfig):
         register_converter(converters.MonthConverter, "month")
         register_converter(converters.IsoWeekConverter, "isoweek")
         register_converter(converters.IsoDateConverter, "isodate")
-        staff_tools.register("admin:index", label=_("Back-office"), can_open=perms.can_enter_back_office, position=90)
+        # The roles a person may hold: one section each in the menu and on « Mon espace », in the
+        # order that decides where a person with several roles lands after login (the daily work first).
+        for key, label, position in (
+            (StaffRole.SUPERVISOR, _("Encadrement"), 10),
+            (StaffRole.MANAGER, _("Direction"), 20),
+            (StaffRole.STAFF, _("Équipe"), 30),
+            (StaffRole.ACCOUNTANT, _("Comptabilité"), 40),
+        ):
+            staff_tools.register_section(
+                key,
+                label=label,
+                holds=lambda user, role=key: perms.holds_staff_role(user, role),
+                position=position,
+                structures=lambda user, role=key: perms.structure_names_with_role(user, role),
+            )
+        staff_tools.register_section(
+            "admin", label=_("Administration"), holds=perms.is_hub_admin, position=50, collects_rest=True
+        )
+        staff_tools.register_section(
+            "organisation",
+            label=_("Mon organisation"),
+            holds=perms.is_member_of_an_organisation,
+            position=60,
+            structures=perms.organisation_names,
+        )
+        staff_tools.register_section(
+            "resident", label=_("Mes services"), holds=lambda user: user.is_authenticated, position=70
+        )
+        staff_tools.register(
+            "admin:index",
+            label=_("Back-office"),
+            can_open=perms.can_enter_back_office,
+            position=90,
+            sections={"admin": 10, **dict.fromkeys(StaffRole.values, 90)},
+        )
 
 
 class HubAdminConfig(admin_apps.AdminConfig):

@@ -89,6 +89,23 @@ def can_enter_back_office(user) -> bool:
     return bool(user.is_active and (user.is_staff or structure_roles(user)))
 
 
+def holds_staff_role(user, role: str) -> bool:
+    """Whether the person holds this staff role in at least one structure (hub admins: only if given)."""
+    return any(role in held for held in structure_roles(user).values())
+
+
+def structure_names_with_role(user, role: str) -> list[str]:
+    """Names of the structures where the person holds this role, in display order."""
+    ids = [pk for pk, held in structure_roles(user).items() if role in held]
+    return list(Structure.objects.filter(pk__in=ids).order_by("position", "name").values_list("name", flat=True))
+
+
+def organisation_names(user) -> list[str]:
+    return list(
+        Organisation.objects.filter(pk__in=organisation_roles(user)).order_by("name").values_list("name", flat=True)
+    )
+
+
 def is_organisation_member(user, organisation: Organisation) -> bool:
     return organisation.pk in organisation_roles(user)
 

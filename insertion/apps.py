@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,6 +15,15 @@ class InsertionConfig(AppConfig):
         from insertion import booking_jobs, jobs  # noqa: F401
         from insertion import perms as insertion_perms
 
+        def _planned_structures(user) -> list[tuple[str, str]]:
+            """(slug, name) of the structures with teams whose board this person opens (the board's check)."""
+            return list(
+                Structure.objects.filter(pk__in=insertion_perms.planning_structure_ids(user), teams__isnull=False)
+                .distinct()
+                .order_by("position", "name")
+                .values_list("slug", "name")
+            )
+
         staff_tools.register(
             "insertion:index",
             label=_("Équipes d'insertion"),
@@ -22,4 +32,16 @@ class InsertionConfig(AppConfig):
                 pk__in=insertion_perms.hours_structure_ids(user), teams__isnull=False
             ).exists(),
             position=60,
+            sections={"supervisor": 20, "manager": 60, "accountant": 40},
+        )
+        # This week's board of each structure the person plans (its address redirects to the current week).
+        staff_tools.register(
+            "insertion:structure",
+            label=_("Planning de la semaine"),
+            can_open=lambda user: bool(_planned_structures(user)),
+            position=55,
+            sections={"supervisor": 10, "manager": 50},
+            links=lambda user: [
+                (reverse("insertion:structure", args=[slug]), name) for slug, name in _planned_structures(user)
+            ],
         )

@@ -21,6 +21,7 @@ class SubscriptionsConfig(AppConfig):
             notify,
             receivers,
             reconciliation,  # noqa: F401
+            selectors,
         )
         from subscriptions import perms as subscriptions_perms
         from subscriptions import personal_data as subscriptions_personal_data
@@ -45,4 +46,19 @@ class SubscriptionsConfig(AppConfig):
             label=_("Listes de paniers"),
             can_open=lambda user: bool(subscriptions_perms.staff_structures(user)),
             position=50,
+            sections={"staff": 30, "supervisor": 40, "manager": 40},
+        )
+        staff_tools.register_panel(
+            "baskets",
+            section="resident",
+            template="subscriptions/_dashboard_baskets.html",
+            context=lambda user: {"baskets": selectors.dashboard_baskets(user)},
+            position=10,
+        )
+        staff_tools.register(
+            "subscriptions:mine",
+            label=_("Mes abonnements"),
+            can_open=lambda user: user.is_authenticated,
+            position=5,
+            sections={"resident": 40},
         )

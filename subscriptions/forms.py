@@ -61,6 +61,18 @@ class PrepaidChoiceForm(forms.Form):
         return (self.cleaned_data.get("prepaid_choice") if self.is_valid() else "") or default
 
 
+class PickupPointForm(forms.Form):
+    pickup_point = forms.ModelChoiceField(
+        label=_("Nouveau point de retrait"),
+        queryset=Site.objects.none(),
+        empty_label=_("Choisissez un point de retrait"),
+    )
+
+    def __init__(self, *args, current: Site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pickup_point"].queryset = Site.objects.pickup_points().exclude(pk=current.pk).order_by("name")
+
+
 class PauseForm(forms.Form):
     until = forms.DateField(
         label=_("En pause jusqu'au (inclus)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -4,7 +4,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from hub.models import Site
@@ -76,3 +76,47 @@ def pick_list(*, pickup_point: Site, day: datetime.date, structure_ids: list[int
         )
     result.counts = sorted(sizes.items())
     return result
+
+
+@dataclass(frozen=True)
+class BasketSummary:
+    """One live subscription on the resident's dashboard."""
+
+    subscription: Subscription
+    next_delivery: Delivery | None
+    cutoff: datetime.date | None  # the last day to change the next distribution
+    changeable: bool
+    absences_left: int
+
+
+def dashboard_baskets(user, *, today: datetime.date | None = None) -> list[BasketSummary]:
+    """The resident's live subscriptions with their next distribution and the absences left this
+    season, in 2 queries."""
+    today = today or timezone.localdate()
+    coming = Delivery.objects.filter(
+        date__gte=today, status__in=[DeliveryStatus.PLANNED, DeliveryStatus.UNPAID]
+    ).order_by("date")
+    season = Q(deliveries__date__gte=F("plan__season_start"), deliveries__date__lte=F("plan__season_end"))
+    subscriptions = (
+        Subscription.objects.filter(customer=user)
+        .live()
+        .for_list()
+        .annotate(absences_used=Count("deliveries", filter=season & Q(deliveries__status=DeliveryStatus.SKIPPED)))
+        .prefetch_related(Prefetch("deliveries", queryset=coming, to_attr="coming_deliveries"))
+        .order_by("-created_at", "-pk")
+    )
+    summaries = []
+    for subscription in subscriptions:
+        plan = subscription.plan
+        delivery = subscription.coming_deliveries[0] if subscription.coming_deliveries else None
+        cutoff = delivery.date - datetime.timedelta(days=plan.cutoff_days) if delivery else None
+        summaries.append(
+            BasketSummary(
+                subscription=subscription,
+                next_delivery=delivery,
+                cutoff=cutoff,
+                changeable=cutoff is not None and today <= cutoff,
+                absences_left=max(plan.absence_quota - subscription.absences_used, 0),
+            )
+        )
+    return summaries

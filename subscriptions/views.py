@@ -17,6 +17,7 @@ from marketplace.enums import PaymentMethod
 from subscriptions import perms as subscription_perms
 from subscriptions.actions.changes import (
     cancel_subscription,
+    change_pickup_point,
     first_changeable_date,
     pause_subscription,
     resume_subscription,
@@ -28,7 +29,7 @@ from subscriptions.actions.prepaid import current_advance, mark_delivered
 from subscriptions.actions.subscribing import subscribe
 from subscriptions.enums import PrepaidCreditChoice, SubscriptionPaymentMode, SubscriptionStatus
 from subscriptions.exceptions import PickupPointFull, SubscriptionError
-from subscriptions.forms import PauseForm, PickListForm, PrepaidChoiceForm, SubscribeForm
+from subscriptions.forms import PauseForm, PickListForm, PickupPointForm, PrepaidChoiceForm, SubscribeForm
 from subscriptions.models import Delivery
 from subscriptions.selectors import open_plans, pick_list, subscriptions_of
 
@@ -155,6 +156,29 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         )
     context = {"subscription": subscription, "terms": termination_terms(subscription)}
     return render(request, "subscriptions/cancel_confirm.html", context)
+
+
+@login_required
+def change_point(request: HttpRequest, pk: int) -> HttpResponse:
+    """Collect the baskets at another pickup point, from the next distribution still before its cut-off."""
+    subscription = _own(request, pk)
+    form = PickupPointForm(request.POST or None, current=subscription.pickup_point)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change_pickup_point(
+                subscription=subscription, pickup_point=form.cleaned_data["pickup_point"], by=request.user
+            )
+        except SubscriptionError as refusal:
+            form.add_error("pickup_point", refusal.message)
+        else:
+            messages.success(
+                request,
+                _("Vos paniers seront retirés à « %(point)s » dès la prochaine distribution.")
+                % {"point": form.cleaned_data["pickup_point"].name},
+            )
+            return redirect("subscriptions:mine")
+    context = {"subscription": subscription, "form": form}
+    return render(request, "subscriptions/change_point.html", context, status=400 if form.errors else 200)
 
 
 @login_required

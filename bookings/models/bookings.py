@@ -137,6 +137,12 @@ class BookingQuerySet(models.QuerySet):
     def for_list(self) -> "BookingQuerySet":
         return self.select_related("offering__structure", "organisation", "resource", "order_line__order")
 
+    def upcoming(self, *, now) -> "BookingQuerySet":
+        """Bookings still to come that are not cancelled or over, the soonest first."""
+        return self.filter(starts_at__gte=now, status__in=[*BookingStatus.open(), BookingStatus.IN_PROGRESS]).order_by(
+            "starts_at", "pk"
+        )
+
 
 class Booking(models.Model):
     offering = models.ForeignKey(Offering, verbose_name=_("offre"), on_delete=models.PROTECT, related_name="bookings")

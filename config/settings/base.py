@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "hub.context_processors.hub",
+                "accounts.context_processors.menu",
             ],
         },
     },

@@ -73,6 +73,10 @@ class OrderQuerySet(models.QuerySet):
     def sold_by(self, structure_ids) -> "OrderQuerySet":
         return self.filter(lines__seller_id__in=structure_ids).distinct()
 
+    def awaiting_payment(self) -> "OrderQuerySet":
+        """Orders still to be paid (a cancelled one is not)."""
+        return self.filter(payment_status=PaymentStatus.UNPAID).exclude(fulfilment_status=FulfilmentStatus.CANCELLED)
+
 
 class Order(models.Model):
     reference = models.CharField(_("référence"), max_length=20, unique=True)

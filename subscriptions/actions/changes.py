@@ -1,4 +1,5 @@
-"""Changes by the resident (or the seller's staff): skip a delivery, pause, resume, cancel.
+"""Changes by the resident (or the seller's staff): skip a delivery, pause, resume, cancel, change of
+pickup point.
 
 Every change is refused once the cut-off of the delivery concerned has passed (the plan's
 `cutoff_days` before distribution) and when it would exceed the season's absence quota.
@@ -18,7 +19,7 @@ from subscriptions import notify
 from subscriptions.actions.common import local_today, lock_subscription, long_date
 from subscriptions.actions.deliveries import generate_for
 from subscriptions.actions.prepaid import baskets_still_to_deliver, credit_baskets, paid_advance
-from subscriptions.actions.subscribing import offer_freed_place
+from subscriptions.actions.subscribing import _places_taken, offer_freed_place
 from subscriptions.enums import (
     DeliveryStatus,
     PrepaidCreditChoice,
@@ -26,7 +27,7 @@ from subscriptions.enums import (
     SubscriptionPaymentMode,
     SubscriptionStatus,
 )
-from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, SubscriptionError
+from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull, SubscriptionError
 from subscriptions.models import DELIVERY_STATUS, Delivery, Subscription
 from subscriptions.perms import can_manage_subscription
 
@@ -266,4 +267,66 @@ def cancel_subscription(
     # The same lock as subscribe(): the freed place is offered before anyone else counts it.
     Site.objects.select_for_update(of=("self",)).filter(pk=subscription.pickup_point_id).first()
     offer_freed_place(pickup_point_id=subscription.pickup_point_id, weekday=subscription.plan.weekday, at=at)
+    return subscription
+
+
+@transaction.atomic
+def change_pickup_point(
+    *,
+    subscription: Subscription,
+    pickup_point: Site,
+    by=None,
+    today: datetime.date | None = None,
+    at: datetime.datetime | None = None,
+) -> Subscription:
+    """The resident collects their baskets at another pickup point from their next distribution on.
+
+    Only while no distribution is inside its cut-off: a delivery has no point of its own (the pick
+    list reads the subscription's), and the lists of a distribution past its cut-off are being
+    prepared for the old point. The new point's capacity is counted under its row lock, as when
+    subscribing; a full point refuses (its waiting list is for new subscribers). The place freed at
+    the old point goes to the first person waiting there."""
+    today = local_today(today)
+    at = at or timezone.now()
+    subscription = lock_subscription(subscription)
+    _check_owner(subscription, by)
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        raise SubscriptionError(_("Un abonnement résilié ne change plus de point de retrait."))
+    old_point_id = subscription.pickup_point_id
+    if pickup_point.pk == old_point_id:
+        raise SubscriptionError(_("Vous retirez déjà vos paniers à ce point de retrait."))
+    changeable = first_changeable_date(subscription, today=today)
+    too_late = (
+        subscription.deliveries.filter(
+            status__in=[DeliveryStatus.PLANNED, DeliveryStatus.UNPAID], date__gte=today, date__lt=changeable
+        )
+        .order_by("date")
+        .first()
+    )
+    if too_late is not None:
+        _check_cutoff(subscription, too_late.date, today)
+    # Both points locked in one order (the lowest id first): two residents swapping never deadlock.
+    points = {
+        point.pk: point
+        for point in Site.objects.select_for_update(of=("self",))
+        .filter(pk__in=[old_point_id, pickup_point.pk])
+        .order_by("pk")
+    }
+    point = points[pickup_point.pk]
+    if not (point.is_pickup_point and point.is_active):
+        raise SubscriptionError(_("Ce lieu n'est pas un point de retrait ouvert."))
+    if (
+        point.capacity is not None
+        and _places_taken(point, subscription.plan.weekday, at=at, for_user=subscription.customer) >= point.capacity
+    ):
+        raise PickupPointFull(
+            _("Le point de retrait « %(point)s » est complet pour ce jour de distribution.") % {"point": point.name}
+        )
+    subscription.pickup_point = point
+    subscription.save(update_fields=["pickup_point"])
+    subscription.transitions.create(
+        field="pickup_point", from_status=str(old_point_id), to_status=str(point.pk), by=by, at=at,
+        note=_("Point de retrait : %(point)s") % {"point": point.name},
+    )  # fmt: skip
+    offer_freed_place(pickup_point_id=old_point_id, weekday=subscription.plan.weekday, at=at)
     return subscription

@@ -62,7 +62,7 @@ def test_signup_sends_a_french_verification_mail_then_login_works(client, django
     client.logout()
     response = client.post(reverse("account_login"), {"login": "nouvelle@exemple.test", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:account")
+    assert response["Location"] == reverse("accounts:home")  # a resident lands on their dashboard
     page = client.get(reverse("accounts:account"))
     assert "nouvelle@exemple.test" in page.content.decode()
 

@@ -28,12 +28,13 @@ def test_resident_opens_the_home_page_and_signs_in(page, live_demo_hub, axe):
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
 
-    page.wait_for_url(re.compile(r"/compte/$"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Mon compte"
-    assert "resident@demo.pole.test" in page.locator("main").inner_text()
+    page.wait_for_url(re.compile(r"/compte/espace/$"))  # a resident lands on their dashboard
+    assert page.get_by_role("heading", level=1).inner_text() == "Mon espace"
+    assert "Camille Martin" in page.locator("main").inner_text()
     assert serious_violations(axe, page) == []
-    screenshot(page, "account")
+    screenshot(page, "my-space")
 
+    page.locator("summary", has_text="Mon compte").click()
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
     assert page.get_by_role("link", name="Se connecter").is_visible()

@@ -20,7 +20,7 @@ def _sign_in(page, base_url: str) -> None:
     page.get_by_label("Courriel").fill(MEMBER)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(re.compile(r"/compte/$"))
+    page.wait_for_url(re.compile(r"/reservations/mes-reservations/$"))  # an organisation member lands there
 
 
 def test_member_books_a_weekly_laundry_pickup(live_demo_hub, page, axe):
@@ -77,7 +77,7 @@ def test_laundry_staff_move_a_pickup_along_its_steps(live_demo_hub, page, axe):
     page.get_by_label("Courriel").fill("linge@demo.pole.test")
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(re.compile(r"/compte/$"))
+    page.wait_for_url(re.compile(r"/reservations/gestion/blanchisserie/$"))  # laundry staff land on their week
     booking = (
         Booking.objects.filter(laundry_step=LaundryStep.SCHEDULED, status="confirmed", starts_at__gt=timezone.now())
         .order_by("starts_at")

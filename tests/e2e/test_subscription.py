@@ -36,7 +36,7 @@ def _sign_in(page, base_url: str) -> None:
     page.get_by_label("Courriel").fill(RESIDENT)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(re.compile(r"/compte/$"))
+    page.wait_for_url(re.compile(r"/compte/espace/$"))  # a resident lands on their dashboard
 
 
 def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stripe_live, axe):
@@ -156,7 +156,7 @@ def test_a_prepaid_resident_skips_a_basket_and_keeps_it_as_credit(page, live_dem
     page.get_by_label("Courriel").fill(subscription.customer.email)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(re.compile(r"/compte/$"))
+    page.wait_for_url(re.compile(r"/compte/espace/$"))  # a resident lands on their dashboard
 
     page.goto(base + "/reservations/mes-abonnements/")
     page.get_by_text(re.compile(r"Saison payée d'avance : \d+ paniers")).first.wait_for()
