@@ -34,6 +34,7 @@ from bookings.quotes import make_quote, quote_html
 from bookings.selectors import (
     available_slots,
     bookable_offerings,
+    is_timed,
     last_visit_address,
     laundry_week,
     payment_methods_for,
@@ -68,7 +69,11 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     slots = available_slots(offering=offering, start=monday, end=monday + datetime.timedelta(days=6))
     organisations = list(request.user.organisations.order_by("name")) if request.user.is_authenticated else []
     home_service = offering.kind == OfferingKind.HOME_SERVICE
-    timed = any(slot.timed for slot in slots)
+    if home_service and request.method == "GET" and not request.GET.get("semaine") and all(s.is_full for s in slots):
+        # Nothing left this week (Friday evening, say): a visit is booked on next week's page.
+        monday += datetime.timedelta(days=7)
+        slots = available_slots(offering=offering, start=monday, end=monday + datetime.timedelta(days=6))
+    timed = home_service and is_timed(offering)
     form = None
     if request.user.is_authenticated:
         initial = {}

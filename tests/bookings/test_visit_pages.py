@@ -302,3 +302,20 @@ def test_a_series_date_alone_is_cancelled_through_its_page(client):
     assert statuses[1] == BookingStatus.CANCELLED
     assert statuses.count(BookingStatus.CANCELLED) == 1
     assert RecurringBooking.objects.get(pk=series.pk).is_active is True
+
+
+def test_a_visit_moves_to_another_day_and_start_time(client):
+    booking = _own_visit()
+    client.force_login(booking.customer)
+    url = reverse("bookings:reschedule", args=[booking.pk])
+    target = timezone.localtime(booking.starts_at + datetime.timedelta(days=1, hours=4))  # Wednesday 14:00
+
+    html = client.get(url).content.decode()
+    response = client.post(url, {"slot": target.isoformat()})
+
+    assert "Choisissez le jour et l'heure de début :" in html
+    assert f'value="{target.isoformat()}"' in html
+    assert 'class="button button-secondary" href="/reservations/mes-reservations/">Ne rien changer' in html
+    booking.refresh_from_db()
+    assert response.url == reverse("bookings:mine")
+    assert (booking.starts_at, booking.ends_at) == (target, target + datetime.timedelta(hours=2))
