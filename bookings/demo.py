@@ -43,7 +43,7 @@ RULES = {
     },
     # Home services, booked by start time: a visit of a set length starting every 30 minutes; the
     # capacity is the number of visits at the same time (teams available).
-    "menage-a-domicile": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("3"), 120)],
+    "menage-a-domicile": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("3"), 180)],
     "repassage-a-domicile": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("2"), 120)],
     "petits-travaux-de-jardinage": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("2"), 120)],
     "petit-bricolage-homme-toutes-mains": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("2"), 120)],
