@@ -83,6 +83,13 @@ def test_resident_books_a_garden_visit_sees_the_price_then_cancels_it(live_demo_
     assert (booking.ends_at - booking.starts_at, booking.status) == (datetime.timedelta(hours=2), "confirmed")
     _clean_at_both_widths(page, axe, "home-visit-mine")
 
+    # « Déplacer » offers the days and start times; nothing changes unless one is chosen.
+    page.get_by_role("link", name="Déplacer Petits travaux de jardinage").click()
+    page.get_by_role("heading", name="Déplacer une réservation").wait_for()
+    _clean_at_both_widths(page, axe, "home-visit-reschedule")
+    page.get_by_role("link", name="Ne rien changer").click()
+    page.wait_for_url(re.compile(r"/reservations/mes-reservations/$"))
+
     page.get_by_role("link", name="Annuler… Petits travaux de jardinage").click()
     page.get_by_role("heading", name="Annuler cette intervention ?").wait_for()
     assert "Sans frais" in page.locator("main").inner_text()
