@@ -319,3 +319,20 @@ def test_a_visit_moves_to_another_day_and_start_time(client):
     booking.refresh_from_db()
     assert response.url == reverse("bookings:mine")
     assert (booking.starts_at, booking.ends_at) == (target, target + datetime.timedelta(hours=2))
+
+
+def test_the_visit_calendar_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    garden = _garden()
+    user = UserFactory()
+    BookingFactory(home_visit=True, user=user, offering=garden)
+    client.force_login(user)
+    url = reverse("bookings:calendar", args=[garden.slug])
+    week = (timezone.localdate() + datetime.timedelta(days=21)).isoformat()
+    client.get(url, {"semaine": week})
+
+    # session, user, offering, organisations, rules, closures, resources, usage, timed rules, last
+    # visit's address, seller settings, cancellation fee, deposit
+    with django_assert_num_queries(13):
+        response = client.get(url, {"semaine": week})
+
+    assert response.status_code == 200
