@@ -336,3 +336,26 @@ def test_the_visit_calendar_costs_a_fixed_number_of_queries(client, django_asser
         response = client.get(url, {"semaine": week})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("address", "status", "error"),
+    [
+        ("12 route\x00 de Masgot", 400, "La requête contient un caractère nul : elle est refusée."),
+        ("x" * 601, 200, "Assurez-vous que cette valeur comporte au plus 600 caractères (actuellement 601)."),
+        ("   ", 200, "Indiquez l&#x27;adresse d&#x27;intervention."),
+    ],
+)
+def test_a_bad_address_is_refused_in_french_and_books_nothing(client, address, status, error):
+    garden = _garden()
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(
+        reverse("bookings:calendar", args=[garden.slug]),
+        {**_form(next_weekday(TUE, 10, weeks=2), address=address), "confirmer": "1"},
+    )
+
+    assert response.status_code == status
+    assert error in response.content.decode()
+    assert Booking.objects.filter(customer=user).count() == 0
