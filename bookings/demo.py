@@ -34,7 +34,7 @@ from services.models import Offering
 MON, TUE, WED, THU, FRI, SAT = range(6)
 T = datetime.time
 
-# (offering slug, [(weekdays, start, end, slot minutes, capacity)])
+# (offering slug, [(weekdays, start, end, slot minutes, capacity[, visit minutes])])
 RULES = {
     # Laundry pickups: Tuesday and Thursday 9:00–12:00, 6 per hourly slot.
     **{
@@ -48,17 +48,13 @@ RULES = {
             "nappes-et-serviettes-de-table-au-kilo",
         )
     },
-    # Home services: one whole-day slot, capacity = team hours bookable that day (set by the AI's manager).
-    **{
-        slug: [((MON, TUE, WED, THU, FRI), T(8), T(18), 600, D("28"))]
-        for slug in (
-            "menage-a-domicile",
-            "repassage-a-domicile",
-            "petits-travaux-de-jardinage",
-            "petit-bricolage-homme-toutes-mains",
-            "mise-a-disposition-de-personnel",
-        )
-    },
+    # Home services, booked by start time: a visit of a set length starting every 30 minutes; the
+    # capacity is the number of visits at the same time (teams available).
+    "menage-a-domicile": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("3"), 180)],
+    "repassage-a-domicile": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("2"), 120)],
+    "petits-travaux-de-jardinage": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("2"), 120)],
+    "petit-bricolage-homme-toutes-mains": [((MON, TUE, WED, THU, FRI), T(8), T(18), 30, D("2"), 120)],
+    "mise-a-disposition-de-personnel": [((MON, TUE, WED, THU, FRI), T(8), T(18), 60, D("2"), 240)],
     # Vehicles: rented per day; the capacity is the number of vehicles.
     "location-de-voiture-a-la-journee": [((MON, TUE, WED, THU, FRI, SAT), T(8), T(18), 600, D("2"))],
     "location-de-scooter-a-la-journee": [((MON, TUE, WED, THU, FRI, SAT), T(8), T(18), 600, D("3"))],
@@ -109,13 +105,18 @@ def seed_demo() -> dict[str, int]:
     offerings = {o.slug: o for o in Offering.objects.filter(slug__in=RULES)}
     for slug, rules in RULES.items():
         offering = offerings[slug]
-        for weekdays, start, end, minutes, capacity in rules:
+        for weekdays, start, end, minutes, capacity, *visit in rules:
             for weekday in weekdays:
                 OpeningRule.objects.update_or_create(
                     offering=offering,
                     weekday=weekday,
                     start_time=start,
-                    defaults={"end_time": end, "slot_minutes": minutes, "capacity": capacity},
+                    defaults={
+                        "end_time": end,
+                        "slot_minutes": minutes,
+                        "capacity": capacity,
+                        "visit_minutes": visit[0] if visit else None,
+                    },
                 )
     for slug, names in VEHICLES.items():
         for name in names:
@@ -182,7 +183,7 @@ def seed_demo() -> dict[str, int]:
                 ("seance-de-code-de-la-route", _next(SAT, 10, after=today), "1", {}),
                 (
                     "menage-a-domicile",
-                    _next(FRI, 8, after=today),
+                    _next(FRI, 9, after=today),
                     "2",
                     {"address": "4 rue des Tilleuls, 23400 Bourganeuf", "postcode": "23400"},
                 ),

@@ -33,3 +33,6 @@ class BookingEmail(models.TextChoices):
     REMINDER = "reminder", _("Rappel la veille")
     CANCELLED = "cancelled", _("Réservation annulée")
     LAUNDRY_READY = "laundry_ready", _("Linge prêt")
+    # A weekly series of home visits, confirmed or cancelled as a whole: one e-mail for all its dates.
+    SERIES_CONFIRMED = "series_confirmed", _("Série d'interventions confirmée")
+    SERIES_CANCELLED = "series_cancelled", _("Série d'interventions annulée")

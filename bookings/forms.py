@@ -13,6 +13,17 @@ from marketplace.enums import PaymentMethod
 from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH
 from services.enums import OfferingKind, Unit
 
+# Home visits are paid by card when booked, or on their invoice (sent after the visit, on the hours done;
+# monthly for a series): never « au retrait », there is nothing to collect.
+HOME_SERVICE_PAYMENT_LABELS = {
+    PaymentMethod.CARD: _("Carte bancaire, dès la réservation"),
+    PaymentMethod.CHEQUE: _("Chèque, à réception de la facture"),
+    PaymentMethod.CESU: _("CESU, à réception de la facture"),
+    PaymentMethod.TRANSFER: _("Virement, à réception de la facture"),
+    PaymentMethod.CASH: _("Espèces, à réception de la facture"),
+    PaymentMethod.SEPA: _("Prélèvement, à réception de la facture"),
+}
+
 QUANTITY_LABELS = {
     Unit.KG: _("Poids estimé (kg)"),
     Unit.HOUR: _("Durée de l'intervention (heures)"),
@@ -71,10 +82,11 @@ class BookingForm(forms.Form):
     )
     payment_method = forms.ChoiceField(label=_("Moyen de paiement"), widget=forms.RadioSelect)
 
-    def __init__(self, *args, offering, slots, organisations, methods, collection_fee=None, **kwargs):
+    def __init__(self, *args, offering, slots, organisations, methods, collection_fee=None, timed=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.offering = offering
         self.collection_fee = collection_fee
+        self.timed = timed
         self.fields["slot"].choices = [
             (
                 slot.starts_at.isoformat(),
@@ -90,7 +102,11 @@ class BookingForm(forms.Form):
         self.fields["buyer"].initial = str(organisations[0].pk) if organisations else "self"
         if not organisations:
             self.fields["buyer"].widget = forms.HiddenInput()
-        if offering.unit in QUANTITY_LABELS:
+        if timed:
+            # A visit booked by its start time lasts the set duration: its hours come from the slot.
+            self.fields["quantity"].widget = forms.HiddenInput()
+            self.fields["quantity"].required = False
+        elif offering.unit in QUANTITY_LABELS:
             self.fields["quantity"].label = QUANTITY_LABELS[offering.unit]
         else:
             self.fields["quantity"].widget = forms.HiddenInput()
@@ -125,7 +141,13 @@ class BookingForm(forms.Form):
                 del self.fields[name]
         if not trip:
             del self.fields["destination"]
-        self.fields["payment_method"].choices = [(m, PaymentMethod(m).label) for m in methods]
+        if offering.kind == OfferingKind.HOME_SERVICE:
+            self.fields["note"].label = _("Précisions pour l'équipe (accès, digicode, animaux…)")
+            self.fields["payment_method"].label = _("Règlement")
+            labels = HOME_SERVICE_PAYMENT_LABELS
+        else:
+            labels = {}
+        self.fields["payment_method"].choices = [(m, labels.get(m, PaymentMethod(m).label)) for m in methods]
         if len(methods) == 1:
             self.fields["payment_method"].initial = methods[0]
 

@@ -1,6 +1,7 @@
 """Reads of availability: the slots of an offering over a date range, in a constant number of queries."""
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -14,10 +15,10 @@ from django.utils.translation import gettext as _
 from bookings.enums import BookingStatus
 from bookings.models import Booking, Closure, CollectionFee, OpeningRule, Resource
 from hub import money
-from marketplace.actions.cart import CartLine, CartSummary
+from marketplace.actions.cart import CartLine, CartSummary, has_solidarity_pricing
 from marketplace.actions.checkout import available_payment_methods, price_items
 from marketplace.enums import PaymentMethod
-from marketplace.models import CartItem
+from marketplace.models import CartItem, Order
 from services.enums import OfferingKind, Unit
 from services.models import Offering
 
@@ -30,6 +31,13 @@ class AvailableSlot:
     ends_at: datetime.datetime
     capacity: Decimal
     used: Decimal
+    # A visit booked by its start time (home services): its capacity counts visits at the same time.
+    timed: bool = False
+
+    @property
+    def hours(self) -> Decimal:
+        """How long the slot lasts, in hours (a timed visit's price is its hours × the hourly rate)."""
+        return Decimal((self.ends_at - self.starts_at).total_seconds()) / Decimal("3600")
 
     @property
     def remaining(self) -> Decimal:
@@ -88,12 +96,41 @@ def cart_refusals(offerings: list[Offering]) -> dict[int, str]:
 
 
 def _slots_of_rule(rule: OpeningRule, day: datetime.date):
+    """The rule's slots of `day`: back to back, or (a visit duration set) a start every `slot_minutes`."""
     start = timezone.make_aware(datetime.datetime.combine(day, rule.start_time))
     end_of_day = timezone.make_aware(datetime.datetime.combine(day, rule.end_time))
     step = datetime.timedelta(minutes=rule.slot_minutes)
-    while start + step <= end_of_day:
-        yield start, start + step
+    length = datetime.timedelta(minutes=rule.visit_minutes) if rule.visit_minutes else step
+    while start + length <= end_of_day:
+        yield start, start + length
         start += step
+
+
+def is_timed(offering: Offering) -> bool:
+    """Booked by its start time, for a set duration (home services): its rules give a visit duration."""
+    return OpeningRule.objects.filter(offering=offering, visit_minutes__isnull=False).exists()
+
+
+def day_anchor(offering: Offering, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime, Decimal] | None:
+    """The first slot of `day` (start, end, capacity) of a timed offering: the row every booking of that day
+    locks, since its visits overlap one another (None if the offering does not open that day)."""
+    firsts = []
+    for rule in OpeningRule.objects.filter(offering=offering, visit_minutes__isnull=False):
+        first = next(_slots_of_rule(rule, day), None) if rule.applies_on(day) else None
+        if first is not None:
+            firsts.append((*first, rule.capacity))
+    return min(firsts, default=None)
+
+
+def peak_use(bookings, starts_at: datetime.datetime, ends_at: datetime.datetime) -> Decimal:
+    """The most capacity used at any moment of [starts_at, ends_at) by `bookings` ((start, end, places)):
+    what is used only changes when a booking starts, so those moments are enough."""
+    overlapping = [(start, end, places) for start, end, places in bookings if start < ends_at and end > starts_at]
+    moments = {starts_at} | {start for start, _end, _places in overlapping if start > starts_at}
+    return max(
+        (sum((p for s, e, p in overlapping if s <= moment < e), Decimal("0")) for moment in moments),
+        default=Decimal("0"),
+    )
 
 
 def available_slots(
@@ -125,9 +162,21 @@ def available_slots(
     usage_query = Booking.objects.filter(offering=offering, starts_at__gte=range_start, starts_at__lt=range_end)
     if exclude_booking is not None:
         usage_query = usage_query.exclude(pk=exclude_booking.pk)
-    usage = dict(
-        usage_query.occupying(at).values("starts_at").annotate(used=Sum("places")).values_list("starts_at", "used")
-    )
+    timed = any(rule.visit_minutes for rule in rules)
+    if timed:
+        # Visits overlap: what a start time has left is the peak use over the visit it would start.
+        booked = list(usage_query.occupying(at).values_list("starts_at", "ends_at", "places"))
+        usage: dict = {}
+    else:
+        booked, usage = (
+            [],
+            dict(
+                usage_query.occupying(at)
+                .values("starts_at")
+                .annotate(used=Sum("places"))
+                .values_list("starts_at", "used")
+            ),
+        )
 
     slots = []
     day = start
@@ -141,8 +190,8 @@ def available_slots(
                 for slot_start, slot_end in _slots_of_rule(rule, day):
                     if slot_start <= at:
                         continue
-                    used = usage.get(slot_start) or Decimal("0")
-                    slots.append(AvailableSlot(slot_start, slot_end, capacity, Decimal(used)))
+                    used = peak_use(booked, slot_start, slot_end) if timed else usage.get(slot_start) or Decimal("0")
+                    slots.append(AvailableSlot(slot_start, slot_end, capacity, Decimal(used), timed=bool(timed)))
         day += datetime.timedelta(days=1)
     slots.sort(key=lambda slot: slot.starts_at)
     return slots
@@ -242,3 +291,61 @@ def booking_estimate(
         total_incl=summary.total_incl,
         measured_later=offering.quantity_measured_later,
     )
+
+
+@dataclass(frozen=True)
+class VisitPrice:
+    """What a home visit costs, shown before it is confirmed: its hours at the hourly rate, and for a
+    service à la personne the 50 % tax credit apart (DOMAIN.md rule 19, as the free quote counts it)."""
+
+    hours: Decimal
+    rate: Decimal
+    total: Decimal
+    tax_credit: Decimal | None
+
+    @property
+    def after_tax_credit(self) -> Decimal | None:
+        return None if self.tax_credit is None else self.total - self.tax_credit
+
+
+def visit_price(*, offering: Offering, hours: Decimal, user=None, organisation=None) -> VisitPrice:
+    """The price of `hours` of `offering` for this buyer (a person's verified solidarity price included)."""
+    solidarity = organisation is None and user is not None and has_solidarity_pricing(user)
+    rate = offering.price_for(solidarity=solidarity)
+    total = money.quantize(rate * hours)
+    return VisitPrice(
+        hours=hours,
+        rate=rate,
+        total=total,
+        tax_credit=money.quantize(total / 2) if offering.sap_eligible else None,
+    )
+
+
+POSTCODE = re.compile(r"\b(\d{5})\b")
+
+
+def last_visit_address(user) -> tuple[str, str]:
+    """Where the person's last home visit took place (address, postcode), else the address their last
+    order was billed to: what the booking form offers first (one query, or two)."""
+    if not user.is_authenticated:
+        return "", ""
+    last = (
+        Booking.objects.filter(customer=user, organisation__isnull=True, offering__kind=OfferingKind.HOME_SERVICE)
+        .exclude(address="")
+        .order_by("-created_at", "-pk")
+        .values_list("address", "postcode")
+        .first()
+    )
+    if last is not None:
+        return last
+    billed = (
+        Order.objects.filter(customer=user, organisation__isnull=True)
+        .exclude(billing_address="")
+        .order_by("-placed_at", "-pk")
+        .values_list("billing_address", flat=True)
+        .first()
+    )
+    if not billed:
+        return "", ""
+    match = POSTCODE.search(billed)
+    return ", ".join(line.strip() for line in billed.splitlines() if line.strip()), match.group(1) if match else ""

@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings import calendar_feed
-from bookings.actions.booking import billing_for, book, cancel_booking, on_monthly_invoicing, reschedule_booking
+from bookings.actions.booking import (
+    billing_for,
+    book,
+    cancel_booking,
+    cancel_following,
+    check_service_area,
+    late_fee_for,
+    on_monthly_invoicing,
+    reschedule_booking,
+)
 from bookings.actions.laundry import create_recurring_booking, record_laundry_step
 from bookings.enums import BookingStatus, LaundryStep
 from bookings.exceptions import BookingError
@@ -28,11 +37,15 @@ from bookings.selectors import (
     bookable_offerings,
     booking_estimate,
     collection_fee_offering,
+    is_timed,
+    last_visit_address,
     laundry_week,
     payment_methods_for,
+    visit_price,
     week_days,
 )
 from bookings.statements import organisation_statement, statement_html
+from hub.enums import Frequency
 from hub.models import Organisation
 from hub.params import date_param
 from hub.views import rendered_pdf
@@ -61,23 +74,45 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     )
     slots = available_slots(offering=offering, start=monday, end=monday + datetime.timedelta(days=6))
     organisations = list(request.user.organisations.order_by("name")) if request.user.is_authenticated else []
+    home_service = offering.kind == OfferingKind.HOME_SERVICE
+    if home_service and request.method == "GET" and not request.GET.get("semaine") and all(s.is_full for s in slots):
+        # Nothing left this week (Friday evening, say): a visit is booked on next week's page.
+        monday += datetime.timedelta(days=7)
+        slots = available_slots(offering=offering, start=monday, end=monday + datetime.timedelta(days=6))
+    timed = home_service and is_timed(offering)
     form = None
     if request.user.is_authenticated:
         collection_fee = collection_fee_offering(offering) if organisations else None
+        initial = {}
+        if home_service and request.method == "GET":
+            # The address of the person's last visit (or of their last invoice), changed here if need be.
+            address, postcode = last_visit_address(request.user)
+            initial = {"address": address, "postcode": postcode, "billing_address": address.replace(", ", "\n")}
         form = BookingForm(
             request.POST or None,
+            initial=initial,
             offering=offering,
             slots=slots,
             organisations=organisations,
             methods=payment_methods_for(offering, organisations=organisations),
             collection_fee=collection_fee,
+            timed=timed,
         )
         if request.method == "POST" and form.is_valid() and "modifier" not in request.POST:
             if offering.kind == OfferingKind.LAUNDRY and "confirmer" not in request.POST:
                 return _laundry_confirmation(request, offering, form, organisations, collection_fee)
-            response = _book_from_form(request, offering, form, organisations)
-            if response is not None:
-                return response
+            if home_service and "confirmer" not in request.POST:
+                # Home visits: the price (and the tax credit) is shown before anything is booked.
+                try:
+                    check_service_area(offering, form.cleaned_data.get("postcode") or "")
+                except BookingError as error:
+                    form.add_error(None, error.message)
+                else:
+                    return _visit_review(request, offering, form, slots, organisations)
+            else:
+                response = _book_from_form(request, offering, form, organisations, slots)
+                if response is not None:
+                    return response
     days = [(day, [slot for slot in slots if timezone.localdate(slot.starts_at) == day]) for day in week_days(monday)]
     context = {
         "offering": offering,
@@ -88,6 +123,7 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
         "next_week": monday + datetime.timedelta(days=7),
         "is_current_week": monday <= timezone.localdate(),
         "fee": CancellationFee.objects.select_related("fee_offering").filter(offering=offering).first(),
+        "visit_hours": next((slot.hours for slot in slots if slot.timed), None),
         "deposit": offering.booking_resources.filter(is_active=True).aggregate(deposit=Max("deposit"))["deposit"],
     }
     template = "bookings/_calendar.html" if request.htmx and request.method == "GET" else "bookings/calendar.html"
@@ -124,14 +160,48 @@ def _laundry_confirmation(request: HttpRequest, offering, form: BookingForm, org
     return render(request, "bookings/laundry_confirm.html", context)
 
 
-def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisations) -> HttpResponse | None:
+def _chosen(form: BookingForm, slots, organisations):
+    """The slot and the buyer (an organisation, or None for the person) the valid form names."""
     data = form.cleaned_data
-    organisation = next((o for o in organisations if str(o.pk) == data["buyer"]), None)
     starts_at = parse_datetime(data["slot"])
+    slot = next((slot for slot in slots if slot.starts_at == starts_at), None)
+    organisation = next((o for o in organisations if str(o.pk) == data["buyer"]), None)
+    return starts_at, slot, organisation
+
+
+def _visit_review(request: HttpRequest, offering, form: BookingForm, slots, organisations) -> HttpResponse:
+    """The summary of a home visit before it is booked: when, where, how long, the price and its tax credit."""
+    _starts_at, slot, organisation = _chosen(form, slots, organisations)
+    data = form.cleaned_data
+    hours = slot.hours if slot.timed else data["quantity"]
+    method = data["payment_method"]
+    context = {
+        "offering": offering,
+        "form": form,
+        "slot": slot,
+        "organisation": organisation,
+        "price": visit_price(offering=offering, hours=hours, user=request.user, organisation=organisation),
+        "frequency": Frequency(data["frequency"]).label if data.get("frequency") else "",
+        "payment_label": dict(form.fields["payment_method"].choices)[method],
+        "pays_by_card": method == PaymentMethod.CARD,
+        "late_fee": CancellationFee.objects.select_related("fee_offering").filter(offering=offering).first(),
+    }
+    return render(request, "bookings/visit_review.html", context)
+
+
+def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisations, slots) -> HttpResponse | None:
+    data = form.cleaned_data
+    starts_at, slot, organisation = _chosen(form, slots, organisations)
+    quantity = data["quantity"]
+    if slot is not None and slot.timed:
+        quantity = slot.hours  # a visit booked by its start time lasts the set duration
+    if quantity is None:
+        form.add_error("quantity", _("Indiquez la quantité."))
+        return None
     arguments = {
         "user": request.user,
         "offering": offering,
-        "quantity": data["quantity"],
+        "quantity": quantity,
         "payment_method": data["payment_method"],
         "billing": billing_for(request.user, organisation, address=data.get("billing_address", "")),
         "organisation": organisation,
@@ -163,7 +233,9 @@ def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisat
         return None
     if booking.order_line_id and data["payment_method"] == PaymentMethod.CARD:
         return redirect("marketplace:order_pay", booking.order_line.order.reference)
-    if form.collect_at_address:
+    if offering.kind == OfferingKind.HOME_SERVICE:
+        messages.success(request, _visit_booked_message(booking))
+    elif form.collect_at_address:
         messages.success(
             request,
             _("C'est réservé : le linge sera collecté et livré à l'adresse de l'organisation, à partir du %(date)s.")
@@ -181,6 +253,25 @@ def _book_from_form(request: HttpRequest, offering, form: BookingForm, organisat
     else:
         messages.success(request, _("C'est réservé : %(booking)s.") % {"booking": booking})
     return redirect("bookings:mine")
+
+
+def _visit_booked_message(booking: Booking) -> str:
+    when = {
+        "day": date_format(timezone.localtime(booking.starts_at), "l j F Y"),
+        "start": date_format(timezone.localtime(booking.starts_at), "H:i"),
+        "end": date_format(timezone.localtime(booking.ends_at), "H:i"),
+        "name": booking.offering.name,
+    }
+    if booking.series_id:
+        return _(
+            "C'est réservé : « %(name)s » %(frequency)s de %(start)s à %(end)s, à partir du %(day)s "
+            "(%(count)s dates déjà prévues). Un e-mail vous confirme toutes les dates."
+        ) % {
+            **when,
+            "frequency": booking.series.get_frequency_display().lower(),
+            "count": booking.series.occurrences.count(),
+        }
+    return _("C'est réservé : « %(name)s » le %(day)s, de %(start)s à %(end)s, à votre adresse.") % when
 
 
 @login_required
@@ -216,23 +307,61 @@ def _feed_url(request: HttpRequest, feed: CalendarFeed | None) -> str:
 
 
 @login_required
-@require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = get_object_or_404(Booking.objects.visible_to(request.user), pk=pk)
-    try:
-        booking = cancel_booking(booking=booking, by=request.user)
-    except BookingError as error:
-        messages.error(request, error.message)
-    else:
-        if booking.cancellation_fee_line_id:
-            messages.success(
-                request,
-                _("Réservation annulée. Des frais d'annulation tardive de %(amount)s € s'appliquent.")
-                % {"amount": booking.cancellation_fee_line.total_incl},
-            )
+    """Cancelling asks first: a page saying what is lost and the late fee if it applies; only its
+    « Oui, annuler » (POST with `confirmer`) cancels. A series is cancelled for this date or from it on."""
+    booking = get_object_or_404(
+        Booking.objects.visible_to(request.user).select_related("offering", "series", "resource"), pk=pk
+    )
+    now = timezone.now()
+    cancellable = booking.is_open and booking.starts_at > now
+    following = (
+        []
+        if booking.series_id is None
+        else list(
+            Booking.objects.filter(
+                series_id=booking.series_id, starts_at__gte=booking.starts_at, status__in=BookingStatus.open()
+            ).order_by("starts_at", "pk")
+        )
+    )
+    error = ""
+    if request.method == "POST":
+        if "confirmer" not in request.POST:
+            return redirect("bookings:cancel", booking.pk)  # nothing is cancelled without the confirmation
+        scope = request.POST.get("portee", "date")
+        if scope not in ("date", "suivantes") or (scope == "suivantes" and booking.series_id is None):
+            error = _("Choisissez : cette date, ou celle-ci et toutes les suivantes.")
         else:
-            messages.success(request, _("Réservation annulée, sans frais."))
-    return redirect("bookings:mine")
+            try:
+                if scope == "suivantes":
+                    cancelled = cancel_following(booking=booking, by=request.user)
+                else:
+                    cancelled = [cancel_booking(booking=booking, by=request.user)]
+            except BookingError as refusal:
+                error = refusal.message
+            else:
+                messages.success(request, _cancelled_message(cancelled))
+                return redirect("bookings:mine")
+    context = {
+        "booking": booking,
+        "cancellable": cancellable,
+        "late_fee": late_fee_for(booking, at=now) if cancellable else None,
+        "following": following,
+        "error": error,
+        "is_visit": booking.offering.kind == OfferingKind.HOME_SERVICE,
+    }
+    return render(request, "bookings/cancel.html", context, status=400 if error else 200)
+
+
+def _cancelled_message(cancelled: list[Booking]) -> str:
+    fees = [booking.cancellation_fee_line.total_incl for booking in cancelled if booking.cancellation_fee_line_id]
+    if len(cancelled) > 1:
+        text = _("%(count)s dates annulées ; la série s'arrête.") % {"count": len(cancelled)}
+    else:
+        text = _("Réservation annulée.")
+    if fees:
+        return f"{text} " + _("Des frais d'annulation tardive de %(amount)s € s'appliquent.") % {"amount": sum(fees)}
+    return f"{text} " + _("Sans frais.")
 
 
 @login_required

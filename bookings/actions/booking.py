@@ -17,12 +17,21 @@ from bookings.models import (
     BookingTransition,
     CancellationFee,
     OrganisationAccount,
+    RecurringBooking,
     Resource,
     ServiceArea,
     Slot,
 )
 from bookings.perms import can_manage_booking, is_booking_staff
-from bookings.selectors import collection_fee_offering, consumes_hours, find_slot, places_for
+from bookings.selectors import (
+    AvailableSlot,
+    collection_fee_offering,
+    consumes_hours,
+    day_anchor,
+    find_slot,
+    peak_use,
+    places_for,
+)
 from hub import perms
 from hub.models import Organisation, Site
 from marketplace.actions.checkout import Billing, place_order_for_items
@@ -62,12 +71,41 @@ def _lock_slot(offering: Offering, starts_at: datetime.datetime, ends_at, capaci
     return slot
 
 
-def _release_expired_holds_of(slot: Slot, *, at) -> None:
-    for booking in Booking.objects.filter(
-        slot=slot, status__in=[BookingStatus.HELD, BookingStatus.UNPAID], hold_expires_at__lte=at
-    ):
+def _release_expired_holds_of(bookings, *, at) -> None:
+    for booking in bookings.filter(status__in=[BookingStatus.HELD, BookingStatus.UNPAID], hold_expires_at__lte=at):
         booking.set_status(BookingStatus.CANCELLED, note=_("Option expirée."), at=at)
         booking.save(update_fields=["status", "cancelled_at"])
+
+
+def _reserve(
+    offering: Offering, available: AvailableSlot, *, places: Decimal, at, exclude: Booking | None = None
+) -> Slot:
+    """Lock what protects the slot's capacity, release expired holds, check the capacity; the slot row.
+
+    Back-to-back slots lock their own row. Timed visits (home services booked by start time) overlap
+    one another: every booking of the day first locks the day's first slot row (always in that order,
+    so no deadlock), then counts the most visits at the same time over its own span.
+    """
+    if not available.timed:
+        slot = _lock_slot(offering, available.starts_at, available.ends_at, available.capacity)
+        _release_expired_holds_of(Booking.objects.filter(slot=slot), at=at)
+        _check_capacity(slot, places=places, at=at, exclude=exclude)
+        return slot
+    anchor = day_anchor(offering, timezone.localdate(available.starts_at))
+    if anchor is None:  # the rules changed since the slot was read
+        raise SlotUnavailable(_("Ce créneau n'est pas ouvert à la réservation."))
+    _lock_slot(offering, *anchor)
+    slot = _lock_slot(offering, available.starts_at, available.ends_at, available.capacity)
+    overlapping = Booking.objects.filter(
+        offering=offering, starts_at__lt=available.ends_at, ends_at__gt=available.starts_at
+    )
+    _release_expired_holds_of(overlapping, at=at)
+    if exclude is not None:
+        overlapping = overlapping.exclude(pk=exclude.pk)
+    booked = list(overlapping.occupying(at).values_list("starts_at", "ends_at", "places"))
+    if peak_use(booked, available.starts_at, available.ends_at) + places > available.capacity:
+        raise SlotFull(_("Toutes les équipes sont prises à cette heure-là. Choisissez une autre heure de début."))
+    return slot
 
 
 def _check_capacity(slot: Slot, *, places: Decimal, at, exclude: Booking | None = None) -> None:
@@ -117,7 +155,8 @@ def is_trip(offering: Offering) -> bool:
     return offering.kind == OfferingKind.MOBILITY and offering.unit == Unit.KM
 
 
-def _check_service_area(offering: Offering, postcode: str) -> None:
+def check_service_area(offering: Offering, postcode: str) -> None:
+    """A home visit goes only where the structure works (its postcodes; none listed: anywhere)."""
     if offering.kind != OfferingKind.HOME_SERVICE:
         return
     area = set(ServiceArea.objects.filter(structure_id=offering.structure_id).values_list("postcode", flat=True))
@@ -168,17 +207,21 @@ def book(
         address, postcode, pickup_point = "\n".join(organisation.address_lines), organisation.postcode, None
     if quantity <= 0:
         raise BookingError(_("La quantité doit être positive."))
-    _check_service_area(offering, postcode.strip())
+    check_service_area(offering, postcode.strip())
     if is_trip(offering) and not (address.strip() and destination.strip()):
         raise BookingError(_("Indiquez l'adresse de prise en charge et l'adresse d'arrivée."))
     available = find_slot(offering=offering, starts_at=starts_at, at=at)
     if available is None:
         raise SlotUnavailable(_("Ce créneau n'est pas ouvert à la réservation."))
-    places = places_for(offering, quantity)
+    if available.timed:
+        # A visit booked by its start time: one team for the visit's set duration, sold by the hour.
+        places = Decimal("1")
+        if consumes_hours(offering):
+            quantity = available.hours.quantize(Decimal("0.001"))
+    else:
+        places = places_for(offering, quantity)
     _check_places(offering, places, capacity=available.capacity)
-    slot = _lock_slot(offering, available.starts_at, available.ends_at, available.capacity)
-    _release_expired_holds_of(slot, at=at)
-    _check_capacity(slot, places=places, at=at)
+    slot = _reserve(offering, available, places=places, at=at)
     resource = _free_resource(offering, slot.starts_at, slot.ends_at, at=at)
     if resource is not None and places != 1:
         raise BookingError(
@@ -246,7 +289,9 @@ def book(
         )
         booking.set_status(BookingStatus.CONFIRMED, by=user, note=note, at=at)
         booking.save(update_fields=["status", "confirmed_at"])
-        notify.booking_email(booking.pk, BookingEmail.CONFIRMED)
+        if not (series is not None and offering.kind == OfferingKind.HOME_SERVICE):
+            # A series of visits is confirmed as a whole, in one e-mail (`create_recurring_booking`).
+            notify.booking_email(booking.pk, BookingEmail.CONFIRMED)
     return booking
 
 
@@ -265,14 +310,18 @@ def _order_of(booking: Booking):
     return booking.order_line.order if booking.order_line_id else None
 
 
-@transaction.atomic
-def cancel_booking(*, booking: Booking, by, at: datetime.datetime | None = None, reason: str = "") -> Booking:
-    """Cancel a booking: free until BOOKING_FREE_CANCELLATION_HOURS (48 h) before it starts, later with a fee line.
-
-    Its unpaid order is cancelled (invoices credited); a paid one is refunded by the seller's
-    staff from the back-office. The late fee is a separate order of the offering's fee line.
-    """
+def late_fee_for(booking: Booking, *, at: datetime.datetime | None = None) -> Offering | None:
+    """The late-cancellation fee cancelling `booking` now would cost (None when free): inside the
+    BOOKING_FREE_CANCELLATION_HOURS window and only if its offering has a fee line. What the
+    confirmation page states and what `cancel_booking` charges, from this one rule."""
     at = at or timezone.now()
+    if at <= booking.free_cancellation_until:
+        return None
+    fee = CancellationFee.objects.select_related("fee_offering__structure").filter(offering=booking.offering).first()
+    return fee.fee_offering if fee is not None else None
+
+
+def _locked_open_booking(booking: Booking, *, by, at) -> Booking:
     booking = (
         Booking.objects.select_for_update(of=("self",))
         .select_related("order_line__order", "offering")
@@ -284,7 +333,50 @@ def cancel_booking(*, booking: Booking, by, at: datetime.datetime | None = None,
         raise BookingError(_("Cette réservation ne peut plus être annulée."))
     if booking.starts_at <= at:
         raise BookingError(_("Ce créneau est commencé ou passé : il ne peut plus être annulé."))
-    late = at > booking.free_cancellation_until
+    return booking
+
+
+@transaction.atomic
+def cancel_booking(*, booking: Booking, by, at: datetime.datetime | None = None, reason: str = "") -> Booking:
+    """Cancel a booking: free until BOOKING_FREE_CANCELLATION_HOURS (48 h) before it starts, later with a fee line.
+
+    Its unpaid order is cancelled (invoices credited); a paid one is refunded by the seller's
+    staff from the back-office. The late fee is a separate order of the offering's fee line.
+    """
+    at = at or timezone.now()
+    booking = _locked_open_booking(booking, by=by, at=at)
+    _cancel_one(booking, by=by, at=at, reason=reason)
+    notify.booking_email(booking.pk, BookingEmail.CANCELLED)
+    return booking
+
+
+@transaction.atomic
+def cancel_following(*, booking: Booking, by, at: datetime.datetime | None = None, reason: str = "") -> list[Booking]:
+    """Cancel a recurring series from this date on (« toutes les suivantes »): this date and every later
+    open one, each as `cancel_booking` would (late fee included); the series stops booking new dates,
+    and the customer gets one e-mail for them all. Returns the bookings cancelled, in date order."""
+    at = at or timezone.now()
+    booking = _locked_open_booking(booking, by=by, at=at)
+    if booking.series_id is None:
+        raise BookingError(_("Cette réservation ne fait pas partie d'une série."))
+    series = RecurringBooking.objects.select_for_update(of=("self",)).get(pk=booking.series_id)
+    series.is_active = False
+    series.ends_on = timezone.localdate(booking.starts_at) - datetime.timedelta(days=1)
+    series.save(update_fields=["is_active", "ends_on"])
+    later = list(
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("order_line__order", "offering")
+        .filter(series=series, starts_at__gte=booking.starts_at, status__in=BookingStatus.open())
+        .order_by("starts_at", "pk")
+    )
+    for occurrence in later:
+        _cancel_one(occurrence, by=by, at=at, reason=reason or _("Série annulée à partir de cette date."))
+    notify.booking_email(booking.pk, BookingEmail.SERIES_CANCELLED)
+    return later
+
+
+def _cancel_one(booking: Booking, *, by, at, reason: str) -> None:
+    fee_offering = late_fee_for(booking, at=at)
     booking.set_status(BookingStatus.CANCELLED, by=by, note=reason or _("Annulée par la personne."), at=at)
     booking.save(update_fields=["status", "cancelled_at"])
     order = _order_of(booking)
@@ -294,12 +386,9 @@ def cancel_booking(*, booking: Booking, by, at: datetime.datetime | None = None,
         and order.payment_status == PaymentStatus.UNPAID
     ):
         cancel_order(order=order, by=by, reason=_("Réservation annulée."), at=at)
-    fee = CancellationFee.objects.select_related("fee_offering__structure").filter(offering=booking.offering).first()
-    if late and fee is not None:
-        booking.cancellation_fee_line = _place_fee_order(booking, fee.fee_offering, order=order, at=at)
+    if fee_offering is not None:
+        booking.cancellation_fee_line = _place_fee_order(booking, fee_offering, order=order, at=at)
         booking.save(update_fields=["cancellation_fee_line"])
-    notify.booking_email(booking.pk, BookingEmail.CANCELLED)
-    return booking
 
 
 def _place_fee_order(booking: Booking, fee_offering: Offering, *, order, at):
@@ -354,9 +443,7 @@ def reschedule_booking(
     available = find_slot(offering=booking.offering, starts_at=starts_at, at=at, exclude_booking=booking)
     if available is None:
         raise SlotUnavailable(_("Ce créneau n'est pas ouvert à la réservation."))
-    slot = _lock_slot(booking.offering, available.starts_at, available.ends_at, available.capacity)
-    _release_expired_holds_of(slot, at=at)
-    _check_capacity(slot, places=booking.places, at=at, exclude=booking)
+    slot = _reserve(booking.offering, available, places=booking.places, at=at, exclude=booking)
     resource = _free_resource(booking.offering, slot.starts_at, slot.ends_at, at=at, exclude=booking)
     previous = booking.starts_at
     booking.slot, booking.starts_at, booking.ends_at, booking.resource = slot, slot.starts_at, slot.ends_at, resource

@@ -76,8 +76,11 @@ def create_recurring_booking(
         created_at=at,
     )
     # The first occurrence is the one the person picked: refuse the whole series if it fails.
-    _book_occurrence(series, first_starts_at, at=at)
+    first = _book_occurrence(series, first_starts_at, at=at)
     generate_occurrences(series=series, at=at)
+    if offering.kind == OfferingKind.HOME_SERVICE:
+        # Home visits are confirmed as a series: one e-mail listing its dates, not one per date.
+        notify.booking_email(first.pk, BookingEmail.SERIES_CONFIRMED)
     return series
 
 

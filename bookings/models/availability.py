@@ -47,6 +47,11 @@ class OpeningRule(models.Model):
     Capacity counts places (pickups, seats, vehicles) or, for offerings sold by the hour (home
     services), hours bookable in the slot: the AI's manager sets one whole-day slot with the
     team hours bookable that day.
+
+    A rule with a visit duration (`visit_minutes`, home services booked by start time) offers a
+    start time every `slot_minutes` from `start_time`, each visit lasting `visit_minutes` and ending
+    by `end_time`; its capacity then counts visits at the same time (teams available), and the
+    visits of one day overlap: booking one locks the day's first slot row (see `bookings.actions`).
     """
 
     offering = models.ForeignKey(
@@ -68,6 +73,16 @@ class OpeningRule(models.Model):
     end_time = models.TimeField(_("à"))
     slot_minutes = models.PositiveSmallIntegerField(_("durée d'un créneau (minutes)"))
     capacity = models.DecimalField(_("capacité par créneau"), **PLACES)
+    visit_minutes = models.PositiveSmallIntegerField(
+        _("durée d'une intervention (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Services à domicile réservés à l'heure de début : chaque intervention dure ce temps, une heure "
+            "de début est proposée toutes les « durée d'un créneau » minutes, et la capacité compte les "
+            "interventions simultanées (équipes disponibles). Vide : des créneaux qui se suivent."
+        ),
+    )
     valid_from = models.DateField(_("à partir du"), null=True, blank=True)
     valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
 
@@ -90,6 +105,11 @@ class OpeningRule(models.Model):
                 condition=Q(slot_minutes__gt=0) & Q(capacity__gt=0),
                 name="bookings_rule_slot_and_capacity_positive",
                 violation_error_message=_("La durée d'un créneau et la capacité doivent être positives."),
+            ),
+            models.CheckConstraint(
+                condition=Q(visit_minutes__isnull=True) | Q(visit_minutes__gte=15, visit_minutes__lte=720),
+                name="bookings_rule_visit_minutes_range",
+                violation_error_message=_("Une intervention dure de 15 minutes à 12 heures."),
             ),
         ]
 

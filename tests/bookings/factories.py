@@ -105,6 +105,8 @@ class BookableOfferingFactory(OfferingFactory):
       Clio grise, 300,00 € deposit), Monday to Saturday 8–18 h;
     - `trip`: « Transport solidaire au kilomètre », 0,45 €/km, hourly slots Monday to Friday
       9–17 h, 2 drivers.
+    - `timed` (with `home_visit`): « Petits travaux de jardinage », 27,00 €/h, booked by start time: a
+      2-hour visit starting every 30 minutes from 8:00 to 16:00, Monday to Friday, 2 teams at a time.
     `schedule`, `vehicles`, `deposit`, `service_area` and `accepts_cesu` say what is created with it.
     """
 
@@ -155,6 +157,13 @@ class BookableOfferingFactory(OfferingFactory):
             service_area=("23400",),
             accepts_cesu=True,
         )
+        # With `home_visit`: booked by start time — « Petits travaux de jardinage », 27,00 €/h, a 2-hour
+        # visit starting every 30 minutes from 8:00 to 16:00, Monday to Friday, two teams at the same time.
+        timed = factory.Trait(
+            name="Petits travaux de jardinage",
+            price=Decimal("27.00"),
+            schedule=((WEEKDAYS, T(8), T(18), 30, Decimal("2"), 120),),
+        )
         vehicle_rental = factory.Trait(
             name="Location de voiture à la journée",
             kind=OfferingKind.MOBILITY,
@@ -187,8 +196,9 @@ class BookableOfferingFactory(OfferingFactory):
                 end_time=end,
                 slot_minutes=minutes,
                 capacity=capacity,
+                visit_minutes=visit[0] if visit else None,
             )  # fmt: skip
-            for weekdays, start, end, minutes, capacity in schedule
+            for weekdays, start, end, minutes, capacity, *visit in schedule
             for weekday in weekdays
         )
         Resource.objects.bulk_create(Resource(offering=offering, name=name, deposit=deposit) for name in vehicles)

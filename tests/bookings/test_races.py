@@ -69,3 +69,28 @@ def test_exclusion_constraint_forbids_overlapping_use_of_one_resource():
         overlapping.save()
 
     assert Booking.objects.filter(resource=first.resource, starts_at__date=first.starts_at.date()).count() == 1
+
+
+def test_parallel_overlapping_visits_never_take_more_teams_than_there_are():
+    garden = BookableOfferingFactory(home_visit=True, timed=True)  # 2-hour visits, 2 teams
+    BookingFactory(home_visit=True, offering=garden, starts_at=at(3, 10))  # one team 10:00–12:00
+    users = [UserFactory() for _ in range(2)]
+    # 9:30–11:30 and 11:00–13:00 start at different times (different slot rows) but overlap each
+    # other and the 10:00 visit: together they would need three teams from 11:00 to 11:30.
+    starts = [at(3, 9, 30), at(3, 11)]
+
+    def attempt(index: int):
+        return BookingFactory(
+            home_visit=True,
+            user=User.objects.get(pk=users[index].pk),
+            offering=Offering.objects.get(pk=garden.pk),
+            starts_at=starts[index],
+        )
+
+    results = run_in_threads(2, attempt)
+
+    booked = [r for r in results if isinstance(r, Booking)]
+    refused = [r for r in results if isinstance(r, BookingError)]
+    assert (len(booked), len(refused)) == (1, 1), results
+    assert isinstance(refused[0], SlotFull)
+    assert Booking.objects.filter(offering=garden).exclude(status=BookingStatus.CANCELLED).count() == 2
