@@ -62,7 +62,7 @@ class BookingsConfig(AppConfig):
         # Members of a customer organisation: its bookings, invoices, statements and balance due.
         staff_tools.register(
             "bookings:organisations",
-            label=_("Mon organisation : réservations, factures et relevés"),
+            label=_("Compte et factures de l’organisation"),
             can_open=hub_perms.is_member_of_an_organisation,
             position=5,
             sections={"organisation": 5},

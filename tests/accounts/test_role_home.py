@@ -68,10 +68,13 @@ def test_a_hub_admin_lands_on_the_back_office(client):
     assert _login(client, UserFactory(hub_admin=True))["Location"] == "/admin/"
 
 
-def test_an_organisation_member_lands_on_the_bookings(client):
+def test_an_organisation_member_lands_on_the_organisation_s_page(client):
     membership = OrganisationMembershipFactory()
 
-    assert _login(client, membership.user)["Location"] == "/reservations/mes-reservations/"
+    assert _login(client, membership.user)["Location"] == "/reservations/organisations/"
+    assert client.get("/reservations/organisations/")["Location"] == (
+        f"/reservations/organisations/{membership.organisation.slug}/"
+    )
 
 
 def test_with_several_roles_the_supervisor_s_board_comes_first(client):

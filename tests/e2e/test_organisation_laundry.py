@@ -87,7 +87,7 @@ def test_the_treasurer_sees_invoices_and_the_outstanding_total(live_demo_hub, pa
     latest = Invoice.objects.issued().filter(organisation=creche).order_by("-issue_date", "-pk").first()
     _sign_in(page, live_demo_hub.url, TREASURER)
 
-    page.get_by_role("link", name="Mon organisation : réservations, factures et relevés").click()
+    page.get_by_role("link", name="Compte et factures de l’organisation").click()
     page.wait_for_url(re.compile(r"/reservations/organisations/creche-les-ptits-loups/$"))
     assert page.locator("#outstanding").inner_text() == format_eur(outstanding_balance(creche))
     assert page.get_by_role("link", name=re.compile(rf"{latest.number}")).is_visible()

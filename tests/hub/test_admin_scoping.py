@@ -18,7 +18,7 @@ from django.forms import ModelChoiceField
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from bookings.models import CancellationFee, Closure, OpeningRule, Resource, ServiceArea
+from bookings.models import CancellationFee, Closure, CollectionFee, OpeningRule, Resource, ServiceArea
 from hub.admin_scoping import ScopedAdmin, structure_id_of
 from hub.enums import StaffRole
 from hub.models import StructureRole
@@ -76,6 +76,9 @@ def _side(name: str) -> Side:
     rows["resource"] = Resource.objects.filter(offering=car).first()
     rows["service_area"] = ServiceArea.objects.get(structure=structure)
     rows["fee"] = CancellationFee.objects.create(offering=car, fee_offering=OfferingFactory(structure=structure))
+    rows["collection_fee"] = CollectionFee.objects.create(
+        structure=structure, fee_offering=OfferingFactory(structure=structure)
+    )
     rows["closure"] = Closure.objects.create(
         structure=structure, offering=car, start_date=datetime.date(2026, 8, 1), end_date=datetime.date(2026, 8, 15)
     )

@@ -17,7 +17,7 @@ ACCOUNT = ["Mon espace", "Mes informations"]
 EXPECTED = {
     "resident@demo.pole.test": {"Mes services": RESIDENT, "Mon compte": ACCOUNT},
     "asso@demo.pole.test": {
-        "Mon organisation": ["Mes réservations"],
+        "Mon organisation": ["Compte et factures de l’organisation", "Mes réservations"],
         "Mes services": ["Mon tableau de bord", "Mes commandes", "Mes abonnements"],
         "Mon compte": ACCOUNT,
     },
@@ -52,7 +52,7 @@ EXPECTED = {
 }  # fmt: skip
 LANDING = {
     "resident@demo.pole.test": "/compte/espace/",
-    "asso@demo.pole.test": "/reservations/mes-reservations/",
+    "asso@demo.pole.test": "/reservations/organisations/",
     "linge@demo.pole.test": "/reservations/gestion/blanchisserie/",
     "encadrant@demo.pole.test": "/insertion/jardins-du-pole/",
     "compta@demo.pole.test": "/comptabilite/",
