@@ -46,6 +46,7 @@ from bookings.selectors import (
 )
 from bookings.statements import organisation_statement, statement_html
 from hub.enums import Frequency
+from hub.formatting import euros
 from hub.models import Organisation
 from hub.params import date_param
 from hub.views import rendered_pdf
@@ -360,7 +361,7 @@ def _cancelled_message(cancelled: list[Booking]) -> str:
     else:
         text = _("Réservation annulée.")
     if fees:
-        return f"{text} " + _("Des frais d'annulation tardive de %(amount)s € s'appliquent.") % {"amount": sum(fees)}
+        return f"{text} " + _("Des frais d'annulation tardive de %(amount)s s'appliquent.") % {"amount": euros(sum(fees))}
     return f"{text} " + _("Sans frais.")
 
 

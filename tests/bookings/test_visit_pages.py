@@ -240,7 +240,7 @@ def test_confirmed_late_cancellation_charges_the_fee_it_stated(client, settings)
     assert response.url == reverse("bookings:mine")
     assert booking.status == BookingStatus.CANCELLED
     assert booking.cancellation_fee_line.total_incl == Decimal("15.00")
-    assert _messages(response) == ["Réservation annulée. Des frais d'annulation tardive de 15.00 € s'appliquent."]
+    assert _messages(response) == ["Réservation annulée. Des frais d'annulation tardive de 15,00\u00a0€ s'appliquent."]
 
 
 def test_a_refused_cancellation_changes_nothing(client):
