@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -77,7 +77,8 @@ def pickup_day(request: HttpRequest) -> HttpResponse:
                 .order_by("seller_id", "pk"),
             )
         )
-        .order_by("placed_at")
+        # Those to hand over first come first: by the collection date the customer was given (ADR 0015).
+        .order_by(F("pickup_starts_at").asc(nulls_last=True), "placed_at")
     )
     orders = list(orders)
     to_prepare: dict[tuple[str, str], Decimal] = defaultdict(Decimal)

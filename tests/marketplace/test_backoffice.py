@@ -329,3 +329,26 @@ def test_refunding_everything_left_refunds_only_the_managers_own_lines_of_a_mixe
     again = client.post(reverse("marketplace:handover_refund", args=[mixed.reference]), {}, follow=True)
     assert [str(m) for m in again.context["messages"]] == ["Il ne reste rien à rembourser sur vos articles."]
     assert mixed.refunds.count() == 1
+
+
+def test_pickup_day_lists_orders_by_the_collection_date_each_customer_was_given(client, reception, resident, basket):
+    point = SiteFactory(pickup_point=True, name="Aaa — marché du samedi")
+    friday = timezone.make_aware(timezone.datetime(2026, 12, 11, 17, 0))
+    tuesday = timezone.make_aware(timezone.datetime(2026, 12, 8, 17, 0))
+    later, unknown, sooner = (
+        OrderFactory(customer=resident, items=[(basket, "1")], pickup_point=point) for _ in range(3)
+    )
+    later.pickup_starts_at, later.pickup_ends_at = friday, friday + timezone.timedelta(hours=1, minutes=30)
+    sooner.pickup_starts_at, sooner.pickup_ends_at = tuesday, tuesday + timezone.timedelta(hours=1)
+    for order in (later, sooner):
+        order.save(update_fields=["pickup_starts_at", "pickup_ends_at"])
+    client.force_login(reception)
+
+    response = client.get(reverse("marketplace:pickup_day"), {"point": point.slug})
+
+    # Soonest first; an order placed before collection dates were given (none on record) comes last.
+    assert [o.reference for o in response.context["orders"]] == [sooner.reference, later.reference, unknown.reference]
+    html = response.content.decode()
+    assert "Mardi 8 décembre 2026 à 17:00" in html
+    assert "Vendredi 11 décembre 2026 à 17:00" in html
+    assert "Non fixé" in html
