@@ -50,6 +50,7 @@ class Resident(HttpUser):
                 "payment_method": "cash",
                 "billing_address": "3 place de l'Église, 23400 Bourganeuf",
                 "pickup_point": FIXTURE["pickup_point"],
+                "accept_terms": True,
             },
             headers=self.api_headers,
             name="/api/v1/checkout/",

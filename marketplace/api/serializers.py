@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from marketplace.enums import PaymentMethod
@@ -45,6 +46,14 @@ class CheckoutInputSerializer(serializers.Serializer):
     organisation = serializers.SlugField(required=False, allow_null=True, default=None)
     pickup_point = serializers.SlugField(required=False, allow_null=True, default=None)
     purchase_order_number = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    accept_terms = serializers.BooleanField(
+        help_text="The customer accepted the terms of sale (page /pages/cgv/); must be true, as on the website."
+    )
+
+    def validate_accept_terms(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("Acceptez les conditions générales de vente pour commander."))
+        return value
 
 
 class OrderLineOutputSerializer(serializers.ModelSerializer):

@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 from hub import perms
 from hub.api.errors import Refused
 from hub.api.schema import INVALID
-from hub.models import Organisation, Site
+from hub.enums import LegalPageKind
+from hub.models import LegalPage, Organisation, Site
 from hub.storage import private_file_response
 from marketplace import documents
 from marketplace.actions.cart import (
@@ -127,6 +128,7 @@ class CheckoutView(APIView):
             if organisation is None or not perms.can_order_for_organisation(request.user, organisation):
                 raise Refused(MarketplaceError(_("Vous n'êtes pas membre de cette organisation.")))
         pickup_point = Site.objects.filter(slug=values["pickup_point"]).first() if values["pickup_point"] else None
+        terms = LegalPage.objects.filter(kind=LegalPageKind.TERMS_OF_SALE).only("updated_at").first()
         try:
             order = place_order(
                 user=request.user,
@@ -140,6 +142,8 @@ class CheckoutView(APIView):
                 organisation=organisation,
                 pickup_point=pickup_point,
                 purchase_order_number=values["purchase_order_number"],
+                terms_accepted=values["accept_terms"],
+                terms_version=terms.updated_at if terms else None,
             )
             client_secret = None
             if order.payment_method == PaymentMethod.CARD:

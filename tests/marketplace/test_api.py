@@ -68,6 +68,7 @@ def test_checkout_with_cash(api, garden, basket, accueil):
             "payment_method": "cash",
             "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
             "pickup_point": "accueil-du-pole",
+            "accept_terms": True,
         },
         format="json",
     )
@@ -85,7 +86,9 @@ def test_checkout_with_cash(api, garden, basket, accueil):
 
 def test_checkout_refusal_keeps_the_cart(api, resident, basket):
     api.post("/api/v1/cart/items/", {"offering": basket.pk, "quantity": "1"}, format="json")
-    response = api.post("/api/v1/checkout/", {"payment_method": "cash", "billing_address": "ici"}, format="json")
+    response = api.post(
+        "/api/v1/checkout/", {"payment_method": "cash", "billing_address": "ici", "accept_terms": True}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"code": "checkout_refused", "message": "Choisissez un point de retrait."}
     assert len(api.get("/api/v1/cart/").json()["lines"]) == 1
@@ -136,3 +139,28 @@ def test_selling_endpoints_are_in_the_openapi_schema(client):
         assert path in paths, path
     assert set(paths["/api/v1/cart/"]) == {"get", "delete"}
     assert set(paths["/api/v1/cart/items/{id}/"]) == {"patch", "delete"}
+
+
+@pytest.mark.parametrize("terms", [{}, {"accept_terms": False}, {"accept_terms": "non"}])
+def test_an_api_checkout_without_the_terms_of_sale_accepted_is_refused_and_keeps_the_cart(api, resident, basket, terms):
+    api.post("/api/v1/cart/items/", {"offering": basket.pk, "quantity": "1"}, format="json")
+    body = {"payment_method": "cash", "billing_address": "4 rue des Tilleuls", "pickup_point": "accueil-du-pole"}
+
+    response = api.post("/api/v1/checkout/", {**body, **terms}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["errors"]) == ["accept_terms"]
+    assert not Order.objects.filter(customer=resident).exists()
+    assert len(api.get("/api/v1/cart/").json()["lines"]) == 1
+
+
+def test_an_api_checkout_keeps_when_the_terms_of_sale_were_accepted(api, resident, basket, accueil):
+    api.post("/api/v1/cart/items/", {"offering": basket.pk, "quantity": "1"}, format="json")
+    body = {"payment_method": "cash", "billing_address": "4 rue des Tilleuls", "pickup_point": accueil.slug}
+
+    response = api.post("/api/v1/checkout/", {**body, "accept_terms": True}, format="json")
+
+    assert response.status_code == 201
+    order = Order.objects.get(reference=response.json()["order"]["reference"])
+    assert order.terms_accepted_at == order.placed_at

@@ -114,7 +114,12 @@ def test_an_api_checkout_that_loses_the_database_answers_a_json_503_and_writes_n
     api.force_authenticate(resident)
     api.post("/api/v1/cart/items/", {"offering": basket.pk, "quantity": "1"}, format="json")
     before = _counts()
-    body = {"payment_method": "cash", "billing_address": CHECKOUT["billing_address"], "pickup_point": accueil.slug}
+    body = {
+        "payment_method": "cash",
+        "billing_address": CHECKOUT["billing_address"],
+        "pickup_point": accueil.slug,
+        "accept_terms": True,
+    }
 
     with database_lost_once_the_order_is_saved():
         response = api.post("/api/v1/checkout/", body, format="json")

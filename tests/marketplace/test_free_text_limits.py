@@ -55,7 +55,7 @@ def test_the_checkout_api_refuses_an_over_long_billing_address_with_a_json_400(r
     response = api.post(
         "/api/v1/checkout/",
         {"billing_name": "Camille Martin", "billing_address": LONG_ADDRESS, "payment_method": "cash",
-         "pickup_point": accueil.slug},
+         "pickup_point": accueil.slug, "accept_terms": True},
         format="json",
     )  # fmt: skip
 
