@@ -57,7 +57,8 @@ def _sign_in(page, base_url: str) -> None:
     page.get_by_label("Courriel").fill(RESIDENT)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(re.compile(r"/compte/espace/$"))  # a resident lands on their dashboard
+    # A resident lands on their dashboard; one who is also an organisation's member, on its page.
+    page.wait_for_url(re.compile(r"/compte/espace/$|/reservations/organisations/[a-z0-9-]+/$"))
 
 
 def _add_from_catalogue(page, name: str, quantity: str = "1") -> None:

@@ -20,7 +20,8 @@ def _sign_in(page, base_url: str) -> None:
     page.get_by_label("Courriel").fill(MEMBER)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(re.compile(r"/reservations/mes-reservations/$"))  # an organisation member lands there
+    # An organisation member lands on its organisation's page.
+    page.wait_for_url(re.compile(r"/reservations/organisations/[a-z0-9-]+/$"))
 
 
 def test_member_books_a_weekly_laundry_pickup(live_demo_hub, page, axe):
