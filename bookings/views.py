@@ -361,7 +361,9 @@ def _cancelled_message(cancelled: list[Booking]) -> str:
     else:
         text = _("Réservation annulée.")
     if fees:
-        return f"{text} " + _("Des frais d'annulation tardive de %(amount)s s'appliquent.") % {"amount": euros(sum(fees))}
+        return f"{text} " + _("Des frais d'annulation tardive de %(amount)s s'appliquent.") % {
+            "amount": euros(sum(fees))
+        }
     return f"{text} " + _("Sans frais.")
 
 
