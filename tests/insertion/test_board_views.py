@@ -35,36 +35,6 @@ def team(structure):
     return team
 
 
-@pytest.fixture
-def workers(structure, team):
-    return [
-        WorkerFactory(structure=structure, team=team, ready=True, skills=["maraichage"], first_name=name)
-        for name in ("Alice", "Bruno", "Chloé")
-    ]
-
-
-@pytest.fixture
-def jobs(structure, team):
-    return [
-        JobFactory(
-            structure=structure,
-            team=team,
-            title=f"Récolte {offset}",
-            date=day(offset),
-            required_skill=skill(),
-            headcount=2,
-            estimated_hours=Decimal("7.00"),
-        )  # fmt: skip
-        for offset in range(5)
-    ]
-
-
-@pytest.fixture
-def supervisor(client, supervisor_user):
-    client.force_login(supervisor_user)
-    return client
-
-
 def board_url(structure) -> str:
     return f"/insertion/{structure.slug}/semaine/{WEEK}/"
 

@@ -9,7 +9,7 @@ from insertion import actions
 from insertion.exceptions import AssignmentRefused, ProposalStale
 from insertion.models import Assignment, PlanProposal
 from insertion.workdays import format_week
-from tests.insertion.factories import MONDAY, AbsenceFactory, JobFactory, TeamFactory, WorkerFactory, day, skill
+from tests.insertion.factories import MONDAY, AbsenceFactory, TeamFactory, WorkerFactory, day
 
 pytestmark = pytest.mark.django_db
 WEEK = format_week(MONDAY)
@@ -18,36 +18,6 @@ WEEK = format_week(MONDAY)
 @pytest.fixture
 def team(structure):
     return TeamFactory(structure=structure, name="Maraîchage")
-
-
-@pytest.fixture
-def workers(structure, team):
-    return [
-        WorkerFactory(structure=structure, team=team, ready=True, skills=["maraichage"], first_name=name)
-        for name in ("Alice", "Bruno", "Chloé")
-    ]
-
-
-@pytest.fixture
-def jobs(structure, team):
-    return [
-        JobFactory(
-            structure=structure,
-            team=team,
-            title=f"Récolte {offset}",
-            date=day(offset),
-            required_skill=skill(),
-            headcount=2,
-            estimated_hours=Decimal("7.00"),
-        )  # fmt: skip
-        for offset in range(5)
-    ]
-
-
-@pytest.fixture
-def supervisor(client, supervisor_user):
-    client.force_login(supervisor_user)
-    return client
 
 
 @pytest.fixture
