@@ -7,6 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self) -> None:
+        # reason: staff_tools reverses URLs and reads models, which cannot load before the app registry is
+        # ready; AppConfig.ready() is where an app registers its pages and connects its signals.
         from django.contrib.auth.signals import user_logged_in
 
         from accounts import staff_tools

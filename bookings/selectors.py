@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from bookings.enums import BookingStatus
 from bookings.models import Booking, Closure, CollectionFee, OpeningRule, Resource
 from hub import money
-from marketplace.actions.cart import CartLine, CartSummary, has_solidarity_pricing
+from marketplace.actions.cart import CartLine, CartSummary
 from marketplace.actions.checkout import available_payment_methods, price_items
 from marketplace.enums import PaymentMethod
 from marketplace.models import CartItem, Order
@@ -308,16 +308,15 @@ class VisitPrice:
         return None if self.tax_credit is None else self.total - self.tax_credit
 
 
-def visit_price(*, offering: Offering, hours: Decimal, user=None, organisation=None) -> VisitPrice:
-    """The price of `hours` of `offering` for this buyer (a person's verified solidarity price included)."""
-    solidarity = organisation is None and user is not None and has_solidarity_pricing(user)
-    rate = offering.price_for(solidarity=solidarity)
-    total = money.quantize(rate * hours)
+def visit_price(*, offering: Offering, hours: Decimal, user, organisation=None) -> VisitPrice:
+    """The price of `hours` of `offering` for this buyer, as its order will charge it (`marketplace` prices
+    it, a person's verified solidarity price included)."""
+    line = price_items(user=user, items=[(offering, hours)], organisation=organisation).lines[0]
     return VisitPrice(
         hours=hours,
-        rate=rate,
-        total=total,
-        tax_credit=money.quantize(total / 2) if offering.sap_eligible else None,
+        rate=line.unit_price,
+        total=line.total_incl,
+        tax_credit=money.quantize(line.total_incl / 2) if offering.sap_eligible else None,
     )
 
 
