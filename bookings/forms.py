@@ -24,6 +24,11 @@ HOME_SERVICE_PAYMENT_LABELS = {
     PaymentMethod.SEPA: _("Prélèvement, à réception de la facture"),
 }
 
+RECURRING_VISITS_NOT_BY_CARD = _(
+    "Les visites régulières sont facturées chaque mois, sur les heures réalisées : choisissez un règlement à "
+    "réception de la facture."
+)
+
 QUANTITY_LABELS = {
     Unit.KG: _("Poids estimé (kg)"),
     Unit.HOUR: _("Durée de l'intervention (heures)"),
@@ -161,6 +166,13 @@ class BookingForm(forms.Form):
             self.add_error("address", _("Indiquez l'adresse d'intervention."))
         if "postcode" in self.fields and not cleaned.get("postcode"):
             self.add_error("postcode", _("Indiquez le code postal."))
+        if (
+            self.offering.kind == OfferingKind.HOME_SERVICE
+            and cleaned.get("frequency")
+            and cleaned.get("payment_method") == PaymentMethod.CARD
+        ):
+            # Regular visits are invoiced each month on the hours done: nothing to pay by card when booking.
+            self.add_error("payment_method", RECURRING_VISITS_NOT_BY_CARD)
         dropped_off = "handover" in self.fields and not self.collect_at_address
         if dropped_off and not cleaned.get("pickup_point") and not self.has_error("pickup_point"):
             self.add_error("pickup_point", _("Choisissez un point de dépôt."))

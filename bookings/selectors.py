@@ -212,14 +212,17 @@ def bookable_offerings():
     return Offering.objects.active().filter(opening_rules__isnull=False).distinct().select_related("structure")
 
 
-def payment_methods_for(offering: Offering, *, organisations) -> list[str]:
-    """Methods a booking of this offering may be paid with, for the person or one of their organisations."""
+def payment_methods_for(offering: Offering, *, organisations, timed: bool = False) -> list[str]:
+    """Methods a booking of this offering may be paid with, for the person or one of their organisations.
+
+    `timed`: booked by start time, a visit sold at a fixed price for its length (card allowed)."""
     line = CartLine(
         CartItem(offering=offering, quantity=Decimal("1")),
         offering.price,
         offering.price,
         money.quantize(offering.price),
         Decimal("0"),
+        fixed=timed,
     )
     summary = CartSummary(lines=[line], by_structure={offering.structure: [line]})
     allowed = set(available_payment_methods(summary=summary, organisation=None))

@@ -95,7 +95,7 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
             offering=offering,
             slots=slots,
             organisations=organisations,
-            methods=payment_methods_for(offering, organisations=organisations),
+            methods=payment_methods_for(offering, organisations=organisations, timed=timed),
             collection_fee=collection_fee,
             timed=timed,
         )
@@ -185,6 +185,7 @@ def _visit_review(request: HttpRequest, offering, form: BookingForm, slots, orga
         "frequency": Frequency(data["frequency"]).label if data.get("frequency") else "",
         "payment_label": dict(form.fields["payment_method"].choices)[method],
         "pays_by_card": method == PaymentMethod.CARD,
+        "fixed_price": slot.timed and not data.get("frequency"),
         "late_fee": CancellationFee.objects.select_related("fee_offering").filter(offering=offering).first(),
     }
     return render(request, "bookings/visit_review.html", context)

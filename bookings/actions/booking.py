@@ -213,6 +213,9 @@ def book(
     available = find_slot(offering=offering, starts_at=starts_at, at=at)
     if available is None:
         raise SlotUnavailable(_("Ce créneau n'est pas ouvert à la réservation."))
+    # A visit booked by its start time is sold at a fixed price for its set length (ADR 0019): its line
+    # is final at once, so it may be paid by card when booked.
+    fixed = available.timed and consumes_hours(offering)
     if available.timed:
         # A visit booked by its start time: one team for the visit's set duration, sold by the hour.
         places = Decimal("1")
@@ -271,6 +274,7 @@ def book(
                 at=at,
                 for_booking=True,  # the booking flow: its slots are held by bookings
                 at_address=collection_fee is not None,
+                fixed=fixed,
             )
         except MarketplaceError as error:
             raise BookingError(error.message) from error
@@ -479,7 +483,8 @@ def record_actual_hours(*, booking: Booking, hours: Decimal, by) -> Booking:
     """Hours actually worked on a home visit (from validated timesheets, or staff until then): the line is re-priced.
 
     The order line's final quantity goes through marketplace's `record_final_quantity`, which
-    invoices it; the booking is then done.
+    invoices it; the booking is then done. A visit booked by its start time was sold at a fixed price
+    for its length: its line is not re-priced.
     """
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -500,7 +505,9 @@ def record_actual_hours(*, booking: Booking, hours: Decimal, by) -> Booking:
         booking.set_status(BookingStatus.IN_PROGRESS, by=by, at=at)
     booking.set_status(BookingStatus.DONE, by=by, note=_("%(hours)s h réalisées.") % {"hours": hours}, at=at)
     booking.save(update_fields=["final_quantity", "status", "started_at", "done_at"])
-    if booking.order_line_id:
+    # A visit sold at a fixed price for its length keeps its price (invoiced at confirmation): its hours are
+    # recorded for the team and the tax certificate, not re-priced.
+    if booking.order_line_id and booking.order_line.quantity_measured_later:
         try:
             record_final_quantity(line=booking.order_line, quantity=hours, by=by)
         except MarketplaceError as error:

@@ -56,6 +56,14 @@ def create_recurring_booking(
         raise NotAllowed(_("Vous n'êtes pas membre de cette organisation."))
     if frequency not in Frequency.values:
         raise BookingError(_("Fréquence inconnue."))
+    if offering.kind == OfferingKind.HOME_SERVICE and payment_method == PaymentMethod.CARD:
+        # Invoiced each month on the hours done (`issue_monthly_home_service_invoices`): no card at booking.
+        raise BookingError(
+            _(
+                "Les visites régulières sont facturées chaque mois, sur les heures réalisées : choisissez un "
+                "règlement à réception de la facture."
+            )
+        )
     series = RecurringBooking.objects.create(
         offering=offering,
         customer=user,

@@ -114,6 +114,14 @@ class CartLine:
     total_excl: Decimal
     total_vat: Decimal
     problem: str = ""
+    # The quantity is final although the offering is usually measured afterwards: a home visit booked by
+    # its start time is sold at a fixed price for its set length (ADR 0019).
+    fixed: bool = False
+
+    @property
+    def measured_later(self) -> bool:
+        """Invoiced once the real quantity is known (weighed, hours worked): not payable at once by card."""
+        return self.item.offering.quantity_measured_later and not self.fixed
 
 
 @dataclass

@@ -74,7 +74,7 @@ def available_payment_methods(*, summary, organisation: Organisation | None) -> 
         structures=list(summary.by_structure),
         for_organisation=organisation is not None,
         all_sap=bool(offerings) and all(o.sap_eligible for o in offerings),
-        measured_later=any(o.quantity_measured_later for o in offerings),
+        measured_later=any(line.measured_later for line in summary.lines),
     )
 
 
@@ -168,8 +168,11 @@ def place_order(
     )
 
 
-def _summarise_items(items: list[tuple[Offering, Decimal]], *, solidarity: bool) -> CartSummary:
-    """Price a list of (offering, quantity) exactly as `summarise` prices a cart (one line each)."""
+def _summarise_items(items: list[tuple[Offering, Decimal]], *, solidarity: bool, fixed: bool = False) -> CartSummary:
+    """Price a list of (offering, quantity) exactly as `summarise` prices a cart (one line each).
+
+    `fixed`: the quantities are final, even of offerings usually measured afterwards (a timed home visit).
+    """
     summary = CartSummary(solidarity=solidarity)
     grouped: dict[Structure, list[CartLine]] = {}
     for offering, quantity in items:
@@ -182,7 +185,7 @@ def _summarise_items(items: list[tuple[Offering, Decimal]], *, solidarity: bool)
             check_available(offering, quantity)
         except CartError as error:
             problem = error.message
-        line = CartLine(item, unit_price, total_incl, total_excl, total_vat, problem)
+        line = CartLine(item, unit_price, total_incl, total_excl, total_vat, problem, fixed=fixed)
         summary.lines.append(line)
         grouped.setdefault(offering.structure, []).append(line)
         summary.total_incl += total_incl
@@ -192,10 +195,12 @@ def _summarise_items(items: list[tuple[Offering, Decimal]], *, solidarity: bool)
     return summary
 
 
-def price_items(*, user, items: list[tuple[Offering, Decimal]], organisation: Organisation | None) -> CartSummary:
+def price_items(
+    *, user, items: list[tuple[Offering, Decimal]], organisation: Organisation | None, fixed: bool = False
+) -> CartSummary:
     """What `place_order_for_items` would charge for these items, without placing anything (an estimate
     shown before a booking is confirmed)."""
-    return _summarise_items(items, solidarity=organisation is None and has_solidarity_pricing(user))
+    return _summarise_items(items, solidarity=organisation is None and has_solidarity_pricing(user), fixed=fixed)
 
 
 @transaction.atomic
@@ -211,6 +216,7 @@ def place_order_for_items(
     advance_reference: str = "",
     for_booking: bool = False,
     at_address: bool = False,
+    fixed: bool = False,
 ) -> Order:
     """Place an order for given offerings and quantities, without a cart (a booking, a delivery).
 
@@ -221,6 +227,9 @@ def place_order_for_items(
     Offerings sold on a slot are refused unless `for_booking` (the booking flow, which holds the slot).
     `at_address`: collected and delivered at the buyer's address (an organisation's laundry), so no
     pickup point is asked for.
+    `fixed`: the quantities are final (a home visit booked by its start time, sold for its set length):
+    the lines are invoiced at confirmation and may be paid by card, even of offerings usually measured
+    afterwards.
     """
     at = at or timezone.now()
     if organisation is not None and not perms.can_order_for_organisation(user, organisation):
@@ -232,7 +241,7 @@ def place_order_for_items(
     for offering, quantity in items:
         parse_quantity(quantity, offering=offering)
     solidarity = organisation is None and has_solidarity_pricing(user)
-    summary = _summarise_items(items, solidarity=solidarity)
+    summary = _summarise_items(items, solidarity=solidarity, fixed=fixed)
     return _place(
         at_address=at_address,
         user=user,
@@ -348,7 +357,7 @@ def _place(
                 revenue_account=offering.revenue_account,
                 is_goods=offering.kind in {OfferingKind.GOODS, OfferingKind.BASKET},
                 sap_eligible=offering.sap_eligible,
-                quantity_measured_later=offering.quantity_measured_later,
+                quantity_measured_later=line.measured_later,
                 labour_hours_per_unit=offering.labour_hours_per_unit,
                 labour_headcount=offering.labour_headcount,
                 required_skill_id=offering.required_skill_id,

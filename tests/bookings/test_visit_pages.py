@@ -88,7 +88,8 @@ def test_the_price_and_tax_credit_come_before_anything_is_booked(client, django_
     assert review.status_code == 200
     assert "Vérifiez votre réservation" in html
     assert f"2 h × 27,00{NBSP}€ de l'heure" in html
-    assert html.count(f"54,00{NBSP}€") == 2  # the line and the total
+    assert html.count(f"54,00{NBSP}€") == 3  # the line, the total and when it is invoiced
+    assert f"Prix fixe pour la durée de la visite : la facture de 54,00{NBSP}€ vous est envoyée dès" in html
     assert f"50 % de crédit d'impôt, soit 27,00{NBSP}€ ; il vous en coûte 27,00{NBSP}€ après crédit." in html
     assert "de 10:00 à 12:00" in html
     assert "CESU, à réception de la facture" in html
@@ -109,7 +110,8 @@ def test_the_price_and_tax_credit_come_before_anything_is_booked(client, django_
     assert _messages(confirmed) == [
         f"C'est réservé : « Petits travaux de jardinage » le {long_day}, de 10:00 à 12:00, à votre adresse."
     ]
-    visit_mails = [m for m in mail.outbox if "Commande" not in m.subject]  # the order has its own e-mail
+    # The order and its invoice (issued at confirmation: a fixed price) have their own e-mails.
+    visit_mails = [m for m in mail.outbox if "commande" not in m.subject.lower()]
     assert [m.subject for m in visit_mails] == [
         f"[Pôle Économie Solidaire] Intervention confirmée : Petits travaux de jardinage le {day}"
     ]

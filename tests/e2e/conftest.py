@@ -4,6 +4,7 @@ Never `playwright install`: the browser is the system one (/usr/bin/chromium).
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,43 @@ def screenshot(page, name: str) -> None:
         page.set_viewport_size(viewport)
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(VIEWPORTS["desktop"])
+
+
+STRIPE_WEBHOOK_SECRET = "whsec_e2e_card_checkout"
+
+
+@pytest.fixture
+def stripe_live(live_demo_hub, localstripe, settings):
+    """Settings pointed at localstripe, a connected account per seller, the webhook to the live site."""
+    from hub.models import Structure
+
+    settings.STRIPE_SECRET_KEY = localstripe.secret_key
+    settings.STRIPE_PUBLISHABLE_KEY = localstripe.publishable_key
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
+    settings.STRIPE_JS_URL = localstripe.stripe_js_url
+    client = localstripe.client()
+    for structure in Structure.objects.sellers():
+        account = client.v1.accounts.create(params={"type": "express", "country": "FR"})
+        Structure.objects.filter(pk=structure.pk).update(stripe_account_id=account.id)
+    endpoint = f"e2e-{time.monotonic_ns()}"
+    localstripe.register_webhook(
+        endpoint,
+        live_demo_hub.url + "/stripe/webhook/",
+        STRIPE_WEBHOOK_SECRET,
+        events=["payment_intent.succeeded", "payment_intent.payment_failed"],
+    )
+    try:
+        yield live_demo_hub
+    finally:
+        localstripe.unregister_webhook(endpoint)
+
+
+def fill_card(page, number: str = "4242424242424242") -> None:
+    card = page.locator("#card-element")
+    card.locator("input").first.wait_for()  # the fake Stripe.js mounted its card element
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("34")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("23400")

@@ -8,48 +8,19 @@ Stripe is the local fake server (`localstripe`): the payment page loads its fake
 """
 
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from hub.demo import DEMO_PASSWORD
-from tests.e2e.conftest import VIEWPORTS, screenshot, serious_violations
+from tests.e2e.conftest import VIEWPORTS, fill_card, screenshot, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 RESIDENT = "resident@demo.pole.test"
 BASKET = "Panier moyen format"  # Jardins du Pôle
 COFFEE = "Café équitable moulu (250 g)"  # Comptoir équitable
-WEBHOOK_SECRET = "whsec_e2e_card_checkout"
-
-
-@pytest.fixture
-def stripe_live(live_demo_hub, localstripe, settings):
-    """Settings pointed at localstripe, a connected account per seller, the webhook to the live site."""
-    from hub.models import Structure
-
-    settings.STRIPE_SECRET_KEY = localstripe.secret_key
-    settings.STRIPE_PUBLISHABLE_KEY = localstripe.publishable_key
-    settings.STRIPE_API_BASE = localstripe.url
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_JS_URL = localstripe.stripe_js_url
-    client = localstripe.client()
-    for structure in Structure.objects.sellers():
-        account = client.v1.accounts.create(params={"type": "express", "country": "FR"})
-        Structure.objects.filter(pk=structure.pk).update(stripe_account_id=account.id)
-    endpoint = f"e2e-{time.monotonic_ns()}"
-    localstripe.register_webhook(
-        endpoint,
-        live_demo_hub.url + "/stripe/webhook/",
-        WEBHOOK_SECRET,
-        events=["payment_intent.succeeded", "payment_intent.payment_failed"],
-    )
-    try:
-        yield live_demo_hub
-    finally:
-        localstripe.unregister_webhook(endpoint)
 
 
 def _sign_in(page, base_url: str) -> None:
@@ -91,16 +62,6 @@ def _no_serious_violations_at_both_widths(axe, page) -> None:
         assert serious_violations(axe, page) == [], viewport
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], viewport
     page.set_viewport_size(VIEWPORTS["desktop"])
-
-
-def _fill_card(page, number: str = "4242424242424242") -> None:
-    card = page.locator("#card-element")
-    card.locator("input").first.wait_for()  # the fake Stripe.js mounted its card element
-    card.locator("input[placeholder=number]").fill(number)
-    card.locator("input[placeholder=exp_month]").fill("12")
-    card.locator("input[placeholder=exp_year]").fill("34")
-    card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("23400")
 
 
 class PaymentPages:
@@ -199,7 +160,7 @@ def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, a
     assert order.customer == resident
     assert order.organisation is None
     assert order.payment_status == PaymentStatus.UNPAID
-    _fill_card(page)
+    fill_card(page)
     assert serious_violations(axe, page) == []
     screenshot(page, "checkout-payment")
     pages = PaymentPages(page)
@@ -322,7 +283,7 @@ def test_a_refused_card_switches_to_a_cheque_without_waiting_for_the_expiry(page
     page.get_by_role("button", name="Commander avec obligation de paiement").click()
     page.wait_for_url(re.compile(r"/commandes/[^/]+/payer/$"))
     order = _order_being_paid(page)
-    _fill_card(page, "4000000000000002")
+    fill_card(page, "4000000000000002")
     page.get_by_role("button", name=re.compile(r"^Payer ")).click()
     page.get_by_role("button", name="Fail authentication").click()
     page.get_by_role("alert").filter(has_text=re.compile(r"^Le paiement a échoué")).wait_for(timeout=5_000)

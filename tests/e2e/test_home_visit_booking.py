@@ -3,13 +3,14 @@ confirms, then cancels it through the confirmation page — in a browser, axe-ch
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from bookings.selectors import is_public_holiday
 from hub.demo import DEMO_PASSWORD
-from tests.e2e.conftest import VIEWPORTS, screenshot, serious_violations
+from tests.e2e.conftest import VIEWPORTS, fill_card, screenshot, serious_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -100,3 +101,44 @@ def test_resident_books_a_garden_visit_sees_the_price_then_cancels_it(live_demo_
     assert "Réservation annulée. Sans frais." in page.locator(".messages").inner_text()
     booking.refresh_from_db()
     assert booking.status == "cancelled"
+
+
+def test_resident_pays_a_garden_visit_by_card_when_booking_it(stripe_live, page, axe):
+    """A visit booked by start time has a fixed price: paid by card at once, invoiced at 54,00 €."""
+    from bookings.models import Booking
+    from marketplace.enums import PaymentStatus
+    from marketplace.models import Invoice
+
+    tuesday = _a_tuesday_ahead()
+    monday = tuesday - datetime.timedelta(days=1)
+    _sign_in(page, stripe_live.url)
+
+    page.goto(f"{stripe_live.url}/reservations/petits-travaux-de-jardinage/?semaine={monday.isoformat()}")
+    page.get_by_role("group", name=re.compile(r"^mardi")).locator("label").filter(
+        has_text=re.compile(r"^14:00")
+    ).click()
+    page.get_by_label("Carte bancaire, dès la réservation").check()
+    page.get_by_role("button", name="Voir le prix et confirmer").click()
+    page.get_by_role("heading", name="Vérifiez votre réservation").wait_for()
+    assert f"Vous payez 54,00{NBSP}€ par carte à l'étape suivante." in page.locator(".visit-summary").inner_text()
+    _clean_at_both_widths(page, axe, "home-visit-review-card")
+
+    page.get_by_role("button", name="Confirmer et payer").click()
+    page.wait_for_url(re.compile(r"/commandes/[^/]+/payer/$"))
+    booking = Booking.objects.select_related("order_line__order").get(
+        customer__email=RESIDENT, offering__slug="petits-travaux-de-jardinage", status="held"
+    )
+    assert booking.order_line.order.total_incl == Decimal("54.00")
+    fill_card(page)
+    page.get_by_role("button", name=re.compile(r"^Payer ")).click()
+    page.get_by_role("button", name="Complete authentication").click()
+    page.wait_for_url(re.compile(r"/merci/\?payment_intent=pi_"))
+    page.locator("#payment-status .payment-status-line strong").filter(has_text="Payée").wait_for(timeout=20_000)
+    _clean_at_both_widths(page, axe, "home-visit-paid")
+
+    booking.refresh_from_db()
+    order = booking.order_line.order
+    order.refresh_from_db()
+    invoice = Invoice.objects.get(order=order)
+    assert (booking.status, order.payment_status) == ("confirmed", PaymentStatus.PAID)
+    assert (invoice.total_incl, invoice.lines.get().quantity) == (Decimal("54.00"), Decimal("2.000"))

@@ -25,6 +25,7 @@ from insertion.jobs import JobSpec, sync_jobs
 from insertion.jobs import specs as job_sources
 from insertion.models import Assignment, Job, JobAlert
 from insertion.workdays import format_week, monday_of, next_working_day
+from marketplace.actions.checkout import confirm_order
 from marketplace.actions.refunds import cancel_order
 from marketplace.models import OrderLine
 from services.models import Offering
@@ -74,10 +75,13 @@ def order(demo_hub):
 
 @pytest.fixture
 def visit(demo_hub, django_capture_on_commit_callbacks):
+    # Paid by card: a visit booked by start time has a fixed price, invoiced once paid (today, after the
+    # demo's invoices), where a pay-later one would be invoiced at NOW, before them.
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(3, 8),
-                       quantity=Decimal("3"), payment_method="cheque", billing=BILLING,
+                       quantity=Decimal("3"), payment_method="card", billing=BILLING,
                        address="4 rue des Tilleuls, Bourganeuf", postcode="23400", at=NOW)  # fmt: skip
+        confirm_order(order=booking.order_line.order)
     booking.refresh_from_db()
     return booking
 
@@ -377,9 +381,10 @@ def test_a_no_op_sync_costs_the_same_queries_whatever_the_number_of_sources(
     for _n in range(6):
         order_for(resident(), {"panier-familial": "2", "pommes-de-terre-sac-de-5-kg": "1"}, method="cash", at=PLACED_AT)
     with django_capture_on_commit_callbacks(execute=True):
-        book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(3, 8),
-             quantity=Decimal("2"), payment_method="cheque", billing=BILLING, address="4 rue des Tilleuls",
-             postcode="23400", at=NOW)  # fmt: skip
+        visit = book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(3, 8),
+                     quantity=Decimal("2"), payment_method="card", billing=BILLING, address="4 rue des Tilleuls",
+                     postcode="23400", at=NOW)  # fmt: skip
+        confirm_order(order=visit.order_line.order)  # paid: invoiced today (see the `visit` fixture)
     sync_jobs()
     assert Job.objects.count() == count + 7
 
