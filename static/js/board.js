@@ -1,6 +1,6 @@
 // The supervisor's planning grid (insertion/templates/insertion/board.html).
 // - Drag a job onto a person's row (same day) to give them a seat, from another person's row to
-//   swap who holds it, or back onto « À attribuer » to free the seat. The server checks every rule
+//   swap who holds it, or back onto « À attribuer » to free the seat (asked first, in the dialog). The server checks every rule
 //   and answers with the board redrawn; a refusal is said at the top of the board, nothing changes.
 // - Opening a job (click, Enter) shows the picker: only the people who may take it, the others
 //   with their reason. That is also the keyboard way of doing everything a drag does.
@@ -39,6 +39,27 @@
     }).then(function (response) { return response.text(); }).then(redraw, function () {
       window.location.reload();
     });
+  }
+
+  // Taking a person off a job is asked first, in the picker's dialog: the server answers the unconfirmed
+  // POST with the question (or with the board, if the seat changed meanwhile); only its « Oui » acts.
+  function askUnassign(url, worker) {
+    fetch(url, {
+      method: "POST",
+      body: new URLSearchParams({ worker: worker }),
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+    }).then(function (response) { return response.text(); }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var dialog = picker();
+      var body = document.getElementById("picker-body");
+      if (doc.getElementById("board") || !dialog || !body) { redraw(html); return; }
+      body.innerHTML = doc.body.innerHTML;
+      if (window.htmx) { window.htmx.process(body); }
+      if (!dialog.open) { dialog.showModal(); }
+      var yes = body.querySelector("button[autofocus]");
+      if (yes) { yes.focus(); }
+    }, function () { window.location.reload(); });
   }
 
   function cellOf(element) { return element && element.closest ? element.closest("td[data-drop]") : null; }
@@ -91,7 +112,7 @@
     var move = dragged;
     dragged = null;
     if (cell.dataset.worker === "") {
-      if (move.worker) { post(move.unassign, { worker: move.worker }); }
+      if (move.worker) { askUnassign(move.unassign, move.worker); }
       return;
     }
     var fields = { worker: cell.dataset.worker };
