@@ -166,7 +166,8 @@ def _confirm_unassign(request, structure, job: Job, worker: Worker, *, proposal,
             % {"worker": worker.full_name},
         )
         if request.htmx:  # asked from the picker: the board is redrawn with the refusal, not the dialog
-            response.headers.update({"HX-Retarget": "#board", "HX-Reswap": "outerHTML", "HX-Reselect": "#board"})
+            for header, value in (("HX-Retarget", "#board"), ("HX-Reswap", "outerHTML"), ("HX-Reselect", "#board")):
+                response[header] = value
         return response
     context = {
         "structure": structure,
@@ -175,6 +176,7 @@ def _confirm_unassign(request, structure, job: Job, worker: Worker, *, proposal,
         "in_proposal": proposal is not None,
         "week": format_week(monday_of(job.date)),
         "action_url": action_url or reverse("insertion:unassign_seat", args=[structure.slug, job.pk]),
+        "in_dialog": bool(request.htmx),  # « Garder » closes the dialog; on the page it goes back to the board
     }
     template = "insertion/_unassign_confirm.html" if request.htmx else "insertion/unassign_confirm.html"
     return render(request, template, context)

@@ -42,24 +42,15 @@
   }
 
   // Taking a person off a job is asked first, in the picker's dialog: the server answers the unconfirmed
-  // POST with the question (or with the board, if the seat changed meanwhile); only its « Oui » acts.
+  // POST with the question (htmx swaps it in, and the dialog opens as for any choice), or with the board
+  // if the seat changed meanwhile (HX-Retarget); only the question's « Oui » acts.
   function askUnassign(url, worker) {
-    fetch(url, {
-      method: "POST",
-      body: new URLSearchParams({ worker: worker }),
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-    }).then(function (response) { return response.text(); }).then(function (html) {
-      var doc = new DOMParser().parseFromString(html, "text/html");
-      var dialog = picker();
-      var body = document.getElementById("picker-body");
-      if (doc.getElementById("board") || !dialog || !body) { redraw(html); return; }
-      body.innerHTML = doc.body.innerHTML;
-      if (window.htmx) { window.htmx.process(body); }
-      if (!dialog.open) { dialog.showModal(); }
-      var yes = body.querySelector("button[autofocus]");
-      if (yes) { yes.focus(); }
-    }, function () { window.location.reload(); });
+    if (!window.htmx) { post(url, { worker: worker }); return; }  // the server still asks: the page shows it
+    window.htmx.ajax("POST", url, {
+      target: "#picker-body",
+      swap: "innerHTML",
+      values: { worker: worker, csrfmiddlewaretoken: csrfToken() },
+    });
   }
 
   function cellOf(element) { return element && element.closest ? element.closest("td[data-drop]") : null; }

@@ -377,8 +377,8 @@ def check_size_changeable(subscription: Subscription, *, today: datetime.date | 
         contact = " — ".join(part for part in (structure.email, structure.phone) if part)
         raise SubscriptionError(
             _(
-                "Votre saison est payée d'avance au prix du panier « %(size)s » : un changement de taille "
-                "modifie ce qui a été facturé, il se fait avec %(structure)s%(contact)s."
+                "Votre saison est payée d'avance au prix du panier « %(size)s » : pour changer de taille, "
+                "contactez %(structure)s%(contact)s, qui ajustera la facture de votre saison."
             )
             % {
                 "size": subscription.plan.size_label,

@@ -244,11 +244,12 @@ def test_taking_a_person_off_a_job_asks_first_and_changes_nothing(supervisor, st
     page = response.content.decode()
     name = workers[0].full_name
     assert response.status_code == 200
-    assert f"Retirer {name} de l&#x27;intervention ?" in page
+    assert f"Retirer {name} de l'intervention ?" in page
     assert "sa place revient dans « À attribuer »" in page
     assert 'name="confirm" value="1"' in page
     assert f"Oui, retirer {name}" in page
     assert ("<!doctype html>" in page) is not htmx  # htmx: the question only, for the picker's dialog
+    assert ('<form method="dialog">' in page) is htmx  # « Garder » closes the dialog, or goes back to the board
     assert list(Assignment.objects.values_list("pk", "worker_id")) == [(held.pk, workers[0].pk)]
 
 

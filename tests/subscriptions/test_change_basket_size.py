@@ -133,8 +133,8 @@ def test_a_season_paid_upfront_is_refused_with_whom_to_contact_and_nothing_chang
         change_basket_size(subscription=subscription, plan=large, by=subscription.customer, today=TODAY)
 
     assert refusal.value.message == (
-        "Votre saison est payée d'avance au prix du panier « Petit » : un changement de taille modifie ce qui "
-        f"a été facturé, il se fait avec {structure.name} (jardins@example.org — 05 55 00 00 00)."
+        "Votre saison est payée d'avance au prix du panier « Petit » : pour changer de taille, contactez "
+        f"{structure.name} (jardins@example.org — 05 55 00 00 00), qui ajustera la facture de votre saison."
     )
     assert _state(subscription) == before
     assert subscription.advances.get().amount_incl == advance.amount_incl
