@@ -149,9 +149,43 @@ def assign(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
     )
 
 
+def _confirm_unassign(request, structure, job: Job, worker: Worker, *, proposal, action_url: str = "") -> HttpResponse:
+    """The step before taking a person off a job: who, which job, what becomes of the seat. htmx gets it
+    inside the picker's dialog, a plain request as a page; nothing has changed yet."""
+    on_job = (
+        (job.pk, worker.pk) in proposal.pair_set
+        if proposal is not None
+        else Assignment.objects.filter(job=job, worker=worker).exists()
+    )
+    if not on_job:
+        response = _after_change(
+            request,
+            structure,
+            job,
+            error=_("%(worker)s n'est plus sur cette intervention : rechargez le planning.")
+            % {"worker": worker.full_name},
+        )
+        if request.htmx:  # asked from the picker: the board is redrawn with the refusal, not the dialog
+            for header, value in (("HX-Retarget", "#board"), ("HX-Reswap", "outerHTML"), ("HX-Reselect", "#board")):
+                response[header] = value
+        return response
+    context = {
+        "structure": structure,
+        "job": job,
+        "worker": worker,
+        "in_proposal": proposal is not None,
+        "week": format_week(monday_of(job.date)),
+        "action_url": action_url or reverse("insertion:unassign_seat", args=[structure.slug, job.pk]),
+        "in_dialog": bool(request.htmx),  # « Garder » closes the dialog; on the page it goes back to the board
+    }
+    template = "insertion/_unassign_confirm.html" if request.htmx else "insertion/unassign_confirm.html"
+    return render(request, template, context)
+
+
 @require_POST
 def unassign_seat(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
-    """Take a person off a job (back to the lane of jobs to staff): in the proposal if one is pending."""
+    """Take a person off a job (back to the lane of jobs to staff): in the proposal if one is pending.
+    Asked first (the picker's « Retirer », a drop on the lane): only a POST with `confirm=1` acts."""
     structure = perms.structure_for_planning_or_404(request.user, slug)
     job = get_object_or_404(Job, pk=job_id, structure=structure)
     try:
@@ -159,6 +193,8 @@ def unassign_seat(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
         if worker is None:
             raise InsertionError(_("Choisissez une personne de la structure."))
         proposal = _proposal_of(structure, job)
+        if request.POST.get("confirm") != "1":
+            return _confirm_unassign(request, structure, job, worker, proposal=proposal)
         if proposal is not None:
             actions.unassign_in_proposal(proposal=proposal, job=job, worker=worker, by=request.user)
         else:
@@ -232,8 +268,13 @@ def _assignment(structure, assignment_id: int) -> Assignment:
 
 @require_POST
 def unassign(request: HttpRequest, slug: str, assignment_id: int) -> HttpResponse:
+    """The same as `unassign_seat` for one assignment: asked first, only a POST with `confirm=1` acts."""
     structure = perms.structure_for_planning_or_404(request.user, slug)
     assignment = _assignment(structure, assignment_id)
+    if request.POST.get("confirm") != "1":
+        worker = Worker.objects.get(pk=assignment.worker_id)
+        url = reverse("insertion:unassign", args=[structure.slug, assignment.pk])
+        return _confirm_unassign(request, structure, assignment.job, worker, proposal=None, action_url=url)
     try:
         actions.unassign_worker(assignment=assignment, by=request.user)
     except InsertionError as error:

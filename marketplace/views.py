@@ -68,10 +68,10 @@ def cart(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/cart.html", _cart_context(request))
 
 
-def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+def _cart_response(request: HttpRequest, *, error: str = "", status: int = 200, **extra) -> HttpResponse:
     if error and not request.htmx:
         messages.error(request, error)
-    context = {**_cart_context(request), "error": error}
+    context = {**_cart_context(request), "error": error, **extra}
     template = "marketplace/_cart_body.html" if request.htmx else "marketplace/cart.html"
     return render(request, template, context, status=status)
 
@@ -99,6 +99,9 @@ def cart_add(request: HttpRequest, offering_id: int) -> HttpResponse:
 def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
     cart = current_cart(request)
     item = get_object_or_404(CartItem.objects.select_related("offering__structure"), pk=item_id, cart=cart)
+    if request.POST.get("action") == "remove" and request.POST.get("confirm") != "1":
+        # Removing asks first, inside the line itself (page or htmx fragment alike): nothing changes yet.
+        return _cart_response(request, confirm_remove=item.pk)
     try:
         if request.POST.get("action") == "remove":
             remove_item(cart=cart, item=item)

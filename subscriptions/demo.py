@@ -51,6 +51,9 @@ PLANS = [
     ("panier-familial", "Familial", Frequency.WEEKLY, FRI),
     ("panier-de-fruits", "Fruits", Frequency.FORTNIGHTLY, THU),
 ]
+# A second size on the small basket's day, open to switch to (not subscribed to by the seed: the
+# residents' plans stay as they were): the family basket on Tuesdays too.
+OTHER_SIZES = [("panier-familial", "Familial", Frequency.WEEKLY, TUE)]
 FIRST_NAMES = ["Léa", "Hugo", "Manon", "Louis", "Chloé", "Nathan", "Inès", "Jules", "Sarah", "Gabriel"]
 LAST_NAMES = ["Aubert", "Chevalier", "Fabre", "Garnier", "Lemoine", "Marchand", "Perrin", "Renaud", "Vidal", "Roche"]
 RESIDENTS = 30
@@ -83,6 +86,13 @@ def seed_demo() -> dict[str, int]:
             plan.season_start, plan.season_end = season_start, season_end
             plan.save(update_fields=["season_start", "season_end"])
         plans.append(plan)
+    for slug, size, frequency, weekday in OTHER_SIZES:
+        SubscriptionPlan.objects.update_or_create(
+            offering=Offering.objects.get(slug=slug),
+            frequency=frequency,
+            weekday=weekday,
+            defaults={"size_label": size, "season_start": season_start, "season_end": season_end},
+        )
     points = [Site.objects.get(slug="pole-accueil"), Site.objects.get(slug="epicerie-royere")]
     password = make_password(DEMO_PASSWORD)  # hashed once for the 30 residents
     seasons: list[Subscription] = []

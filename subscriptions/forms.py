@@ -73,6 +73,27 @@ class PickupPointForm(forms.Form):
         self.fields["pickup_point"].queryset = Site.objects.pickup_points().exclude(pk=current.pk).order_by("name")
 
 
+class SizeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, plan: SubscriptionPlan) -> str:
+        return _("%(size)s — %(name)s, %(price)s par panier") % {
+            "size": plan.size_label,
+            "name": plan.offering.name,
+            "price": euros(plan.price_per_delivery),
+        }
+
+
+class SizeChangeForm(forms.Form):
+    """The basket size to switch to, among the subscription's other sizes (`other_sizes`)."""
+
+    plan = SizeChoiceField(
+        label=_("Nouvelle taille de panier"), queryset=SubscriptionPlan.objects.none(), widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, plans, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans
+
+
 class PauseForm(forms.Form):
     until = forms.DateField(
         label=_("En pause jusqu'au (inclus)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

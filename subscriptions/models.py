@@ -85,6 +85,27 @@ class SubscriptionPlanQuerySet(models.QuerySet):
     def available(self) -> "SubscriptionPlanQuerySet":
         return self.filter(is_active=True).select_related("offering__structure")
 
+    def same_rhythm_as(self, plan_ref) -> "SubscriptionPlanQuerySet":
+        """The open plans a subscription on `plan_ref` may switch size to: same seller, same distribution
+        days (weekday, frequency, season), so its deliveries and its place at the pickup point stay.
+        `plan_ref` is a plan or an `OuterRef` to one (the same rule in a subquery)."""
+        if isinstance(plan_ref, SubscriptionPlan):
+            values = {
+                "offering__structure_id": plan_ref.offering.structure_id,
+                "weekday": plan_ref.weekday,
+                "frequency": plan_ref.frequency,
+                "season_start": plan_ref.season_start,
+                "season_end": plan_ref.season_end,
+            }
+            exclude = plan_ref.pk
+        else:
+            values = {field: models.OuterRef(f"{plan_ref.name}__{field}") for field in RHYTHM_FIELDS}
+            exclude = plan_ref
+        return self.filter(is_active=True, **values).exclude(pk=exclude)
+
+
+RHYTHM_FIELDS = ("offering__structure_id", "weekday", "frequency", "season_start", "season_end")
+
 
 class SubscriptionPlan(models.Model):
     """A basket sold by subscription: one offering delivered weekly or fortnightly on one weekday of a season."""
@@ -136,6 +157,12 @@ class SubscriptionQuerySet(models.QuerySet):
 
     def for_list(self) -> "SubscriptionQuerySet":
         return self.select_related("plan__offering__structure", "pickup_point")
+
+    def with_other_sizes(self) -> "SubscriptionQuerySet":
+        """`has_other_sizes`: an open plan of the same rhythm exists to switch size to (no extra query)."""
+        return self.annotate(
+            has_other_sizes=models.Exists(SubscriptionPlan.objects.same_rhythm_as(models.OuterRef("plan")))
+        )
 
 
 class Subscription(models.Model):

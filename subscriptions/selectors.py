@@ -8,7 +8,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from hub.models import Site
-from subscriptions.enums import DeliveryStatus
+from subscriptions.enums import DeliveryStatus, SubscriptionPaymentMode
 from subscriptions.models import Delivery, SeasonAdvance, Subscription, SubscriptionPlan
 
 
@@ -20,6 +20,7 @@ def subscriptions_of(user, *, today: datetime.date | None = None):
     return (
         Subscription.objects.filter(customer=user)
         .for_list()
+        .with_other_sizes()
         .prefetch_related(
             Prefetch("deliveries", queryset=upcoming, to_attr="upcoming_deliveries"),
             Prefetch("advances", queryset=SeasonAdvance.objects.select_related("order").order_by("season_start")),
@@ -87,6 +88,7 @@ class BasketSummary:
     cutoff: datetime.date | None  # the last day to change the next distribution
     changeable: bool
     absences_left: int
+    can_change_size: bool  # another size is open, paid per delivery, next distribution not past its cut-off
 
 
 def dashboard_baskets(user, *, today: datetime.date | None = None) -> list[BasketSummary]:
@@ -101,6 +103,7 @@ def dashboard_baskets(user, *, today: datetime.date | None = None) -> list[Baske
         Subscription.objects.filter(customer=user)
         .live()
         .for_list()
+        .with_other_sizes()
         .annotate(absences_used=Count("deliveries", filter=season & Q(deliveries__status=DeliveryStatus.SKIPPED)))
         .prefetch_related(Prefetch("deliveries", queryset=coming, to_attr="coming_deliveries"))
         .order_by("-created_at", "-pk")
@@ -110,13 +113,17 @@ def dashboard_baskets(user, *, today: datetime.date | None = None) -> list[Baske
         plan = subscription.plan
         delivery = subscription.coming_deliveries[0] if subscription.coming_deliveries else None
         cutoff = delivery.date - datetime.timedelta(days=plan.cutoff_days) if delivery else None
+        changeable = cutoff is not None and today <= cutoff
         summaries.append(
             BasketSummary(
                 subscription=subscription,
                 next_delivery=delivery,
                 cutoff=cutoff,
-                changeable=cutoff is not None and today <= cutoff,
+                changeable=changeable,
                 absences_left=max(plan.absence_quota - subscription.absences_used, 0),
+                can_change_size=changeable
+                and subscription.has_other_sizes
+                and subscription.payment_mode != SubscriptionPaymentMode.PREPAID,
             )
         )
     return summaries

@@ -14,6 +14,7 @@ urlpatterns = [
     path("mes-abonnements/<int:pk>/resilier/", views.cancel, name="cancel"),
     path("mes-abonnements/<int:pk>/carte/", views.card, name="card"),
     path("mes-abonnements/<int:pk>/point-de-retrait/", views.change_point, name="change_point"),
+    path("mes-abonnements/<int:pk>/taille/", views.change_size, name="change_size"),
     path("gestion/paniers/", views.pick_list_page, name="pick_list"),
     path("gestion/paniers/<int:pk>/remis/", views.deliver, name="pick_list_deliver"),
 ]

@@ -12,15 +12,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hub import spreadsheet
+from hub.formatting import date_long, euros
 from hub.views import rendered_pdf
 from marketplace.enums import PaymentMethod
 from subscriptions import perms as subscription_perms
 from subscriptions.actions.changes import (
     cancel_subscription,
+    change_basket_size,
     change_pickup_point,
+    check_size_changeable,
     first_changeable_date,
+    other_sizes,
     pause_subscription,
     resume_subscription,
+    size_change_terms,
     skip_delivery,
     termination_terms,
 )
@@ -29,8 +34,15 @@ from subscriptions.actions.prepaid import current_advance, mark_delivered
 from subscriptions.actions.subscribing import subscribe
 from subscriptions.enums import PrepaidCreditChoice, SubscriptionPaymentMode, SubscriptionStatus
 from subscriptions.exceptions import PickupPointFull, SubscriptionError
-from subscriptions.forms import PauseForm, PickListForm, PickupPointForm, PrepaidChoiceForm, SubscribeForm
-from subscriptions.models import Delivery
+from subscriptions.forms import (
+    PauseForm,
+    PickListForm,
+    PickupPointForm,
+    PrepaidChoiceForm,
+    SizeChangeForm,
+    SubscribeForm,
+)
+from subscriptions.models import Delivery, Subscription
 from subscriptions.selectors import open_plans, pick_list, subscriptions_of
 
 
@@ -179,6 +191,51 @@ def change_point(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("subscriptions:mine")
     context = {"subscription": subscription, "form": form}
     return render(request, "subscriptions/change_point.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def change_size(request: HttpRequest, pk: int) -> HttpResponse:
+    """Switch to another basket size in two steps: choose it, then a summary (from → to, from which
+    distribution, the price per basket) confirmed by a POST with `confirm=1`. Anything refused is said
+    on the choice page and changes nothing."""
+    subscription = get_object_or_404(Subscription.objects.filter(customer=request.user).for_list(), pk=pk)
+    form = SizeChangeForm(request.POST or None, plans=other_sizes(subscription))
+    refusal_message = ""
+    if request.method == "POST" and form.is_valid():
+        plan = form.cleaned_data["plan"]
+        confirmed = request.POST.get("confirm") == "1"
+        try:
+            if confirmed:
+                terms = change_basket_size(subscription=subscription, plan=plan, by=request.user)
+            else:
+                terms = size_change_terms(subscription, plan)
+        except SubscriptionError as refusal:
+            form.add_error("plan", refusal.message)
+        else:
+            if not confirmed:
+                context = {"subscription": subscription, "terms": terms}
+                return render(request, "subscriptions/change_size_confirm.html", context)
+            messages.success(
+                request,
+                _(
+                    "C'est noté : à partir de la distribution du %(day)s, vous recevrez le panier « %(size)s » "
+                    "(%(price)s par panier)."
+                )
+                % {"day": date_long(terms.first_delivery), "size": plan.size_label, "price": euros(terms.new_price)},
+            )
+            return redirect("subscriptions:mine")
+    elif request.method != "POST":
+        try:  # what refuses every size (a paid season, a cut-off passed) is said before choosing
+            check_size_changeable(subscription)
+        except SubscriptionError as refusal:
+            refusal_message = refusal.message
+    context = {
+        "subscription": subscription,
+        "form": form,
+        "refusal": refusal_message,
+        "changeable_from": first_changeable_date(subscription),
+    }
+    return render(request, "subscriptions/change_size.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -1,6 +1,6 @@
 // The supervisor's planning grid (insertion/templates/insertion/board.html).
 // - Drag a job onto a person's row (same day) to give them a seat, from another person's row to
-//   swap who holds it, or back onto « À attribuer » to free the seat. The server checks every rule
+//   swap who holds it, or back onto « À attribuer » to free the seat (asked first, in the dialog). The server checks every rule
 //   and answers with the board redrawn; a refusal is said at the top of the board, nothing changes.
 // - Opening a job (click, Enter) shows the picker: only the people who may take it, the others
 //   with their reason. That is also the keyboard way of doing everything a drag does.
@@ -38,6 +38,18 @@
       headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
     }).then(function (response) { return response.text(); }).then(redraw, function () {
       window.location.reload();
+    });
+  }
+
+  // Taking a person off a job is asked first, in the picker's dialog: the server answers the unconfirmed
+  // POST with the question (htmx swaps it in, and the dialog opens as for any choice), or with the board
+  // if the seat changed meanwhile (HX-Retarget); only the question's « Oui » acts.
+  function askUnassign(url, worker) {
+    if (!window.htmx) { post(url, { worker: worker }); return; }  // the server still asks: the page shows it
+    window.htmx.ajax("POST", url, {
+      target: "#picker-body",
+      swap: "innerHTML",
+      values: { worker: worker, csrfmiddlewaretoken: csrfToken() },
     });
   }
 
@@ -91,7 +103,7 @@
     var move = dragged;
     dragged = null;
     if (cell.dataset.worker === "") {
-      if (move.worker) { post(move.unassign, { worker: move.worker }); }
+      if (move.worker) { askUnassign(move.unassign, move.worker); }
       return;
     }
     var fields = { worker: cell.dataset.worker };

@@ -1,5 +1,5 @@
 """Changes by the resident (or the seller's staff): skip a delivery, pause, resume, cancel, change of
-pickup point.
+pickup point, change of basket size.
 
 Every change is refused once the cut-off of the delivery concerned has passed (the plan's
 `cutoff_days` before distribution) and when it would exceed the season's absence quota.
@@ -28,7 +28,7 @@ from subscriptions.enums import (
     SubscriptionStatus,
 )
 from subscriptions.exceptions import AbsenceQuotaExceeded, NotAllowed, PastCutOff, PickupPointFull, SubscriptionError
-from subscriptions.models import DELIVERY_STATUS, Delivery, Subscription
+from subscriptions.models import DELIVERY_STATUS, Delivery, Subscription, SubscriptionPlan
 from subscriptions.perms import can_manage_subscription
 
 
@@ -52,6 +52,21 @@ def _check_cutoff(subscription: Subscription, day: datetime.date, today: datetim
 def first_changeable_date(subscription: Subscription, *, today: datetime.date | None = None) -> datetime.date:
     """The first day whose distribution the resident may still change."""
     return local_today(today) + datetime.timedelta(days=subscription.plan.cutoff_days)
+
+
+def _check_no_distribution_inside_cutoff(subscription: Subscription, today: datetime.date) -> None:
+    """A change that every coming basket reads from the subscription (its point, its size) waits while a
+    distribution is past its cut-off: that one is being prepared (and charged) as it stands."""
+    changeable = first_changeable_date(subscription, today=today)
+    too_late = (
+        subscription.deliveries.filter(
+            status__in=[DeliveryStatus.PLANNED, DeliveryStatus.UNPAID], date__gte=today, date__lt=changeable
+        )
+        .order_by("date")
+        .first()
+    )
+    if too_late is not None:
+        _check_cutoff(subscription, too_late.date, today)
 
 
 def _check_quota(subscription: Subscription, extra: int) -> None:
@@ -295,16 +310,7 @@ def change_pickup_point(
     old_point_id = subscription.pickup_point_id
     if pickup_point.pk == old_point_id:
         raise SubscriptionError(_("Vous retirez déjà vos paniers à ce point de retrait."))
-    changeable = first_changeable_date(subscription, today=today)
-    too_late = (
-        subscription.deliveries.filter(
-            status__in=[DeliveryStatus.PLANNED, DeliveryStatus.UNPAID], date__gte=today, date__lt=changeable
-        )
-        .order_by("date")
-        .first()
-    )
-    if too_late is not None:
-        _check_cutoff(subscription, too_late.date, today)
+    _check_no_distribution_inside_cutoff(subscription, today)
     # Both points locked in one order (the lowest id first): two residents swapping never deadlock.
     points = {
         point.pk: point
@@ -330,3 +336,138 @@ def change_pickup_point(
     )  # fmt: skip
     offer_freed_place(pickup_point_id=old_point_id, weekday=subscription.plan.weekday, at=at)
     return subscription
+
+
+@dataclass(frozen=True)
+class SizeChangeTerms:
+    """What switching to another basket size does, said to the resident before they confirm."""
+
+    from_plan: SubscriptionPlan
+    to_plan: SubscriptionPlan
+    first_delivery: datetime.date  # the first distribution with the new size
+    old_price: Decimal  # per basket, incl. VAT
+    new_price: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.new_price - self.old_price
+
+    @property
+    def difference_size(self) -> Decimal:
+        """How much more or less a basket costs, without its sign (the sentence says which)."""
+        return abs(self.difference)
+
+
+def other_sizes(subscription: Subscription):
+    """The open plans this subscription may switch to (same seller, same distribution days)."""
+    return (
+        SubscriptionPlan.objects.same_rhythm_as(subscription.plan)
+        .select_related("offering")
+        .order_by("offering__price", "pk")
+    )
+
+
+def check_size_changeable(subscription: Subscription, *, today: datetime.date | None = None) -> None:
+    """The refusals that hold whatever the size chosen: a cancelled subscription, a season paid upfront,
+    a distribution past its cut-off (the page says them before the resident chooses)."""
+    if subscription.status == SubscriptionStatus.CANCELLED:
+        raise SubscriptionError(_("Un abonnement résilié ne change plus de taille de panier."))
+    if _is_prepaid(subscription):
+        structure = subscription.plan.offering.structure
+        contact = " — ".join(part for part in (structure.email, structure.phone) if part)
+        raise SubscriptionError(
+            _(
+                "Votre saison est payée d'avance au prix du panier « %(size)s » : pour changer de taille, "
+                "contactez %(structure)s%(contact)s, qui ajustera la facture de votre saison."
+            )
+            % {
+                "size": subscription.plan.size_label,
+                "structure": structure.name,
+                "contact": f" ({contact})" if contact else "",
+            }
+        )
+    _check_no_distribution_inside_cutoff(subscription, local_today(today))
+
+
+def _check_size_change(subscription: Subscription, plan: SubscriptionPlan, today: datetime.date) -> datetime.date:
+    """Every refusal of a size change, in the order a resident meets them; returns its first distribution."""
+    check_size_changeable(subscription, today=today)
+    if plan.pk == subscription.plan_id:
+        raise SubscriptionError(_("Vous recevez déjà le panier « %(size)s ».") % {"size": plan.size_label})
+    if not other_sizes(subscription).filter(pk=plan.pk).exists():
+        raise SubscriptionError(
+            _(
+                "Cette formule n'est pas proposée à la place de la vôtre : seules les tailles ouvertes du même "
+                "producteur, distribuées les mêmes jours, le sont."
+            )
+        )
+    changeable = first_changeable_date(subscription, today=today)
+    first = (
+        subscription.deliveries.filter(status=DeliveryStatus.PLANNED, date__gte=changeable)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    ) or next(subscription.distribution_dates(start=changeable, end=subscription.plan.season_end), None)
+    if first is None:
+        raise SubscriptionError(_("Il ne reste aucune distribution dans cette saison."))
+    return first
+
+
+def size_change_terms(
+    subscription: Subscription, plan: SubscriptionPlan, *, today: datetime.date | None = None
+) -> SizeChangeTerms:
+    """What `change_basket_size` would do today (its own checks: a refusal raises here already)."""
+    first = _check_size_change(subscription, plan, local_today(today))
+    return SizeChangeTerms(
+        from_plan=subscription.plan,
+        to_plan=plan,
+        first_delivery=first,
+        old_price=subscription.plan.price_per_delivery,
+        new_price=plan.price_per_delivery,
+    )
+
+
+@transaction.atomic
+def change_basket_size(
+    *,
+    subscription: Subscription,
+    plan: SubscriptionPlan,
+    by=None,
+    today: datetime.date | None = None,
+    at: datetime.datetime | None = None,
+) -> SizeChangeTerms:
+    """The resident receives another size of basket (another open plan of the same seller, distributed
+    the same days) from their next distribution on, on the same terms as a change of pickup point:
+    only while no distribution is past its cut-off (a delivery reads its size and price from the
+    subscription).
+
+    Paid per delivery, each basket is charged after its cut-off at its plan's price: the new price
+    applies from the first distribution changed, with nothing to settle. A season paid upfront was
+    invoiced at the old price (deposit invoice, 4191): refused, the seller settles it by hand. The
+    place at the pickup point is kept (same weekday). The packing labour snapshotted on the coming
+    deliveries follows the new basket."""
+    today = local_today(today)
+    at = at or timezone.now()
+    subscription = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("plan__offering__structure")
+        .get(pk=subscription.pk)
+    )
+    _check_owner(subscription, by)
+    terms = size_change_terms(subscription, plan, today=today)
+    old_plan = subscription.plan
+    subscription.plan = plan
+    subscription.save(update_fields=["plan"])
+    subscription.transitions.create(
+        field="plan", from_status=str(old_plan.pk), to_status=str(plan.pk), by=by, at=at,
+        note=_("Taille du panier : %(old)s → %(new)s, dès le %(day)s")
+        % {"old": old_plan.size_label, "new": plan.size_label, "day": f"{terms.first_delivery:%d/%m/%Y}"},
+    )  # fmt: skip
+    # (the note is at most 2 × 60 characters of sizes and 40 of text: within the log's 200)
+    offering = plan.offering
+    subscription.deliveries.filter(
+        date__gte=first_changeable_date(subscription, today=today),
+        status__in=[DeliveryStatus.PLANNED, DeliveryStatus.SKIPPED],
+        order_line__isnull=True,
+    ).update(labour_hours=offering.labour_hours_per_unit, required_skill_id=offering.required_skill_id)
+    return terms

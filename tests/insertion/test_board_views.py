@@ -224,19 +224,83 @@ def test_moving_a_seat_to_another_person_is_both_steps_or_neither(supervisor, st
     assert list(Assignment.objects.values_list("job_id", "worker_id")) == [(jobs[0].pk, workers[1].pk)]
 
 
-def test_taking_a_person_off_a_job_frees_the_seat(supervisor, structure, workers, jobs):
+def test_taking_a_person_off_a_job_frees_the_seat_once_confirmed(supervisor, structure, workers, jobs):
     Assignment.objects.create(job=jobs[0], worker=workers[0], hours=Decimal("3.50"))
+    url = f"/insertion/{structure.slug}/interventions/{jobs[0].pk}/retirer/"
 
-    supervisor.post(f"/insertion/{structure.slug}/interventions/{jobs[0].pk}/retirer/", {"worker": workers[0].pk})
+    supervisor.post(url, {"worker": workers[0].pk, "confirm": "1"})
 
     assert Assignment.objects.count() == 0
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_taking_a_person_off_a_job_asks_first_and_changes_nothing(supervisor, structure, workers, jobs, htmx):
+    held = Assignment.objects.create(job=jobs[0], worker=workers[0], hours=Decimal("3.50"))
+    url = f"/insertion/{structure.slug}/interventions/{jobs[0].pk}/retirer/"
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    response = supervisor.post(url, {"worker": workers[0].pk}, **headers)
+
+    page = response.content.decode()
+    name = workers[0].full_name
+    assert response.status_code == 200
+    assert f"Retirer {name} de l'intervention ?" in page
+    assert "sa place revient dans « À attribuer »" in page
+    assert 'name="confirm" value="1"' in page
+    assert f"Oui, retirer {name}" in page
+    assert ("<!doctype html>" in page) is not htmx  # htmx: the question only, for the picker's dialog
+    assert ('<form method="dialog">' in page) is htmx  # « Garder » closes the dialog, or goes back to the board
+    assert list(Assignment.objects.values_list("pk", "worker_id")) == [(held.pk, workers[0].pk)]
+
+
+def test_asking_to_take_off_someone_not_on_the_job_says_so_and_changes_nothing(supervisor, structure, workers, jobs):
+    held = Assignment.objects.create(job=jobs[0], worker=workers[0], hours=Decimal("3.50"))
+    url = f"/insertion/{structure.slug}/interventions/{jobs[0].pk}/retirer/"
+
+    response = supervisor.post(url, {"worker": workers[1].pk}, HTTP_HX_REQUEST="true")
+
+    assert f"{workers[1].full_name} n&#x27;est plus sur cette intervention" in response.content.decode()
+    assert response["HX-Retarget"] == "#board"
+    assert list(Assignment.objects.values_list("pk", "worker_id")) == [(held.pk, workers[0].pk)]
+
+
+def test_taking_a_person_off_a_proposal_asks_first_then_leaves_the_real_board_alone(
+    supervisor, structure, workers, jobs
+):
+    proposal = actions.propose_plan(structure=structure, monday=MONDAY, by=None, seconds=1)
+    job_id, worker_id = proposal.pairs[0]
+    url = f"/insertion/{structure.slug}/interventions/{job_id}/retirer/"
+
+    asked = supervisor.post(url, {"worker": worker_id})
+    proposal.refresh_from_db()
+    pairs_after_asking = sorted(map(tuple, proposal.pairs))
+    supervisor.post(url, {"worker": worker_id, "confirm": "1"})
+    proposal.refresh_from_db()
+
+    assert "sort de la proposition" in asked.content.decode()
+    assert (job_id, worker_id) in pairs_after_asking
+    assert (job_id, worker_id) not in set(map(tuple, proposal.pairs))
+    assert Assignment.objects.count() == 0
+
+
+def test_the_picker_s_remove_button_asks_in_the_dialog(supervisor, structure, workers, jobs):
+    Assignment.objects.create(job=jobs[0], worker=workers[0], hours=Decimal("3.50"))
+
+    page = supervisor.get(f"/insertion/{structure.slug}/interventions/{jobs[0].pk}/choisir/").content.decode()
+
+    assert 'hx-target="#picker-body" hx-swap="innerHTML"' in page
+    assert "Retirer…" in page
+
+
 def test_lock_and_unassign(supervisor, structure, workers, jobs):
     assignment = Assignment.objects.create(job=jobs[0], worker=workers[0], hours=Decimal("3.50"))
+    url = f"/insertion/{structure.slug}/affectations/{assignment.pk}/retirer/"
 
+    asked = supervisor.post(url)
     supervisor.post(f"/insertion/{structure.slug}/affectations/{assignment.pk}/verrouiller/", {"locked": "1"})
-    response = supervisor.post(f"/insertion/{structure.slug}/affectations/{assignment.pk}/retirer/", follow=True)
+    response = supervisor.post(url, {"confirm": "1"}, follow=True)
+
+    assert f'action="{url}"' in asked.content.decode()
 
     assert "Cette affectation est verrouillée" in response.content.decode()
     assert Assignment.objects.filter(pk=assignment.pk, locked=True).count() == 1

@@ -23,7 +23,7 @@ def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(resident, 
     item = cart.items.get()
 
     added = browser.post(reverse("marketplace:cart_add", args=[candle.pk]), {"quantity": "3"})
-    removed = browser.post(reverse("marketplace:cart_update", args=[item.pk]), {"action": "remove"})
+    removed = browser.post(reverse("marketplace:cart_update", args=[item.pk]), {"action": "remove", "confirm": "1"})
 
     assert (added.status_code, removed.status_code) == (403, 403)
     assert list(cart.items.values_list("offering_id", "quantity")) == [(candle.pk, Decimal("1.000"))]

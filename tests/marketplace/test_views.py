@@ -67,7 +67,38 @@ def test_htmx_quantity_update_and_removal(client, resident, tea):
     response = client.post(
         reverse("marketplace:cart_update", args=[item.pk]), {"action": "remove"}, HTTP_HX_REQUEST="true"
     )
+    assert "Retirer « Thé vert bio (100 g) » de votre panier ?" in response.content.decode()
+    assert Cart.objects.get(user=resident).items.get() == item  # asked, not removed
+    response = client.post(
+        reverse("marketplace:cart_update", args=[item.pk]),
+        {"action": "remove", "confirm": "1"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "Votre panier est vide." in response.content.decode()
+
+
+def test_removing_a_line_asks_first_without_javascript_and_a_confirmed_post_removes_it(client, resident, tea, candle):
+    client.force_login(resident)
+    for offering in (tea, candle):
+        client.post(reverse("marketplace:cart_add", args=[offering.pk]), {"quantity": "2"})
+    cart = Cart.objects.get(user=resident)
+    item = cart.items.get(offering=tea)
+    url = reverse("marketplace:cart_update", args=[item.pk])
+    before = list(cart.items.order_by("pk").values_list("pk", "offering_id", "quantity"))
+
+    asked = client.post(url, {"action": "remove", "quantity": "2"})
+    unchanged = list(cart.items.order_by("pk").values_list("pk", "offering_id", "quantity"))
+    removed = client.post(url, {"action": "remove", "confirm": "1"})
+
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Retirer « Thé vert bio (100 g) » de votre panier ?" in page
+    assert "La ligne (quantité 2) disparaît du panier" in page
+    assert 'name="confirm" value="1"' in page
+    assert f'href="{reverse("marketplace:cart")}"' in page  # « Garder l'article »: back to the cart as it is
+    assert unchanged == before
+    assert removed.status_code == 302
+    assert list(cart.items.values_list("offering_id", "quantity")) == [(candle.pk, Decimal("2.000"))]
 
 
 def test_someone_else_cart_item_is_404(client, resident, tea):
