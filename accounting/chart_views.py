@@ -57,6 +57,7 @@ def account_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     account = _account_or_404(structure, code)
     action = request.POST.get("action", "")
     form = AccountRenameForm(request.POST if action == "rename" else None, initial={"label": account.label})
+    refusal = ""
     if request.method == "POST":
         try:
             if action == "rename":
@@ -76,17 +77,19 @@ def account_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
                 messages.success(request, _("Compte %(code)s supprimé.") % {"code": account.code})
                 return redirect("accounting:chart", structure.slug)
             else:
-                form.add_error(None, _("Action inconnue."))
+                refusal = _("Action inconnue.")
         except AccountingError as error:
-            form.add_error(None, str(error))
+            refusal = str(error)
     protected = account.code in protected_codes(structure)
     context = {
         "structure": structure,
         "account": account,
         "form": form,
         "section": "chart",
+        "refusal": refusal,
         "protected": protected,
         "used": EntryLine.objects.filter(account=account).exists(),
         "confirm_delete": request.method == "GET" and request.GET.get("supprimer") == "1",
     }
-    return render(request, "accounting/account_edit.html", context, status=400 if form.errors else 200)
+    status = 400 if form.errors or refusal else 200
+    return render(request, "accounting/account_edit.html", context, status=status)

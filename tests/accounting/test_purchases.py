@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounting.actions.purchases import (
     cancel_supplier_invoice,
@@ -132,7 +133,7 @@ def test_due_date_before_the_invoice_and_future_dates_are_refused(liable):
     with pytest.raises(PurchaseError, match="échéance"):
         save_draft_invoice(structure=liable, supplier=supplier, number="X-1", date=DAY,
                            due_date=DAY - datetime.timedelta(days=1), lines=[purchase_line()])  # fmt: skip
-    future = datetime.date.today() + datetime.timedelta(days=3)
+    future = timezone.localdate() + datetime.timedelta(days=3)
     with pytest.raises(PurchaseError, match="après aujourd'hui"):
         save_draft_invoice(structure=liable, supplier=supplier, number="X-1", date=future, due_date=future,
                            lines=[purchase_line()])  # fmt: skip
