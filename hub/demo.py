@@ -1,4 +1,5 @@
-"""The demo hub of DOMAIN.md: seven structures, pickup points, organisations and one login per role.
+"""The demo hub of DOMAIN.md: seven structures (and one outside association whose books the Collectif
+keeps), pickup points, organisations and one login per role.
 
 `manage.py seed_demo` calls the `seed_demo()` of every app that has a `demo` module, lowest layer first.
 Everything is keyed on natural keys (slug, e-mail), so running it twice changes nothing.
@@ -138,7 +139,7 @@ OUTSIDE_ASSOCIATION = {
     "siret": "45213987600018",
     "vat_regime": VatRegime.NOT_LIABLE,
     "vat_exemption_mention": "Association non assujettie à la TVA (art. 261-7-1° du CGI)",
-    "invoice_prefix": "LAV",
+    "invoice_prefix": "ADL",
     "address_line1": "2 place du Lavoir",
     "postcode": "23250",
     "city": "Soubrebost",
