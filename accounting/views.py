@@ -67,6 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
         raise Http404
     context = {
         "structures": structures,
+        "keeps_any_books": any(can_keep_books(request.user, structure) for structure in structures),
         "can_reconcile": can_reconcile(request.user),
         "keeps_platform_books": hub_perms.keeps_platform_books(request.user),
     }

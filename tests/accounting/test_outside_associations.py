@@ -130,7 +130,10 @@ def test_the_read_only_view_reads_and_changes_nothing(client, lavoir, viewer):
     detail = client.get(reverse("accounting:purchase", args=[lavoir.slug, invoice.pk]))
     assert detail.status_code == 200
     assert reverse("accounting:purchase_pay", args=[lavoir.slug, invoice.pk]) not in detail.content.decode()
-    assert client.get(reverse("accounting:index")).status_code == 200
+    index = client.get(reverse("accounting:index"))
+    assert index.status_code == 200
+    assert "Les livres de votre structure, en lecture seule" in index.content.decode()
+    assert [s.pk for s in index.context["structures"]] == [lavoir.pk]
     year = FiscalYear.objects.get(structure=lavoir).start_date.year
     assert client.get(reverse("accounting:fec", args=[lavoir.slug, year])).status_code == 200
 
