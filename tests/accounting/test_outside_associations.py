@@ -12,14 +12,16 @@ from accounting.models import Account, Entry, FiscalYear, Journal, SupplierInvoi
 from hub.enums import StaffRole, StructureKind
 from hub.models import Structure
 from hub.perms import can_enter_back_office
+from marketplace.actions.cart import add_to_cart
 from marketplace.actions.shared_services import issue_shared_services_invoices
 from marketplace.enums import AllocationMethod
+from marketplace.exceptions import OfferingUnavailable
 from marketplace.models import SharedServicesPlan, SharedServicesShare
 from services.forms import OfferingAdminForm
 from services.models import Offering
 from tests.accounting.factories import StructureFactory, purchase_line, supplier_invoice
 from tests.hub.factories import CollectiveFactory, StructureRoleFactory
-from tests.marketplace.factories import SharedServicesPlanFactory
+from tests.marketplace.factories import CartFactory, SharedServicesPlanFactory
 from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +70,14 @@ def test_it_is_never_in_the_catalogue_nor_a_shopfront(client, lavoir, structure)
     api = client.get("/api/v1/structures/").json()
     assert lavoir.slug not in {row["slug"] for row in api["results"]}
     assert client.get(f"/api/v1/structures/{lavoir.slug}/").status_code == 404
+
+
+def test_an_offering_of_an_outside_association_cannot_be_bought(lavoir):
+    offering = OfferingFactory(structure=lavoir)
+    cart = CartFactory()
+    with pytest.raises(OfferingUnavailable, match="n'est plus en vente"):
+        add_to_cart(cart=cart, offering=offering, quantity=D("1"))
+    assert not cart.items.exists()
 
 
 def test_an_offering_of_an_outside_association_is_refused_in_the_form(lavoir):
