@@ -10,7 +10,7 @@ class AccountingConfig(AppConfig):
         # reason: receivers, perms and the other apps' registries import models, which cannot load
         # before the app registry is ready; AppConfig.ready() is where an app plugs into the others.
         from accounting import receivers
-        from accounting.perms import structures_with_books
+        from accounting.perms import structures_with_readable_books
         from accounts import staff_tools
         from hub import events
 
@@ -19,7 +19,7 @@ class AccountingConfig(AppConfig):
         staff_tools.register(
             "accounting:index",
             label=_("Livres comptables"),
-            can_open=lambda user: structures_with_books(user).exists(),
+            can_open=lambda user: structures_with_readable_books(user).exists(),
             position=70,
-            sections={"accountant": 10},
+            sections={"accountant": 10, "books_viewer": 10},
         )

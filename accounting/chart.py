@@ -48,6 +48,38 @@ ACTIVITY_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("7065", "Prestations de services - Services mutualisés"),
     ("7067", "Prestations de services - Commissions de la plateforme"),
 )
+# === Purchases (supplier invoices: issue 13) ===
+# The expense and fixed-asset accounts a supplier invoice is booked to, and the deductible VAT on
+# fixed assets. Every structure gets them (an outside association as much as an ACI).
+PURCHASE_ACCOUNTS: tuple[tuple[str, str], ...] = (
+    ("2154", "Matériel industriel"),
+    ("2182", "Matériel de transport"),
+    ("2183", "Matériel de bureau et matériel informatique"),
+    ("2184", "Mobilier"),
+    ("44562", "TVA sur immobilisations"),
+    ("601", "Achats stockés - Matières premières et fournitures"),
+    ("602", "Achats stockés - Autres approvisionnements"),
+    ("604", "Achats d'études et prestations de services"),
+    ("606", "Achats non stockés de matières et fournitures"),
+    ("6061", "Fournitures non stockables (eau, énergie)"),
+    ("6063", "Fournitures d'entretien et de petit équipement"),
+    ("6064", "Fournitures administratives"),
+    ("607", "Achats de marchandises"),
+    ("611", "Sous-traitance générale"),
+    ("613", "Locations"),
+    ("615", "Entretien et réparations"),
+    ("616", "Primes d'assurances"),
+    ("618", "Divers (documentation, colloques)"),
+    ("622", "Rémunérations d'intermédiaires et honoraires"),
+    ("623", "Publicité, publications, relations publiques"),
+    ("625", "Déplacements, missions et réceptions"),
+    ("626", "Frais postaux et de télécommunications"),
+)
+SUPPLIER_ACCOUNT = "401"
+BANK_ACCOUNT = "512"
+FIXED_ASSET_VAT_ACCOUNT = "44562"
+# === end of purchases ===
+
 # The platform's commission on a seller's card sale: the Collectif's revenue, the seller's expense.
 PLATFORM_COMMISSION_ACCOUNT = "7067"
 COMMISSION_EXPENSE_ACCOUNT = "6222"
@@ -84,6 +116,19 @@ def counterpart_account(counterpart: Structure) -> tuple[str, str]:
 
 def chart_for(structure: Structure, counterparts) -> list[tuple[str, str]]:
     equity = COMPANY_EQUITY if structure.is_company else ASSOCIATION_EQUITY
-    accounts = [equity, *COMMON_ACCOUNTS, *ACTIVITY_ACCOUNTS, stripe_clearing_account(), stripe_sepa_clearing_account()]
-    accounts += [counterpart_account(other) for other in counterparts if other.pk != structure.pk]
+    accounts = [
+        equity,
+        *COMMON_ACCOUNTS,
+        *ACTIVITY_ACCOUNTS,
+        *PURCHASE_ACCOUNTS,
+        stripe_clearing_account(),
+        stripe_sepa_clearing_account(),
+    ]
+    # An outside association is no part of the hub's internal current accounts (467), either way.
+    if not structure.is_outside_association:
+        accounts += [
+            counterpart_account(other)
+            for other in counterparts
+            if other.pk != structure.pk and not other.is_outside_association
+        ]
     return sorted(accounts)

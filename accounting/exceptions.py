@@ -108,3 +108,19 @@ class BooksNotSetUp(AccountingError):
         super().__init__(
             _("La comptabilité de %(structure)s n'est pas encore ouverte (setup_books).") % {"structure": structure}
         )
+
+
+class InactiveAccount(AccountingError):
+    def __init__(self, codes):
+        self.codes = sorted(codes)
+        super().__init__(
+            _("Compte désactivé dans le plan comptable de la structure : %(codes)s.") % {"codes": ", ".join(self.codes)}
+        )
+
+
+class ChartError(AccountingError):
+    """A change of the chart of accounts was refused (unknown parent, code taken, account in use…)."""
+
+
+class PurchaseError(AccountingError):
+    """A supplier invoice or payment was refused (not a draft, no line, over the amount due…)."""

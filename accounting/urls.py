@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounting import views
+from accounting import chart_views, purchase_views, views
 
 app_name = "accounting"
 
@@ -16,4 +16,18 @@ urlpatterns = [
     path("<slug:slug>/tva/", views.vat, name="vat"),
     path("<slug:slug>/fec/<year:year>/", views.fec, name="fec"),
     path("<slug:slug>/ecriture/", views.manual_entry, name="manual_entry"),
+    # === Purchases and the chart of accounts ===
+    path("<slug:slug>/achats/", purchase_views.purchases, name="purchases"),
+    path("<slug:slug>/achats/nouvelle/", purchase_views.purchase_new, name="purchase_new"),
+    path("<slug:slug>/achats/<int:pk>/", purchase_views.purchase_detail, name="purchase"),
+    path("<slug:slug>/achats/<int:pk>/modifier/", purchase_views.purchase_edit, name="purchase_edit"),
+    path("<slug:slug>/achats/<int:pk>/comptabiliser/", purchase_views.purchase_post, name="purchase_post"),
+    path("<slug:slug>/achats/<int:pk>/reglement/", purchase_views.purchase_pay, name="purchase_pay"),
+    path("<slug:slug>/achats/<int:pk>/annuler/", purchase_views.purchase_cancel, name="purchase_cancel"),
+    path("<slug:slug>/achats/<int:pk>/supprimer/", purchase_views.purchase_delete, name="purchase_delete"),
+    path("<slug:slug>/achats/<int:pk>/piece-jointe/", purchase_views.purchase_attachment, name="purchase_attachment"),
+    path("<slug:slug>/fournisseurs/", purchase_views.supplier_balances, name="suppliers"),
+    path("<slug:slug>/fournisseurs/nouveau/", purchase_views.supplier_new, name="supplier_new"),
+    path("<slug:slug>/plan-comptable/", chart_views.chart, name="chart"),
+    path("<slug:slug>/plan-comptable/<str:code>/", chart_views.account_edit, name="account_edit"),
 ]

@@ -30,7 +30,13 @@ from accounting.forms import (
     PeriodForm,
 )
 from accounting.models import Account, FiscalYear, ReconciliationRun
-from accounting.perms import can_reconcile, get_structure_or_404, structures_with_books
+from accounting.perms import (
+    can_keep_books,
+    can_reconcile,
+    get_readable_structure_or_404,
+    get_structure_or_404,
+    structures_with_readable_books,
+)
 from accounting.reconciliation import checks
 from hub import perms as hub_perms
 
@@ -56,11 +62,12 @@ def _export_name(structure, report: str, period: selectors.Period) -> str:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    structures = list(structures_with_books(request.user))
+    structures = list(structures_with_readable_books(request.user))
     if not structures:
         raise Http404
     context = {
         "structures": structures,
+        "keeps_any_books": any(can_keep_books(request.user, structure) for structure in structures),
         "can_reconcile": can_reconcile(request.user),
         "keeps_platform_books": hub_perms.keeps_platform_books(request.user),
     }
@@ -89,7 +96,11 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
                 request, _("Rapprochement terminé : %(count)s écart(s).") % {"count": len(run.differences)}
             )
         return redirect("accounting:reconciliation")
-    names = None if hub_perms.is_hub_admin(request.user) else {s.name for s in structures_with_books(request.user)}
+    names = (
+        None
+        if hub_perms.is_hub_admin(request.user)
+        else {s.name for s in structures_with_readable_books(request.user) if can_keep_books(request.user, s)}
+    )
     runs = list(ReconciliationRun.objects.all()[:RUNS_SHOWN])
     for run in runs:
         run.visible = _visible(run.differences, names)
@@ -110,13 +121,18 @@ def _decimal(value: str | None) -> Decimal | None:
 
 
 def structure_home(request: HttpRequest, slug: str) -> HttpResponse:
-    structure = get_structure_or_404(request.user, slug)
-    context = {"structure": structure, "fiscal_years": selectors.fiscal_years(structure), "section": "home"}
+    structure = get_readable_structure_or_404(request.user, slug)
+    context = {
+        "structure": structure,
+        "fiscal_years": selectors.fiscal_years(structure),
+        "section": "home",
+        "can_keep_books": can_keep_books(request.user, structure),
+    }
     return render(request, "accounting/structure.html", context)
 
 
 def journal(request: HttpRequest, slug: str) -> HttpResponse:
-    structure = get_structure_or_404(request.user, slug)
+    structure = get_readable_structure_or_404(request.user, slug)
     form, period = _period_form(request, structure, JournalPeriodForm)
     context = {"structure": structure, "form": form, "period": period, "section": "journal"}
     if period is not None:
@@ -147,7 +163,7 @@ def journal(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def ledger(request: HttpRequest, slug: str) -> HttpResponse:
-    structure = get_structure_or_404(request.user, slug)
+    structure = get_readable_structure_or_404(request.user, slug)
     accounts = list(selectors.chart_of_accounts(structure))
     data = request.GET.copy()
     if not data.get("compte") and accounts:
@@ -196,7 +212,7 @@ def ledger(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def trial_balance(request: HttpRequest, slug: str) -> HttpResponse:
-    structure = get_structure_or_404(request.user, slug)
+    structure = get_readable_structure_or_404(request.user, slug)
     form, period = _period_form(request, structure)
     context = {"structure": structure, "form": form, "period": period, "section": "trial_balance"}
     if period is not None:
@@ -223,7 +239,7 @@ def trial_balance(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def customers(request: HttpRequest, slug: str) -> HttpResponse:
-    structure = get_structure_or_404(request.user, slug)
+    structure = get_readable_structure_or_404(request.user, slug)
     form, period = _period_form(request, structure)
     context = {"structure": structure, "form": form, "period": period, "section": "customers"}
     if period is not None:
@@ -247,7 +263,7 @@ def _fiscal_year_form(request: HttpRequest, structure) -> tuple[FiscalYearForm, 
 
 
 def revenue(request: HttpRequest, slug: str) -> HttpResponse:
-    structure = get_structure_or_404(request.user, slug)
+    structure = get_readable_structure_or_404(request.user, slug)
     form, fiscal_year = _fiscal_year_form(request, structure)
     context = {"structure": structure, "form": form, "section": "revenue"}
     if fiscal_year is not None:
@@ -263,7 +279,7 @@ def revenue(request: HttpRequest, slug: str) -> HttpResponse:
 
 def vat(request: HttpRequest, slug: str) -> HttpResponse:
     """VAT made due per month and rate, and the services' VAT still awaiting payment (44587)."""
-    structure = get_structure_or_404(request.user, slug)
+    structure = get_readable_structure_or_404(request.user, slug)
     form, fiscal_year = _fiscal_year_form(request, structure)
     context = {"structure": structure, "form": form, "section": "vat"}
     if fiscal_year is not None:
@@ -289,7 +305,7 @@ def vat(request: HttpRequest, slug: str) -> HttpResponse:
 
 def fec(request: HttpRequest, slug: str, year: int) -> StreamingHttpResponse:
     """The FEC of the fiscal year starting in `year`, streamed from the exporter."""
-    structure = get_structure_or_404(request.user, slug)
+    structure = get_readable_structure_or_404(request.user, slug)
     fiscal_year = (
         FiscalYear.objects.select_related("structure").filter(structure=structure, start_date__year=year).first()
     )
@@ -301,7 +317,9 @@ def fec(request: HttpRequest, slug: str, year: int) -> StreamingHttpResponse:
 def manual_entry(request: HttpRequest, slug: str) -> HttpResponse:
     """A manual entry (OD) by the accountant; the books refuse it whole if it does not balance."""
     structure = get_structure_or_404(request.user, slug)
-    accounts = list(Account.objects.filter(structure=structure).order_by("code").values_list("code", "label"))
+    accounts = list(
+        Account.objects.filter(structure=structure, is_active=True).order_by("code").values_list("code", "label")
+    )
     form = ManualEntryForm(request.POST or None, initial={"date": timezone.localdate()})
     lines = ManualEntryLineFormSet(request.POST or None, form_kwargs={"accounts": accounts}, prefix="lignes")
     if request.method == "POST" and form.is_valid() and lines.is_valid():

@@ -38,6 +38,7 @@ class HubConfig(AppConfig):
             (StaffRole.MANAGER, _("Direction"), 20),
             (StaffRole.STAFF, _("Équipe"), 30),
             (StaffRole.ACCOUNTANT, _("Comptabilité"), 40),
+            (StaffRole.BOOKS_VIEWER, _("Consultation des comptes"), 45),
         ):
             staff_tools.register_section(
                 key,

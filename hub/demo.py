@@ -1,4 +1,5 @@
-"""The demo hub of DOMAIN.md: seven structures, pickup points, organisations and one login per role.
+"""The demo hub of DOMAIN.md: seven structures (and one outside association whose books the Collectif
+keeps), pickup points, organisations and one login per role.
 
 `manage.py seed_demo` calls the `seed_demo()` of every app that has a `demo` module, lowest layer first.
 Everything is keyed on natural keys (slug, e-mail), so running it twice changes nothing.
@@ -127,6 +128,25 @@ STRUCTURES = [
     },
 ]
 
+# An outside association whose books the Collectif keeps (issue 13): its own books, never in the
+# catalogue; its treasurer reads them (read-only view), the Collectif bills the bookkeeping.
+OUTSIDE_ASSOCIATION = {
+    "slug": "amis-du-lavoir",
+    "name": "Les Amis du Lavoir",
+    "kind": StructureKind.OUTSIDE_ASSOCIATION,
+    "legal_form": "Association loi 1901",
+    "description": "Association de sauvegarde du patrimoine de Soubrebost ; le Collectif tient sa comptabilité.",
+    "siret": "45213987600018",
+    "vat_regime": VatRegime.NOT_LIABLE,
+    "vat_exemption_mention": "Association non assujettie à la TVA (art. 261-7-1° du CGI)",
+    "invoice_prefix": "ADL",
+    "address_line1": "2 place du Lavoir",
+    "postcode": "23250",
+    "city": "Soubrebost",
+    "position": 90,
+}
+STRUCTURES.append(OUTSIDE_ASSOCIATION)
+
 SKILLS = [
     ("maraichage", "Maraîchage"),
     ("preparation-commandes", "Préparation de commandes"),
@@ -214,6 +234,7 @@ DEMO_LOGINS = [
     DemoLogin("encadrant@demo.pole.test", "Karim", "Benali", "encadrant technique aux Jardins du Pôle"),
     DemoLogin("compta@demo.pole.test", "Nathalie", "Roux", "comptable de toutes les structures"),
     DemoLogin("admin@demo.pole.test", "Alex", "Durand", "administrateur du pôle"),
+    DemoLogin("tresoriere@demo.pole.test", "Jeanne", "Lefort", "trésorière des Amis du Lavoir (comptes en lecture)"),
 ]
 
 LEGAL_PAGES = {
@@ -303,6 +324,9 @@ def seed_demo() -> dict[str, int]:
         StructureRole.objects.get_or_create(
             user=users["compta@demo.pole.test"], structure=structure, role=StaffRole.ACCOUNTANT
         )
+    StructureRole.objects.get_or_create(
+        user=users["tresoriere@demo.pole.test"], structure=structures["amis-du-lavoir"], role=StaffRole.BOOKS_VIEWER
+    )
     admin = users["admin@demo.pole.test"]
     if not (admin.is_staff and admin.is_superuser):
         admin.is_staff = admin.is_superuser = True

@@ -10,6 +10,9 @@ class StructureKind(models.TextChoices):
     EITI = "eiti", _("Entreprise d'insertion par le travail indépendant (EITI)")
     TRAINING_CENTRE = "training_centre", _("Organisme de formation")
     COLLECTIVE = "collective", _("Collectif du pôle")
+    # An association outside the hub whose books the Collectif keeps: it sells nothing here, is never
+    # in the catalogue, and is billed for the bookkeeping through the shared-services invoices.
+    OUTSIDE_ASSOCIATION = "outside_association", _("Association adhérente (comptabilité tenue)")
 
 
 class VatRegime(models.TextChoices):
@@ -23,6 +26,8 @@ class StaffRole(models.TextChoices):
     SUPERVISOR = "supervisor", _("Encadrant·e technique")
     ACCOUNTANT = "accountant", _("Comptable")
     STAFF = "staff", _("Salarié·e permanent·e")
+    # Reads the structure's books (journals, ledgers, purchases, FEC) and changes nothing.
+    BOOKS_VIEWER = "books_viewer", _("Consultation des comptes")
 
 
 class OrganisationRole(models.TextChoices):

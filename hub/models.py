@@ -61,8 +61,13 @@ class StructureQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def sellers(self) -> "StructureQuerySet":
-        """Structures that sell to the public (every one but the Collectif)."""
-        return self.exclude(kind=StructureKind.COLLECTIVE)
+        """Structures that sell to the public (every one but the Collectif and the outside associations)."""
+        return self.exclude(kind__in=[StructureKind.COLLECTIVE, StructureKind.OUTSIDE_ASSOCIATION])
+
+    def of_the_hub(self) -> "StructureQuerySet":
+        """The hub's own structures: every one but the outside associations whose books the Collectif
+        keeps (they appear in no public page, catalogue or list of the hub)."""
+        return self.exclude(kind=StructureKind.OUTSIDE_ASSOCIATION)
 
     def collective(self) -> "Structure":
         return self.get(kind=StructureKind.COLLECTIVE)
@@ -187,6 +192,10 @@ class Structure(Address):
     @property
     def is_collective(self) -> bool:
         return self.kind == StructureKind.COLLECTIVE
+
+    @property
+    def is_outside_association(self) -> bool:
+        return self.kind == StructureKind.OUTSIDE_ASSOCIATION
 
     @property
     def is_vat_liable(self) -> bool:

@@ -64,8 +64,15 @@ def can_supervise(user, structure: Structure) -> bool:
 
 
 def can_view_books(user, structure: Structure) -> bool:
-    """Ledgers, FEC and reports of a structure."""
+    """Keeping the books of a structure: ledgers, FEC, reports, entries, purchases, the chart (its
+    accountants; also the names and hours of its workers, for payroll)."""
     return has_structure_role(user, structure, StaffRole.ACCOUNTANT)
+
+
+def can_read_books(user, structure: Structure) -> bool:
+    """Reading a structure's books, changing nothing: its accountants, and the staff given the
+    read-only view (an outside association's treasurer); nothing of its workers."""
+    return has_structure_role(user, structure, StaffRole.ACCOUNTANT, StaffRole.BOOKS_VIEWER)
 
 
 def keeps_platform_books(user) -> bool:
@@ -85,8 +92,10 @@ def structures_with_role(user, *roles: str) -> list[int]:
 
 
 def can_enter_back_office(user) -> bool:
-    """The admin site: Django staff, and structure staff (who then see only their structures' rows)."""
-    return bool(user.is_active and (user.is_staff or structure_roles(user)))
+    """The admin site: Django staff, and structure staff (who then see only their structures' rows);
+    not those whose only role is the read-only view of some books."""
+    held = set().union(*structure_roles(user).values()) if user.is_active else set()
+    return bool(user.is_active and (user.is_staff or held - {StaffRole.BOOKS_VIEWER}))
 
 
 def holds_staff_role(user, role: str) -> bool:

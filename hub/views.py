@@ -10,7 +10,7 @@ from hub.storage import private_stored_response
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    structures = Structure.objects.active().order_by("position", "name")
+    structures = Structure.objects.active().of_the_hub().order_by("position", "name")
     return render(request, "hub/home.html", {"structures": structures})
 
 

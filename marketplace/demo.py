@@ -63,6 +63,9 @@ from marketplace.models import (
 from services.models import Offering
 
 CESU = {"pole-services"}
+SHARED_SERVICES_LABEL = "Services mutualisés : comptabilité, accueil, informatique"
+BOOKKEEPING_LABEL = "Tenue de la comptabilité des associations adhérentes"
+BOOKKEEPING_SHARES = {"amis-du-lavoir": Decimal("100")}
 SHARES = {
     "jardins-du-pole": Decimal("25"),
     "blanchisserie-solidaire": Decimal("20"),
@@ -160,16 +163,30 @@ def seed_demo() -> dict[str, int]:
     for structure in Structure.objects.sellers():
         SellerSettings.objects.get_or_create(structure=structure, defaults={"accepts_cesu": structure.slug in CESU})
     plan, _created = SharedServicesPlan.objects.get_or_create(
-        defaults={"monthly_amount": Decimal("2400.00"), "method": AllocationMethod.FIXED_SHARES}
+        label=SHARED_SERVICES_LABEL,
+        defaults={"monthly_amount": Decimal("2400.00"), "method": AllocationMethod.FIXED_SHARES},
     )
     for structure in Structure.objects.filter(slug__in=SHARES):
         SharedServicesShare.objects.get_or_create(
             plan=plan, structure=structure, defaults={"percent": SHARES[structure.slug]}
         )
+    # The bookkeeping of the outside association whose books the Collectif keeps: a plan of its own.
+    bookkeeping, _created = SharedServicesPlan.objects.get_or_create(
+        label=BOOKKEEPING_LABEL,
+        defaults={"monthly_amount": Decimal("90.00"), "method": AllocationMethod.FIXED_SHARES},
+    )
+    for structure in Structure.objects.filter(slug__in=BOOKKEEPING_SHARES):
+        SharedServicesShare.objects.get_or_create(
+            plan=bookkeeping, structure=structure, defaults={"percent": BOOKKEEPING_SHARES[structure.slug]}
+        )
     customers = _customers()
     if not Order.objects.filter(customer__in=customers).exists():
         with notify.suppressed():
             _history(customers)
+    # Last month's bookkeeping invoice (the history above issued it with the others on a first seed).
+    last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    with notify.suppressed():
+        issue_shared_services_invoices(year=last_month.year, month=last_month.month)
     return {"réglages de vente": SellerSettings.objects.count(), "commandes": Order.objects.count()}
 
 

@@ -40,6 +40,9 @@ class OfferingAdminForm(forms.ModelForm):
             cleaned["vat_rate"] = treatment.rate
             if not cleaned.get("vat_exemption_mention"):
                 cleaned["vat_exemption_mention"] = treatment.exemption_mention
+        if structure.kind == StructureKind.OUTSIDE_ASSOCIATION:
+            self.add_error("structure", _("Une association adhérente ne vend rien sur la plateforme."))
+            return cleaned
         if cleaned.get("sap_eligible") and structure.kind != StructureKind.AI:
             self.add_error("sap_eligible", _("Seule l'association intermédiaire vend des services à la personne."))
         return cleaned

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from hub import money
+from hub.enums import StructureKind
 from hub.models import Skill, Structure
 from hub.validators import DESCRIPTION_MAX_LENGTH, bounded_text
 from services.enums import VAT_RATE_CHOICES, VAT_RATES, Audience, OfferingKind, RevenueAccount, Unit
@@ -21,7 +22,10 @@ CARD_FIELDS = (
 
 class OfferingQuerySet(models.QuerySet):
     def active(self) -> "OfferingQuerySet":
-        return self.filter(is_active=True, structure__is_active=True)
+        # An outside association whose books the Collectif keeps sells nothing on the platform.
+        return self.filter(is_active=True, structure__is_active=True).exclude(
+            structure__kind=StructureKind.OUTSIDE_ASSOCIATION
+        )
 
     def for_structure(self, structure: Structure) -> "OfferingQuerySet":
         return self.filter(structure=structure)

@@ -93,7 +93,7 @@ def structure_page(request: HttpRequest, slug: str) -> HttpResponse:
     """A structure's shopfront: what it does, what it sells (active offerings only), its places and hours.
 
     Public, and holds no personal data: the structure's own contact details and places only."""
-    structure = get_object_or_404(Structure.objects.active(), slug=slug)
+    structure = get_object_or_404(Structure.objects.active().of_the_hub(), slug=slug)
     offerings = list(Offering.objects.cards().filter(structure=structure))
     sites = list(Site.objects.filter(structure=structure, is_active=True).order_by("name"))
     pickup_points = []

@@ -49,7 +49,7 @@ def setup_books(*, structure: Structure, on: datetime.date | None = None) -> Boo
     books, _created = Books.objects.get_or_create(structure=structure)
 
     existing_codes = set(Account.objects.filter(structure=structure).values_list("code", flat=True))
-    counterparts = Structure.objects.exclude(pk=structure.pk).only("pk", "name")
+    counterparts = Structure.objects.exclude(pk=structure.pk).only("pk", "name", "kind")
     Account.objects.bulk_create(
         [
             Account(structure=structure, code=code, label=clean_text(label))

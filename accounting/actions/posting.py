@@ -16,6 +16,7 @@ from accounting.exceptions import (
     EmptyDocument,
     FiscalYearClosed,
     FutureEntry,
+    InactiveAccount,
     InvalidLine,
     NoFiscalYear,
     OpeningAccountOutOfRange,
@@ -96,7 +97,7 @@ def post_document(document: Document) -> Entry:
 
     Refused (domain exception, nothing written) when it does not balance to the cent, a line has
     both or neither of debit and credit or a negative amount, it is dated after today, an account
-    is not in the chart, no fiscal year covers its date, the year is closed or the period locked,
+    is not in the chart or deactivated, no fiscal year covers its date, the year is closed or the period locked,
     or an opening (AN) entry touches accounts outside classes 1 to 5. The number is taken at
     posting, gapless per (structure, fiscal year, journal), under a row lock held until commit. A
     document whose idempotency key was already posted returns the existing entry and posts nothing.
@@ -136,6 +137,8 @@ def _post_document(document: Document) -> Entry:
     }
     if missing := codes - accounts.keys():
         raise UnknownAccount(missing)
+    if inactive := {code for code, account in accounts.items() if not account.is_active}:
+        raise InactiveAccount(inactive)
     outside = {code for code, account in accounts.items() if account.account_class not in BALANCE_SHEET_CLASSES}
     if document.journal == JournalCode.OPENING and outside:
         raise OpeningAccountOutOfRange(outside)

@@ -10,11 +10,11 @@ class StructureListView(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = StructureOutputSerializer
-    queryset = Structure.objects.active().order_by("position", "name")
+    queryset = Structure.objects.active().of_the_hub().order_by("position", "name")
 
 
 class StructureDetailView(generics.RetrieveAPIView):
     permission_classes = [AllowAny]
     serializer_class = StructureOutputSerializer
-    queryset = Structure.objects.active()
+    queryset = Structure.objects.active().of_the_hub()
     lookup_field = "slug"

@@ -39,7 +39,8 @@ def parse_quantity(raw, *, offering: Offering) -> Decimal:
 
 
 def check_available(offering: Offering, quantity: Decimal) -> None:
-    if not offering.is_active or not offering.structure.is_active:
+    # An outside association whose books the Collectif keeps sells nothing on the platform.
+    if not offering.is_active or not offering.structure.is_active or offering.structure.is_outside_association:
         raise OfferingUnavailable(_("« %(name)s » n'est plus en vente.") % {"name": offering.name})
     if offering.stock is not None and quantity > offering.stock:
         if offering.stock == 0:

@@ -64,9 +64,14 @@ def allocation(*, plan: SharedServicesPlan, start: datetime.date, end: datetime.
 
 @transaction.atomic
 def issue_shared_services_invoices(*, year: int, month: int) -> list[Invoice]:
-    """One invoice per member for the month; running it again issues nothing more."""
-    plan = SharedServicesPlan.objects.filter(is_active=True).prefetch_related("shares").first()
-    if plan is None:
+    """One invoice per member for the month; running it again issues nothing more.
+
+    Every active plan is billed (the hub's members' shared services; the bookkeeping of the outside
+    associations whose books the Collectif keeps, a plan of its own). A structure is billed by one
+    plan a month: the first, by plan id, that allots it something.
+    """
+    plans = list(SharedServicesPlan.objects.filter(is_active=True).prefetch_related("shares").order_by("pk"))
+    if not plans:
         return []
     collective = Structure.objects.collective()
     start, end = month_bounds(year, month)
@@ -75,13 +80,23 @@ def issue_shared_services_invoices(*, year: int, month: int) -> list[Invoice]:
             "buyer_structure_id", flat=True
         )
     )
+    invoices = []
+    for plan in plans:
+        invoices += _issue_plan(plan=plan, collective=collective, year=year, month=month, already=already)
+    return invoices
+
+
+def _issue_plan(*, plan: SharedServicesPlan, collective: Structure, year: int, month: int, already: set) -> list:
+    start, end = month_bounds(year, month)
     vat_rate = collective.default_vat_rate if collective.is_vat_liable else Decimal("0.00")
     mention = "" if collective.is_vat_liable else collective.vat_exemption_mention
     invoices = []
-    members = Structure.objects.in_bulk(list(allocation(plan=plan, start=start, end=end)))
-    for structure_id, amount_excl in sorted(allocation(plan=plan, start=start, end=end).items()):
+    amounts = allocation(plan=plan, start=start, end=end)
+    members = Structure.objects.in_bulk(list(amounts))
+    for structure_id, amount_excl in sorted(amounts.items()):
         if structure_id in already or amount_excl <= 0:
             continue
+        already.add(structure_id)
         member = members[structure_id]
         amount_incl = quantize(amount_excl * (1 + vat_rate / 100))
         excl, vat = split_incl(amount_incl, vat_rate)

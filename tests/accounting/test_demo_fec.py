@@ -49,7 +49,7 @@ def stripe_fee(charge: D) -> D:
 
 def test_every_demo_structure_has_a_valid_non_empty_fec_for_each_of_its_years(demo_hub, tmp_path):
     years = FiscalYear.objects.filter(structure__in=demo_hub).select_related("structure").order_by("structure", "pk")
-    assert len(demo_hub) == 7
+    assert len(demo_hub) == 8  # the outside association too: its purchases and bookkeeping invoice
     assert {year.structure.slug for year in years} == set(demo_hub.values_list("slug", flat=True))
     for fiscal_year in years:
         directory = tmp_path / f"{fiscal_year.structure.slug}-{fiscal_year.start_date.year}"
@@ -111,15 +111,17 @@ def test_the_collectifs_fec_holds_fees_withdrawals_467_and_shared_services(demo_
         debits = sum((amount(row["Debit"]) for row in by_account[code]), D("0"))
         assert (credits, debits) == (held, held), code
 
-    # 706: last month's shared services, one invoice per member, 2 400 € in all; each member's AC entry.
+    # 706: last month's shared services, one invoice per member, 2 400 € in all, and the bookkeeping of
+    # the outside association (90 €, a plan of its own); each buyer's AC entry.
     invoices = [row for row in by_account["7065"] if row["JournalCode"] == "VE"]
-    assert len(invoices) == len(by_account["7065"]) == 6
-    assert sum((amount(row["Credit"]) for row in invoices), D("0")) == D("2400.00")
+    assert len(invoices) == len(by_account["7065"]) == 7
+    assert sum((amount(row["Credit"]) for row in invoices), D("0")) == D("2490.00")
     assert sorted(amount(row["Debit"]) for row in by_account["411"]) == [
-        D("240.00"), D("240.00"), D("360.00"), D("480.00"), D("480.00"), D("600.00"),
+        D("90.00"), D("240.00"), D("240.00"), D("360.00"), D("480.00"), D("480.00"), D("600.00"),
     ]  # fmt: skip
     purchases = EntryLine.objects.filter(entry__journal__code="AC", entry__piece_ref__startswith="COL-")
     assert sorted(purchases.filter(account__code="628").values_list("entry__structure__slug", "debit")) == [
+        ("amis-du-lavoir", D("90.00")),
         ("atelier-formation", D("240.00")),
         ("blanchisserie-solidaire", D("480.00")),
         ("comptoir-equitable", D("360.00")),
@@ -127,7 +129,7 @@ def test_the_collectifs_fec_holds_fees_withdrawals_467_and_shared_services(demo_
         ("mobilite-solidaire", D("240.00")),
         ("pole-services", D("480.00")),
     ]
-    assert purchases.filter(account__code="401").count() == 6
+    assert purchases.filter(account__code="401").count() == 7
 
 
 def test_todays_mixed_card_orders_were_settled_by_the_webhook_path(demo_hub):

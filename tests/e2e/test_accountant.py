@@ -68,7 +68,7 @@ def test_accountant_reads_trial_balance_and_revenue(page, live_demo_hub, axe):
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url(re.compile(r"/comptabilite/$"))
-    assert page.locator(".cards .card").count() == 7
+    assert page.locator(".cards .card").count() == 8
     assert serious_violations(axe, page) == []
     screenshot(page, "accounting-index")
 

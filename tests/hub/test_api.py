@@ -24,7 +24,7 @@ def test_structures_are_public(client, structures, django_assert_num_queries):
         response = client.get("/api/v1/structures/")
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == Structure.objects.active().count()
+    assert body["count"] == Structure.objects.active().of_the_hub().count()  # no outside association
     assert [row["name"] for row in body["results"][:3]] == [
         "Jardins de la Ribière",
         "Lavoir solidaire",

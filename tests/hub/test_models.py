@@ -118,4 +118,4 @@ def test_pickup_point_needs_a_capacity():
 def test_demo_structures_are_all_valid(demo_hub):
     for structure in demo_hub:
         structure.full_clean()
-    assert [s.invoice_prefix for s in demo_hub] == ["JAR", "BLA", "PSV", "MOB", "CEQ", "FOR", "COL"]
+    assert [s.invoice_prefix for s in demo_hub] == ["JAR", "BLA", "PSV", "MOB", "CEQ", "FOR", "COL", "ADL"]

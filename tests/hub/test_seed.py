@@ -23,7 +23,7 @@ def test_seed_twice_creates_nothing_more(demo_hub):
     call_command("seed_demo", force=True, verbosity=0)
     call_command("seed_demo", force=True, verbosity=0)
     assert _counts() == before
-    assert before["hub.Structure"] == 7
+    assert before["hub.Structure"] == 8  # seven of the hub, one outside association
     assert before["hub.Site"] == 4
     assert before["hub.Organisation"] == 2
 
@@ -41,10 +41,14 @@ def test_demo_logins_work_and_have_their_roles(client, demo_hub):
         client.logout()
     compta = User.objects.get(email="compta@demo.pole.test")
     assert set(compta.structure_roles.values_list("role", flat=True)) == {StaffRole.ACCOUNTANT}
-    assert compta.structure_roles.count() == Structure.objects.count() == 7
+    assert compta.structure_roles.count() == Structure.objects.count() == 8
     encadrant = User.objects.get(email="encadrant@demo.pole.test")
     assert list(encadrant.structure_roles.values_list("structure__slug", "role")) == [
         ("jardins-du-pole", StaffRole.SUPERVISOR)
+    ]
+    tresoriere = User.objects.get(email="tresoriere@demo.pole.test")
+    assert list(tresoriere.structure_roles.values_list("structure__slug", "role")) == [
+        ("amis-du-lavoir", StaffRole.BOOKS_VIEWER)
     ]
     assert User.objects.get(email="admin@demo.pole.test").is_superuser is True
     asso = User.objects.get(email="asso@demo.pole.test")

@@ -39,6 +39,11 @@ EXPECTED = {
         "Mes services": RESIDENT,
         "Mon compte": ACCOUNT,
     },
+    "tresoriere@demo.pole.test": {
+        "Consultation des comptes": ["Livres comptables"],
+        "Mes services": RESIDENT,
+        "Mon compte": ACCOUNT,
+    },
     "admin@demo.pole.test": {
         "Administration": ["Back-office", "Événements Stripe", "Commandes à préparer", "Chèques à remettre",
                            "Caisse du jour", "Blanchisserie : la semaine", "Listes de paniers",
@@ -56,6 +61,7 @@ LANDING = {
     "linge@demo.pole.test": "/reservations/gestion/blanchisserie/",
     "encadrant@demo.pole.test": "/insertion/jardins-du-pole/",
     "compta@demo.pole.test": "/comptabilite/",
+    "tresoriere@demo.pole.test": "/comptabilite/",
     "admin@demo.pole.test": "/admin/",
 }
 
