@@ -108,3 +108,15 @@ class BooksNotSetUp(AccountingError):
         super().__init__(
             _("La comptabilité de %(structure)s n'est pas encore ouverte (setup_books).") % {"structure": structure}
         )
+
+
+class VatReturnError(AccountingError):
+    """A VAT return cannot be posted (structure not liable, period not over, already posted…)."""
+
+
+class ClosingRefused(AccountingError):
+    """Closing, reopening, a cut-off, a lock or a reversal was refused; nothing changed."""
+
+    def __init__(self, message, *, problems=()):
+        self.problems = list(problems)
+        super().__init__(message)
