@@ -93,9 +93,9 @@ def post_vat_return(*, structure: Structure, period: VatPeriod, by=None) -> VatR
         lines += _line(account, ca3.collected[box], label)
     lines += _line(BOX_ACCOUNTS["19"], -ca3.fixed_assets, label)
     lines += _line(BOX_ACCOUNTS["20"], -ca3.other_deductible, label)
-    lines += _line(VAT_CREDIT_ACCOUNT, -ca3.credit_brought_forward, label)
     lines += _line(VAT_DUE_ACCOUNT, -ca3.net_due, label)
-    lines += _line(VAT_CREDIT_ACCOUNT, ca3.credit, label)
+    # The credit brought forward leaves 44567 and the new one comes in: one line, their difference.
+    lines += _line(VAT_CREDIT_ACCOUNT, ca3.credit - ca3.credit_brought_forward, label)
     entry = None
     if lines:
         entry = post_document(

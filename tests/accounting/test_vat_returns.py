@@ -158,8 +158,15 @@ def test_a_credit_is_carried_forward_to_the_next_return(liable):
     march = post_vat_return(structure=liable, period=MAR)
     assert (march.figures["22"], march.figures["23"], march.figures["28"]) == ("28.00", "28.00", "12.00")
     assert [(line.account.code, line.debit, line.credit) for line in march.entry.lines.order_by("position")] == [
-        ("445711", D("40.00"), D("0.00")), ("44567", D("0.00"), D("28.00")), ("44551", D("0.00"), D("12.00")),
+        ("445711", D("40.00"), D("0.00")), ("44551", D("0.00"), D("12.00")), ("44567", D("0.00"), D("28.00")),
     ]  # fmt: skip
+
+
+def test_a_credit_carried_over_an_empty_period_posts_no_entry(liable):
+    _post(liable, datetime.date(2025, 1, 12), "AC", dl("628", "50.00"), dl("44566", "10.00"), dl("401", credit="60.00"))
+    post_vat_return(structure=liable, period=JAN)
+    february = post_vat_return(structure=liable, period=FEB)
+    assert (february.entry, february.figures["22"], february.figures["27"]) == (None, "10.00", "10.00")
 
 
 def test_refusals_change_nothing(liable):
