@@ -46,6 +46,11 @@ PAGE_SIZE = 50
 LOG_SHOWN = 20
 
 
+def _posted(request: HttpRequest):
+    """The form data of a POST (even an empty one: a form sent empty is invalid), None otherwise."""
+    return request.POST if request.method == "POST" else None
+
+
 def _books(structure) -> Books:
     books = Books.objects.filter(structure=structure).first()
     if books is None:
@@ -286,7 +291,7 @@ def _closing_url(structure) -> str:
 def close_confirm(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     structure = get_structure_or_404(request.user, slug)
     fiscal_year = _fiscal_year_or_404(structure, year)
-    form = CloseYearForm(request.POST or None)
+    form = CloseYearForm(_posted(request))
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -314,7 +319,7 @@ def reopen(request: HttpRequest, slug: str, year: int) -> HttpResponse:
     if not hub_perms.is_hub_admin(request.user):
         raise Http404
     fiscal_year = _fiscal_year_or_404(structure, year)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(_posted(request))
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -337,7 +342,7 @@ def reopen(request: HttpRequest, slug: str, year: int) -> HttpResponse:
 def lock(request: HttpRequest, slug: str) -> HttpResponse:
     structure = get_structure_or_404(request.user, slug)
     books = _books(structure)
-    form = LockForm(request.POST or None, initial={"until": books.locked_until})
+    form = LockForm(_posted(request), initial={"until": books.locked_until})
     if request.method == "POST" and form.is_valid():
         try:
             set_lock(
@@ -406,7 +411,7 @@ def entry_reverse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """« Contrepasser »: the confirmation page, with a reason; then the extourne."""
     structure = get_structure_or_404(request.user, slug)
     entry = _entry_or_404(structure, pk)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             reversal = reverse_with_log(entry=entry, by=request.user, reason=form.cleaned_data["reason"])

@@ -17,6 +17,8 @@ COMMON_CODES = {
     "110", "119", "120", "129", "401", "411", "4191", "445711", "445712", "445713", "44566", "44587", "512",
     "5112", "5118", "530", "580", "6222", "627", "628", "654", "701", "706", "7061", "7062", "7063", "7064",
     "7065", "7067", "707", "7084", "512800", "512810",
+    # The accountant's year: VAT settlement and year-end cut-offs.
+    "408", "418", "44551", "44562", "44567", "486", "487",
 }  # fmt: skip
 
 
@@ -139,7 +141,11 @@ def test_demo_books_cover_every_structure(demo_hub):
     assert Account.objects.filter(structure__slug="comptoir-equitable", code="101").exists()
     assert Account.objects.filter(structure__slug="jardins-du-pole", code="102").exists()
     assert counts["comptes"] == Account.objects.count()
-    assert FiscalYear.objects.filter(structure__in=demo_hub).count() == demo_hub.count()
+    # One year each, and the VAT-liable structures' closed 2025 before it.
+    assert FiscalYear.objects.filter(structure__in=demo_hub).count() == demo_hub.count() + 3
+    assert set(FiscalYear.objects.filter(is_closed=True, structure__in=demo_hub).values_list("structure__slug", flat=True)) == {
+        "jardins-du-pole", "blanchisserie-solidaire", "comptoir-equitable"
+    }  # fmt: skip
 
 
 def test_money_fields_are_decimal_with_two_places():
