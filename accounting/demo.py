@@ -98,7 +98,9 @@ def seed_demo() -> dict[str, int]:
             # Books still empty start in 2025 (setup_books moves them); 2026 follows.
             setup_books(structure=structure, on=datetime.date(YEAR, 1, 15))
             open_fiscal_year(structure=structure, year=YEAR + 1)
-            if not FiscalYear.objects.get(structure=structure, start_date__year=YEAR).is_closed:
+            # Books seeded before 2025 was part of the demo already hold 2026 entries: they stay as they are.
+            year_2025 = FiscalYear.objects.filter(structure=structure, start_date__year=YEAR).first()
+            if year_2025 is not None and not year_2025.is_closed:
                 _year_2025(structure)
         setup_books(structure=structure, on=since)
     return {

@@ -302,3 +302,18 @@ def test_close_api(structure, year, accountant):
     refused = api.post(reverse("api:accounting-year-close", kwargs={"structure": structure.slug, "year": 2026}))
     assert (refused.status_code, refused.json()["code"]) == (400, "refused")
     assert refused.json()["message"].startswith("Clôture de l'exercice 2026 impossible")
+
+
+def test_the_demo_closed_2025_and_its_2026_fec_starts_with_the_an_entries(demo_hub, tmp_path):
+    for slug in ("jardins-du-pole", "blanchisserie-solidaire", "comptoir-equitable"):
+        assert FiscalYear.objects.get(structure__slug=slug, start_date__year=2025).is_closed
+        fiscal_year = FiscalYear.objects.select_related("structure").get(structure__slug=slug, start_date=JAN_1)
+        an_lines = EntryLine.objects.filter(entry__fiscal_year=fiscal_year, entry__journal__code="AN").count()
+        assert an_lines > 0
+        directory = tmp_path / slug
+        directory.mkdir()
+        path = write_fec(fiscal_year, directory)
+        assert [str(p) for p in validate_fec(path, start_date=fiscal_year.start_date)] == []
+        journals = [row.split("\t")[0] for row in path.read_text(encoding="utf-8").split("\n")[1:] if row]
+        assert journals[:an_lines] == ["AN"] * an_lines
+        assert "AN" not in journals[an_lines:]
