@@ -259,16 +259,21 @@ def test_pages_show_the_checklist_and_close_after_confirmation(
     assert not FiscalYear.objects.get(pk=year.pk).is_closed
 
 
-def test_entry_reversal_and_lock_pages(client, structure, accountant):
+def test_entry_reversal_and_lock_pages(client, structure, accountant, django_assert_num_queries):
     client.force_login(accountant)
     entry = Entry.objects.get(structure=structure, journal__code="BQ", date=datetime.date(2025, 9, 1))
     detail = reverse("accounting:entry", args=[structure.slug, entry.pk])
+    lock = reverse("accounting:lock", args=[structure.slug])
+    client.get(detail)
+    with django_assert_num_queries(9):
+        client.get(detail)
+    with django_assert_num_queries(6):
+        client.get(lock)
     assert "Contrepasser…" in client.get(detail).content.decode()
     confirm = reverse("accounting:entry_reverse", args=[structure.slug, entry.pk])
     assert client.post(confirm, {"reason": ""}).status_code == 400
     assert client.post(confirm, {"reason": "Doublon"}).status_code == 302
     assert "Doublon" in client.get(detail).content.decode()
-    lock = reverse("accounting:lock", args=[structure.slug])
     assert client.post(lock, {"until": "2025-06-30"}).status_code == 302
     assert client.post(lock, {"until": "2025-01-31", "reason": "x"}).status_code == 400
     assert client.post(lock, {"until": "99999-01-01"}).status_code == 400

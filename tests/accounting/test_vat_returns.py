@@ -279,7 +279,8 @@ def test_pages_list_detail_drill_down_and_post(client, liable, accountant, djang
     page = client.get(detail).content.decode()
     assert '<tr class="total" id="box-28">' in page
     assert "1,50" in page
-    box = client.get(reverse("accounting:vat_box", args=[liable.slug, "2025-01", "08"]))
+    with django_assert_num_queries(7):
+        box = client.get(reverse("accounting:vat_box", args=[liable.slug, "2025-01", "08"]))
     assert box.status_code == 200
     assert box.content.decode().count("OD-2025-000001") == 1
     confirm = reverse("accounting:vat_return_post", args=[liable.slug, "2025-01"])
