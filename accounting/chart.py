@@ -38,6 +38,22 @@ COMMON_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("7084", "Mise à disposition de personnel facturée"),
 )
 
+# === The accountant's year: VAT return and closing (ADR 0023) ===
+# The settlement of a VAT return (44551 due, 44567 credit carried forward; 44562 on fixed assets is
+# among the purchase accounts)
+# and the year-end cut-offs (418 / 487 / 408 / 486), reversed on the first day of the next year.
+YEAR_END_ACCOUNTS: tuple[tuple[str, str], ...] = (
+    ("408", "Fournisseurs - Factures non parvenues"),
+    ("418", "Clients - Factures à établir"),
+    ("44551", "TVA à décaisser"),
+    ("44567", "Crédit de TVA à reporter"),
+    ("486", "Charges constatées d'avance"),
+    ("487", "Produits constatés d'avance"),
+)
+VAT_DUE_ACCOUNT = "44551"
+VAT_CREDIT_ACCOUNT = "44567"
+# === end of the accountant's year ===
+
 # One 706x per activity of the hub. Every structure gets all of them, so an offering of any
 # structure can point at the right one; an unused account costs nothing and prints nowhere.
 ACTIVITY_ACCOUNTS: tuple[tuple[str, str], ...] = (
@@ -119,6 +135,7 @@ def chart_for(structure: Structure, counterparts) -> list[tuple[str, str]]:
     accounts = [
         equity,
         *COMMON_ACCOUNTS,
+        *YEAR_END_ACCOUNTS,
         *ACTIVITY_ACCOUNTS,
         *PURCHASE_ACCOUNTS,
         stripe_clearing_account(),

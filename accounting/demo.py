@@ -1,14 +1,21 @@
 """Demo books: every structure of the demo hub gets its chart, journals and current fiscal year;
 a few supplier invoices (paid and unpaid) for two structures of the hub and for the outside
-association whose books the Collectif keeps."""
+association whose books the Collectif keeps.
+
+The VAT-liable structures also get a closed 2025: a small year of activity (funds, sales at their
+rate, purchases with deductible VAT, payments), a year-end cut-off, their 2025 VAT returns posted,
+the year closed with its 2026 à-nouveaux. Once every app has seeded its 2026 history,
+`seed_demo_last` posts the 2026 VAT returns of the periods already over.
+"""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounting.actions import open_fiscal_year, setup_books
+from accounting.actions import open_fiscal_year, post_document, post_vat_return, setup_books
+from accounting.actions.closing import close_year, record_cut_off
 from accounting.actions.purchases import (
     PurchaseLine,
     create_supplier,
@@ -16,8 +23,11 @@ from accounting.actions.purchases import (
     record_supplier_payment,
     save_draft_invoice,
 )
-from accounting.enums import SupplierPaymentMethod
-from accounting.models import Account, FiscalYear, Journal, Supplier, SupplierInvoice
+from accounting.chart import ASSOCIATION_EQUITY, COMPANY_EQUITY, VAT_ACCOUNTS
+from accounting.documents import Document, DocumentLine, IdempotencyKey
+from accounting.enums import SupplierPaymentMethod, VatPeriodicity
+from accounting.models import Account, Books, FiscalYear, Journal, Supplier, SupplierInvoice, VatReturn
+from accounting.vat import periods_between
 from hub.models import Structure
 
 D = Decimal
@@ -49,6 +59,70 @@ PURCHASES = {
          [("623", "Affiches de la fête du lavoir", "95.00", "20.00", False)], None, None),
     ],
 }  # fmt: skip
+CENT = Decimal("0.01")
+# slug → (VAT periodicity, revenue account, 2025 sales excl. VAT by month, the year-end cut-off)
+CLOSED_2025 = {
+    "jardins-du-pole": (VatPeriodicity.QUARTERLY, "701", {4: "620.00", 6: "1480.00", 9: "1210.00", 11: "540.00"},
+                        ("487", "701", "180.00", "Paniers de janvier payés en décembre")),
+    "blanchisserie-solidaire": (VatPeriodicity.MONTHLY, "7061", {3: "860.00", 7: "1240.00", 10: "990.00", 12: "450.00"},
+                                ("418", "7061", "320.00", "Linge de décembre livré, facture à établir")),
+    "comptoir-equitable": (VatPeriodicity.MONTHLY, "707", {5: "1150.00", 8: "730.00", 12: "1640.00"},
+                           ("408", "628", "95.00", "Transport de décembre, facture non parvenue")),
+}  # fmt: skip
+YEAR = 2025
+
+
+def _post(structure, day, journal, key, label, lines):
+    return post_document(
+        Document(
+            structure=structure, journal=journal, date=day, piece_ref=f"DEMO-{key}", piece_date=day, label=label,
+            lines=tuple(lines), key=IdempotencyKey("demo", key, "posted"),
+        )
+    )  # fmt: skip
+
+
+def _year_2025(structure: Structure) -> None:
+    periodicity, revenue, sales, cut_off = CLOSED_2025[structure.slug]
+    Books.objects.filter(structure=structure).update(vat_periodicity=periodicity)
+    equity = (COMPANY_EQUITY if structure.is_company else ASSOCIATION_EQUITY)[0]
+    slug = structure.slug
+    _post(structure, datetime.date(YEAR, 1, 2), "OD", f"{slug}-funds", "Apport de l'exercice 2025",
+          [DocumentLine(account="512", debit=Decimal("8000.00")), DocumentLine(account=equity, credit=Decimal("8000.00"))])  # fmt: skip
+    rate = structure.default_vat_rate or Decimal("20.00")
+    vat_account = VAT_ACCOUNTS[f"{rate:.2f}"]
+    for month, amount in sales.items():
+        excl = Decimal(amount)
+        vat = (excl * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        day = datetime.date(YEAR, month, 14)
+        label = f"Ventes du mois {month:02d}/{YEAR}"
+        _post(structure, day, "VE", f"{slug}-sales-{month}", label, [
+            DocumentLine(account="411", debit=excl + vat, auxiliary_code="C000000", auxiliary_name="Clients divers"),
+            DocumentLine(account=revenue, credit=excl), DocumentLine(account=vat_account, credit=vat)])  # fmt: skip
+        _post(structure, day + datetime.timedelta(days=10), "BQ", f"{slug}-paid-{month}", f"Règlement {label}", [
+            DocumentLine(account="512", debit=excl + vat),
+            DocumentLine(account="411", credit=excl + vat, auxiliary_code="C000000", auxiliary_name="Clients divers")])  # fmt: skip
+        # Supplies bought the same month: 20 % VAT, deductible.
+        cost = (excl * Decimal("0.30")).quantize(CENT)
+        cost_vat = (cost * Decimal("0.20")).quantize(CENT, rounding=ROUND_HALF_UP)
+        _post(structure, day - datetime.timedelta(days=7), "AC", f"{slug}-supplies-{month}", f"Fournitures {month:02d}/{YEAR}", [
+            DocumentLine(account="628", debit=cost), DocumentLine(account="44566", debit=cost_vat),
+            DocumentLine(account="512", credit=cost + cost_vat)])  # fmt: skip
+    fiscal_year = FiscalYear.objects.get(structure=structure, start_date=datetime.date(YEAR, 1, 1))
+    kind, account, amount, label = cut_off
+    record_cut_off(fiscal_year=fiscal_year, kind=kind, account=account, amount=Decimal(amount), label=label,
+                   token=f"demo-{slug}-{YEAR}")  # fmt: skip
+    _post_returns(structure, datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    close_year(fiscal_year=fiscal_year)
+
+
+def _post_returns(structure: Structure, start: datetime.date, end: datetime.date) -> None:
+    """Every return of [start, end] whose period is over, in order (those posted are skipped)."""
+    books = Books.objects.get(structure=structure)
+    posted = set(VatReturn.objects.filter(structure=structure).values_list("start_date", flat=True))
+    today = timezone.localdate()
+    for period in periods_between(books.vat_periodicity, start, end):
+        if period.end < today and period.start not in posted:
+            post_vat_return(structure=structure, period=period)
 
 
 @transaction.atomic
@@ -58,6 +132,14 @@ def seed_demo() -> dict[str, int]:
     # following year themselves when they reach it).
     since = timezone.localdate() - datetime.timedelta(days=60)
     for structure in Structure.objects.order_by("pk"):
+        if structure.slug in CLOSED_2025 and since.year == YEAR + 1:
+            # Books still empty start in 2025 (setup_books moves them); 2026 follows.
+            setup_books(structure=structure, on=datetime.date(YEAR, 1, 15))
+            open_fiscal_year(structure=structure, year=YEAR + 1)
+            # Books seeded before 2025 was part of the demo already hold 2026 entries: they stay as they are.
+            year_2025 = FiscalYear.objects.filter(structure=structure, start_date__year=YEAR).first()
+            if year_2025 is not None and not year_2025.is_closed:
+                _year_2025(structure)
         setup_books(structure=structure, on=since)
     _purchases(timezone.localdate())
     return {
@@ -97,3 +179,13 @@ def _purchases(today: datetime.date) -> None:
                     method=method,
                     reference=f"VIR-{number}" if method == SupplierPaymentMethod.TRANSFER else "Chèque n° 0004127",
                 )
+
+
+@transaction.atomic
+def seed_demo_last() -> dict[str, int]:
+    """After every app's history: the 2026 VAT returns of the periods already over."""
+    for structure in Structure.objects.filter(slug__in=CLOSED_2025).order_by("pk"):
+        current = FiscalYear.objects.filter(structure=structure).covering(timezone.localdate()).first()
+        if current is not None and structure.is_vat_liable:
+            _post_returns(structure, current.start_date, current.end_date)
+    return {"déclarations de TVA": VatReturn.objects.count()}

@@ -35,3 +35,31 @@ class SupplierPaymentMethod(models.TextChoices):
 
 # VAT rates of France a supplier invoice line may carry (percent, as strings as in offerings).
 PURCHASE_VAT_RATES = ("0.00", "2.10", "5.50", "10.00", "20.00")
+
+
+class VatPeriodicity(models.TextChoices):
+    MONTHLY = "monthly", _("Mensuelle")
+    QUARTERLY = "quarterly", _("Trimestrielle")
+
+
+class CutOffKind(models.TextChoices):
+    """Year-end cut-offs; the value is the balance-sheet account they use."""
+
+    INVOICES_TO_ISSUE = "418", _("Factures à établir (418)")
+    PREPAID_REVENUE = "487", _("Produits constatés d'avance (487)")
+    INVOICES_NOT_RECEIVED = "408", _("Factures non parvenues (408)")
+    PREPAID_EXPENSES = "486", _("Charges constatées d'avance (486)")
+
+    @property
+    def is_revenue(self) -> bool:
+        return self in (CutOffKind.INVOICES_TO_ISSUE, CutOffKind.PREPAID_REVENUE)
+
+
+class BooksAction(models.TextChoices):
+    LOCK = "lock", _("Verrouillage de période")
+    UNLOCK = "unlock", _("Déverrouillage de période")
+    REVERSAL = "reversal", _("Contrepassation")
+    VAT_RETURN = "vat_return", _("Déclaration de TVA validée")
+    CUT_OFF = "cut_off", _("Écriture d'inventaire")
+    CLOSE = "close", _("Clôture d'exercice")
+    REOPEN = "reopen", _("Réouverture d'exercice")

@@ -124,3 +124,15 @@ class ChartError(AccountingError):
 
 class PurchaseError(AccountingError):
     """A supplier invoice or payment was refused (not a draft, no line, over the amount due…)."""
+
+
+class VatReturnError(AccountingError):
+    """A VAT return cannot be posted (structure not liable, period not over, already posted…)."""
+
+
+class ClosingRefused(AccountingError):
+    """Closing, reopening, a cut-off, a lock or a reversal was refused; nothing changed."""
+
+    def __init__(self, message, *, problems=()):
+        self.problems = list(problems)
+        super().__init__(message)

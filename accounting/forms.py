@@ -1,11 +1,12 @@
 """The filters of the accountant's pages: a period (du/au), a journal, an account, a fiscal year."""
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounting.enums import JournalCode
+from accounting.enums import CutOffKind, JournalCode
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DATE_ERRORS = {"invalid": _("Date invalide : saisissez-la au format JJ/MM/AAAA.")}
@@ -119,3 +120,61 @@ class ManualEntryLineForm(forms.Form):
 
 
 ManualEntryLineFormSet = forms.formset_factory(ManualEntryLineForm, extra=4, max_num=30, min_num=2, validate_min=False)
+
+
+# --- The accountant's year: cut-offs, locks, reasons, closing -----------------------------------
+
+
+class CutOffForm(DescribedErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Nature"), error_messages={"invalid_choice": _("Nature inconnue.")})
+    account = forms.ChoiceField(
+        label=_("Compte de charge ou de produit"), error_messages={"invalid_choice": _("Compte inconnu.")}
+    )
+    amount = forms.DecimalField(
+        label=_("Montant (€)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("9999999999.99"),
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"invalid": _("Montant invalide."), "min_value": _("Le montant est positif.")},
+    )
+    label = forms.CharField(label=_("Libellé"), max_length=150)
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = CutOffKind.choices
+        self.fields["account"].choices = [(code, f"{code} {label}") for code, label in accounts]
+
+
+class LockForm(DescribedErrorsMixin, forms.Form):
+    until = forms.DateField(
+        label=_("Verrouiller jusqu'au (inclus)"),
+        input_formats=DATE_FORMATS,
+        error_messages=DATE_ERRORS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(
+        label=_("Motif (obligatoire pour reculer le verrou)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if not datetime.date(1900, 1, 1) <= until <= datetime.date(9999, 12, 31):
+            raise forms.ValidationError(_("Date hors limites."))
+        return until
+
+
+class ReasonForm(DescribedErrorsMixin, forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CloseYearForm(DescribedErrorsMixin, forms.Form):
+    reviewed = forms.BooleanField(
+        label=_(
+            "J'ai passé en revue les écritures d'inventaire (factures à établir, produits et charges constatés d'avance, factures non parvenues)."
+        ),
+        error_messages={"required": _("Confirmez avoir passé en revue les écritures d'inventaire.")},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounting import chart_views, purchase_views, views
+from accounting import chart_views, purchase_views, views, year_views
 
 app_name = "accounting"
 
@@ -30,4 +30,15 @@ urlpatterns = [
     path("<slug:slug>/fournisseurs/nouveau/", purchase_views.supplier_new, name="supplier_new"),
     path("<slug:slug>/plan-comptable/", chart_views.chart, name="chart"),
     path("<slug:slug>/plan-comptable/<str:code>/", chart_views.account_edit, name="account_edit"),
+    path("<slug:slug>/ecriture/<int:pk>/", year_views.entry_detail, name="entry"),
+    path("<slug:slug>/ecriture/<int:pk>/contrepasser/", year_views.entry_reverse, name="entry_reverse"),
+    path("<slug:slug>/declarations-tva/", year_views.vat_returns, name="vat_returns"),
+    path("<slug:slug>/declarations-tva/<str:period>/", year_views.vat_return, name="vat_return"),
+    path("<slug:slug>/declarations-tva/<str:period>/valider/", year_views.vat_return_post, name="vat_return_post"),
+    path("<slug:slug>/declarations-tva/<str:period>/case/<str:box>/", year_views.vat_box, name="vat_box"),
+    path("<slug:slug>/cloture/", year_views.closing, name="closing"),
+    path("<slug:slug>/cloture/<year:year>/inventaire/", year_views.cut_off_add, name="cut_off_add"),
+    path("<slug:slug>/cloture/<year:year>/cloturer/", year_views.close_confirm, name="close_year"),
+    path("<slug:slug>/cloture/<year:year>/rouvrir/", year_views.reopen, name="reopen_year"),
+    path("<slug:slug>/verrou/", year_views.lock, name="lock"),
 ]

@@ -8,6 +8,7 @@ from accounting.actions.books import JOURNAL_LABELS, fiscal_year_bounds, setup_b
 from accounting.actions.fiscal_years import close_fiscal_year, lock_period, open_fiscal_year, post_opening_entry
 from accounting.actions.lettering import letter_lines, lettering_code_for
 from accounting.actions.posting import post_document, reverse_entry
+from accounting.actions.vat_returns import post_vat_return
 
 __all__ = [
     "JOURNAL_LABELS",
@@ -19,6 +20,7 @@ __all__ = [
     "open_fiscal_year",
     "post_document",
     "post_opening_entry",
+    "post_vat_return",
     "reverse_entry",
     "setup_books",
 ]

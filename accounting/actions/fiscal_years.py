@@ -45,7 +45,7 @@ def open_fiscal_year(*, structure: Structure, year: int) -> FiscalYear:
 
 
 @transaction.atomic
-def close_fiscal_year(*, fiscal_year: FiscalYear) -> FiscalYear:
+def close_fiscal_year(*, fiscal_year: FiscalYear, by=None) -> FiscalYear:
     """Close a fiscal year for good: it takes no more entries, and the next one gets its AN."""
     fiscal_year = FiscalYear.objects.select_for_update(of=("self",)).get(pk=fiscal_year.pk)
     if fiscal_year.is_closed:
@@ -60,7 +60,7 @@ def close_fiscal_year(*, fiscal_year: FiscalYear) -> FiscalYear:
             _("L'exercice %(name)s se termine le %(end)s : il ne peut être clôturé qu'après ce jour.")
             % {"name": fiscal_year.name, "end": fiscal_year.end_date.strftime("%d/%m/%Y")}
         )
-    FiscalYear.objects.filter(pk=fiscal_year.pk).update(is_closed=True, closed_at=timezone.now())
+    FiscalYear.objects.filter(pk=fiscal_year.pk).update(is_closed=True, closed_at=timezone.now(), closed_by=by)
     fiscal_year.refresh_from_db()
     following = FiscalYear.objects.filter(
         structure_id=fiscal_year.structure_id, start_date=fiscal_year.end_date + datetime.timedelta(days=1)
@@ -88,6 +88,14 @@ def post_opening_entry(*, fiscal_year: FiscalYear) -> Entry | None:
     previous = _previous_year(fiscal_year)
     if previous is None:
         return None
+    # A reopened year's carry-forward was reversed: closing it again posts a new one (opening-2…).
+    posted = Entry.objects.filter(
+        structure_id=fiscal_year.structure_id, source_kind="fiscal_year", source_id=str(fiscal_year.pk)
+    )
+    if live := posted.filter(reversed_by__isnull=True).first():
+        return live
+    count = posted.count()
+    event = "opening" if count == 0 else f"opening-{count + 1}"
     if not previous.is_closed:
         raise FiscalYearError(
             _("Les à-nouveaux se calculent sur un exercice clôturé ; %(name)s ne l'est pas.") % {"name": previous.name}
@@ -131,7 +139,7 @@ def post_opening_entry(*, fiscal_year: FiscalYear) -> Entry | None:
             piece_date=fiscal_year.start_date,
             label=f"À-nouveaux de l'exercice {fiscal_year.name}",
             lines=tuple(lines),
-            key=IdempotencyKey(source_kind="fiscal_year", source_id=str(fiscal_year.pk), event="opening"),
+            key=IdempotencyKey(source_kind="fiscal_year", source_id=str(fiscal_year.pk), event=event),
         )
     )
 

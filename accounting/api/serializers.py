@@ -101,3 +101,39 @@ class TrialBalanceOutputSerializer(serializers.Serializer):
             "rows": TrialBalanceRowOutputSerializer(many=True),
             "totals": TrialBalanceTotalsOutputSerializer(),
         }
+
+
+class VatPeriodInputSerializer(serializers.Serializer):
+    period = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+        max_length=7,
+        error_messages={
+            "required": _("Indiquez la période : period=AAAA-MM ou AAAA-Qn."),
+            "invalid": _("Période invalide : AAAA-MM (un mois) ou AAAA-Qn (un trimestre) attendu."),
+        },
+    )
+
+
+class VatReturnOutputSerializer(serializers.Serializer):
+    structure = serializers.CharField()
+    period = serializers.CharField(help_text="AAAA-MM ou AAAA-Qn.")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    posted = serializers.BooleanField()
+    posted_at = serializers.DateTimeField(allow_null=True)
+    entry = serializers.CharField(allow_null=True, help_text="N° de l'écriture de liquidation.")
+    boxes = serializers.DictField(
+        child=serializers.DecimalField(max_digits=14, decimal_places=2),
+        help_text="Cases de la CA3 : 01, 08_base, 08_tva, 9B_base, 9B_tva, 09_base, 09_tva, 16, 19, 20, 22, 23, "
+        "25, 27, 28, 32.",
+    )
+
+
+class YearCloseOutputSerializer(serializers.Serializer):
+    structure = serializers.CharField()
+    year = serializers.CharField()
+    closed = serializers.BooleanField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    opening_entry = serializers.CharField(
+        allow_null=True, help_text="N° de l'écriture d'à-nouveaux de l'exercice suivant."
+    )

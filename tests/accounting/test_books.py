@@ -20,6 +20,8 @@ COMMON_CODES = {
     # purchases (issue 13)
     "2154", "2182", "2183", "2184", "44562", "601", "602", "604", "606", "6061", "6063", "6064", "607", "611",
     "613", "615", "616", "618", "622", "623", "625", "626",
+    # The accountant's year: VAT settlement and year-end cut-offs.
+    "408", "418", "44551", "44567", "486", "487",
 }  # fmt: skip
 
 
@@ -143,7 +145,11 @@ def test_demo_books_cover_every_structure(demo_hub):
     assert Account.objects.filter(structure__slug="comptoir-equitable", code="101").exists()
     assert Account.objects.filter(structure__slug="jardins-du-pole", code="102").exists()
     assert counts["comptes"] == Account.objects.count()
-    assert FiscalYear.objects.filter(structure__in=demo_hub).count() == demo_hub.count()
+    # One year each, and the VAT-liable structures' closed 2025 before it.
+    assert FiscalYear.objects.filter(structure__in=demo_hub).count() == demo_hub.count() + 3
+    assert set(FiscalYear.objects.filter(is_closed=True, structure__in=demo_hub).values_list("structure__slug", flat=True)) == {
+        "jardins-du-pole", "blanchisserie-solidaire", "comptoir-equitable"
+    }  # fmt: skip
 
 
 def test_money_fields_are_decimal_with_two_places():

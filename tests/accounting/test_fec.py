@@ -9,7 +9,7 @@ from accounting.actions import close_fiscal_year, letter_lines, open_fiscal_year
 from accounting.documents import DocumentLine
 from accounting.fec import fec_filename, iter_fec, write_fec
 from accounting.fec_validator import validate_fec
-from accounting.models import Entry, EntryLine, FiscalYear
+from accounting.models import Books, Entry, EntryLine, FiscalYear
 from hub.models import Structure
 from tests.accounting.factories import DocumentFactory, StructureFactory, sale_lines
 
@@ -119,8 +119,13 @@ def test_the_tiny_ledger_passes_the_validator(tiny_ledger, tmp_path):
 
 def test_fec_of_the_demo_books_passes_the_validator(demo_hub, tmp_path):
     structure = Structure.objects.get(slug="jardins-du-pole")
-    fiscal_year = FiscalYear.objects.get(structure=structure)
-    day = fiscal_year.start_date + datetime.timedelta(days=40)
+    fiscal_year = FiscalYear.objects.filter(structure=structure).covering(timezone.localdate()).get()
+    # After the last VAT return posted, which locks its period.
+    locked = Books.objects.get(structure=structure).locked_until
+    day = max(
+        fiscal_year.start_date + datetime.timedelta(days=40),
+        (locked or fiscal_year.start_date) + datetime.timedelta(days=1),
+    )
     post_document(DocumentFactory(structure=structure, date=day, lines=(
         DocumentLine(account="411", debit=Decimal("15.00"), auxiliary_code="C0001", auxiliary_name="Camille Martin"),
         DocumentLine(account="701", credit=Decimal("14.22")),

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from accounting.actions import post_document
+from accounting.actions.closing import set_lock
 from accounting.documents import Document, DocumentLine, IdempotencyKey
+from accounts.models import User
 from hub.demo import DEMO_PASSWORD
 from hub.models import Structure
 from marketplace.models import StripeDispute
@@ -61,6 +63,10 @@ def _post_sales(structure: Structure, year: int) -> None:
 def test_accountant_reads_trial_balance_and_revenue(page, live_demo_hub, axe):
     jardins = Structure.objects.get(slug="jardins-du-pole")
     year = jardins.fiscal_years.order_by("-start_date").first().start_date.year
+    # The demo declared this year's VAT so far, which locked those months: a hub admin unlocks them
+    # (with a reason) so the journey can post a year of sales.
+    admin = User.objects.get(email="admin@demo.pole.test")
+    set_lock(structure=jardins, until=datetime.date(year - 1, 12, 31), by=admin, reason="Parcours de test")
     _post_sales(jardins, year)
 
     page.goto(live_demo_hub.url + "/auth/login/?next=/comptabilite/")
@@ -124,7 +130,9 @@ def test_accountant_reads_vat_per_month_and_stripes_events(page, live_demo_hub, 
     page.wait_for_url(re.compile(r"/comptabilite/$"))
 
     page.goto(live_demo_hub.url + "/comptabilite/blanchisserie-solidaire/")
-    page.get_by_role("navigation", name="Comptabilité de la structure").get_by_role("link", name="TVA").click()
+    page.get_by_role("navigation", name="Comptabilité de la structure").get_by_role(
+        "link", name="TVA", exact=True
+    ).click()
     page.wait_for_url(re.compile(r"/comptabilite/blanchisserie-solidaire/tva/"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("TVA par mois")
     assert page.locator("tbody tr").count() == 12
