@@ -16,3 +16,16 @@ class JournalCode(models.TextChoices):
 
 # Classes of the PCG whose balances are carried forward by the opening entry (balance sheet).
 BALANCE_SHEET_CLASSES = frozenset({1, 2, 3, 4, 5})
+
+
+class BankFileFormat(models.TextChoices):
+    CAMT053 = "camt053", _("CAMT.053 (ISO 20022)")
+    OFX = "ofx", _("OFX")
+
+
+class BankMatchKind(models.TextChoices):
+    """How a bank line was matched to its entry lines; empty while it is not."""
+
+    NONE = "", _("non rapprochée")
+    AUTO = "auto", _("automatique")
+    MANUAL = "manual", _("manuel")

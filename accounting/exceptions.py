@@ -108,3 +108,11 @@ class BooksNotSetUp(AccountingError):
         super().__init__(
             _("La comptabilité de %(structure)s n'est pas encore ouverte (setup_books).") % {"structure": structure}
         )
+
+
+class BankFileError(AccountingError):
+    """A bank statement file refused whole: malformed, too large, of another account, unsafe XML."""
+
+
+class BankMatchError(AccountingError):
+    """A bank line cannot be matched (or unmatched) as asked."""

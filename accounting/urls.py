@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounting import views
+from accounting import bank_views, views
 
 app_name = "accounting"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("<slug:slug>/tva/", views.vat, name="vat"),
     path("<slug:slug>/fec/<year:year>/", views.fec, name="fec"),
     path("<slug:slug>/ecriture/", views.manual_entry, name="manual_entry"),
+    path("<slug:slug>/banque/", bank_views.bank, name="bank"),
+    path("<slug:slug>/banque/ligne/<int:line_id>/", bank_views.bank_line, name="bank_line"),
+    path("<slug:slug>/banque/ligne/<int:line_id>/annuler/", bank_views.bank_unmatch, name="bank_unmatch"),
 ]

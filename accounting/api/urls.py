@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounting.api import views
+from accounting.api import bank, views
 
 urlpatterns = [
     path("accounting/<slug:structure>/entries/", views.EntryListView.as_view(), name="accounting-entries"),
@@ -8,4 +8,15 @@ urlpatterns = [
         "accounting/<slug:structure>/trial-balance/", views.TrialBalanceView.as_view(), name="accounting-trial-balance"
     ),
     path("accounting/<slug:structure>/fec/", views.FecView.as_view(), name="accounting-fec"),
+    path(
+        "accounting/<slug:structure>/bank-statements/",
+        bank.BankStatementView.as_view(),
+        name="accounting-bank-statements",
+    ),
+    path("accounting/<slug:structure>/bank-lines/", bank.BankLineListView.as_view(), name="accounting-bank-lines"),
+    path(
+        "accounting/<slug:structure>/bank-lines/<int:line_id>/match/",
+        bank.BankLineMatchView.as_view(),
+        name="accounting-bank-line-match",
+    ),
 ]
