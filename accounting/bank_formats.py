@@ -371,3 +371,76 @@ def parse_ofx(data: bytes) -> ParsedStatement:
             )
     parsed.iban = "".join(parsed.account_id.split()).upper() if re.match(r"^[A-Z]{2}\d{2}", parsed.account_id) else ""
     return parsed
+
+
+# --- writing (demo statements, tests, benchmark) --------------------------------------------------
+
+
+def _escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def write_camt053(
+    *,
+    iban: str,
+    statement_id: str,
+    lines: list[ParsedLine],
+    opening_balance: Decimal = Decimal("0.00"),
+    created_at: datetime.datetime,
+    version: int = 8,
+) -> bytes:
+    """A CAMT.053 statement of these lines (version 001.02 to 001.08), as a bank would send it."""
+    if not 2 <= version <= 8:
+        raise ValueError(version)
+    start = min(line.booking_date for line in lines)
+    end = max(line.booking_date for line in lines)
+    closing = opening_balance + sum((line.amount for line in lines), Decimal("0.00"))
+
+    def balance(code: str, amount: Decimal, day: datetime.date) -> str:
+        side = "CRDT" if amount >= 0 else "DBIT"
+        return (
+            f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp>"
+            f'<Amt Ccy="EUR">{abs(amount):.2f}</Amt><CdtDbtInd>{side}</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>'
+        )
+
+    status = "<Sts><Cd>BOOK</Cd></Sts>" if version >= 7 else "<Sts>BOOK</Sts>"
+    entries = []
+    for line in lines:
+        side = "CRDT" if line.amount > 0 else "DBIT"
+        party = "Dbtr" if line.amount > 0 else "Cdtr"
+        name = (
+            f"<Pty><Nm>{_escape(line.counterparty)}</Nm></Pty>"
+            if version >= 8
+            else f"<Nm>{_escape(line.counterparty)}</Nm>"
+        )
+        parties = f"<RltdPties><{party}>{name}</{party}></RltdPties>" if line.counterparty else ""
+        entries.append(
+            f'<Ntry><NtryRef>{_escape(line.transaction_id)}</NtryRef><Amt Ccy="EUR">{abs(line.amount):.2f}</Amt>'
+            f"<CdtDbtInd>{side}</CdtDbtInd>{status}<BookgDt><Dt>{line.booking_date}</Dt></BookgDt>"
+            f"<ValDt><Dt>{line.value_date or line.booking_date}</Dt></ValDt>"
+            f"<AcctSvcrRef>{_escape(line.transaction_id)}</AcctSvcrRef>"
+            "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>"
+            f"<NtryDtls><TxDtls><Refs><EndToEndId>{_escape(line.reference or 'NOTPROVIDED')}</EndToEndId></Refs>"
+            f'<Amt Ccy="EUR">{abs(line.amount):.2f}</Amt>{parties}'
+            f"<RmtInf><Ustrd>{_escape(line.label)}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        )
+    namespace = f"urn:iso:std:iso:20022:tech:xsd:camt.053.001.0{version}"
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{namespace}"><BkToCstmrStmt>'
+        f"<GrpHdr><MsgId>{_escape(statement_id)}</MsgId><CreDtTm>{created_at.isoformat(timespec='seconds')}</CreDtTm></GrpHdr>"
+        f"<Stmt><Id>{_escape(statement_id)}</Id><CreDtTm>{created_at.isoformat(timespec='seconds')}</CreDtTm>"
+        f"<FrToDt><FrDtTm>{start}T00:00:00</FrDtTm><ToDtTm>{end}T23:59:59</ToDtTm></FrToDt>"
+        f"<Acct><Id><IBAN>{iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+        f"{balance('OPBD', opening_balance, start)}{balance('CLBD', closing, end)}"
+        + "".join(entries)
+        + "</Stmt></BkToCstmrStmt></Document>\n"
+    )
+    return document.encode()
+
+
+def french_iban(bank: str, branch: str, account: str) -> str:
+    """The IBAN of a French RIB (bank and branch codes of 5 digits, an account number of 11 digits)."""
+    key = 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account)) % 97
+    bban = f"{bank}{branch}{account}{key:02d}"
+    check = 98 - int("".join(str(int(char, 36)) for char in bban + "FR00")) % 97
+    return f"FR{check:02d}{bban}"

@@ -263,22 +263,24 @@ def auto_match(*, bank_account: BankAccount, by=None) -> int:
     return len(matches)
 
 
-def _set_codes(model, codes: dict[int, str]) -> None:
-    """Write one lettering code per row: one UPDATE … FROM unnest() on PostgreSQL."""
+def _set_codes(model, codes: dict[int, str], **same) -> None:
+    """Write one lettering code per row (and `same` fields alike on every row, in the same statement:
+    a code and its date go together) — one UPDATE … FROM unnest() on PostgreSQL."""
     if not codes:
         return
     if connection.vendor == "postgresql":
         table = model._meta.db_table
+        assignments = "".join(f", {model._meta.get_field(name).column} = %s" for name in same)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET lettering_code = v.code FROM "  # noqa: S608 — reason: a model's table name
+                f"UPDATE {table} SET lettering_code = v.code{assignments} FROM "  # noqa: S608 — reason: model names
                 "(SELECT unnest(%s::bigint[]) AS id, unnest(%s::varchar[]) AS code) AS v "
                 f"WHERE {table}.id = v.id",
-                [list(codes), list(codes.values())],
+                [*same.values(), list(codes), list(codes.values())],
             )
         return
     for pk, code in codes.items():
-        model.objects.filter(pk=pk).update(lettering_code=code)
+        model.objects.filter(pk=pk).update(lettering_code=code, **same)
 
 
 def _record_matches(bank_account: BankAccount, matches, *, kind: str, by=None) -> None:
@@ -299,15 +301,8 @@ def _record_matches(bank_account: BankAccount, matches, *, kind: str, by=None) -
             entry_codes[entry_id] = code
             pairs.append(BankMatch(bank_line_id=line_id, entry_line_id=entry_id))
     BankMatch.objects.bulk_create(pairs, batch_size=5000)
-    line_ids, entry_ids = list(line_codes), list(entry_codes)
-    for start in range(0, len(line_ids), 10_000):
-        BankLine.objects.filter(pk__in=line_ids[start : start + 10_000]).update(
-            match_kind=kind, matched_at=now, matched_by=by
-        )
-    for start in range(0, len(entry_ids), 10_000):
-        EntryLine.objects.filter(pk__in=entry_ids[start : start + 10_000]).update(lettering_date=today)
-    _set_codes(BankLine, line_codes)
-    _set_codes(EntryLine, entry_codes)
+    _set_codes(BankLine, line_codes, match_kind=kind, matched_at=now, matched_by_id=by.pk if by else None)
+    _set_codes(EntryLine, entry_codes, lettering_date=today)
 
 
 # --- by hand --------------------------------------------------------------------------------------
