@@ -212,7 +212,8 @@ def test_identical_lines_without_bank_id_are_both_kept_and_once_only(bank_accoun
 
 def test_a_statement_of_another_account_is_refused(bank_account):
     with pytest.raises(
-        BankFileError, match=r"Ce relevé est celui du compte FR7630004000010001234567830, pas de FR76 … 2102 : choisissez le bon compte."
+        BankFileError,
+        match=r"Ce relevé est celui du compte FR7630004000010001234567830, pas de FR76 … 2102 : choisissez le bon compte.",
     ):
         import_statement(
             bank_account=make_bank_account(bank_account.structure, OTHER_IBAN), data=sample("camt053_v02.xml")
