@@ -168,6 +168,7 @@ def bank_line(request: HttpRequest, slug: str, line_id: int) -> HttpResponse:
         "match_form": match_form,
         "entry_form": entry_form,
         "entry_account": "627" if line.amount < 0 else "768",
+        "entry_amount": abs(line.amount),
     }
     return render(request, "accounting/bank_line.html", context, status=400 if request.method == "POST" else 200)
 

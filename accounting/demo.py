@@ -41,7 +41,9 @@ def _bank_line_for(entry_line: EntryLine, today: datetime.date) -> ParsedLine:
     booked = min(entry.date + datetime.timedelta(days=delay), today)
     ref = entry.piece_ref
     if ref.startswith("po_"):
-        label, party = f"VIR STRIPE PAYMENTS EUROPE {ref}", "STRIPE PAYMENTS EUROPE LTD"
+        # A negative payout is Stripe debiting the account (a negative balance to cover).
+        kind = "VIR" if amount > 0 else "PRLV SEPA"
+        label, party = f"{kind} STRIPE PAYMENTS EUROPE {ref}", "STRIPE PAYMENTS EUROPE LTD"
     elif ref.startswith("REM-"):
         label, party = f"REMISE CHEQUES {ref}", ""
     elif amount > 0:
