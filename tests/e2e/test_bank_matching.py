@@ -62,7 +62,7 @@ def test_accountant_matches_a_bank_line_by_hand(page, live_demo_hub, axe):
     assert page.get_by_role("heading", level=1).inner_text().endswith("64,20\u00a0€")
     page.get_by_label(re.compile("CMD-E2E-A")).check()
     assert serious_violations(axe, page) == []
-    page.get_by_role("button", name="Rapprocher").click()
+    page.get_by_role("button", name="Rapprocher", exact=True).click()
 
     assert "Ligne rapprochée (lettrage" in page.get_by_role("status").first.inner_text()
     line.refresh_from_db()
