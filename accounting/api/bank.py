@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -18,11 +18,6 @@ from accounting.bank_formats import MAX_FILE_BYTES
 from accounting.exceptions import AccountingError
 from accounting.models import BankAccount, BankLine
 from hub.api.schema import ErrorSerializer
-
-
-class Refused(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "refused"
 
 
 class StatementInputSerializer(serializers.Serializer):
