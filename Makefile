@@ -80,7 +80,7 @@ format: install-dev ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-BENCHES := bench.catalogue bench.fec_export bench.deliveries bench.planner bench.settlement bench.load
+BENCHES := bench.catalogue bench.fec_export bench.deliveries bench.planner bench.settlement bench.load bench.bank_matching
 
 bench: install-dev ## Run the benchmarks (they need DATABASE_URL on PostgreSQL, and wrk for the catalogue)
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make bench : définissez DATABASE_URL=postgres://… (PostgreSQL)"; exit 2;; esac

@@ -63,3 +63,16 @@ class BooksAction(models.TextChoices):
     CUT_OFF = "cut_off", _("Écriture d'inventaire")
     CLOSE = "close", _("Clôture d'exercice")
     REOPEN = "reopen", _("Réouverture d'exercice")
+
+
+class BankFileFormat(models.TextChoices):
+    CAMT053 = "camt053", _("CAMT.053 (ISO 20022)")
+    OFX = "ofx", _("OFX")
+
+
+class BankMatchKind(models.TextChoices):
+    """How a bank line was matched to its entry lines; empty while it is not."""
+
+    NONE = "", _("non rapprochée")
+    AUTO = "auto", _("automatique")
+    MANUAL = "manual", _("manuel")

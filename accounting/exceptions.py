@@ -136,3 +136,11 @@ class ClosingRefused(AccountingError):
     def __init__(self, message, *, problems=()):
         self.problems = list(problems)
         super().__init__(message)
+
+
+class BankFileError(AccountingError):
+    """A bank statement file refused whole: malformed, too large, of another account, unsafe XML."""
+
+
+class BankMatchError(AccountingError):
+    """A bank line cannot be matched (or unmatched) as asked."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounting import chart_views, purchase_views, views, year_views
+from accounting import bank_views, chart_views, purchase_views, views, year_views
 
 app_name = "accounting"
 
@@ -41,4 +41,7 @@ urlpatterns = [
     path("<slug:slug>/cloture/<year:year>/cloturer/", year_views.close_confirm, name="close_year"),
     path("<slug:slug>/cloture/<year:year>/rouvrir/", year_views.reopen, name="reopen_year"),
     path("<slug:slug>/verrou/", year_views.lock, name="lock"),
+    path("<slug:slug>/banque/", bank_views.bank, name="bank"),
+    path("<slug:slug>/banque/ligne/<int:line_id>/", bank_views.bank_line, name="bank_line"),
+    path("<slug:slug>/banque/ligne/<int:line_id>/annuler/", bank_views.bank_unmatch, name="bank_unmatch"),
 ]

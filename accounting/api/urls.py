@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounting.api import views
+from accounting.api import bank, views
 
 urlpatterns = [
     path("accounting/<slug:structure>/entries/", views.EntryListView.as_view(), name="accounting-entries"),
@@ -18,5 +18,16 @@ urlpatterns = [
         "accounting/<slug:structure>/years/<year:year>/close/",
         views.YearCloseView.as_view(),
         name="accounting-year-close",
+    ),
+    path(
+        "accounting/<slug:structure>/bank-statements/",
+        bank.BankStatementView.as_view(),
+        name="accounting-bank-statements",
+    ),
+    path("accounting/<slug:structure>/bank-lines/", bank.BankLineListView.as_view(), name="accounting-bank-lines"),
+    path(
+        "accounting/<slug:structure>/bank-lines/<int:line_id>/match/",
+        bank.BankLineMatchView.as_view(),
+        name="accounting-bank-line-match",
     ),
 ]
