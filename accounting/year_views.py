@@ -29,7 +29,7 @@ from accounting.enums import BooksAction
 from accounting.exceptions import AccountingError
 from accounting.forms import CloseYearForm, CutOffForm, FiscalYearForm, LockForm, ReasonForm
 from accounting.models import Account, Books, BooksLog, CutOff, Entry, FiscalYear, VatReturn
-from accounting.perms import get_structure_or_404
+from accounting.perms import can_keep_books, get_readable_structure_or_404, get_structure_or_404
 from accounting.vat import (
     BOX_ACCOUNTS,
     RATE_BOXES,
@@ -384,7 +384,8 @@ def _entry_or_404(structure, pk: int) -> Entry:
 
 
 def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    structure = get_structure_or_404(request.user, slug)
+    # Read-only viewers open the entries the journal links to; only those who keep the books reverse.
+    structure = get_readable_structure_or_404(request.user, slug)
     entry = _entry_or_404(structure, pk)
     log = (
         BooksLog.objects.filter(structure=structure, action=BooksAction.REVERSAL, entry__reversal_of=entry)
@@ -403,6 +404,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "entry": entry,
         "reversal_log": log,
         "problem": reversal_problem(entry),
+        "can_keep_books": can_keep_books(request.user, structure),
     }
     return render(request, "accounting/entry.html", context)
 

@@ -136,7 +136,12 @@ def test_the_read_only_view_reads_and_changes_nothing(client, lavoir, viewer):
     for name in READ_PAGES:
         response = client.get(reverse(f"accounting:{name}", args=[lavoir.slug]))
         assert response.status_code == 200, name
-        assert reverse("accounting:manual_entry", args=[lavoir.slug]) not in response.content.decode(), name
+        html = response.content.decode()
+        assert f'href="{reverse("accounting:manual_entry", args=[lavoir.slug])}"' not in html, name
+        assert 'href="' + reverse("accounting:lock", args=[lavoir.slug]) not in html, name
+    entry_page = client.get(reverse("accounting:entry", args=[lavoir.slug, invoice.entry_id]))
+    assert entry_page.status_code == 200  # the journal links every entry to its page
+    assert reverse("accounting:entry_reverse", args=[lavoir.slug, invoice.entry_id]) not in entry_page.content.decode()
     detail = client.get(reverse("accounting:purchase", args=[lavoir.slug, invoice.pk]))
     assert detail.status_code == 200
     assert reverse("accounting:purchase_pay", args=[lavoir.slug, invoice.pk]) not in detail.content.decode()
