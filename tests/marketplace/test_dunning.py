@@ -147,7 +147,8 @@ def test_the_reminder_email_leaves_with_the_statement_attached(shop, django_capt
     assert message.subject == f"Mise en demeure : facture {invoice.number}"
     assert "120,00" in message.body
     [(name, content, mimetype)] = message.attachments
-    assert name.startswith(f"releve-{shop.slug}-") and name.endswith(".pdf")
+    assert name.startswith(f"releve-{shop.slug}-")
+    assert name.endswith(".pdf")
     assert (content[:4], mimetype) == (b"%PDF", "application/pdf")
 
 
@@ -162,7 +163,8 @@ def test_a_resident_is_reminded_kindly_and_never_charged_penalties(shop, django_
 
     [message] = mail.outbox
     assert message.subject == RESIDENT_SUBJECT.replace("{facture}", invoice.number)
-    assert "mise en demeure" not in message.body.lower() and "pénalité" not in message.body.lower()
+    assert "mise en demeure" not in message.body.lower()
+    assert "pénalité" not in message.body.lower()
     assert dunning.late_penalty(item, dunning.policy_for(shop)) == (0, D("0.00"), D("0.00"), D("0.00"))
     invoices = Invoice.objects.count()
     with pytest.raises(DunningError):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounting.reconciliation import reconcile
 from hub.enums import StaffRole
@@ -158,7 +159,7 @@ def test_the_statement_brings_earlier_movements_forward(shop):
 
 
 def test_an_unknown_customer_has_no_statement(shop):
-    today = datetime.date.today()
+    today = timezone.localdate()
     assert receivables.customer_statement(shop, "X123", start=today, end=today) is None
     assert receivables.customer_statement(shop, "S99999", start=today, end=today) is None
 
