@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from accounting.models import EntryLine
 from hub.models import Organisation, Structure
+from hub.money import quantize
 from marketplace.enums import InvoiceKind, PaymentMethod, PaymentState, RefundState
 from marketplace.models import Invoice, OrderShare, PaymentAllocation, Refund
 from marketplace.postings import customer_account
@@ -442,4 +443,4 @@ def ledger_receivable(structure: Structure) -> Decimal:
     total = EntryLine.objects.filter(entry__structure=structure, account__code="411").aggregate(
         total=Sum(F("debit") - F("credit"))
     )["total"]
-    return total or ZERO
+    return quantize(total) if total is not None else ZERO  # SQLite sums decimals as floats

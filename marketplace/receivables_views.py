@@ -114,6 +114,7 @@ def reminders(request: HttpRequest, slug: str) -> HttpResponse:
                 "item": item,
                 "last": last_sent.get(item.invoice.pk),
                 "next": dunning.next_level(item, levels, sent_ranks.get(item.invoice.pk, set())),
+                "can_send": any(level.rank > max(sent_ranks.get(item.invoice.pk, {0})) for level in levels),
                 "pause": paused_invoices.get(item.invoice.pk) or paused_customers.get(item.customer_code),
                 "penalty": interest + fee if item.is_business else None,
                 "penalty_invoice": invoiced.get(item.invoice.pk, ""),

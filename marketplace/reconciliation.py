@@ -43,7 +43,7 @@ from accounting.models import Entry, EntryLine
 from accounting.reconciliation import CheckSkipped, Difference, register
 from hub.enums import StructureKind
 from hub.models import Structure
-from hub.money import format_eur
+from hub.money import format_eur, quantize
 from marketplace import receivables, stripe_gateway
 from marketplace.enums import InvoiceKind, PaymentMethod, PaymentState, RefundState
 from marketplace.models import Invoice, Order, OrderShare, PaymentAllocation, Refund, StripeTransfer
@@ -322,7 +322,7 @@ def receivables_match_ledger() -> list[Difference]:
         .annotate(balance=Sum(F("debit") - F("credit")))
         .values_list("entry__structure_id", "auxiliary_code", "balance")
     ):
-        ledger[(structure_id, code)] += balance
+        ledger[(structure_id, code)] += quantize(balance)  # SQLite sums decimals as floats
     sellers = Structure.objects.filter(pk__in=Invoice.objects.issued().values("structure_id")).order_by("pk")
     differences = []
     for structure in sellers:
