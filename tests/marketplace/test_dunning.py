@@ -222,7 +222,7 @@ def test_the_accountant_sends_a_reminder_by_hand_after_confirming(client, shop):
     confirm = client.get(url)
     assert confirm.status_code == 200
     assert confirm.context["level"].kind == DunningKind.FRIENDLY
-    assert ReminderSent.objects.count() == 0  # nothing sent before the confirmation
+    assert ReminderSent.objects.filter(invoice=invoice).count() == 0  # nothing sent before the confirmation
 
     sent = client.post(url)
     again = client.post(url)
