@@ -222,6 +222,7 @@ def test_the_statement_page_and_its_pdf(client, shop):
     url = reverse("receivables:statement", args=[shop.slug, code])
 
     page = client.get(url)
+    invalid = client.get(url, {"du": "2026-02-30"})
     pdf = client.get(url, {"format": "pdf"})
 
     assert page.status_code == 200
@@ -229,7 +230,8 @@ def test_the_statement_page_and_its_pdf(client, shop):
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content if pdf.streaming else [pdf.content]).startswith(b"%PDF")
-    assert client.get(url, {"du": "2026-02-30"}).status_code == 400
+    pdf.close()
+    assert invalid.status_code == 400
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -279,7 +281,7 @@ def test_the_receivables_api_is_404_for_anyone_but_the_structures_accountants(cl
     assert client.get(urls[0]).status_code == 404
 
 
-def test_the_statement_api_in_json_and_pdf(client, shop):
+def test_the_statement_api_in_json_and_pdf(client, shop, django_assert_num_queries):
     order = business_order(shop, price="120.00")
     invoice = invoice_of(order, shop)
     pay_part(order, shop, "20.00")
@@ -287,7 +289,8 @@ def test_the_statement_api_in_json_and_pdf(client, shop):
     client.force_login(accountant_of(shop))
     url = f"/api/v1/accounting/{shop.slug}/customers/{code}/statement/"
 
-    body = client.get(url).json()
+    with django_assert_num_queries(10):
+        body = client.get(url).json()
     pdf = client.get(url, {"format": "pdf"})
     invalid = client.get(url, {"from": "2026-13-01"})
     unknown = client.get(f"/api/v1/accounting/{shop.slug}/customers/C999999999/statement/")
@@ -299,6 +302,8 @@ def test_the_statement_api_in_json_and_pdf(client, shop):
     assert body["closing_balance"] == "100.00"
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    pdf.close()
     assert invalid.status_code == 400
     assert unknown.status_code == 404
 
