@@ -39,6 +39,12 @@ def _day(invoice, days: int) -> datetime.date:
     return invoice.due_date + datetime.timedelta(days=days)
 
 
+def _placed(days_ago: int) -> datetime.datetime:
+    """Noon, Paris time, `days_ago` days before today: the invoice's date whatever the hour and DST."""
+    day = timezone.localdate() - datetime.timedelta(days=days_ago)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
 def _sent(invoice) -> list[str]:
     return list(
         ReminderSent.objects.filter(invoice=invoice).order_by("level__rank").values_list("level__kind", flat=True)
@@ -173,7 +179,7 @@ def test_a_resident_is_reminded_kindly_and_never_charged_penalties(shop, django_
 
 
 def test_business_penalties_are_three_times_the_legal_rate_plus_40_euros_invoiced_once(shop):
-    order = business_order(shop, price="1200.00", at=timezone.now() - datetime.timedelta(days=75))
+    order = business_order(shop, price="1200.00", at=_placed(75))
     invoice = invoice_of(order, shop)
     at = timezone.now()
     assert _day(invoice, 45) == timezone.localdate(at)
@@ -214,7 +220,7 @@ def test_a_not_yet_due_invoice_has_no_penalty(shop):
 
 def test_the_accountant_sends_a_reminder_by_hand_after_confirming(client, shop):
     # Placed and invoiced 40 days ago (a new series may start in the past): due 10 days ago.
-    placed = timezone.now() - datetime.timedelta(days=40)
+    placed = _placed(40)
     invoice = invoice_of(business_order(shop, price="80.00", at=placed), shop)
     client.force_login(accountant_of(shop))
     url = reverse("receivables:send_reminder", args=[shop.slug, invoice.pk])
@@ -236,7 +242,7 @@ def test_the_accountant_sends_a_reminder_by_hand_after_confirming(client, shop):
 
 
 def test_the_penalty_page_confirms_then_invoices_once(client, shop):
-    placed = timezone.now() - datetime.timedelta(days=40)
+    placed = _placed(40)
     invoice = invoice_of(business_order(shop, price="1200.00", at=placed), shop)
     client.force_login(accountant_of(shop))
     url = reverse("receivables:late_penalty", args=[shop.slug, invoice.pk])
