@@ -26,6 +26,7 @@ from marketplace.forms import DunningPauseForm
 from marketplace.models import DunningPause, Invoice, LatePenalty, ReminderSent
 
 HISTORY_PAGE_SIZE = 50
+MAX_ID = 2**31 - 1  # an id beyond PostgreSQL's integer is a 404, not a database error
 
 
 def aged_balance(request: HttpRequest, slug: str) -> HttpResponse:
@@ -148,6 +149,8 @@ def history(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _invoice_or_404(structure, invoice_id: int) -> Invoice:
+    if invoice_id > MAX_ID:
+        raise Http404
     invoice = Invoice.objects.issued().filter(pk=invoice_id, structure=structure).first()
     if invoice is None:
         raise Http404
@@ -260,7 +263,7 @@ def pause(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def lift_pause(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     structure = get_structure_or_404(request.user, slug)
-    found = DunningPause.objects.filter(pk=pk, structure=structure).first()
+    found = DunningPause.objects.filter(pk=pk, structure=structure).first() if pk <= MAX_ID else None
     if found is None:
         raise Http404
     dunning.lift_pause(pause=found)

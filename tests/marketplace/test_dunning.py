@@ -294,6 +294,9 @@ def test_the_pause_form_refuses_bad_dates_and_pauses(client, shop):
     pause = DunningPause.objects.get()
     assert (pause.customer_code, pause.reason, pause.until, pause.note) == (code, "plan", until, "Échéancier")
     assert client.get(reverse("receivables:pause", args=[shop.slug]) + "?client=<x>").status_code == 404
+    assert client.get(reverse("receivables:pause", args=[shop.slug]) + "?facture=999999999999").status_code == 404
+    huge = reverse("receivables:send_reminder", args=[shop.slug, 99999999999999999999])
+    assert client.get(huge).status_code == 404
 
 
 def test_send_reminders_command(shop):
