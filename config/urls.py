@@ -27,6 +27,8 @@ urlpatterns = [
     path("catalogue/", include("services.urls")),
     path("compte/", include("accounts.urls")),
     path("", include("marketplace.urls")),
+    # A structure's receivables belong to the marketplace (accounting knows nothing of invoices).
+    path("comptabilite/<slug:slug>/creances/", include("marketplace.receivables_urls")),
     path("comptabilite/", include("accounting.urls")),
     path("reservations/", include("subscriptions.urls")),  # before bookings' catch-all <slug>/
     path("reservations/", include("bookings.urls")),

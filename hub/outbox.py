@@ -53,6 +53,8 @@ class Message:
     body: str
     recipients: list[str]
     html_body: str = ""
+    # (file name, content, MIME type): rendered by the composer when the e-mail leaves (a statement PDF).
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 Composer = Callable[..., Message | None]
@@ -96,6 +98,8 @@ def _send(message: Message) -> None:
     email = EmailMultiAlternatives(message.subject, message.body, None, message.recipients)
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
+    for name, content, mimetype in message.attachments:
+        email.attach(name, content, mimetype)
     email.send()
 
 

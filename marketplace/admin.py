@@ -6,8 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from hub import perms as hub_perms
 from hub.admin import ReadOnlyInline, StatusLogInline
 from hub.admin_scoping import HubOnlyAdmin, ScopedAdmin, ScopedInline
+from hub.enums import StaffRole
 from marketplace import perms
 from marketplace.models import (
+    DunningLevel,
+    DunningPolicy,
     Invoice,
     InvoiceLine,
     Order,
@@ -188,3 +191,21 @@ class StripeDisputeAdmin(HubOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(DunningLevel)
+class DunningLevelAdmin(ScopedAdmin):
+    """Each structure's reminder levels, set by its accountants (placeholders: {client}, {facture},
+    {date_facture}, {montant}, {echeance}, {jours}, {structure})."""
+
+    scoped_roles = (StaffRole.ACCOUNTANT, StaffRole.MANAGER)
+    list_display = ["structure", "rank", "days_after_due", "kind", "subject"]
+    list_filter = ["structure"]
+    list_select_related = ["structure"]
+
+
+@admin.register(DunningPolicy)
+class DunningPolicyAdmin(ScopedAdmin):
+    scoped_roles = (StaffRole.ACCOUNTANT, StaffRole.MANAGER)
+    list_display = ["structure", "legal_interest_rate"]
+    list_select_related = ["structure"]

@@ -26,6 +26,7 @@ class MarketplaceConfig(AppConfig):
         # The e-mails the actions write to the outbox, composed when hub.outbox sends them.
         outbox.register(notify.ORDER_EMAIL, notifications.compose_order_email)
         outbox.register(notify.STAFF_ALERT, notifications.compose_staff_alert)
+        outbox.register(notify.REMINDER_EMAIL, notifications.compose_reminder_email)
         personal_data.register("achats", export=marketplace_personal_data.export, erase=marketplace_personal_data.erase)
         # « Mon compte » links to the pages each person can open (the same checks as the views).
         staff_tools.register(

@@ -1,6 +1,6 @@
 """Demo selling data: who accepts what (DOMAIN.md rule 6), the shared-services plan, and four weeks
 of past orders from demo customers, paid by every means, some refunded, one cancelled, one paid in
-two transfers — so that every structure, the Collectif included, has invoices and entries to show.
+two transfers, two a sports club never paid (overdue, reminded once and up to the formal notice) — so that every structure, the Collectif included, has invoices and entries to show.
 
 The orders go through the real actions, dated in the past with their `at` arguments and replayed in
 time order (an agenda), so that every invoice series is numbered in date order (ADR 0009): a weighed
@@ -33,9 +33,10 @@ from django.utils import timezone
 
 from hub import notify
 from hub.demo import DEMO_PASSWORD
-from hub.models import Organisation, Site, Structure
+from hub.enums import OrganisationRole
+from hub.models import Organisation, OrganisationMembership, Site, Structure
 from marketplace import postings, stripe_gateway
-from marketplace.actions import settlement
+from marketplace.actions import dunning, settlement
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, confirm_order, place_order
 from marketplace.actions.invoicing import issue_order_invoices
@@ -144,6 +145,13 @@ HISTORY = [
     (1, 2, {"riz-basmati-equitable-1-kg": "2", "quinoa-equitable-500-g": "1"}, "cash", {}, "waiting"),
     (1, "asso", {"nappes-et-serviettes-de-table-au-kilo": "8"}, "transfer", {}, "waiting"),
 ]
+# Two invoices the sports club never paid (days ago, {offering slug: quantity}, reminder levels sent): due 30
+# days after they were issued, one reminded once (friendly), the other up to the formal notice.
+OVERDUE_B2B = [
+    (70, {"formation-hygiene-alimentaire-haccp": "2"}, (1, 2, 3)),
+    (45, {"location-de-voiture-a-la-journee": "2"}, (1,)),
+]
+TREASURER = ("tresorier@demo.pole.test", "Marc", "Lefèvre", "Stade municipal, avenue du Stade\n23400 Bourganeuf")
 # Two-seller card orders placed minutes before the seed, paid through the webhook path:
 # (minutes ago, customer index, {offering slug: quantity}, what happens next).
 MIXED_CARD_ORDERS = [
@@ -267,6 +275,7 @@ def _history(customers) -> None:
         }
         at = agenda.now - datetime.timedelta(minutes=minutes_ago)
         agenda.plan(at, functools.partial(_place, agenda, staff, order_details, {}, outcome))
+    overdue = _plan_overdue_b2b(agenda, staff, pickup_points[0], rng)
     # Last month's shared services, billed by the Collectif once the month is over (its invoices are
     # dated the day they are issued: today, after every other step).
     last_month = today.replace(day=1) - datetime.timedelta(days=1)
@@ -274,6 +283,53 @@ def _history(customers) -> None:
     with _stripe_transfers_answered_here():
         agenda.run()
     _deposit_old_cheques(staff)
+    _remind_overdue(overdue)
+
+
+def _plan_overdue_b2b(agenda: _Agenda, staff, pickup_point, rng) -> list[tuple[list[Order], tuple[int, ...]]]:
+    """The sports club's treasurer orders twice by transfer and never pays: two overdue B2B invoices."""
+    email, first_name, last_name, address = TREASURER
+    User = get_user_model()
+    treasurer = User.objects.filter(email=email).first()
+    if treasurer is None:
+        treasurer = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first_name,
+                                             last_name=last_name)  # fmt: skip
+        EmailAddress.objects.create(user=treasurer, email=email, verified=True, primary=True)
+    club = Organisation.objects.get(slug="as-bourganeuf")
+    OrganisationMembership.objects.get_or_create(user=treasurer, organisation=club,
+                                                 defaults={"role": OrganisationRole.ADMIN})  # fmt: skip
+    today = timezone.localdate()
+    planned = []
+    for days_ago, items, levels in OVERDUE_B2B:
+        day = today - datetime.timedelta(days=days_ago)
+        at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, rng.randrange(60))))
+        placed: list[Order] = []
+        details = {
+            "user": treasurer,
+            "address": address,
+            "items": items,
+            "method": PaymentMethod.TRANSFER,
+            "organisation": club,
+            "pickup_point": pickup_point,
+            "purchase_order_number": f"AS-{day:%m%d}",
+            "placed": placed,
+        }
+        agenda.plan(at, functools.partial(_place, agenda, staff, details, {}, "unpaid"))
+        planned.append((placed, levels))
+    return planned
+
+
+def _remind_overdue(planned) -> None:
+    """The reminders each overdue invoice got, each on its day (no e-mail: the demo's past is silent)."""
+    for placed, ranks in planned:
+        for order in placed:
+            for invoice in order.invoices.issued().select_related("structure"):
+                levels = {level.rank: level for level in dunning.ensure_default_levels(invoice.structure)}
+                for rank in ranks:
+                    day = invoice.due_date + datetime.timedelta(days=levels[rank].days_after_due)
+                    item = dunning.find_item(invoice.structure, invoice.pk, on=day)
+                    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8, 15)))
+                    dunning.send_reminder(item=item, level=levels[rank], at=at)
 
 
 def _place(agenda: _Agenda, staff, details: dict, finals: dict, outcome: str, at: datetime.datetime) -> None:
@@ -292,6 +348,8 @@ def _place(agenda: _Agenda, staff, details: dict, finals: dict, outcome: str, at
         purchase_order_number=details["purchase_order_number"],
         at=at,
     )
+    if "placed" in details:
+        details["placed"].append(order)
     if method == PaymentMethod.CARD:
         paid = _card_webhook if len(settlement.owed_by_seller(order)) > 1 else _card_paid
         agenda.plan(at + datetime.timedelta(minutes=2), functools.partial(paid, agenda, order))

@@ -90,3 +90,17 @@ class OrderEmailKind(StrEnum):
     PAYMENT_FAILED = "payment_failed"
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
+
+
+class DunningKind(models.TextChoices):
+    """The tone of a reminder: a friendly word, a firmer second one, then a formal notice (mise en demeure)."""
+
+    FRIENDLY = "friendly", _("Relance amiable")
+    SECOND = "second", _("Deuxième relance")
+    FORMAL_NOTICE = "formal", _("Mise en demeure")
+
+
+class DunningPauseReason(models.TextChoices):
+    DISPUTE = "dispute", _("Litige")
+    PAYMENT_PLAN = "plan", _("Échéancier de paiement")
+    OTHER = "other", _("Autre")

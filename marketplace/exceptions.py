@@ -66,3 +66,9 @@ class PaymentError(MarketplaceError):
 
 class RefundError(MarketplaceError):
     code = "refund_refused"
+
+
+class DunningError(MarketplaceError):
+    """A reminder or a penalty refused (already sent, not overdue, a resident's invoice…)."""
+
+    code = "dunning_refused"

@@ -1,8 +1,11 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Site
-from marketplace.enums import PaymentMethod
+from marketplace.enums import DunningPauseReason, PaymentMethod
 from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, BILLING_NAME_MAX_LENGTH
 
 
@@ -73,3 +76,25 @@ class OfflinePaymentForm(forms.Form):
     cheque_number = forms.CharField(label=_("N° de chèque"), max_length=20, required=False)
     cheque_bank = forms.CharField(label=_("Banque"), max_length=60, required=False)
     cheque_drawer = forms.CharField(label=_("Tireur"), max_length=100, required=False)
+
+
+class DunningPauseForm(forms.Form):
+    """Stop reminders until a date, for a reason (the invoice or customer comes from the address)."""
+
+    reason = forms.ChoiceField(label=_("Motif"), choices=DunningPauseReason.choices)
+    until = forms.DateField(
+        label=_("Jusqu'au"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Date invalide : saisissez-la au format JJ/MM/AAAA.")},
+    )
+    note = forms.CharField(label=_("Précision"), max_length=200, required=False)
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        today = timezone.localdate()
+        if until < today:
+            raise forms.ValidationError(_("La suspension court jusqu'à aujourd'hui au moins."))
+        if until > today + datetime.timedelta(days=366 * 2):
+            raise forms.ValidationError(_("Une suspension dure deux ans au plus."))
+        return until

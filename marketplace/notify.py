@@ -75,3 +75,11 @@ def render_invoice_pdf_now(invoice_id: int) -> bool:
         return False
     notify.enqueue(RENDER_INVOICE_PDF, invoice_id)
     return True
+
+
+REMINDER_EMAIL = "marketplace.reminder_email"
+
+
+def reminder_email(reminder_id: int, *, related: str) -> int | None:
+    """Write a reminder of an unpaid invoice to the outbox (composed with its statement PDF when it leaves)."""
+    return notify.email_on_commit(REMINDER_EMAIL, reminder_id, related=related)

@@ -27,6 +27,9 @@ aggregate queries whatever the number of orders), and returns one `Difference` p
     structure with a Stripe account, and of the Collectif (the platform), equals the balance
     Stripe reports for that account (available + pending, in euros). Skipped, « non vérifié »,
     when Stripe is not configured.
+
+`receivables_match_ledger` — what the aged balance says each customer owes a structure (its open invoices,
+    less its credit) equals its 411 sub-account in that structure's books.
 """
 
 from collections import defaultdict
@@ -40,8 +43,8 @@ from accounting.models import Entry, EntryLine
 from accounting.reconciliation import CheckSkipped, Difference, register
 from hub.enums import StructureKind
 from hub.models import Structure
-from hub.money import format_eur
-from marketplace import stripe_gateway
+from hub.money import format_eur, quantize
+from marketplace import receivables, stripe_gateway
 from marketplace.enums import InvoiceKind, PaymentMethod, PaymentState, RefundState
 from marketplace.models import Invoice, Order, OrderShare, PaymentAllocation, Refund, StripeTransfer
 
@@ -305,4 +308,45 @@ def stripe_balance() -> list[Difference]:
                 % {"structure": name, "expected": _eur(expected), "account": clearing, "actual": _eur(actual)},
             )
         )
+    return differences
+
+
+@register("receivables_match_ledger", "Le solde âgé des créances de chaque client égale son compte 411")
+def receivables_match_ledger() -> list[Difference]:
+    """What the aged balance says each customer owes (from the invoices and the settlement shares) is its
+    411 sub-account's balance in the seller's books."""
+    ledger: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    for structure_id, code, balance in (
+        EntryLine.objects.filter(account__code="411")
+        .values("entry__structure_id", "auxiliary_code")
+        .annotate(balance=Sum(F("debit") - F("credit")))
+        .values_list("entry__structure_id", "auxiliary_code", "balance")
+    ):
+        ledger[(structure_id, code)] += quantize(balance)  # SQLite sums decimals as floats
+    sellers = Structure.objects.filter(pk__in=Invoice.objects.issued().values("structure_id")).order_by("pk")
+    differences = []
+    for structure in sellers:
+        aged = {customer.code: customer for customer in receivables.aged_balance(structure).customers}
+        codes = set(aged) | {
+            code for (structure_id, code), net in ledger.items() if structure_id == structure.pk and net
+        }
+        for code in sorted(codes):
+            expected = aged[code].total if code in aged else ZERO
+            actual = ledger.get((structure.pk, code), ZERO)
+            if expected == actual:
+                continue
+            differences.append(
+                Difference(
+                    check="receivables_match_ledger",
+                    structure=structure.name,
+                    reference=f"411 {code}",
+                    expected=expected,
+                    actual=actual,
+                    message=_(
+                        "Client %(code)s de %(structure)s : les factures ouvertes font %(expected)s, "
+                        "son compte 411 %(actual)s."
+                    )
+                    % {"code": code, "structure": structure.name, "expected": _eur(expected), "actual": _eur(actual)},
+                )
+            )
     return differences

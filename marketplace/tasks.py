@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from marketplace import invoice_documents
-from marketplace.actions import payments, refunds, shared_services, transfers
+from marketplace.actions import dunning, payments, refunds, shared_services, transfers
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +76,9 @@ def render_invoice_pdf(invoice_id: int) -> bool:
     except SoftTimeLimitExceeded:
         logger.error("PDF of invoice %s not rendered within %s s", invoice_id, settings.INVOICE_PDF_TIME_LIMIT)
         return False
+
+
+@shared_task(name="marketplace.send_reminders")
+def send_reminders() -> int:
+    """Beat, daily: each overdue invoice's next reminder level, once (idempotent)."""
+    return dunning.send_due_reminders()

@@ -4,7 +4,7 @@ Every posting goes through `post_document` (`posting.py`). The names below are t
 actions, imported from here by the other apps.
 """
 
-from accounting.actions.books import JOURNAL_LABELS, fiscal_year_bounds, setup_books
+from accounting.actions.books import JOURNAL_LABELS, ensure_account, fiscal_year_bounds, setup_books
 from accounting.actions.fiscal_years import close_fiscal_year, lock_period, open_fiscal_year, post_opening_entry
 from accounting.actions.lettering import letter_lines, lettering_code_for
 from accounting.actions.posting import post_document, reverse_entry
@@ -13,6 +13,7 @@ from accounting.actions.vat_returns import post_vat_return
 __all__ = [
     "JOURNAL_LABELS",
     "close_fiscal_year",
+    "ensure_account",
     "fiscal_year_bounds",
     "letter_lines",
     "lettering_code_for",

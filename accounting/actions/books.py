@@ -96,3 +96,10 @@ def ensure_counters(structure: Structure) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def ensure_account(*, structure: Structure, code: str, label: str) -> Account:
+    """A sub-account of the structure's chart, added when first needed (idempotent), e.g. 7638 for the
+    late-payment penalties a seller invoices."""
+    account, _created = Account.objects.get_or_create(structure=structure, code=code, defaults={"label": label})
+    return account

@@ -398,6 +398,8 @@ CELERY_BEAT_SCHEDULE = {
     "insertion-sync-jobs": {"task": "insertion.sync_jobs", "schedule": crontab(minute="*/10")},
     "insertion-alerts": {"task": "insertion.send_alerts", "schedule": crontab(hour=7, minute=0)},
     "accounting-reconcile-books": {"task": "accounting.reconcile_books", "schedule": crontab(hour=3, minute=30)},
+    # Reminders of overdue invoices (marketplace dunning): the next level of each, once.
+    "marketplace-send-reminders": {"task": "marketplace.send_reminders", "schedule": crontab(hour=8, minute=15)},
     "shared-services-invoices": {
         "task": "marketplace.issue_shared_services_invoices",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),

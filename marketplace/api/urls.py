@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.api import views
+from marketplace.api import receivables, views
 
 urlpatterns = [
     path("cart/", views.CartView.as_view(), name="cart"),
@@ -11,5 +11,16 @@ urlpatterns = [
     path("orders/<str:reference>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<str:reference>/invoices/", views.OrderInvoicesView.as_view(), name="order-invoices"),
     path("invoices/<str:number>/pdf/", views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    # A structure's receivables, in the books' space (accounting knows nothing of invoices).
+    path(
+        "accounting/<slug:structure>/receivables/aged/",
+        receivables.AgedBalanceView.as_view(),
+        name="accounting-receivables-aged",
+    ),
+    path(
+        "accounting/<slug:structure>/customers/<str:customer>/statement/",
+        receivables.CustomerStatementView.as_view(),
+        name="accounting-customer-statement",
+    ),
     path("stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe-webhook"),
 ]

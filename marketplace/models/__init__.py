@@ -7,6 +7,7 @@ Every model is importable from `marketplace.models`, as Django and the other app
 
 from marketplace.enums import AllocationMethod  # where it was defined before enums.py held it
 from marketplace.models.carts import Cart, CartItem, SolidarityStatus
+from marketplace.models.dunning import DunningLevel, DunningPause, DunningPolicy, LatePenalty, ReminderSent
 from marketplace.models.fields import MONEY, QUANTITY
 from marketplace.models.invoices import Invoice, InvoiceLine, InvoiceQuerySet, InvoiceSequence
 from marketplace.models.orders import (
@@ -33,10 +34,14 @@ __all__ = [
     "Cart",
     "CartItem",
     "DepositSlip",
+    "DunningLevel",
+    "DunningPause",
+    "DunningPolicy",
     "Invoice",
     "InvoiceLine",
     "InvoiceQuerySet",
     "InvoiceSequence",
+    "LatePenalty",
     "Order",
     "OrderLine",
     "OrderNotification",
@@ -47,6 +52,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "Refund",
+    "ReminderSent",
     "SellerSettings",
     "SharedServicesPlan",
     "SharedServicesShare",

@@ -43,7 +43,9 @@ def test_accountant_runs_the_reconciliation_and_sees_a_planted_difference(page, 
 
     page.get_by_role("button", name="Lancer le rapprochement").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Rapprochement terminé : 1 écart(s).").is_visible()
+    # Found twice: no sales entry for the invoice, and its customer's 411 short of what the invoices say.
+    assert page.get_by_text("Rapprochement terminé : 2 écart(s).").is_visible()
+    assert page.locator("tbody tr", has_text="les factures ouvertes font").count() == 1
     row = page.locator("tbody tr", has_text=invoice.number)
     assert row.locator("th").inner_text() == invoice.number
     cells = row.locator("td").all_inner_texts()

@@ -23,7 +23,8 @@ from hub.admin_scoping import ScopedAdmin, structure_id_of
 from hub.enums import StaffRole
 from hub.models import StructureRole
 from insertion.models import ApprovalSuspension, Worker
-from marketplace.models import SellerSettings
+from marketplace.actions.dunning import ensure_default_levels
+from marketplace.models import DunningPolicy, SellerSettings
 from tests.accounts.factories import UserFactory
 from tests.bookings.factories import BookableOfferingFactory, BookingFactory, CollectiveFactory, SellerFactory
 from tests.hub.factories import SiteFactory, StructureRoleFactory
@@ -69,6 +70,8 @@ def _side(name: str) -> Side:
         side.people[role.value] = StructureRoleFactory(structure=structure, role=role).user
     rows = side.rows
     rows["settings"] = SellerSettingsFactory(structure=structure)
+    rows["dunning_level"] = ensure_default_levels(structure)[0]
+    rows["dunning_policy"] = DunningPolicy.objects.get_or_create(structure=structure)[0]
     rows["site"] = SiteFactory(structure=structure)
     car = BookableOfferingFactory(structure=structure, vehicle_rental=True, service_area=("23400",))
     rows["offering"] = car
