@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast, Left
 from django.utils.translation import gettext_lazy as _
+from stdnum import iban as stdnum_iban
 
 from accounting.documents import FORBIDDEN_TEXT_RE
 from accounting.enums import (
@@ -794,12 +795,9 @@ IBAN_RE = r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"
 
 
 def iban_is_valid(iban: str) -> bool:
-    """ISO 13616 check digits: the IBAN, its first four characters moved to the end, letters as
-    numbers (A=10 … Z=35), leaves 1 modulo 97."""
-    if not re.fullmatch(IBAN_RE, iban):
-        return False
-    digits = "".join(str(int(char, 36)) for char in iban[4:] + iban[:4])
-    return int(digits) % 97 == 1
+    """ISO 13616: the country's length and format and the check digits (python-stdnum, as
+    `hub.validators.validate_iban` checks supplier IBANs)."""
+    return bool(re.fullmatch(IBAN_RE, iban)) and stdnum_iban.is_valid(iban)
 
 
 def normalize_iban(value: str) -> str:
