@@ -2,9 +2,9 @@
 a few supplier invoices (paid and unpaid) for two structures of the hub and for the outside
 association whose books the Collectif keeps.
 
-The VAT-liable structures also get a closed 2025: a small year of activity (funds, sales at their
-rate, purchases with deductible VAT, payments), a year-end cut-off, their 2025 VAT returns posted,
-the year closed with its 2026 à-nouveaux. Once every app has seeded its 2026 history,
+Every structure also gets a closed 2025: a small year of activity (funds, sales — at their VAT rate
+for the liable ones —, purchases, payments), a year-end cut-off, the liable ones' 2025 VAT returns
+posted, the year closed with its 2026 à-nouveaux. Once every app has seeded its 2026 history,
 `seed_demo_last` gives each structure a bank account and one CAMT.053 statement built from the
 demo's own bank (512) lines, imported and matched (plus a bank charge left to match by hand), then
 posts the 2026 VAT returns of the periods already over.
@@ -75,14 +75,25 @@ PURCHASES = {
     ],
 }  # fmt: skip
 CENT = Decimal("0.01")
-# slug → (VAT periodicity, revenue account, 2025 sales excl. VAT by month, the year-end cut-off)
+# slug → (VAT periodicity or None when not liable, revenue account, 2025 sales excl. VAT by month,
+# the year-end cut-off): every structure's 2025 is closed, its 2026 opens with à-nouveaux.
 CLOSED_2025 = {
+    "collectif-du-pole": (None, "7065", {3: "2400.00", 6: "2400.00", 9: "2400.00", 12: "2400.00"},
+                          ("408", "622", "450.00", "Honoraires du commissaire aux comptes, facture non parvenue")),
     "jardins-du-pole": (VatPeriodicity.QUARTERLY, "701", {4: "620.00", 6: "1480.00", 9: "1210.00", 11: "540.00"},
                         ("487", "701", "180.00", "Paniers de janvier payés en décembre")),
     "blanchisserie-solidaire": (VatPeriodicity.MONTHLY, "7061", {3: "860.00", 7: "1240.00", 10: "990.00", 12: "450.00"},
                                 ("418", "7061", "320.00", "Linge de décembre livré, facture à établir")),
+    "pole-services": (None, "7062", {2: "2860.00", 5: "3120.00", 9: "2980.00", 11: "3340.00"},
+                      ("418", "7062", "410.00", "Heures de décembre réalisées, facture à établir")),
+    "mobilite-solidaire": (None, "7063", {3: "420.00", 6: "610.00", 10: "540.00"},
+                           ("487", "7063", "60.00", "Location de janvier payée en décembre")),
     "comptoir-equitable": (VatPeriodicity.MONTHLY, "707", {5: "1150.00", 8: "730.00", 12: "1640.00"},
                            ("408", "628", "95.00", "Transport de décembre, facture non parvenue")),
+    "atelier-formation": (None, "7064", {4: "1800.00", 10: "2400.00"},
+                          ("487", "7064", "300.00", "Session de janvier réglée d'avance")),
+    "amis-du-lavoir": (None, "706", {7: "640.00"},
+                       ("408", "615", "120.00", "Entretien du bassin de décembre, facture non parvenue")),
 }  # fmt: skip
 YEAR = 2025
 
@@ -98,35 +109,40 @@ def _post(structure, day, journal, key, label, lines):
 
 def _year_2025(structure: Structure) -> None:
     periodicity, revenue, sales, cut_off = CLOSED_2025[structure.slug]
-    Books.objects.filter(structure=structure).update(vat_periodicity=periodicity)
+    liable = structure.is_vat_liable
+    if periodicity is not None:
+        Books.objects.filter(structure=structure).update(vat_periodicity=periodicity)
     equity = (COMPANY_EQUITY if structure.is_company else ASSOCIATION_EQUITY)[0]
     slug = structure.slug
     _post(structure, datetime.date(YEAR, 1, 2), "OD", f"{slug}-funds", "Apport de l'exercice 2025",
           [DocumentLine(account="512", debit=Decimal("8000.00")), DocumentLine(account=equity, credit=Decimal("8000.00"))])  # fmt: skip
-    rate = structure.default_vat_rate or Decimal("20.00")
-    vat_account = VAT_ACCOUNTS[f"{rate:.2f}"]
+    rate = (structure.default_vat_rate or Decimal("20.00")) if liable else Decimal("0.00")
+    vat_account = VAT_ACCOUNTS.get(f"{rate:.2f}")
     for month, amount in sales.items():
         excl = Decimal(amount)
         vat = (excl * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
         day = datetime.date(YEAR, month, 14)
         label = f"Ventes du mois {month:02d}/{YEAR}"
+        vat_lines = [DocumentLine(account=vat_account, credit=vat)] if vat else []
         _post(structure, day, "VE", f"{slug}-sales-{month}", label, [
             DocumentLine(account="411", debit=excl + vat, auxiliary_code="C000000", auxiliary_name="Clients divers"),
-            DocumentLine(account=revenue, credit=excl), DocumentLine(account=vat_account, credit=vat)])  # fmt: skip
+            DocumentLine(account=revenue, credit=excl), *vat_lines])  # fmt: skip
         _post(structure, day + datetime.timedelta(days=10), "BQ", f"{slug}-paid-{month}", f"Règlement {label}", [
             DocumentLine(account="512", debit=excl + vat),
             DocumentLine(account="411", credit=excl + vat, auxiliary_code="C000000", auxiliary_name="Clients divers")])  # fmt: skip
-        # Supplies bought the same month: 20 % VAT, deductible.
+        # Supplies bought the same month: 20 % VAT, deductible only by a liable structure (else a cost).
         cost = (excl * Decimal("0.30")).quantize(CENT)
         cost_vat = (cost * Decimal("0.20")).quantize(CENT, rounding=ROUND_HALF_UP)
+        supplies = ([DocumentLine(account="628", debit=cost), DocumentLine(account="44566", debit=cost_vat)] if liable
+                    else [DocumentLine(account="628", debit=cost + cost_vat)])  # fmt: skip
         _post(structure, day - datetime.timedelta(days=7), "AC", f"{slug}-supplies-{month}", f"Fournitures {month:02d}/{YEAR}", [
-            DocumentLine(account="628", debit=cost), DocumentLine(account="44566", debit=cost_vat),
-            DocumentLine(account="512", credit=cost + cost_vat)])  # fmt: skip
+            *supplies, DocumentLine(account="512", credit=cost + cost_vat)])  # fmt: skip
     fiscal_year = FiscalYear.objects.get(structure=structure, start_date=datetime.date(YEAR, 1, 1))
     kind, account, amount, label = cut_off
     record_cut_off(fiscal_year=fiscal_year, kind=kind, account=account, amount=Decimal(amount), label=label,
                    token=f"demo-{slug}-{YEAR}")  # fmt: skip
-    _post_returns(structure, datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
+    if liable:
+        _post_returns(structure, datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
     close_year(fiscal_year=fiscal_year)
 
 
