@@ -243,8 +243,11 @@ def closing(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if selected is not None:
         selected.structure = structure
+        checklist = closing_checklist(selected)
         context.update(
-            checklist=closing_checklist(selected),
+            checklist=checklist,
+            # The button shows only when closing can succeed; the action refuses the rest anyway.
+            can_close=all(item.ok for item in checklist if item.blocking),
             cut_offs=CutOff.objects.filter(fiscal_year=selected).select_related("entry", "reversal", "created_by"),
             suggestions=[] if selected.is_closed else cutoffs.suggestions(structure, selected),
             form=CutOffForm(accounts=_accounts(structure, (6, 7))),

@@ -246,6 +246,12 @@ def test_pages_show_the_checklist_and_close_after_confirmation(
         page = client.get(url, {"exercice": 2025}).content.decode()
     assert 'class="check-ok" id="check-ended"' in page
     confirm = reverse("accounting:close_year", args=[structure.slug, 2025])
+    assert f'href="{confirm}"' in page
+    # The current year is not over: no button, the reason said instead.
+    current = client.get(url, {"exercice": 2026}).content.decode()
+    assert 'class="check-ko" id="check-ended"' in current
+    assert reverse("accounting:close_year", args=[structure.slug, 2026]) not in current
+    assert "La clôture sera possible quand chaque point marqué ✗ sera réglé." in current
     assert client.get(confirm).status_code == 200
     assert client.post(confirm, {}).status_code == 400  # the review box not ticked
     assert not FiscalYear.objects.get(pk=year.pk).is_closed
