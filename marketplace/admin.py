@@ -13,6 +13,7 @@ from marketplace.models import (
     DunningPolicy,
     Invoice,
     InvoiceLine,
+    InvoicePayment,
     Order,
     OrderLine,
     OrderTransition,
@@ -187,6 +188,26 @@ class StripeDisputeAdmin(HubOnlyAdmin):
     readonly_fields = [field.name for field in StripeDispute._meta.fields]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(InvoicePayment)
+class InvoicePaymentAdmin(HubOnlyAdmin):
+    """Read only: recorded and cancelled by the accountants from the receivables pages, which post them."""
+
+    list_display = ["invoice", "received_on", "method", "amount", "reference", "cancelled_at"]
+    list_filter = ["method"]
+    search_fields = ["invoice__number", "reference"]
+    list_select_related = ["invoice"]
+    readonly_fields = [field.name for field in InvoicePayment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

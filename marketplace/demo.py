@@ -1,6 +1,8 @@
 """Demo selling data: who accepts what (DOMAIN.md rule 6), the shared-services plan, and four weeks
 of past orders from demo customers, paid by every means, some refunded, one cancelled, one paid in
-two transfers, two a sports club never paid (overdue, reminded once and up to the formal notice) — so that every structure, the Collectif included, has invoices and entries to show.
+two transfers, two a sports club never paid (overdue, reminded once and up to the formal notice), last month's shared
+services billed by the Collectif (one member paid on receipt) — so that every structure, the Collectif
+included, has invoices and entries to show.
 
 The orders go through the real actions, dated in the past with their `at` arguments and replayed in
 time order (an agenda), so that every invoice series is numbered in date order (ADR 0009): a weighed
@@ -39,6 +41,7 @@ from marketplace import postings, stripe_gateway
 from marketplace.actions import dunning, settlement
 from marketplace.actions.cart import add_to_cart
 from marketplace.actions.checkout import Billing, confirm_order, place_order
+from marketplace.actions.invoice_payments import record_invoice_payment
 from marketplace.actions.invoicing import issue_order_invoices
 from marketplace.actions.payments import (
     _mark_paid_if_settled,
@@ -51,9 +54,10 @@ from marketplace.actions.payments import (
 from marketplace.actions.refunds import cancel_order, refund_order
 from marketplace.actions.shared_services import issue_shared_services_invoices
 from marketplace.actions.transfers import transfer_order_shares
-from marketplace.enums import AllocationMethod, PaymentMethod, PaymentState
+from marketplace.enums import AllocationMethod, InvoicePaymentMethod, PaymentMethod, PaymentState
 from marketplace.models import (
     Cart,
+    Invoice,
     Order,
     Payment,
     SellerSettings,
@@ -284,6 +288,7 @@ def _history(customers) -> None:
         agenda.run()
     _deposit_old_cheques(staff)
     _remind_overdue(overdue)
+    _shared_services_paid_on_receipt()
 
 
 def _plan_overdue_b2b(agenda: _Agenda, staff, pickup_point, rng) -> list[tuple[list[Order], tuple[int, ...]]]:
@@ -317,6 +322,29 @@ def _plan_overdue_b2b(agenda: _Agenda, staff, pickup_point, rng) -> list[tuple[l
         agenda.plan(at, functools.partial(_place, agenda, staff, details, {}, "unpaid"))
         planned.append((placed, levels))
     return planned
+
+
+def _shared_services_paid_on_receipt() -> None:
+    """The first member structure paid last month's shared services by transfer the day it got the invoice;
+    the others have not yet (their invoices stay open in the Collectif's aged balance)."""
+    collective = Structure.objects.collective()
+    invoice = (
+        Invoice.objects.issued()
+        .filter(structure=collective, order__isnull=True, buyer_structure__isnull=False, kind="invoice")
+        .order_by("buyer_structure__position", "pk")
+        .first()
+    )
+    accountant = get_user_model().objects.filter(email="compta@demo.pole.test").first()
+    if invoice is None or accountant is None or invoice.payments.exists():
+        return
+    record_invoice_payment(
+        invoice=invoice,
+        amount=invoice.total_incl,
+        method=InvoicePaymentMethod.TRANSFER,
+        received_on=invoice.issue_date,
+        reference=f"VIR {invoice.number}",
+        by=accountant,
+    )
 
 
 def _remind_overdue(planned) -> None:

@@ -35,6 +35,13 @@ class PaymentMethod(models.TextChoices):
         return {cls.CASH, cls.CHEQUE, cls.TRANSFER, cls.CESU}
 
 
+class InvoicePaymentMethod(models.TextChoices):
+    """How an invoice without an order is paid: the member structures and businesses pay by transfer or cheque."""
+
+    TRANSFER = "transfer", _("Virement")
+    CHEQUE = "cheque", _("Chèque")
+
+
 class PaymentState(models.TextChoices):
     PENDING = "pending", _("En attente")
     SUCCEEDED = "succeeded", _("Encaissé")

@@ -1,11 +1,14 @@
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounting.forms import DATE_ERRORS, DATE_FORMATS, DescribedErrorsMixin
+from accounting.purchase_forms import AMOUNT_ERRORS
 from hub.models import Site
-from marketplace.enums import DunningPauseReason, PaymentMethod
+from marketplace.enums import DunningPauseReason, InvoicePaymentMethod, PaymentMethod
 from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, BILLING_NAME_MAX_LENGTH
 
 
@@ -98,3 +101,58 @@ class DunningPauseForm(forms.Form):
         if until > today + datetime.timedelta(days=366 * 2):
             raise forms.ValidationError(_("Une suspension dure deux ans au plus."))
         return until
+
+
+class InvoicePaymentForm(DescribedErrorsMixin, forms.Form):
+    """A transfer or cheque received for an invoice without an order (the action checks what remains due)."""
+
+    received_on = forms.DateField(
+        label=_("Reçu le"),
+        input_formats=DATE_FORMATS,
+        error_messages={**DATE_ERRORS, "required": _("Saisissez une date.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    amount = forms.DecimalField(
+        label=_("Montant"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages=AMOUNT_ERRORS,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        localize=True,
+    )
+    method = forms.ChoiceField(
+        label=_("Moyen de paiement"),
+        choices=InvoicePaymentMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Moyen de paiement inconnu."), "required": _("Choisissez un moyen.")},
+    )
+    reference = forms.CharField(
+        label=_("Référence"),
+        help_text=_("Le n° du chèque, ou le libellé du virement sur le relevé."),
+        max_length=50,
+        required=False,
+    )
+
+    def clean_received_on(self):
+        value = self.cleaned_data["received_on"]
+        today = timezone.localdate()
+        if not datetime.date(2000, 1, 1) <= value <= today:
+            raise forms.ValidationError(
+                _("Date hors limites : entre le 01/01/2000 et le %(end)s.") % {"end": today.strftime("%d/%m/%Y")}
+            )
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == InvoicePaymentMethod.CHEQUE and not (data.get("reference") or "").strip():
+            self.add_error("reference", _("Indiquez le numéro du chèque."))
+        return data
+
+
+class InvoicePaymentCancelForm(DescribedErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        max_length=200,
+        error_messages={"required": _("Indiquez pourquoi ce règlement est annulé.")},
+    )

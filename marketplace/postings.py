@@ -12,6 +12,8 @@ Summary, in the seller's books unless said otherwise:
   transfer the Collectif D 467-<structure> / C clearing and the structure D clearing / C 411.
 - cheque deposit slip (BQ): D 512 / C 5112. Refund (ST, CA or BQ): D 411 / C clearing, 530 or 512.
 - shared services: the Collectif's invoice as above (706x); the member's purchase (AC) D 628 / C 401.
+- an invoice without an order paid (BQ): D 512 / C 411 in the seller's books, and D 401 / C 512 in a
+  member's; its services' VAT moves from 44587 as for an order; once paid, lettered on both sides.
 - Stripe fees (Collectif, ST): D 627 / C clearing; payouts (ST): D 512 / C clearing (a negative payout,
   Stripe's withdrawal from the bank to cover a negative balance: D clearing / C 512).
 - money Stripe takes back (dispute, dashboard refund, late SEPA failure): D 411 / C clearing, or via
@@ -47,7 +49,17 @@ from accounting.models import Entry, EntryLine, FiscalYear
 from hub.models import Structure
 from hub.money import quantize, split_incl
 from marketplace.enums import InvoiceKind, PaymentMethod
-from marketplace.models import DepositSlip, Invoice, InvoiceLine, Order, OrderShare, Payment, Refund, StripeTransfer
+from marketplace.models import (
+    DepositSlip,
+    Invoice,
+    InvoiceLine,
+    InvoicePayment,
+    Order,
+    OrderShare,
+    Payment,
+    Refund,
+    StripeTransfer,
+)
 
 ZERO = Decimal("0.00")
 RECEIPT_ACCOUNTS = {
@@ -71,17 +83,17 @@ def _clearing(method: str = PaymentMethod.CARD) -> str:
     return (stripe_sepa_clearing_account() if method == PaymentMethod.SEPA else stripe_clearing_account())[0]
 
 
-def _post(structure: Structure, **kwargs) -> None:
+def _post(structure: Structure, **kwargs) -> Entry:
     """Post, opening the structure's next fiscal year if the sale needs it (its books were set up when
     the structure was created). The year is looked for only when the posting finds none: the hot
     path costs no query of its own (`post_document` refuses before writing anything)."""
     lines = tuple(line for line in kwargs.pop("lines") if line.debit or line.credit)
     document = Document(structure=structure, lines=lines, **kwargs)
     try:
-        books.post_document(document)
+        return books.post_document(document)
     except NoFiscalYear:
         _ensure_fiscal_year(structure, document.date)
-        books.post_document(document)
+        return books.post_document(document)
 
 
 def _ensure_fiscal_year(structure: Structure, date: datetime.date) -> None:
@@ -168,6 +180,11 @@ def post_invoice(invoice: Invoice, *, lines=None) -> None:
         settle_if_paid(order=invoice.order, structure=invoice.structure, on=invoice.issue_date)
 
 
+def supplier_code(structure: Structure) -> str:
+    """A member structure's 401 sub-account for the structure (the Collectif) that invoices it."""
+    return f"S{structure.pk:05d}"
+
+
 def _post_member_purchase(invoice: Invoice, *, credit_note: bool) -> None:
     supplier = invoice.structure
     label = f"{invoice.get_kind_display()} {invoice.number} - {supplier.name}"
@@ -185,7 +202,7 @@ def _post_member_purchase(invoice: Invoice, *, credit_note: bool) -> None:
             DocumentLine(account="628", label=label, **expense),
             DocumentLine(
                 account="401",
-                auxiliary_code=f"S{supplier.pk:05d}",
+                auxiliary_code=supplier_code(supplier),
                 auxiliary_name=supplier.name,
                 label=label,
                 **payable,
@@ -193,6 +210,138 @@ def _post_member_purchase(invoice: Invoice, *, credit_note: bool) -> None:
         ],
         key=IdempotencyKey("invoice", str(invoice.pk), "received"),
     )
+
+
+# --- Invoices without an order paid by transfer or cheque ---------------------------------------
+
+
+def post_invoice_payment(payment: InvoicePayment, *, number: int, paid_before: Decimal) -> Entry:
+    """BQ: D 512 / C 411 in the seller's books, D 401 / C 512 in a member buyer's; the services' VAT due
+    on what is now received (44587 → 4457x, CGI 269-2-c); the 411 (and 401) lines lettered once the
+    invoice is paid. `number`: the payment's rank among the invoice's (its idempotency key);
+    `paid_before`: what earlier payments, not cancelled, paid. Returns the seller's entry."""
+    invoice = payment.invoice
+    date = payment.received_on
+    code, name = customer_account(invoice=invoice)
+    label = f"Règlement {invoice.number} - {invoice.buyer_name}"
+    key = IdempotencyKey("invoice", str(invoice.pk), f"payment-{number}")
+    entry = _post(invoice.structure, journal="BQ", date=date, piece_ref=invoice.number, piece_date=date,
+                  label=label, key=key,
+                  lines=[DocumentLine(account="512", debit=payment.amount, label=label),
+                         DocumentLine(account="411", credit=payment.amount, auxiliary_code=code, auxiliary_name=name,
+                                      label=label)])  # fmt: skip
+    if invoice.buyer_structure_id is not None:
+        seller = invoice.structure
+        label = f"Règlement {invoice.number} - {seller.name}"
+        _post(invoice.buyer_structure, journal="BQ", date=date, piece_ref=invoice.number, piece_date=date,
+              label=label, key=key,
+              lines=[DocumentLine(account="401", debit=payment.amount, auxiliary_code=supplier_code(seller),
+                                  auxiliary_name=seller.name, label=label),
+                     DocumentLine(account="512", credit=payment.amount, label=label)])  # fmt: skip
+    settle_invoice(invoice, paid=paid_before + payment.amount, on=date, event=f"payment-{number}")
+    return entry
+
+
+def reverse_invoice_payment(payment: InvoicePayment, *, on: datetime.date, paid_after: Decimal) -> None:
+    """A payment recorded by mistake: the invoice's lettering is undone, its entries (both books) reversed
+    and each lettered with its reversal, and the VAT moved on it moved back. `paid_after`: what the
+    invoice's other payments paid."""
+    invoice = payment.invoice
+    label = f"Annulation règlement {invoice.number}"
+    entries = Entry.objects.filter(source_kind="invoice", source_id=str(invoice.pk), event=payment.entry.event)
+    for entry in entries.order_by("pk"):
+        account = "411" if entry.structure_id == invoice.structure_id else "401"
+        _unletter(entry.structure_id, account, invoice)
+        reversal = books.reverse_entry(entry=entry, date=on, label=label)
+        pair = EntryLine.objects.filter(entry__in=[entry, reversal], account__code=account)
+        books.letter_lines(lines=list(pair), on=on)
+    settle_invoice(invoice, paid=paid_after, on=on, event=f"cancel-{payment.pk}")
+
+
+def _unletter(structure_id: int, account: str, invoice: Invoice) -> None:
+    """Undo the lettering that settled the invoice on one account of one structure's books (the code its
+    own 411 line, or a member's 401 line, carries); payments cancelled earlier stay lettered with their
+    reversals."""
+    lettered = set(
+        EntryLine.objects.filter(
+            entry__structure_id=structure_id,
+            account__code=account,
+            entry__source_kind="invoice",
+            entry__source_id=str(invoice.pk),
+            entry__event__in=["issued", "received"],
+        )
+        .exclude(lettering_code="")
+        .values_list("account_id", "lettering_code")
+    )
+    for account_id, code in lettered:
+        EntryLine.objects.filter(account_id=account_id, lettering_code=code).update(
+            lettering_code="", lettering_date=None
+        )
+
+
+def _invoice_pieces(invoice: Invoice) -> list[str]:
+    return [invoice.number, *invoice.credit_notes.issued().values_list("number", flat=True)]
+
+
+def settle_invoice(invoice: Invoice, *, paid: Decimal, on: datetime.date, event: str) -> None:
+    """What an invoice without an order received (`paid`) makes its services' VAT due, pro rata of its total
+    net of credit notes; once it is paid, its 411 lines (and a member's 401 lines) are lettered."""
+    documents = [invoice, *invoice.credit_notes.issued().prefetch_related("lines")]
+    net = ZERO
+    due: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for document in documents:
+        sign = -1 if document.kind == InvoiceKind.CREDIT_NOTE else 1
+        net += sign * document.total_incl
+        for line in document.lines.all():
+            if line.total_vat and not line.is_goods:
+                due[VAT_ACCOUNTS[f"{line.vat_rate:.2f}"]] += sign * line.total_vat
+    ratio = min(max(paid, ZERO) / net, Decimal("1")) if net > 0 else Decimal("1")
+    structure = invoice.structure
+    moved: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for account, debit, credit in (
+        EntryLine.objects.filter(
+            entry__structure=structure,
+            entry__source_kind="invoice",
+            entry__source_id=str(invoice.pk),
+            entry__event__startswith="vat-on-receipts",
+        )
+        .exclude(account__code=VAT_ON_RECEIPTS_ACCOUNT)
+        .values_list("account__code", "debit", "credit")
+    ):
+        moved[account] += credit - debit
+    label = f"TVA exigible sur encaissement {invoice.number}"
+    lines = []
+    for account in sorted(set(due) | set(moved)):
+        delta = quantize(due[account] * ratio) - moved[account]
+        if delta > 0:
+            lines += [DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, debit=delta, label=label),
+                      DocumentLine(account=account, credit=delta, label=label)]  # fmt: skip
+        elif delta < 0:
+            lines += [DocumentLine(account=account, debit=-delta, label=label),
+                      DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, credit=-delta, label=label)]  # fmt: skip
+    if lines:
+        _post(structure, journal="OD", date=on, piece_ref=invoice.number, piece_date=on, label=label, lines=lines,
+              key=IdempotencyKey("invoice", str(invoice.pk), f"vat-on-receipts-{event}"))  # fmt: skip
+    if paid < net:
+        return
+    pieces = [document.number for document in documents]
+    code, _name = customer_account(invoice=invoice)
+    sides = [(structure.pk, "411", code)]
+    if invoice.buyer_structure_id is not None:
+        sides.append((invoice.buyer_structure_id, "401", supplier_code(structure)))
+    for structure_id, account, auxiliary in sides:
+        unlettered = list(
+            EntryLine.objects.filter(
+                entry__structure_id=structure_id,
+                account__code=account,
+                auxiliary_code=auxiliary,
+                entry__piece_ref__in=pieces,
+                lettering_code="",
+            )
+        )
+        # Lettering pairs lines that cancel out: only once the invoice's lines balance in the books.
+        if len(unlettered) >= 2 and sum((line.debit - line.credit for line in unlettered), ZERO) == 0:
+            books.letter_lines(lines=unlettered, on=on)
 
 
 # --- Payments -------------------------------------------------------------------------------

@@ -5,11 +5,12 @@ its settlement share (`OrderShare.paid`: received, less refunded and disputed); 
 is its total, less its credit notes, less that money spread over the order's invoices of the structure
 oldest first. An order paid beyond what was invoiced (a weighed line not yet invoiced), and a credit
 note kept by the customer, are the customer's credit. An invoice without an order (the Collectif's
-shared-services invoices) is open for its total less its credit notes. The aged total agrees with
-the structure's 411 (a reconciliation check, `receivables_match_ledger`).
+shared-services invoices, late-payment penalties) is open for its total less its credit notes and its
+payments (`InvoicePayment`, not cancelled). The aged total agrees with the structure's 411 (a
+reconciliation check, `receivables_match_ledger`).
 
 A customer is its 411 sub-account (`postings.customer_account`): `C<user>`, `O<organisation>` or
-`S<structure>`. Three queries for the aged balance whatever the number of invoices.
+`S<structure>`. Four queries for the aged balance whatever the number of invoices.
 """
 
 import datetime
@@ -29,7 +30,7 @@ from accounting.models import EntryLine
 from hub.models import Organisation, Structure
 from hub.money import quantize
 from marketplace.enums import InvoiceKind, PaymentMethod, PaymentState, RefundState
-from marketplace.models import Invoice, OrderShare, PaymentAllocation, Refund
+from marketplace.models import Invoice, InvoicePayment, OrderShare, PaymentAllocation, Refund
 from marketplace.postings import customer_account
 
 ZERO = Decimal("0.00")
@@ -44,6 +45,8 @@ BUCKETS = (
     ("over_90", gettext_lazy("Plus de 90 jours"), 91, None),
 )
 BUCKET_KEYS = tuple(key for key, *_rest in BUCKETS)
+# Movements of the same moment: the invoice before what pays it, a payment before its cancellation.
+KIND_ORDER = {"invoice": 0, "credit_note": 1, "payment": 2, "reversal": 3, "refund": 4}
 
 
 def bucket_of(days_past_due: int) -> str:
@@ -173,6 +176,12 @@ def aged_balance(structure: Structure, *, on: datetime.date | None = None) -> Ag
             seller=structure, order_id__in=order_ids
         ).values_list("order_id", "received", "refunded", "disputed")
     }
+    paid_by_invoice = dict(
+        InvoicePayment.objects.filter(invoice__structure=structure, cancelled_at__isnull=True)
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_id", "total")
+    )
     customers: dict[str, CustomerBalance] = {}
 
     def customer_of(doc: Invoice) -> CustomerBalance:
@@ -190,7 +199,10 @@ def aged_balance(structure: Structure, *, on: datetime.date | None = None) -> Ag
         if doc.kind == InvoiceKind.CREDIT_NOTE and doc.order_id and doc.order_id not in groups:
             groups[doc.order_id] = []
     for group_key, group in groups.items():
-        rest = paid_by_order.get(group_key, ZERO) if isinstance(group_key, int) else ZERO
+        if isinstance(group_key, int):
+            rest = paid_by_order.get(group_key, ZERO)
+        else:  # an invoice without an order: its own payments
+            rest = paid_by_invoice.get(group[0].pk, ZERO)
         customer = None
         for doc in group:  # oldest first
             customer = customer_of(doc)
@@ -309,8 +321,8 @@ def customer_statement(
     structure: Structure, code: str, *, start: datetime.date, end: datetime.date, on: datetime.date | None = None
 ) -> CustomerStatement | None:
     """A customer's account with the structure from `start` to `end`: the balance brought forward, then
-    its invoices, credit notes, payments (money received by the structure for its orders), rejected
-    payments and refunds in date order with the running balance; None for an unknown customer.
+    its invoices, credit notes, payments (money received by the structure for its orders, or for an invoice
+    without an order), rejected or cancelled payments and refunds in date order with the running balance; None for an unknown customer.
     Its open invoices (as of `on`, today) close it. A credit note used on another order is not a payment."""
     parsed = parse_customer_code(code)
     if parsed is None:
@@ -326,6 +338,34 @@ def customer_statement(
     if not documents and order_q is None:
         return None
     movements: list[StatementLine] = []
+    orderless = [doc.pk for doc in documents if doc.order_id is None and doc.kind != InvoiceKind.CREDIT_NOTE]
+    for payment in (
+        InvoicePayment.objects.filter(invoice_id__in=orderless).select_related("invoice") if orderless else ()
+    ):
+        if payment.received_on <= end:
+            movements.append(
+                StatementLine(
+                    date=payment.received_on,
+                    kind="payment",
+                    label=_("Paiement reçu (%(means)s)") % {"means": payment.get_method_display().lower()},
+                    reference=payment.invoice.number,
+                    debit=ZERO,
+                    credit=payment.amount,
+                    at=max(payment.created_at, payment.invoice.issued_at),  # never before its invoice
+                )
+            )
+        if payment.cancelled_at and _local(payment.cancelled_at) <= end:
+            movements.append(
+                StatementLine(
+                    date=_local(payment.cancelled_at),
+                    kind="reversal",
+                    label=_("Paiement annulé"),
+                    reference=payment.invoice.number,
+                    debit=payment.amount,
+                    credit=ZERO,
+                    at=max(payment.cancelled_at, payment.invoice.issued_at),
+                )
+            )
     for doc in documents:
         credit_note = doc.kind == InvoiceKind.CREDIT_NOTE
         movements.append(
@@ -399,7 +439,7 @@ def customer_statement(
     statement = CustomerStatement(
         structure=structure, code=code, name=name, address=address, is_business=is_business, start=start, end=end
     )
-    movements.sort(key=lambda line: (line.date, line.at or EPOCH, line.reference))
+    movements.sort(key=lambda line: (line.date, line.at or EPOCH, KIND_ORDER[line.kind], line.reference))
     balance = ZERO
     for line in movements:
         balance += line.debit - line.credit

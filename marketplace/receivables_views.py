@@ -1,6 +1,6 @@
 """The accountant's receivables pages, under a structure's books (/comptabilite/<slug>/creances/): the aged
-balance (CSV too), a customer's statement (PDF too), reminders (due, sent by hand, paused, history) and
-late-payment penalties. The marketplace owns them: the books (`accounting`) know nothing of invoices.
+balance (CSV too), a customer's statement (PDF too), reminders (due, sent by hand, paused, history),
+late-payment penalties, and the payments of invoices without an order (transfers and cheques received). The marketplace owns them: the books (`accounting`) know nothing of invoices.
 
 Thin: `accounting.perms.get_structure_or_404` (404 for anyone but the structure's accountants and hub
 admins), then one selector or action; every action that sends or invoices is confirmed first.
@@ -17,13 +17,15 @@ from django.views.decorators.http import require_POST
 
 from accounting.exports import csv_response
 from accounting.perms import get_structure_or_404
+from hub.formatting import euros
 from hub.params import date_param
 from hub.views import rendered_pdf
 from marketplace import receivables
 from marketplace.actions import dunning
-from marketplace.exceptions import DunningError
-from marketplace.forms import DunningPauseForm
-from marketplace.models import DunningPause, Invoice, LatePenalty, ReminderSent
+from marketplace.actions.invoice_payments import cancel_invoice_payment, record_invoice_payment, remaining
+from marketplace.exceptions import DunningError, PaymentError
+from marketplace.forms import DunningPauseForm, InvoicePaymentCancelForm, InvoicePaymentForm
+from marketplace.models import DunningPause, Invoice, InvoicePayment, LatePenalty, ReminderSent
 
 HISTORY_PAGE_SIZE = 50
 MAX_ID = 2**31 - 1  # an id beyond PostgreSQL's integer is a 404, not a database error
@@ -269,3 +271,66 @@ def lift_pause(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     dunning.lift_pause(pause=found)
     messages.success(request, _("Relances reprises."))
     return redirect("receivables:reminders", structure.slug)
+
+
+def invoice_payments(request: HttpRequest, slug: str, invoice_id: int) -> HttpResponse:
+    """An invoice without an order (shared services, penalties): what it asks, its payments; POST records one."""
+    structure = get_structure_or_404(request.user, slug)
+    invoice = _invoice_or_404(structure, invoice_id)
+    if invoice.order_id is not None or invoice.kind != "invoice":
+        raise Http404
+    rest = remaining(invoice)
+    form = InvoicePaymentForm(
+        request.POST or None,
+        initial={"received_on": timezone.localdate(), "amount": rest if rest > 0 else None, "method": "transfer"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = record_invoice_payment(invoice=invoice, by=request.user, **form.cleaned_data)
+        except PaymentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Règlement de %(amount)s enregistré sur la facture %(number)s.")
+                % {"amount": euros(payment.amount), "number": invoice.number},
+            )
+            return redirect("receivables:invoice_payments", structure.slug, invoice.pk)
+    context = {
+        "structure": structure,
+        "invoice": invoice,
+        "credit_notes": list(invoice.credit_notes.issued().order_by("issue_date", "pk")),
+        "payments": list(invoice.payments.select_related("recorded_by", "cancelled_by", "entry")),
+        "remaining": rest,
+        "customer_code": receivables.customer_account(invoice=invoice)[0],
+        "form": form,
+        "section": "receivables",
+    }
+    return render(request, "marketplace/receivables/invoice_payments.html", context, status=400 if form.errors else 200)
+
+
+def cancel_payment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """GET: what cancelling a payment does; POST (confirmed, with a reason): reverse it."""
+    structure = get_structure_or_404(request.user, slug)
+    payment = (
+        InvoicePayment.objects.filter(pk=pk, invoice__structure=structure).select_related("invoice").first()
+        if pk <= MAX_ID
+        else None
+    )
+    if payment is None:
+        raise Http404
+    back = reverse("receivables:invoice_payments", args=[structure.slug, payment.invoice_id])
+    if payment.is_cancelled:
+        messages.error(request, _("Ce règlement est déjà annulé."))
+        return redirect(back)
+    form = InvoicePaymentCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancel_invoice_payment(payment=payment, by=request.user, reason=form.cleaned_data["reason"])
+        except PaymentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Règlement annulé : ses écritures sont contrepassées."))
+        return redirect(back)
+    context = {"structure": structure, "payment": payment, "form": form, "section": "receivables"}
+    return render(request, "marketplace/receivables/payment_cancel.html", context, status=400 if form.errors else 200)

@@ -1,9 +1,12 @@
-"""Receivables over the API, under the books' space (/api/v1/accounting/<structure>/…): the aged balance and a
-customer's statement (JSON, or PDF with `?format=pdf` / `Accept: application/pdf`).
+"""Receivables over the API, under the books' space (/api/v1/accounting/<structure>/…): the aged balance, a
+customer's statement (JSON, or PDF with `?format=pdf` / `Accept: application/pdf`), and the payments of an
+invoice without an order (read, record).
 
 Like the other accounting endpoints: the structure's accountants and hub admins only; anyone else gets
 the same 404 as for a structure that does not exist.
 """
+
+from decimal import Decimal
 
 from django.http import Http404
 from django.utils import timezone
@@ -21,6 +24,10 @@ from hub.params import MAX_DATE, MIN_DATE
 from hub.rendering import pdf_or_queue
 from hub.storage import private_stored_response
 from marketplace import receivables
+from marketplace.actions.invoice_payments import record_invoice_payment, remaining
+from marketplace.enums import InvoiceKind, InvoicePaymentMethod
+from marketplace.exceptions import PaymentError
+from marketplace.models import Invoice
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Structure ou client inconnu, ou comptabilité non accessible.")
 INVALID = OpenApiResponse(ErrorSerializer, description="Paramètre invalide.")
@@ -188,3 +195,85 @@ class CustomerStatementView(ReceivablesAPIView):
         if isinstance(response, Response):
             request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class InvoicePaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    received_on = serializers.DateField()
+    method = serializers.ChoiceField(choices=InvoicePaymentMethod.choices)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    reference = serializers.CharField()
+    entry = serializers.CharField(source="entry.reference", help_text="L'écriture de banque (512 / 411).")
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    cancel_reason = serializers.CharField()
+
+
+class InvoicePaymentsSerializer(serializers.Serializer):
+    invoice = serializers.CharField(source="invoice.number")
+    total = serializers.DecimalField(source="invoice.total_incl", max_digits=14, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Avoirs et règlements déduits.")
+    payments = InvoicePaymentSerializer(many=True)
+
+
+class InvoicePaymentInputSerializer(serializers.Serializer):
+    received_on = serializers.DateField(error_messages=DATE_ERRORS, help_text="Jour de réception (AAAA-MM-JJ).")
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), help_text="TTC, au centime, au plus le reste dû."
+    )
+    method = serializers.ChoiceField(choices=InvoicePaymentMethod.choices)
+    reference = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, default="", help_text="N° du chèque (obligatoire) ou libellé."
+    )
+
+    def validate_received_on(self, value):
+        if not MIN_DATE <= value <= MAX_DATE:
+            raise serializers.ValidationError(_("Date hors de la plage 2000-2099."))
+        return value
+
+
+def _orderless_invoice_or_404(structure, invoice_id: int) -> Invoice:
+    if invoice_id > 2**31 - 1:
+        raise Http404
+    invoice = (
+        Invoice.objects.issued()
+        .filter(pk=invoice_id, structure=structure, order__isnull=True, kind=InvoiceKind.INVOICE)
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def _payments_body(invoice: Invoice) -> dict:
+    payments = list(invoice.payments.select_related("entry"))
+    return InvoicePaymentsSerializer({"invoice": invoice, "remaining": remaining(invoice), "payments": payments}).data
+
+
+class InvoicePaymentsView(ReceivablesAPIView):
+    @extend_schema(
+        summary="Règlements d'une facture sans commande",
+        description="Services mutualisés du Collectif, pénalités de retard : le total, le reste dû, les "
+        "règlements reçus (virement, chèque), annulés compris.",
+        responses={200: InvoicePaymentsSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request, structure: str, invoice_id: int):
+        invoice = _orderless_invoice_or_404(self.get_structure(), invoice_id)
+        return Response(_payments_body(invoice))
+
+    @extend_schema(
+        summary="Enregistrer le règlement d'une facture sans commande",
+        description="Un virement ou un chèque reçu : passé en banque (512 / 411, et 401 / 512 chez une structure "
+        "membre), la TVA sur encaissements exigible, la facture lettrée une fois soldée. Refusé (400, rien "
+        "d'écrit) au-delà du reste dû, daté avant la facture ou après aujourd'hui, ou dans une période verrouillée.",
+        request=InvoicePaymentInputSerializer,
+        responses={201: InvoicePaymentsSerializer, 400: INVALID, 404: NOT_FOUND},
+    )
+    def post(self, request, structure: str, invoice_id: int):
+        invoice = _orderless_invoice_or_404(self.get_structure(), invoice_id)
+        data = InvoicePaymentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            record_invoice_payment(invoice=invoice, by=request.user, **data.validated_data)
+        except PaymentError as error:
+            return Response({"code": error.code, "message": error.message}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(_payments_body(invoice), status=status.HTTP_201_CREATED)

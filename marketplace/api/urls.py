@@ -22,5 +22,10 @@ urlpatterns = [
         receivables.CustomerStatementView.as_view(),
         name="accounting-customer-statement",
     ),
+    path(
+        "accounting/<slug:structure>/invoices/<int:invoice_id>/payments/",
+        receivables.InvoicePaymentsView.as_view(),
+        name="accounting-invoice-payments",
+    ),
     path("stripe/webhook/", views.StripeWebhookView.as_view(), name="stripe-webhook"),
 ]

@@ -19,7 +19,7 @@ from marketplace.models.orders import (
     OrderQuerySet,
     OrderTransition,
 )
-from marketplace.models.payments import DepositSlip, Payment, Refund
+from marketplace.models.payments import DepositSlip, InvoicePayment, Payment, Refund
 from marketplace.models.sellers import SellerSettings
 from marketplace.models.settlement import OrderShare, OrderShareQuerySet, PaymentAllocation
 from marketplace.models.shared_services import SharedServicesPlan, SharedServicesShare
@@ -39,6 +39,7 @@ __all__ = [
     "DunningPolicy",
     "Invoice",
     "InvoiceLine",
+    "InvoicePayment",
     "InvoiceQuerySet",
     "InvoiceSequence",
     "LatePenalty",

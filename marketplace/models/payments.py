@@ -1,4 +1,4 @@
-"""Money received for an order, cheques taken to the bank, and money given back."""
+"""Money received for an order or for an invoice without one, cheques taken to the bank, and money given back."""
 
 from django.conf import settings
 from django.db import models
@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Site, Structure
-from marketplace.enums import PaymentMethod, PaymentState, RefundState
+from marketplace.enums import InvoicePaymentMethod, PaymentMethod, PaymentState, RefundState
 from marketplace.models.fields import MONEY
+from marketplace.models.invoices import Invoice
 from marketplace.models.orders import Order
 
 
@@ -130,3 +131,63 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} −{self.amount} €"
+
+
+class InvoicePayment(models.Model):
+    """Money received for an invoice without an order — the Collectif's shared-services invoices, late-payment
+    penalties — by transfer or cheque (an order's invoices are paid through the order's settlement).
+
+    In the seller's books D 512 / C 411 (piece: the invoice number, what the bank statement shows); in a
+    member structure's books, the mirror D 401 / C 512. Once the invoice is paid its 411 (and 401) lines
+    are lettered. A payment recorded by mistake is cancelled by reversing its entries, never deleted."""
+
+    invoice = models.ForeignKey(Invoice, verbose_name=_("facture"), on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(_("moyen"), max_length=10, choices=InvoicePaymentMethod.choices)
+    amount = models.DecimalField(_("montant"), **MONEY)
+    received_on = models.DateField(_("reçu le"))
+    reference = models.CharField(_("référence (n° de chèque, libellé du virement)"), max_length=50, blank=True)
+    entry = models.OneToOneField(
+        "accounting.Entry", verbose_name=_("écriture"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("saisi le"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.CharField(_("motif de l'annulation"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("règlement de facture")
+        verbose_name_plural = _("règlements de factures")
+        ordering = ["received_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="marketplace_invoice_payment_amount_positive",
+                violation_error_message=_("Le montant d'un règlement est positif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=InvoicePaymentMethod.values),
+                name="marketplace_invoice_payment_method_valid",
+                violation_error_message=_("Moyen de paiement inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(method=InvoicePaymentMethod.CHEQUE) | ~Q(reference=""),
+                name="marketplace_invoice_payment_cheque_has_number",
+                violation_error_message=_("Un chèque a un numéro."),
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True, cancel_reason="")
+                | Q(cancelled_at__isnull=False, cancelled_by__isnull=False) & ~Q(cancel_reason=""),
+                name="marketplace_invoice_payment_cancel_has_who_and_why",
+                violation_error_message=_("Une annulation dit qui, quand et pourquoi."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount} € ({self.invoice})"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None

@@ -267,7 +267,7 @@ def test_the_reminders_page_and_the_history_in_pinned_queries(client, shop, djan
     dunning.send_due_reminders(on=_day(invoice, 8), structures=[shop])
     client.force_login(accountant_of(shop))
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         page = client.get(reverse("receivables:reminders", args=[shop.slug]))
     with django_assert_num_queries(6):
         history = client.get(reverse("receivables:history", args=[shop.slug]))

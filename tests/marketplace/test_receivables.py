@@ -175,7 +175,7 @@ def test_the_aged_balance_page_shows_customers_and_totals_in_a_pinned_number_of_
     client.force_login(accountant_of(shop))
     url = reverse("receivables:aged", args=[shop.slug])
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(url)
 
     assert response.status_code == 200
@@ -243,7 +243,7 @@ def test_the_aged_balance_api(client, shop, django_assert_num_queries):
     client.force_login(accountant_of(shop))
     url = f"/api/v1/accounting/{shop.slug}/receivables/aged/"
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(url)
 
     body = response.json()
@@ -289,7 +289,7 @@ def test_the_statement_api_in_json_and_pdf(client, shop, django_assert_num_queri
     client.force_login(accountant_of(shop))
     url = f"/api/v1/accounting/{shop.slug}/customers/{code}/statement/"
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         body = client.get(url).json()
     pdf = client.get(url, {"format": "pdf"})
     invalid = client.get(url, {"from": "2026-13-01"})
