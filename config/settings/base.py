@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "bookings",
     "subscriptions",
     "insertion",
+    "sap",
 ]
 
 MIDDLEWARE = [

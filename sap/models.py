@@ -1,0 +1,1 @@
+"""Models of the services à la personne (see the package docstring)."""
