@@ -402,7 +402,7 @@ class State:
         except InvalidOperation:
             errors.append(_error("ERREUR_VALIDATION", f"{field} doit être un nombre."))
             return None
-        if not amount.is_finite():
+        if not amount.is_finite() or abs(amount) >= 10**9:
             errors.append(_error("ERREUR_VALIDATION", f"{field} doit être un nombre."))
             return None
         if amount < 0:
