@@ -7,6 +7,8 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STRIPE_PORT ?= 8420
+# the local stand-in of the URSSAF « API Tiers de prestation » (avance immédiate), unless URSSAF_API_BASE is set
+URSSAF_PORT ?= 8430
 # xdist workers for the suite (2 cores on the reference machine); PYTEST_ARGS adds options.
 TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
@@ -45,13 +47,20 @@ seed: migrate ## Load the demo hub (idempotent)
 
 run: seed ## Set everything up and serve the demo hub on http://127.0.0.1:8000
 	@echo ""
-	@if [ -n "$$STRIPE_SECRET_KEY" ]; then \
+	@urssaf_pid=; if [ -z "$$URSSAF_API_BASE" ]; then \
+	  $(BIN)/python -m devtools.urssaf_server --port $(URSSAF_PORT) > .urssaf.log 2>&1 & \
+	  urssaf_pid=$$!; trap 'kill $$urssaf_pid 2>/dev/null' EXIT INT TERM; \
+	  export URSSAF_API_BASE=http://127.0.0.1:$(URSSAF_PORT); \
+	  $(BIN)/python -c "from devtools.urssaf_server import wait_until_ready; wait_until_ready('$$URSSAF_API_BASE')" || exit 1; \
+	  echo "Serveur URSSAF de démonstration (avance immédiate) : $$URSSAF_API_BASE"; \
+	fi; \
+	if [ -n "$$STRIPE_SECRET_KEY" ]; then \
 	  echo "Clés Stripe fournies : le vrai Stripe est utilisé."; \
 	  echo "Le pôle de démonstration est servi sur http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)."; \
-	  exec $(MANAGE) runserver $(HOST):$(PORT); \
+	  $(MANAGE) runserver $(HOST):$(PORT); exit $$?; \
 	fi; \
 	$(BIN)/python -m devtools.localstripe_server --port $(STRIPE_PORT) > .localstripe.log 2>&1 & \
-	stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
+	stripe_pid=$$!; trap 'kill $$stripe_pid $$urssaf_pid 2>/dev/null' EXIT INT TERM; \
 	export STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) STRIPE_SECRET_KEY=sk_test_demo \
 	  STRIPE_PUBLISHABLE_KEY=pk_test_demo STRIPE_WEBHOOK_SECRET=whsec_demo \
 	  STRIPE_JS_URL=http://127.0.0.1:$(STRIPE_PORT)/js.stripe.com/v3/ SITE_URL=http://$(HOST):$(PORT); \

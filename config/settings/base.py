@@ -347,6 +347,10 @@ STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# The URSSAF « API Tiers de prestation » (avance immédiate, sap/urssaf.py): https://api.urssaf.fr in
+# production, https://api-edi.urssaf.fr to test; the local stand-in (devtools/urssaf_server.py) in the
+# demo and the tests. Empty: not configured, the immediate advance is off.
+URSSAF_API_BASE = os.environ.get("URSSAF_API_BASE", "")
 # Unpaid card orders release their stock and bookings after this many minutes.
 CARD_PAYMENT_HOLD_MINUTES = int(os.environ.get("CARD_PAYMENT_HOLD_MINUTES", "15"))
 
