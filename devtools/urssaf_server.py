@@ -16,9 +16,11 @@ confirmed and what is assumed):
   (birth name, first names, birth date, e-mail) registered again gets the same idClient back.
 * `GET /atp/v1/tiersPrestations/particulier?idClient=…` → `{"idClient", "statut": {code, description, etat}}`.
 * `POST /atp/v1/tiersPrestations/demandePaiement` — a list of 1 to 10 requests → 200 with one item
-  per request: `{"idDemandePaiement", "statut": "10"}` or `{"errors": [{code, message, description}]}`.
+  per request: `{"idClient", "idDemandePaiement", "numFactureTiers", "statut": "10"}` or
+  `{"errors": [{code, message, description}]}`.
 * `POST /atp/v1/tiersPrestations/demandePaiement/rechercher` — `{"idDemandePaiements": [≤ 10 ids]}`
-  or `{"dateDebut", "dateFin"}` (invoice dates) → `{"infoDemandePaiements": [...]}`; nothing found
+  or `{"dateDebut", "dateFin"}` (invoice dates) → `{"infoDemandePaiements": [{idDemandePaiement,
+  demandePaiement (the request as sent), statut {code, libelle}, infoRejet, infoVirement}]}`; nothing found
   → 400 `ERR_RECHERCHE_VIDE`. A request seen as "10" becomes "20" at the next search (the person
   is notified); one "20" for more than 48 h of the server's clock becomes "30" (validated).
 
@@ -80,6 +82,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -278,7 +281,7 @@ class State:
         for id_client, client in self.clients.items():
             if client["key"] == key:
                 return 200, {"idClient": id_client}
-        id_client = "C" + secrets.token_hex(8)
+        id_client = str(uuid.uuid4())
         self.clients[id_client] = {"key": key, "birth_date": birth, "status": "APPAREILLAGE_EC"}
         return 200, {"idClient": id_client}
 
@@ -304,7 +307,7 @@ class State:
             if errors:
                 results.append({"errors": errors})
                 continue
-            id_request = "DP" + secrets.token_hex(8)
+            id_request = str(uuid.uuid4())
             self.invoices[(caller, str(item["idTiersFacturation"]), str(item["numFactureTiers"]))] = id_request
             self.requests[id_request] = {
                 "caller": caller,
@@ -315,7 +318,14 @@ class State:
                 "reject": None,
                 "transfer": None,
             }
-            results.append({"idDemandePaiement": id_request, "statut": "10"})
+            results.append(
+                {
+                    "idClient": item["idClient"],
+                    "idDemandePaiement": id_request,
+                    "numFactureTiers": item["numFactureTiers"],
+                    "statut": "10",
+                }
+            )
         return 200, results
 
     def _check_request(self, item) -> list[dict]:  # noqa: C901 — one check per documented code
@@ -446,13 +456,7 @@ class State:
             infos.append(
                 {
                     "idDemandePaiement": id_request,
-                    "idClient": item["idClient"],
-                    "idTiersFacturation": item["idTiersFacturation"],
-                    "numFactureTiers": item["numFactureTiers"],
-                    "dateFacture": item["dateFacture"],
-                    "dateDebutEmploi": item["dateDebutEmploi"],
-                    "dateFinEmploi": item["dateFinEmploi"],
-                    "mntFactureTTC": item["mntFactureTTC"],
+                    "demandePaiement": item,  # the request as it was sent (InputDemandePaiement)
                     "statut": {"code": request["status"], "libelle": REQUEST_STATUSES[request["status"]]},
                     "infoRejet": request["reject"],
                     "infoVirement": request["transfer"],

@@ -243,6 +243,7 @@ class PaymentRequestLine:
     amount_ttc: Decimal
     amount_ht: Decimal
     amount_vat: Decimal = Decimal("0.00")  # the AI is VAT-exempt
+    activity_code: str = ""  # codeActivite (optional, URSSAF referential)
     complement1: str = ""
     complement2: str = ""  # e.g. the SAP declaration number
 
@@ -256,6 +257,8 @@ class PaymentRequestLine:
             "mntPrestationHT": _Money(self.amount_ht),
             "mntPrestationTVA": _Money(self.amount_vat),
         }
+        if self.activity_code:
+            payload["codeActivite"] = self.activity_code
         if self.complement1:
             payload["complement1"] = self.complement1
         if self.complement2:
@@ -473,8 +476,20 @@ class UrssafClient:
                 if refusal.urssaf_code == "ERR_RECHERCHE_VIDE":
                     continue
                 raise
-            for info in (data or {}).get("infoDemandePaiements") or []:
-                results.append(self._parse_status(info))
+            data = data if isinstance(data, dict) else {}
+            infos = data.get("infoDemandePaiements") or []
+            errors = [e for e in data.get("Errors") or data.get("errors") or [] if isinstance(e, dict)]
+            if not infos and errors:  # errors in a 200 answer ("Errors" in public integrations' types)
+                if errors[0].get("code") == "ERR_RECHERCHE_VIDE":
+                    continue
+                first = errors[0]
+                raise UrssafRefused(
+                    str(first.get("code", "")),
+                    str(first.get("message") or ""),
+                    str(first.get("description") or ""),
+                    errors,
+                )
+            results.extend(self._parse_status(info) for info in infos if isinstance(info, dict))
         return results
 
     # --- internals ---------------------------------------------------------------------------------
@@ -487,9 +502,10 @@ class UrssafClient:
         reject = info.get("infoRejet") or {}
         transfer = info.get("infoVirement") or {}
         known = PAYMENT_REQUEST_STATUSES.get(code)
+        sent = info.get("demandePaiement") if isinstance(info.get("demandePaiement"), dict) else {}
         return PaymentRequestStatus(
             id=str(info.get("idDemandePaiement", "")),
-            invoice_number=str(info.get("numFactureTiers", "")),
+            invoice_number=str(sent.get("numFactureTiers") or info.get("numFactureTiers") or ""),
             status_code=code,
             status_label=known.label if known else str(statut.get("libelle", code)),
             reject_code=str(reject.get("code") or ""),
@@ -560,7 +576,11 @@ class UrssafClient:
             data = response.json()
         except ValueError:
             data = None
-        errors = data if isinstance(data, list) else (data.get("errors") if isinstance(data, dict) else None)
+        errors = (
+            data
+            if isinstance(data, list)
+            else ((data.get("errors") or data.get("Errors")) if isinstance(data, dict) else None)
+        )
         errors = [e for e in errors or [] if isinstance(e, dict)]
         if response.status_code == 401:
             return UrssafRefused("invalid_client", "unauthorized", errors=errors, http_status=401)
