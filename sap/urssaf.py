@@ -37,7 +37,7 @@ import json
 import logging
 import secrets
 import time
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import requests
 
@@ -349,7 +349,12 @@ class _Money:
     """A Decimal written in JSON as a number with exactly two decimals (12.50, not "12.50" nor 12.5)."""
 
     def __init__(self, value) -> None:
-        self.value = Decimal(value).quantize(Decimal("0.01"))
+        try:
+            self.value = Decimal(value).quantize(Decimal("0.01"))
+        except (InvalidOperation, TypeError, ValueError) as exc:
+            raise ValueError(f"not an amount: {value!r}") from exc
+        if not self.value.is_finite():
+            raise ValueError(f"not an amount: {value!r}")
 
 
 def _api_datetime(value: dt.date) -> str:
@@ -372,7 +377,11 @@ def _fail(value):
 def _to_decimal(value) -> Decimal | None:
     if value is None or value == "":
         return None
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
 
 
 def _to_date(value) -> dt.date | None:
@@ -388,6 +397,9 @@ def _to_date(value) -> dt.date | None:
 
 
 class UrssafClient:
+    """One structure's connection to the API (see the module docstring). Not shared between threads:
+    build one per task or request (the token cache is per instance)."""
+
     def __init__(
         self,
         base_url: str,
