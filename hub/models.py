@@ -129,7 +129,9 @@ class Structure(Address):
         max_length=10,
         choices=SapInterventionMode.choices,
         blank=True,
-        help_text=_("Imprimé sur les factures et devis SAP ; une association intermédiaire intervient par mise à disposition."),
+        help_text=_(
+            "Imprimé sur les factures et devis SAP ; une association intermédiaire intervient par mise à disposition."
+        ),
     )
     share_capital = models.DecimalField(_("capital social (€)"), max_digits=12, decimal_places=2, null=True, blank=True)
     registration_number = models.CharField(

@@ -130,7 +130,9 @@ def build_document(invoice: Invoice) -> InvoiceDocument:
     personal = Decimal("0.00") if paid_in_cesu else sap_eligible
     interventions = {}
     if is_sap(invoice) and not invoice.is_credit_note:
-        interventions = interventions_of(line.order_line_id for line in lines if line.sap_eligible and line.order_line_id)
+        interventions = interventions_of(
+            line.order_line_id for line in lines if line.sap_eligible and line.order_line_id
+        )
     return InvoiceDocument(
         invoice=invoice,
         seller=seller,
