@@ -1,7 +1,9 @@
 """The free quote of services à la personne (DOMAIN.md rule 19; arrêté du 17 mars 2015).
 
-A provider must offer a free written quote when the monthly amount reaches 100 € incl. VAT; the
-hub offers it from the booking page of every SAP offering, as a PDF built here.
+A provider must offer a free written quote when the monthly amount reaches 100 € incl. VAT, with
+its declaration number and its mode of intervention, and keep a copy at least a year; the hub
+offers it from the booking page of every SAP offering, as a PDF built here (kept a year in the
+private storage: `RENDERED_PDF_KEEP_DAYS_BY_FOLDER`).
 """
 
 import datetime
@@ -11,6 +13,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from hub.enums import SapInterventionMode
 from hub.money import quantize
 from services.models import Offering
 
@@ -44,9 +47,19 @@ class Quote:
         return self.monthly_amount - self.tax_credit
 
     @property
+    def threshold(self) -> Decimal:
+        return FREE_QUOTE_THRESHOLD
+
+    @property
     def is_mandatory(self) -> bool:
         """From 100 € a month the quote is owed to the client, free of charge."""
         return self.monthly_amount >= FREE_QUOTE_THRESHOLD
+
+    @property
+    def intervention_mode(self) -> str:
+        """The provider's mode of intervention (an AI: « Mise à disposition »)."""
+        mode = self.offering.structure.sap_intervention_mode
+        return str(SapInterventionMode(mode).label) if mode in SapInterventionMode.values else ""
 
     @property
     def valid_until(self) -> datetime.date:

@@ -63,7 +63,10 @@ class StructureAdmin(HubOnlyAdmin):
             _("TVA et facturation"),
             {"fields": ("vat_regime", "vat_number", "vat_exemption_mention", "default_vat_rate", "invoice_prefix")},
         ),
-        (_("Services à la personne"), {"fields": ("sap_declaration_number", "sap_declaration_date")}),
+        (
+            _("Services à la personne"),
+            {"fields": ("sap_declaration_number", "sap_declaration_date", "sap_intervention_mode")},
+        ),
         (_("Paiements"), {"fields": ("stripe_account_id", "iban", "bic")}),
     )
 

@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from hub.enums import LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
+from hub.enums import LegalPageKind, OrganisationRole, SapInterventionMode, StaffRole, StructureKind, VatRegime
 from hub.models import (
     LegalPage,
     Organisation,
@@ -82,6 +82,8 @@ STRUCTURES = [
         "invoice_prefix": "PSV",
         "sap_declaration_number": "SAP845678937",
         "sap_declaration_date": datetime.date(2019, 3, 1),
+        # An AI's workers are made available to the client (mise à disposition, L7232-6).
+        "sap_intervention_mode": SapInterventionMode.PLACEMENT,
         "iban": "FR7615589234000001234560432",
         "position": 30,
     },

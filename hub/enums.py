@@ -15,6 +15,17 @@ class StructureKind(models.TextChoices):
     OUTSIDE_ASSOCIATION = "outside_association", _("Association adhérente (comptabilité tenue)")
 
 
+class SapInterventionMode(models.TextChoices):
+    """How a structure declared for services à la personne works for its clients (C. trav. L7232-6).
+
+    Printed on its SAP invoices and quotes (arrêté du 17 mars 2015); an AI works by *mise à disposition*.
+    """
+
+    PROVIDER = "provider", _("Prestataire")
+    AGENT = "agent", _("Mandataire")
+    PLACEMENT = "placement", _("Mise à disposition")
+
+
 class VatRegime(models.TextChoices):
     LIABLE = "liable", _("Assujettie à la TVA")
     EXEMPT = "exempt", _("Exonérée de TVA")

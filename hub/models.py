@@ -8,7 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hub import events
-from hub.enums import EmailState, LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
+from hub.enums import (
+    EmailState,
+    LegalPageKind,
+    OrganisationRole,
+    SapInterventionMode,
+    StaffRole,
+    StructureKind,
+    VatRegime,
+)
 from hub.validators import (
     DESCRIPTION_MAX_LENGTH,
     LONG_TEXT_MAX_LENGTH,
@@ -116,6 +124,15 @@ class Structure(Address):
     )
     sap_declaration_number = models.CharField(_("n° de déclaration SAP"), max_length=30, blank=True)
     sap_declaration_date = models.DateField(_("date de déclaration SAP"), null=True, blank=True)
+    sap_intervention_mode = models.CharField(
+        _("mode d'intervention SAP"),
+        max_length=10,
+        choices=SapInterventionMode.choices,
+        blank=True,
+        help_text=_(
+            "Imprimé sur les factures et devis SAP ; une association intermédiaire intervient par mise à disposition."
+        ),
+    )
     share_capital = models.DecimalField(_("capital social (€)"), max_digits=12, decimal_places=2, null=True, blank=True)
     registration_number = models.CharField(
         _("immatriculation (RCS)"), max_length=60, blank=True, help_text=_("Ex. : RCS Guéret 123 456 789.")
@@ -167,6 +184,14 @@ class Structure(Address):
                 | (~Q(sap_declaration_number="") & Q(sap_declaration_date__isnull=False)),
                 name="hub_structure_sap_number_and_date",
                 violation_error_message=_("Le numéro et la date de déclaration SAP vont ensemble."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(sap_declaration_number="") & Q(sap_intervention_mode=""))
+                | (~Q(sap_declaration_number="") & Q(sap_intervention_mode__in=SapInterventionMode.values)),
+                name="hub_structure_sap_mode_iff_declared",
+                violation_error_message=_(
+                    "Une structure déclarée SAP indique son mode d'intervention ; une structure non déclarée n'en a pas."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(share_capital__isnull=True) | Q(share_capital__gte=0),

@@ -8,7 +8,8 @@ view answers « Document en préparation » (202) and the page reloads itself. E
 tests), the task runs at once and the PDF is served in the same request.
 
 Invoices have their own, lasting, file (`marketplace.invoice_documents`); this is for documents
-computed from live data: pick lists, quotes. Their files are swept after `RENDERED_PDF_KEEP_DAYS`.
+computed from live data: pick lists, quotes. Their files are swept after `RENDERED_PDF_KEEP_DAYS`
+(quotes after a year: `RENDERED_PDF_KEEP_DAYS_BY_FOLDER`).
 """
 
 import datetime
@@ -69,13 +70,19 @@ def render_html_pdf(*, html_name: str) -> bool:
 
 
 def sweep_rendered(*, older_than: datetime.timedelta | None = None) -> int:
-    """Delete rendered documents older than `RENDERED_PDF_KEEP_DAYS` (beat, daily); returns how many."""
+    """Delete rendered documents older than `RENDERED_PDF_KEEP_DAYS` (beat, daily); returns how many.
+
+    Folders of `RENDERED_PDF_KEEP_DAYS_BY_FOLDER` keep theirs longer (SAP quotes: a year).
+    """
     storage = private_storage()
-    limit = timezone.now() - (older_than or datetime.timedelta(days=settings.RENDERED_PDF_KEEP_DAYS))
+    now = timezone.now()
+    kept_longer = settings.RENDERED_PDF_KEEP_DAYS_BY_FOLDER
     removed = 0
     if not storage.exists(ROOT):
         return 0
     for folder in storage.listdir(ROOT)[0]:
+        days = kept_longer.get(folder, settings.RENDERED_PDF_KEEP_DAYS)
+        limit = now - (older_than or datetime.timedelta(days=days))
         for name in storage.listdir(f"{ROOT}/{folder}")[1]:
             path = f"{ROOT}/{folder}/{name}"
             if storage.get_modified_time(path) < limit:

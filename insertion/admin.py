@@ -53,10 +53,11 @@ class AbsenceInline(ScopedInline, admin.TabularInline):
 @admin.register(Worker)
 class WorkerAdmin(ScopedAdmin):
     scoped_roles = perms.PLANNING_ROLES
-    list_display = ["last_name", "first_name", "structure", "team", "is_active"]
+    list_display = ["last_name", "first_name", "identifier", "structure", "team", "is_active"]
     list_filter = ["structure", "team", "is_active"]
     list_select_related = ["structure", "team"]
-    search_fields = ["last_name", "first_name"]
+    search_fields = ["last_name", "first_name", "identifier"]
+    readonly_fields = ["identifier"]  # set at creation, never changed nor reused
     inlines = [WorkerSkillInline, ContractInline, ApprovalInline, AbsenceInline]
 
 

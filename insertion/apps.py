@@ -14,6 +14,11 @@ class InsertionConfig(AppConfig):
         from hub.models import Structure
         from insertion import booking_jobs, jobs  # noqa: F401
         from insertion import perms as insertion_perms
+        from insertion.interventions import interventions_for_order_lines
+        from marketplace.interventions import register_intervention_source
+
+        # SAP invoices list who worked on each line; marketplace cannot read workers itself (layering).
+        register_intervention_source(interventions_for_order_lines)
 
         def _planned_structures(user) -> list[tuple[str, str]]:
             """(slug, name) of the structures with teams whose board this person opens (the board's check)."""

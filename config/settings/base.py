@@ -417,6 +417,8 @@ INVOICE_PDF_TIME_LIMIT = int(os.environ.get("INVOICE_PDF_TIME_LIMIT", "30"))
 INVOICE_PDF_RENDER_ON_ISSUE = env_bool("INVOICE_PDF_RENDER_ON_ISSUE", bool(_broker))
 # Pick lists and quotes are PDFs of live data, rendered by a task too (hub.rendering) and kept this long.
 RENDERED_PDF_KEEP_DAYS = int(os.environ.get("RENDERED_PDF_KEEP_DAYS", "2"))
+# Folders kept longer: a copy of every SAP quote is kept at least a year (arrêté du 17 mars 2015).
+RENDERED_PDF_KEEP_DAYS_BY_FOLDER = {"quotes": 366}
 
 # The e-mail outbox (hub.outbox): attempts before an e-mail is marked failed, and the backoff between
 # them (base × 2^(attempts − 1) seconds, capped).

@@ -7,7 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
@@ -24,6 +24,12 @@ CDDI_MIN_WEEKLY_HOURS = Decimal("20")
 CDDI_MAX_WEEKLY_HOURS = Decimal("35")
 CDDI_MIN_MONTHS = 4
 CDDI_MAX_MONTHS = 24
+IDENTIFIER_PREFIX = "SAL-"
+
+
+def worker_identifier(pk: int) -> str:
+    """« SAL-000042 »: derived from the row's id, which the database never hands out twice."""
+    return f"{IDENTIFIER_PREFIX}{pk:06d}"
 
 
 class WorkerQuerySet(models.QuerySet):
@@ -52,6 +58,9 @@ class Worker(models.Model):
     skills = models.ManyToManyField(
         Skill, through="WorkerSkill", verbose_name=_("compétences"), related_name="workers", blank=True
     )
+    # The identification number the law asks SAP invoices and tax certificates to print next to the
+    # worker's name (REFERENCE.md §3.3–3.4): stable, set at creation, never reused.
+    identifier = models.CharField(_("n° d'identification"), max_length=20, blank=True, editable=False)
     is_active = models.BooleanField(_("en poste"), default=True)
     created_at = models.DateTimeField(_("créé·e le"), auto_now_add=True)
 
@@ -66,11 +75,28 @@ class Worker(models.Model):
                 condition=~Q(first_name="") & ~Q(last_name=""),
                 name="insertion_worker_has_name",
                 violation_error_message=_("Le prénom et le nom sont obligatoires."),
-            )
+            ),
+            # Blank only inside the transaction that creates the row (`save` numbers it from its id).
+            models.UniqueConstraint(
+                fields=["structure", "identifier"],
+                condition=~Q(identifier=""),
+                name="insertion_worker_identifier_unique",
+                violation_error_message=_("Ce numéro d'identification est déjà attribué dans la structure."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding or self.identifier:
+            super().save(*args, **kwargs)
+            return
+        # Numbered from its id, known once inserted: both writes in one transaction.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.identifier = worker_identifier(self.pk)
+            Worker.objects.filter(pk=self.pk).update(identifier=self.identifier)
 
     @property
     def full_name(self) -> str:

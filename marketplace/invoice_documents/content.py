@@ -8,9 +8,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from hub import money
+from hub.enums import SapInterventionMode
 from hub.models import Structure
-from marketplace.enums import PaymentStatus
-from marketplace.models import Invoice, InvoiceLine
+from marketplace.enums import PaymentMethod, PaymentStatus
+from marketplace.interventions import interventions_of
+from marketplace.models import Invoice, InvoiceLine, Order
 from services.enums import Unit
 
 # B2B payment mentions (C. com. L441-9 and L441-10).
@@ -20,8 +22,6 @@ LATE_PAYMENT_PENALTY = (
     "exigibles dès le lendemain de l'échéance."
 )
 RECOVERY_FEE = "Indemnité forfaitaire pour frais de recouvrement : 40\u00a0€."
-# The model has no field for it yet: the AI delivers its SAP services as the provider.
-SAP_INTERVENTION_MODE = "Prestataire"
 SAP_TAX_CREDIT_RATE = Decimal("0.5")
 
 
@@ -35,6 +35,16 @@ class VatGroup:
     mentions: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DocumentIntervention:
+    """One worker's visit printed under an SAP line (the law asks for name and identifier, date and hours)."""
+
+    day: datetime.date
+    hours_text: str
+    worker_name: str
+    worker_identifier: str
+
+
 @dataclass
 class DocumentLine:
     line: InvoiceLine
@@ -42,6 +52,7 @@ class DocumentLine:
     quantity_text: str
     unit_price_text: str
     hours_text: str
+    interventions: list[DocumentIntervention] = field(default_factory=list)
 
 
 @dataclass
@@ -58,16 +69,21 @@ class InvoiceDocument:
     buyer_siret: str
     paid_at: datetime.datetime | None
     delivery_date: datetime.date | None
+    # SAP-eligible amount of the lines; the part the client pays personally (nothing when paid in
+    # CESU préfinancés, REFERENCE.md §3.2); the 50 % credit stated on that part only.
     sap_eligible_amount: Decimal
+    sap_paid_in_cesu: bool
+    sap_personal_amount: Decimal
     sap_tax_credit: Decimal
 
     @property
     def is_sap(self) -> bool:
-        return self.invoice.sap and bool(self.seller.sap_declaration_number)
+        return is_sap(self.invoice)
 
     @property
     def sap_intervention_mode(self) -> str:
-        return SAP_INTERVENTION_MODE
+        mode = self.seller.sap_intervention_mode
+        return str(SapInterventionMode(mode).label) if mode in SapInterventionMode.values else ""
 
     @property
     def no_discount(self) -> str:
@@ -110,11 +126,18 @@ def build_document(invoice: Invoice) -> InvoiceDocument:
     buyer_vat_number = invoice.buyer_vat_number or (buyer_structure.vat_number if buyer_structure else "")
 
     sap_eligible = sum((line.total_incl for line in lines if line.sap_eligible), Decimal("0.00"))
+    paid_in_cesu = _paid_in_cesu(invoice)
+    personal = Decimal("0.00") if paid_in_cesu else sap_eligible
+    interventions = {}
+    if is_sap(invoice) and not invoice.is_credit_note:
+        interventions = interventions_of(
+            line.order_line_id for line in lines if line.sap_eligible and line.order_line_id
+        )
     return InvoiceDocument(
         invoice=invoice,
         seller=seller,
         title="Avoir" if invoice.is_credit_note else "Facture d'acompte" if invoice.is_deposit else "Facture",
-        lines=[_document_line(line) for line in lines],
+        lines=[_document_line(line, interventions.get(line.order_line_id, [])) for line in lines],
         vat_groups=vat_groups,
         exemption_mentions=exemption_mentions,
         buyer_address_lines=[part.strip() for part in invoice.buyer_address.splitlines() if part.strip()],
@@ -126,8 +149,27 @@ def build_document(invoice: Invoice) -> InvoiceDocument:
         if invoice.order and invoice.order.fulfilled_at
         else None,
         sap_eligible_amount=sap_eligible,
-        sap_tax_credit=money.quantize(sap_eligible * SAP_TAX_CREDIT_RATE),
+        sap_paid_in_cesu=paid_in_cesu,
+        sap_personal_amount=personal,
+        sap_tax_credit=money.quantize(personal * SAP_TAX_CREDIT_RATE),
     )
+
+
+def is_sap(invoice: Invoice) -> bool:
+    """An invoice of services à la personne by a declared seller: it carries the SAP mentions."""
+    return invoice.sap and bool(invoice.structure.sap_declaration_number)
+
+
+def _order_of(invoice: Invoice) -> Order | None:
+    if invoice.order is not None:
+        return invoice.order
+    return invoice.credited_invoice.order if invoice.credited_invoice is not None else None
+
+
+def _paid_in_cesu(invoice: Invoice) -> bool:
+    """Paid in CESU préfinancés (financed by an employer or a fund): no tax credit is promised on it."""
+    order = _order_of(invoice)
+    return order is not None and order.payment_method == PaymentMethod.CESU
 
 
 def _paid_at(invoice: Invoice) -> datetime.datetime | None:
@@ -137,7 +179,7 @@ def _paid_at(invoice: Invoice) -> datetime.datetime | None:
     return order.paid_at
 
 
-def _document_line(line: InvoiceLine) -> DocumentLine:
+def _document_line(line: InvoiceLine, interventions: list) -> DocumentLine:
     unit_label = str(Unit(line.unit).label) if line.unit in Unit.values else line.unit
     hours_text = ""
     if line.unit == Unit.HOUR:
@@ -148,6 +190,15 @@ def _document_line(line: InvoiceLine) -> DocumentLine:
         quantity_text=format_quantity(line.quantity),
         unit_price_text=format_unit_price(line.unit_price_excl),
         hours_text=hours_text,
+        interventions=[
+            DocumentIntervention(
+                day=item.day,
+                hours_text=f"{format_quantity(item.hours)}\u00a0h",
+                worker_name=item.worker_name,
+                worker_identifier=item.worker_identifier,
+            )
+            for item in interventions
+        ],
     )
 
 

@@ -20,7 +20,7 @@ from bookings.actions.booking import book
 from bookings.actions.orders import confirm_order_bookings
 from bookings.models import Booking, CollectionFee, OpeningRule, OrganisationAccount, Resource, ServiceArea
 from bookings.selectors import is_public_holiday
-from hub.enums import OrganisationRole, StaffRole, StructureKind, VatRegime
+from hub.enums import OrganisationRole, SapInterventionMode, StaffRole, StructureKind, VatRegime
 from hub.models import Organisation, OrganisationMembership
 from marketplace.actions.checkout import Billing
 from marketplace.enums import PaymentMethod
@@ -151,6 +151,7 @@ class BookableOfferingFactory(OfferingFactory):
                 vat_exemption_mention="TVA non applicable, art. 261-7-1° bis du CGI",
                 sap_declaration_number="SAP845678937",
                 sap_declaration_date=datetime.date(2019, 3, 1),
+                sap_intervention_mode=SapInterventionMode.PLACEMENT,
             ),
             vat_exemption_mention="TVA non applicable, art. 261-7-1° bis du CGI",
             schedule=((WEEKDAYS, T(8), T(18), 600, Decimal("28")),),

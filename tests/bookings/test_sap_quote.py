@@ -41,6 +41,12 @@ def test_quote_pdf_has_the_mentions(client):
         in text
     )
     assert "TVA non applicable, art. 261-7-1° bis du CGI" in text
+    assert "Mode d'intervention : Mise à disposition." in text  # the AI's mode, not a fixed « prestataire »
+    assert "valable jusqu'au" in text
+    assert (
+        "Ce devis gratuit vous est dû dès 100,00 € TTC par mois, et sur simple demande en dessous. "
+        "Un double en est conservé un an par Services du Thaurion."
+    ) in text
 
 
 def test_quote_needs_valid_figures_and_a_sap_offering(client):

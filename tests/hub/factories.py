@@ -11,7 +11,7 @@ import factory
 from stdnum import luhn
 
 from accounting.actions import setup_books
-from hub.enums import LegalPageKind, OrganisationRole, StaffRole, StructureKind, VatRegime
+from hub.enums import LegalPageKind, OrganisationRole, SapInterventionMode, StaffRole, StructureKind, VatRegime
 from hub.models import (
     LegalPage,
     Organisation,
@@ -87,6 +87,7 @@ class StructureFactory(factory.django.DjangoModelFactory):
             vat_exemption_mention=SAP_MENTION,
             sap_declaration_number=factory.LazyAttribute(lambda o: f"SAP{o.siret[:9]}"),
             sap_declaration_date=datetime.date(2019, 3, 1),
+            sap_intervention_mode=SapInterventionMode.PLACEMENT,
         )
         company = factory.Trait(
             kind=StructureKind.EI,

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -78,10 +79,34 @@ def test_exempt_structure_needs_its_invoice_mention():
 
 
 def test_sap_declaration_number_and_date_go_together():
-    structure = StructureFactory.build(sap_declaration_number="SAP123456789")
+    structure = StructureFactory.build(sap_declaration_number="SAP123456789", sap_intervention_mode="provider")
     with pytest.raises(ValidationError) as excinfo:
         structure.full_clean()
     assert excinfo.value.messages == ["Le numéro et la date de déclaration SAP vont ensemble."]
+
+
+SAP_MODE_MESSAGE = "Une structure déclarée SAP indique son mode d'intervention ; une structure non déclarée n'en a pas."
+
+
+@pytest.mark.parametrize(
+    ("number", "mode"),
+    [("SAP123456789", ""), ("", "placement")],
+    ids=["declared-without-mode", "mode-without-declaration"],
+)
+def test_sap_mode_of_intervention_is_set_iff_declared(number, mode):
+    declared = {"sap_declaration_date": datetime.date(2019, 3, 1)} if number else {}
+    structure = StructureFactory.build(sap_declaration_number=number, sap_intervention_mode=mode, **declared)
+    with pytest.raises(ValidationError) as excinfo:
+        structure.full_clean()
+    assert excinfo.value.messages == [SAP_MODE_MESSAGE]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StructureFactory(sap_declaration_number=number, sap_intervention_mode=mode, **declared)
+
+
+def test_an_ai_declared_for_sap_works_by_placement():
+    structure = StructureFactory(ai=True)
+    structure.full_clean()
+    assert structure.get_sap_intervention_mode_display() == "Mise à disposition"
 
 
 def test_liable_structure_with_vat_number_is_valid():

@@ -90,3 +90,15 @@ def test_old_rendered_documents_are_swept():
 
     assert rendering.sweep_rendered() == 1
     assert (storage.exists(old), storage.exists(new)) == (False, True)
+
+
+def test_quotes_are_kept_a_year():
+    storage = private_storage()
+    kept = storage.save(f"{rendering.ROOT}/quotes/mois-dernier.pdf", io.BytesIO(b"%PDF-kept"))
+    old = storage.save(f"{rendering.ROOT}/quotes/an-dernier.pdf", io.BytesIO(b"%PDF-old"))
+    for name, days in ((kept, 40), (old, 367)):
+        stamp = time.time() - days * 86400
+        os.utime(storage.path(name), (stamp, stamp))
+
+    assert rendering.sweep_rendered() == 1
+    assert (storage.exists(kept), storage.exists(old)) == (True, False)

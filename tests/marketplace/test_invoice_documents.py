@@ -199,7 +199,7 @@ def test_sap_invoice_of_the_ai_shows_declaration_hours_and_tax_credit_apart(home
     assert text.startswith("Services à domicile Association loi 1901")
     assert "SIRET : 54567893000011 Déclaration SAP n° SAP545678930 du 01/03/2019" in text
     assert "N° TVA" not in text
-    assert "Mode d'intervention Prestataire" in text
+    assert "Mode d'intervention Mise à disposition" in text  # an AI makes its workers available
     assert "Nature de l'opération Prestation de services" in text
     assert "Ménage à domicile 3 h × 24,00 € de l'heure 3 heure 24,00 € 0 % 72,00 €" in text
     assert "Petit jardinage 2 h × 26,00 € de l'heure 2 heure 26,00 € 0 % 52,00 €" in text
