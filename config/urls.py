@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("bookings.api.urls")),
     path("", include("subscriptions.api.urls")),
     path("", include("insertion.api.urls")),
+    path("", include("sap.api.urls")),
 ]
 
 handler400 = "hub.views.bad_request"
@@ -33,6 +34,7 @@ urlpatterns = [
     path("reservations/", include("subscriptions.urls")),  # before bookings' catch-all <slug>/
     path("reservations/", include("bookings.urls")),
     path("insertion/", include("insertion.urls")),
+    path("services-a-la-personne/", include("sap.urls")),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

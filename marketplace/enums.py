@@ -26,6 +26,8 @@ class PaymentMethod(models.TextChoices):
     TRANSFER = "transfer", _("Virement à réception de facture")
     CESU = "cesu", _("CESU")
     SEPA = "sepa", _("Prélèvement SEPA")
+    # The Département pays part of a home service directly (APA, PCH): recorded by staff like a transfer.
+    APA_PCH = "apa_pch", _("Aide APA/PCH du Département")
     # A credit the customer holds with the seller (a credit note kept, not refunded): no bank movement.
     CREDIT = "credit", _("Avoir déduit")
 

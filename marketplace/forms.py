@@ -73,6 +73,7 @@ class OfflinePaymentForm(forms.Form):
             (PaymentMethod.CHEQUE, PaymentMethod.CHEQUE.label),
             (PaymentMethod.TRANSFER, PaymentMethod.TRANSFER.label),
             (PaymentMethod.CESU, PaymentMethod.CESU.label),
+            (PaymentMethod.APA_PCH, PaymentMethod.APA_PCH.label),
         ],
     )
     amount = forms.DecimalField(label=_("Montant (€)"), max_digits=12, decimal_places=2, min_value=0)

@@ -69,6 +69,7 @@ RECEIPT_ACCOUNTS = {
     PaymentMethod.TRANSFER: ("BQ", "512"),
     PaymentMethod.CESU: ("BQ", "5118"),
     PaymentMethod.SEPA: ("ST", None),  # collected by Stripe: its own clearing account
+    PaymentMethod.APA_PCH: ("BQ", "512"),  # the Département's transfer
 }
 SHARE_FIGURES = ("owed", "received", "refunded", "disputed")
 REFUND_ACCOUNTS = {

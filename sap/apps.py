@@ -1,7 +1,37 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
 class SapConfig(AppConfig):
     name = "sap"
     verbose_name = _("Services à la personne")
+
+    def ready(self) -> None:
+        # reason: the registries' callbacks import models, which cannot load before the app registry is ready.
+        from accounts import personal_data, staff_tools
+        from hub import outbox
+        from sap import actions, notifications, perms
+        from sap import personal_data as sap_personal_data
+        from sap.models import TaxCertificate
+
+        outbox.register(actions.TAX_CERTIFICATE_EMAIL, notifications.compose_certificate_email)
+        personal_data.register("services à la personne", export=sap_personal_data.export)
+        staff_tools.register(
+            "sap:my_certificates",
+            label=_("Mes attestations fiscales"),
+            can_open=lambda user: user.is_authenticated and TaxCertificate.objects.filter(customer=user).exists(),
+            position=6,
+            sections={"resident": 40},
+        )
+        staff_tools.register(
+            "sap:structure_certificates",
+            label=_("Attestations fiscales"),
+            can_open=lambda user: perms.structures_with_certificates(user).exists(),
+            position=65,
+            sections={"manager": 65, "accountant": 45},
+            links=lambda user: [
+                (reverse("sap:structure_certificates", args=[structure.slug]), structure.name)
+                for structure in perms.structures_with_certificates(user)
+            ],
+        )

@@ -442,7 +442,8 @@ def record_offline_payment(
     cheque_drawer: str = "",
     at=None,
 ) -> Payment:
-    """Staff record cash, a cheque, a transfer or CESU received for one structure's share of an order.
+    """Staff record cash, a cheque, a transfer, CESU or the Département's APA/PCH aid received for one
+    structure's share of an order.
 
     `at` is when the money was received, if it is recorded later (a transfer seen on the statement).
     """
@@ -450,7 +451,8 @@ def record_offline_payment(
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if not perms.can_handle_orders(by, structure):
         raise PaymentError(_("Vous n'encaissez pas pour cette structure."))
-    if method not in {PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER, PaymentMethod.CESU}:
+    offline = {PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER, PaymentMethod.CESU, PaymentMethod.APA_PCH}
+    if method not in offline:
         raise PaymentError(_("Ce moyen de paiement s'enregistre automatiquement."))
     if order.fulfilment_status == FulfilmentStatus.CANCELLED:
         raise PaymentError(_("Cette commande est annulée."))
