@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from hub.admin_scoping import ScopedAdmin
+from hub.admin_scoping import HubOnlyAdmin
 from sap.models import TaxCertificate
 
 
 @admin.register(TaxCertificate)
-class TaxCertificateAdmin(ScopedAdmin):
+class TaxCertificateAdmin(HubOnlyAdmin):
     """Read only: issued by `sap.actions` (beat in January, the staff page, the command), never changed."""
 
     list_display = ["number", "year", "structure", "customer_name", "total_paid", "personal_amount", "issued_at"]

@@ -406,7 +406,10 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders of overdue invoices (marketplace dunning): the next level of each, once.
     "marketplace-send-reminders": {"task": "marketplace.send_reminders", "schedule": crontab(hour=8, minute=15)},
     # Each client's tax certificate of the past year (services à la personne), early in January.
-    "sap-tax-certificates": {"task": "sap.issue_tax_certificates", "schedule": crontab(day_of_month=5, month_of_year=1, hour=7, minute=0)},
+    "sap-tax-certificates": {
+        "task": "sap.issue_tax_certificates",
+        "schedule": crontab(day_of_month=5, month_of_year=1, hour=7, minute=0),
+    },
     "shared-services-invoices": {
         "task": "marketplace.issue_shared_services_invoices",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),

@@ -451,7 +451,13 @@ def record_offline_payment(
     order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if not perms.can_handle_orders(by, structure):
         raise PaymentError(_("Vous n'encaissez pas pour cette structure."))
-    offline = {PaymentMethod.CASH, PaymentMethod.CHEQUE, PaymentMethod.TRANSFER, PaymentMethod.CESU, PaymentMethod.APA_PCH}
+    offline = {
+        PaymentMethod.CASH,
+        PaymentMethod.CHEQUE,
+        PaymentMethod.TRANSFER,
+        PaymentMethod.CESU,
+        PaymentMethod.APA_PCH,
+    }
     if method not in offline:
         raise PaymentError(_("Ce moyen de paiement s'enregistre automatiquement."))
     if order.fulfilment_status == FulfilmentStatus.CANCELLED:

@@ -11,8 +11,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from bookings.actions.booking import record_actual_hours
 from hub.enums import StaffRole
 from hub.outbox import OutboundEmail
+from insertion.enums import JobSourceKind
+from insertion.jobs import sync_jobs
+from insertion.models import Assignment, Job
 from marketplace.actions.payments import record_offline_payment
 from marketplace.enums import PaymentMethod
 from sap import actions, certificates
@@ -20,7 +24,9 @@ from sap.exceptions import SapError
 from sap.models import TaxCertificate
 from sap.notifications import compose_certificate_email
 from services.enums import Audience
+from tests.bookings.factories import BookableOfferingFactory, BookingFactory
 from tests.hub.factories import StructureFactory, staff_of
+from tests.insertion.factories import WorkerFactory
 from tests.marketplace.factories import CustomerFactory, OrderFactory, SellerSettingsFactory
 from tests.services.factories import OfferingFactory
 
@@ -206,3 +212,37 @@ def test_the_providers_manager_issues_after_confirming(client, provider, alice, 
 def test_the_certificates_endpoint_is_in_the_openapi_schema(client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     assert "get" in schema["paths"]["/api/v1/sap/certificates/"]
+
+
+def test_the_interventions_paid_name_their_worker_and_identifier(django_capture_on_commit_callbacks):
+    """A home visit done (3 h), invoiced, paid by cheque, one worker assigned: the certificate lists it."""
+    housework = BookableOfferingFactory(home_visit=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        visit = BookingFactory(home_visit=True, offering=housework)
+    visit.refresh_from_db()
+    provider = housework.structure
+    sync_jobs(structure=provider)
+    worker = WorkerFactory(structure=provider, first_name="Zoé", last_name="Aubert")
+    job = Job.objects.get(source_kind=JobSourceKind.BOOKING, source_id=str(visit.pk))
+    Assignment.objects.create(job=job, worker=worker, hours=D("3.00"))
+    record_actual_hours(booking=visit, hours=D("3"), by=staff_of(provider))
+    order = visit.order_line.order
+    record_offline_payment(order=order, structure=provider, method=PaymentMethod.CHEQUE, amount=D("72.00"),
+                           by=staff_of(provider), site=order.pickup_point, cheque_number="0004321")  # fmt: skip
+    year = timezone.localdate().year
+
+    [figures] = certificates.figures_for_year(provider, year, customer_id=visit.customer_id)
+
+    assert (figures.total_paid, figures.personal, figures.hours) == (D("72.00"), D("72.00"), D("3.00"))
+    [item] = figures.interventions
+    assert (item.day, item.hours, item.worker_name, item.worker_identifier) == (
+        timezone.localdate(visit.starts_at), D("3.00"), "Zoé Aubert", worker.identifier,
+    )  # fmt: skip
+    html = actions.certificate_html(
+        TaxCertificate(structure=provider, customer_id=visit.customer_id, year=year, number="ATT-TEST",
+                       customer_name="Client", customer_address="", total_paid=D("72.00"), cesu_amount=D("0"),
+                       advance_amount=D("0"), apa_pch_amount=D("0"), personal_amount=D("72.00"), hours=D("3.00"),
+                       issued_at=timezone.now()),
+        figures,
+    )  # fmt: skip
+    assert f"<td>Zoé Aubert</td><td>{worker.identifier}</td>" in html
