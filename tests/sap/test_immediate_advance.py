@@ -7,19 +7,22 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import F, Sum
+from django.utils import timezone
 
 from accounting.models import EntryLine
 from hub.enums import StaffRole
+from marketplace import invoice_documents
 from marketplace.actions.checkout import Billing, place_order_for_items
 from marketplace.enums import PaymentMethod, PaymentState, PaymentStatus
 from marketplace.models import Invoice, Payment
 from marketplace.postings import customer_account
-from sap import advance
+from sap import advance, certificates
 from sap.enums import EnrolmentStatus, RequestStatus
 from sap.exceptions import SapError
 from sap.models import AdvanceClient, PaymentRequest
 from tests.hub.factories import StructureFactory, staff_of
 from tests.marketplace.factories import CustomerFactory, SellerSettingsFactory
+from tests.marketplace.test_invoice_documents import text_of
 from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +178,14 @@ def test_the_months_invoice_is_requested_validated_paid_and_booked(provider, urs
     ]  # fmt: skip
     assert request.advance_amount == D("75.00")
     assert advance.follow_requests() == 0  # paid: no longer followed
+    # The invoice says so, and the tax certificate counts half as advanced, half as paid personally.
+    text = text_of(invoice_documents.pdf_bytes(invoice))
+    assert "50 % payés par l'avance immédiate, soit 75,00 €" in text
+    [figures] = certificates.figures_for_year(
+        provider, timezone.localdate().year, customer_id=active_client.customer_id
+    )
+    assert figures.by_source() == {"personal": D("75.00"), "cesu": D("0.00"), "advance": D("75.00"),
+                                   "apa_pch": D("0.00")}  # fmt: skip
 
 
 def test_a_request_waiting_48_hours_is_validated_automatically(provider, urssaf, active_client):
