@@ -113,6 +113,8 @@ ADVANCE_ACCOUNT = "4191"  # advances received on orders (a prepaid season), one 
 PROFIT_ACCOUNT = "120"
 LOSS_ACCOUNT = "129"
 COUNTERPART_PREFIX = "467"
+# What the URSSAF owes for the immediate advance, between the client's validation and its transfer.
+URSSAF_ADVANCE_ACCOUNT = ("4371", "URSSAF - avance immédiate à recevoir")
 
 
 def stripe_clearing_account() -> tuple[str, str]:

@@ -28,13 +28,16 @@ class PaymentMethod(models.TextChoices):
     SEPA = "sepa", _("Prélèvement SEPA")
     # The Département pays part of a home service directly (APA, PCH): recorded by staff like a transfer.
     APA_PCH = "apa_pch", _("Aide APA/PCH du Département")
+    # Services à la personne: the URSSAF pays the whole invoice (immediate tax-credit advance) and debits the
+    # client's half itself; recorded when the client validates the payment request (sap.advance).
+    URSSAF = "urssaf", _("Avance immédiate (URSSAF)")
     # A credit the customer holds with the seller (a credit note kept, not refunded): no bank movement.
     CREDIT = "credit", _("Avoir déduit")
 
     @classmethod
     def pay_later(cls) -> set[str]:
         """Methods whose order is confirmed at placement (DOMAIN.md rule 6)."""
-        return {cls.CASH, cls.CHEQUE, cls.TRANSFER, cls.CESU}
+        return {cls.CASH, cls.CHEQUE, cls.TRANSFER, cls.CESU, cls.URSSAF}
 
 
 class InvoicePaymentMethod(models.TextChoices):

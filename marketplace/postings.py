@@ -37,6 +37,7 @@ from accounting.chart import (
     COMMISSION_EXPENSE_ACCOUNT,
     DEDUCTIBLE_VAT_ACCOUNT,
     PLATFORM_COMMISSION_ACCOUNT,
+    URSSAF_ADVANCE_ACCOUNT,
     VAT_ACCOUNTS,
     VAT_ON_RECEIPTS_ACCOUNT,
     counterpart_account,
@@ -70,6 +71,7 @@ RECEIPT_ACCOUNTS = {
     PaymentMethod.CESU: ("BQ", "5118"),
     PaymentMethod.SEPA: ("ST", None),  # collected by Stripe: its own clearing account
     PaymentMethod.APA_PCH: ("BQ", "512"),  # the Département's transfer
+    PaymentMethod.URSSAF: ("OD", URSSAF_ADVANCE_ACCOUNT[0]),  # the URSSAF owes it until its transfer
 }
 SHARE_FIGURES = ("owed", "received", "refunded", "disputed")
 REFUND_ACCOUNTS = {
@@ -356,6 +358,8 @@ def post_payment(payment: Payment, *, allocation: dict[int, Decimal] | None = No
     journal, account = RECEIPT_ACCOUNTS[payment.method]
     account = account or _clearing(payment.method)
     receiver = payment.received_by
+    if payment.method == PaymentMethod.URSSAF:
+        books.ensure_account(structure=receiver, code=URSSAF_ADVANCE_ACCOUNT[0], label=URSSAF_ADVANCE_ACCOUNT[1])
     if allocation is None:
         allocation = dict(payment.allocations.values_list("share__seller_id", "amount"))
     if receiver.pk not in allocation:
@@ -543,6 +547,33 @@ def post_payout(*, structure: Structure, amount: Decimal, date: datetime.date, p
                  DocumentLine(account=_clearing(), credit=amount, label=label)]  # fmt: skip
     _post(structure, journal="ST", date=date, piece_ref=payout_id[:30], piece_date=date, label=label, lines=lines,
           key=IdempotencyKey("payout", payout_id, "paid"))  # fmt: skip
+
+
+# --- The URSSAF's immediate advance (services à la personne) -------------------------------------
+
+
+def post_urssaf_transfer(
+    *, structure: Structure, amount: Decimal, date: datetime.date, reference: str, key: str
+) -> None:
+    """BQ: the URSSAF's transfer of a paid request (D 512 / C 4371), piece = the invoice number."""
+    label = f"Virement URSSAF avance immédiate {reference}"
+    _post(structure, journal="BQ", date=date, piece_ref=reference[:30], piece_date=date, label=label,
+          lines=[DocumentLine(account="512", debit=amount, label=label),
+                 DocumentLine(account=URSSAF_ADVANCE_ACCOUNT[0], credit=amount, label=label)],
+          key=IdempotencyKey("urssaf_request", key, "paid"))  # fmt: skip
+
+
+def post_urssaf_withdrawal(*, payment: Payment, date: datetime.date) -> None:
+    """A request cancelled after the client validated it (the URSSAF will not pay): the client owes the
+    invoice again (OD: D 411 / C 4371) and its services' VAT follows."""
+    order = payment.order
+    code, name = customer_account(order=order)
+    label = f"Avance immédiate annulée {order.reference}"
+    _post(payment.received_by, journal="OD", date=date, piece_ref=order.reference, piece_date=date, label=label,
+          lines=[DocumentLine(account="411", debit=payment.amount, auxiliary_code=code, auxiliary_name=name, label=label),
+                 DocumentLine(account=URSSAF_ADVANCE_ACCOUNT[0], credit=payment.amount, label=label)],
+          key=IdempotencyKey("payment", str(payment.pk), "urssaf-cancelled"))  # fmt: skip
+    settle_if_paid(order=order, structure=payment.received_by, on=date)
 
 
 # --- Prepaid seasons (basket subscriptions paid upfront) -----------------------------------------

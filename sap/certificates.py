@@ -5,7 +5,8 @@ SAP-eligible part of its orders placed as a person (an organisation's orders giv
 money each payment brought to the provider's share of the order (the settlement's allocations), less the
 refunds of the year, times the SAP-eligible share of what the provider invoiced on that order. Each
 payment carries its source: CESU préfinancés (`cesu`), the Département's APA/PCH (`apa_pch`), the
-URSSAF's immediate advance (`advance`), the client's own money (everything else). The amount to declare
+URSSAF's immediate advance (`advance`: half of what the URSSAF paid, the other half being the client's
+own money it debited), the client's own money (everything else). The amount to declare
 is the client's own: the total less the other sources.
 
 The interventions paid (worker, date, hours) come from the insertion teams' assignments
@@ -23,6 +24,7 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hub.models import Structure
 from hub.money import quantize
@@ -167,15 +169,15 @@ def figures_for_year(structure: Structure, year: int, *, customer_id: int | None
             customer, CertificateFigures(structure=structure, customer_id=customer, year=year)
         )
         figures.order_ids.add(order_id)
-        figures.lines.append(
-            PaidLine(
-                day=timezone.localdate(moment),
-                order_reference=reference,
-                method_label=str(labels.get(method, method)),
-                source=source_of(method),
-                amount=sign * quantize(amount * ratio),
-            )
-        )
+        day, label, eligible = timezone.localdate(moment), str(labels.get(method, method)), quantize(amount * ratio)
+        if method == PaymentMethod.URSSAF:
+            # The URSSAF paid the whole: half is the tax credit it advanced, half it debited from the client.
+            advanced = quantize(eligible * CREDIT_RATE)
+            figures.lines.append(PaidLine(day, reference, label, ADVANCE, sign * advanced))
+            figures.lines.append(PaidLine(day, reference, _("Prélevé par l'URSSAF sur votre compte"), PERSONAL,
+                                          sign * (eligible - advanced)))  # fmt: skip
+        else:
+            figures.lines.append(PaidLine(day, reference, label, source_of(method), sign * eligible))
     result = []
     for figures in by_customer.values():
         figures.lines.sort(key=lambda line: (line.day, line.order_reference, line.amount))

@@ -555,6 +555,8 @@ def issue_monthly_home_service_invoices(*, year: int, month: int, at: datetime.d
                 organisation=series.organisation,
                 at=at,
                 for_booking=True,  # the booking flow: its slots are held by bookings
+                # a client on the URSSAF's immediate advance (the sap app switched the series)
+                urssaf_advance=series.payment_method == PaymentMethod.URSSAF,
             )
         except MarketplaceError as error:
             raise BookingError(error.message) from error

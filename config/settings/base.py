@@ -5,6 +5,7 @@ project runs on SQLite with Celery tasks executed eagerly; `DATABASE_URL` and
 `CELERY_BROKER_URL` switch it to PostgreSQL and Redis. README.md lists every variable.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -351,6 +352,11 @@ STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 # production, https://api-edi.urssaf.fr to test; the local stand-in (devtools/urssaf_server.py) in the
 # demo and the tests. Empty: not configured, the immediate advance is off.
 URSSAF_API_BASE = os.environ.get("URSSAF_API_BASE", "")
+# Each structure's access to the API, as JSON: {"<slug>": {"client_id": …, "client_secret": …, "billing_id": …}};
+# else the structure's UrssafAccount row (its secret encrypted with FIELD_ENCRYPTION_KEY).
+URSSAF_CREDENTIALS = json.loads(os.environ.get("URSSAF_CREDENTIALS", "") or "{}")
+# The key that encrypts secrets kept in the database (URSSAF secrets, clients' IBANs); SECRET_KEY if unset.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 # Unpaid card orders release their stock and bookings after this many minutes.
 CARD_PAYMENT_HOLD_MINUTES = int(os.environ.get("CARD_PAYMENT_HOLD_MINUTES", "15"))
 
@@ -410,6 +416,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sap.issue_tax_certificates",
         "schedule": crontab(day_of_month=5, month_of_year=1, hour=7, minute=0),
     },
+    # The URSSAF's immediate advance: registrations, payment requests to send, their statuses.
+    "sap-follow-advance": {"task": "sap.follow_advance", "schedule": crontab(minute="*/15")},
     "shared-services-invoices": {
         "task": "marketplace.issue_shared_services_invoices",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),

@@ -216,6 +216,7 @@ def place_order_for_items(
     advance_reference: str = "",
     for_booking: bool = False,
     at_address: bool = False,
+    urssaf_advance: bool = False,
     fixed: bool = False,
 ) -> Order:
     """Place an order for given offerings and quantities, without a cart (a booking, a delivery).
@@ -243,6 +244,7 @@ def place_order_for_items(
     solidarity = organisation is None and has_solidarity_pricing(user)
     summary = _summarise_items(items, solidarity=solidarity, fixed=fixed)
     return _place(
+        urssaf_advance=urssaf_advance,
         at_address=at_address,
         user=user,
         summary=summary,
@@ -274,8 +276,12 @@ def _place(
     terms_accepted: bool = False,
     terms_version: datetime.datetime | None = None,
     at_address: bool = False,
+    urssaf_advance: bool = False,
 ) -> Order:
-    """The checkout rules shared by a cart and a list of items: checks, order, lines, stock, confirmation."""
+    """The checkout rules shared by a cart and a list of items: checks, order, lines, stock, confirmation.
+
+    `urssaf_advance`: the month's home services of a client registered for the URSSAF's immediate advance
+    (a series the sap app switched to it), paid by the URSSAF — never offered at a checkout."""
     problems = [line.problem for line in summary.lines if line.problem]
     if problems:
         raise CheckoutError(" ".join(problems))
@@ -289,7 +295,14 @@ def _place(
                     "who": _("organisations") if organisation else _("particuliers"),
                 }
             )
-    if payment_method not in available_payment_methods(summary=summary, organisation=organisation):
+    if urssaf_advance:
+        if (
+            payment_method != PaymentMethod.URSSAF
+            or organisation is not None
+            or not all(line.item.offering.sap_eligible for line in summary.lines)
+        ):
+            raise CheckoutError(_("L'avance immédiate ne paie que les services à la personne d'un particulier."))
+    elif payment_method not in available_payment_methods(summary=summary, organisation=organisation):
         raise CheckoutError(_("Ce moyen de paiement n'est pas possible pour cette commande."))
     needs_point = needs_pickup_point(summary) and not at_address
     if needs_point:

@@ -607,3 +607,58 @@ def record_final_quantity(*, line, quantity: Decimal, by, issue: bool = True):
     if issue:
         issue_order_invoices(order=order)
     return line
+
+
+# --- The URSSAF's immediate advance (called by sap.advance) ---------------------------------------
+
+
+@transaction.atomic
+def record_urssaf_payment(*, order: Order, structure: Structure, amount: Decimal, at=None) -> Payment:
+    """The client validated a payment request (or was deemed to): the URSSAF will pay the structure's share,
+    which is settled now (OD: D 4371 / C 411); its transfer is posted when it arrives (sap.advance)."""
+    at = at or timezone.now()
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    share = order.shares.filter(seller=structure).first()
+    if share is None or order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        raise PaymentError(_("Cette commande n'attend plus de paiement de cette structure."))
+    if amount <= 0 or amount > share.due:
+        raise PaymentError(
+            _("Le montant dépasse ce qui reste dû à %(structure)s : %(rest)s.")
+            % {"structure": structure.name, "rest": euros(max(share.due, Decimal("0")))}
+        )
+    payment = Payment.objects.create(
+        order=order,
+        method=PaymentMethod.URSSAF,
+        state=PaymentState.SUCCEEDED,
+        amount=amount,
+        received_by=structure,
+        created_at=at,
+        succeeded_at=at,
+    )
+    settlement.record_receipt(payment=payment)
+    postings.post_payment(payment)
+    _mark_paid_if_settled(order, at=at)
+    return payment
+
+
+@transaction.atomic
+def reverse_urssaf_payment(*, payment: Payment, note: str, at=None) -> Payment:
+    """A validated request the URSSAF cancelled (the client's debit failed for good): the payment is kept,
+    marked rejected; the share owes it again; the client's receivable is back (OD: D 411 / C 4371)."""
+    at = at or timezone.now()
+    order = Order.objects.select_for_update(of=("self",)).get(pk=payment.order_id)
+    payment = Payment.objects.select_related("order", "received_by").get(pk=payment.pk)
+    if payment.method != PaymentMethod.URSSAF or payment.state != PaymentState.SUCCEEDED:
+        return payment
+    settlement.record_reversal(payment=payment)
+    payment.state = PaymentState.REVERSED
+    payment.reversed_at = at
+    payment.failure_message = note[:300]
+    payment.save(update_fields=["state", "reversed_at", "failure_message"])
+    postings.post_urssaf_withdrawal(payment=payment, date=timezone.localdate(at))
+    if order.payment_status in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED} and not settlement.is_settled(
+        order
+    ):
+        order.set_payment(PaymentStatus.UNPAID, note=note)
+        order.save(update_fields=["payment_status", "paid_at"])
+    return payment

@@ -73,6 +73,8 @@ class InvoiceDocument:
     # CESU préfinancés, REFERENCE.md §3.2); the 50 % credit stated on that part only.
     sap_eligible_amount: Decimal
     sap_paid_in_cesu: bool
+    # Paid through the URSSAF's immediate advance: half advanced by the URSSAF, half debited from the client.
+    sap_immediate_advance: bool
     sap_personal_amount: Decimal
     sap_tax_credit: Decimal
 
@@ -150,6 +152,7 @@ def build_document(invoice: Invoice) -> InvoiceDocument:
         else None,
         sap_eligible_amount=sap_eligible,
         sap_paid_in_cesu=paid_in_cesu,
+        sap_immediate_advance=_paid_by_advance(invoice),
         sap_personal_amount=personal,
         sap_tax_credit=money.quantize(personal * SAP_TAX_CREDIT_RATE),
     )
@@ -170,6 +173,11 @@ def _paid_in_cesu(invoice: Invoice) -> bool:
     """Paid in CESU préfinancés (financed by an employer or a fund): no tax credit is promised on it."""
     order = _order_of(invoice)
     return order is not None and order.payment_method == PaymentMethod.CESU
+
+
+def _paid_by_advance(invoice: Invoice) -> bool:
+    order = _order_of(invoice)
+    return order is not None and order.payment_method == PaymentMethod.URSSAF
 
 
 def _paid_at(invoice: Invoice) -> datetime.datetime | None:

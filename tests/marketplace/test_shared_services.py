@@ -41,12 +41,12 @@ def test_fixed_shares_bill_every_member_once_a_month(garden, laundry, grocer):
 
 def test_share_of_turnover_splits_to_the_cent(resident, garden, grocer, basket, coffee, candle):
     plan = SharedServicesPlanFactory(turnover=True, monthly_amount=Decimal("100.00"))
-    # A past month no other sale reaches (nothing is booked ahead of today): the turnover of the whole
+    # A past month no other sale reaches (the demo's history starts in February): the turnover of the whole
     # hub counts, and a test session may hold the demo hub's sales of the last weeks.
-    at = datetime.datetime(2026, 2, 12, 10, 0, tzinfo=datetime.UTC)
+    at = datetime.datetime(2026, 1, 14, 10, 0, tzinfo=datetime.UTC)
     order = OrderFactory(customer=resident, items=[(basket, "1"), (coffee, "2"), (candle, "1")], at=at)
     day = order.invoices.first().issue_date
-    assert (day.year, day.month) == (2026, 2)
+    assert (day.year, day.month) == (2026, 1)
     start, end = month_bounds(day.year, day.month)
     amounts = allocation(plan=plan, start=start, end=end)
     # Turnover excl. VAT: garden 16.11; grocer 9.86 + 8.25 = 18.11 → 34.22 in all.

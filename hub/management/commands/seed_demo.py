@@ -26,11 +26,16 @@ class Command(BaseCommand):
         # lower app never has to import a higher one. Each app's seed commits on its own, so what
         # it triggers on commit (bookings confirmed by the marketplace's events) is there for the
         # apps above it; every seed is idempotent, so a run cut short is completed by the next.
-        for app_config in apps.get_app_configs():
-            module_name = f"{app_config.name}.demo"
-            if find_spec(module_name) is None:
-                continue
-            module = import_module(module_name)
+        # An app's demo may ask to be seeded right before another's (`SEED_BEFORE`): the AI's months of
+        # immediate-advance invoices come before the marketplace's recent orders in its invoice series.
+        modules = [import_module(f"{config.name}.demo") for config in apps.get_app_configs()
+                   if find_spec(f"{config.name}.demo") is not None]  # fmt: skip
+        ordered = [module for module in modules if not getattr(module, "SEED_BEFORE", "")]
+        for module in modules:
+            if before := getattr(module, "SEED_BEFORE", ""):
+                names = [other.__name__ for other in ordered]
+                ordered.insert(names.index(f"{before}.demo") if f"{before}.demo" in names else len(ordered), module)
+        for module in ordered:
             if hasattr(module, "seed_demo"):
                 with transaction.atomic():
                     counts.update(module.seed_demo() or {})
