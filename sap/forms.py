@@ -70,10 +70,16 @@ class EnrolClientForm(forms.Form):
         _("Pays de naissance (code INSEE)"), 5, initial=FRANCE, help_text=_("99100 pour la France.")
     )
     birth_department = _text(
-        _("Département de naissance"), 3, required=False, help_text=_("Né·e en France : 2 ou 3 caractères (2A, 971…).")
+        _("Département de naissance"),
+        3,
+        required=False,
+        help_text=_("Obligatoire pour une personne née en France : 2 ou 3 caractères (2A, 971…)."),
     )
     birth_commune_code = _text(
-        _("Commune de naissance (code INSEE)"), 5, required=False, help_text=_("Né·e en France : 5 caractères.")
+        _("Commune de naissance (code INSEE)"),
+        5,
+        required=False,
+        help_text=_("Obligatoire pour une personne née en France : 5 caractères."),
     )
     birth_commune_label = _text(_("Commune de naissance"), 60)
     mobile_phone = _text(_("Téléphone portable"), 15, help_text=_("06 ou 07, 10 chiffres."))
