@@ -242,6 +242,20 @@ def withdraw_client(*, client: AdvanceClient, by) -> AdvanceClient:
     return client
 
 
+@transaction.atomic
+def send_registration_again(*, client: AdvanceClient, by) -> AdvanceClient:
+    """Staff (API): send again a registration not sent yet (the URSSAF was unreachable) or refused (the data
+    corrected since, e.g. in the back office); sent once committed, like `enrol_client`."""
+    client = AdvanceClient.objects.select_for_update().get(pk=client.pk)
+    if client.status not in {EnrolmentStatus.TO_REGISTER, EnrolmentStatus.REFUSED}:
+        raise SapError(_("Seule une inscription refusée ou pas encore transmise se renvoie."), code="not_resendable")
+    client.status, client.urssaf_status = EnrolmentStatus.TO_REGISTER, ""
+    client.message = _("Inscription renvoyée par %(who)s.") % {"who": by.get_full_name() or by.email}
+    client.save(update_fields=["status", "urssaf_status", "message"])
+    notify.enqueue_on_commit(REGISTER_CLIENT, client.pk)
+    return client
+
+
 # --- Payment requests ----------------------------------------------------------------------------------
 
 

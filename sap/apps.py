@@ -13,7 +13,7 @@ class SapConfig(AppConfig):
         from hub import outbox
         from sap import actions, notifications, perms
         from sap import personal_data as sap_personal_data
-        from sap.models import TaxCertificate
+        from sap.models import AdvanceClient, TaxCertificate
 
         outbox.register(actions.TAX_CERTIFICATE_EMAIL, notifications.compose_certificate_email)
         personal_data.register("services à la personne", export=sap_personal_data.export)
@@ -33,5 +33,23 @@ class SapConfig(AppConfig):
             links=lambda user: [
                 (reverse("sap:structure_certificates", args=[structure.slug]), structure.name)
                 for structure in perms.structures_with_certificates(user)
+            ],
+        )
+        staff_tools.register(
+            "sap:my_advance",
+            label=_("Mon avance immédiate"),
+            can_open=lambda user: user.is_authenticated and AdvanceClient.objects.filter(customer=user).exists(),
+            position=7,
+            sections={"resident": 41},
+        )
+        staff_tools.register(
+            "sap:structure_advance",
+            label=_("Avance immédiate"),
+            can_open=lambda user: perms.structures_with_advance(user).exists(),
+            position=66,
+            sections={"manager": 66, "accountant": 46, "admin": 66},
+            links=lambda user: [
+                (reverse("sap:structure_advance", args=[structure.slug]), structure.name)
+                for structure in perms.structures_with_advance(user)
             ],
         )
