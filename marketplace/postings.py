@@ -286,6 +286,20 @@ def _invoice_pieces(invoice: Invoice) -> list[str]:
     return [invoice.number, *invoice.credit_notes.issued().values_list("number", flat=True)]
 
 
+def _vat_due_lines(due: dict, moved: dict, ratio: Decimal, label: str) -> list[DocumentLine]:
+    """Services' VAT made due (44587 → 4457x) up to `ratio` of what is due per account, less what moved."""
+    lines = []
+    for account in sorted(set(due) | set(moved)):
+        delta = quantize(due[account] * ratio) - moved[account]
+        if delta > 0:
+            lines += [DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, debit=delta, label=label),
+                      DocumentLine(account=account, credit=delta, label=label)]  # fmt: skip
+        elif delta < 0:
+            lines += [DocumentLine(account=account, debit=-delta, label=label),
+                      DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, credit=-delta, label=label)]  # fmt: skip
+    return lines
+
+
 def settle_invoice(invoice: Invoice, *, paid: Decimal, on: datetime.date, event: str) -> None:
     """What an invoice without an order received (`paid`) makes its services' VAT due, pro rata of its total
     net of credit notes; once it is paid, its 411 lines (and a member's 401 lines) are lettered."""
@@ -313,15 +327,7 @@ def settle_invoice(invoice: Invoice, *, paid: Decimal, on: datetime.date, event:
     ):
         moved[account] += credit - debit
     label = f"TVA exigible sur encaissement {invoice.number}"
-    lines = []
-    for account in sorted(set(due) | set(moved)):
-        delta = quantize(due[account] * ratio) - moved[account]
-        if delta > 0:
-            lines += [DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, debit=delta, label=label),
-                      DocumentLine(account=account, credit=delta, label=label)]  # fmt: skip
-        elif delta < 0:
-            lines += [DocumentLine(account=account, debit=-delta, label=label),
-                      DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, credit=-delta, label=label)]  # fmt: skip
+    lines = _vat_due_lines(due, moved, ratio, label)
     if lines:
         _post(structure, journal="OD", date=on, piece_ref=invoice.number, piece_date=on, label=label, lines=lines,
               key=IdempotencyKey("invoice", str(invoice.pk), f"vat-on-receipts-{event}"))  # fmt: skip
@@ -474,15 +480,7 @@ def settle_if_paid(*, order: Order, structure: Structure, on: datetime.date) -> 
     for line in moved_lines:
         moved[line.account.code] += line.credit - line.debit
     label = f"TVA exigible sur encaissement {order.reference}"
-    lines = []
-    for account in sorted(set(due) | set(moved)):
-        delta = quantize(due[account] * ratio) - moved[account]
-        if delta > 0:
-            lines += [DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, debit=delta, label=label),
-                      DocumentLine(account=account, credit=delta, label=label)]  # fmt: skip
-        elif delta < 0:
-            lines += [DocumentLine(account=account, debit=-delta, label=label),
-                      DocumentLine(account=VAT_ON_RECEIPTS_ACCOUNT, credit=-delta, label=label)]  # fmt: skip
+    lines = _vat_due_lines(due, moved, ratio, label)
     if lines:
         done = len({line.entry_id for line in moved_lines})
         _post(structure, journal="OD", date=on, piece_ref=order.reference, piece_date=on, label=label, lines=lines,
