@@ -11,7 +11,7 @@ class SapConfig(AppConfig):
         # reason: the registries' callbacks import models, which cannot load before the app registry is ready.
         from accounts import personal_data, staff_tools
         from hub import outbox
-        from sap import actions, notifications, perms
+        from sap import actions, notifications, perms, reconciliation  # noqa: F401 — registers its check
         from sap import personal_data as sap_personal_data
         from sap.models import AdvanceClient, TaxCertificate
 

@@ -9,7 +9,10 @@ import pytest
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from accounting.actions import post_document
+from accounting.documents import Document, DocumentLine, IdempotencyKey
 from accounting.models import EntryLine
+from accounting.reconciliation import reconcile
 from hub.enums import StaffRole
 from marketplace import invoice_documents
 from marketplace.actions.checkout import Billing, place_order_for_items
@@ -95,6 +98,26 @@ def _balance(structure, account: str, auxiliary: str | None = None) -> Decimal:
     return lines.aggregate(total=Sum(F("debit") - F("credit")))["total"] or D("0.00")
 
 
+def _differences(structure) -> list:
+    report = reconcile(codes=["urssaf_advance_matches_ledger"])
+    return [(d.expected, d.actual) for d in report.differences if d.structure == structure.name]
+
+
+def test_the_nightly_check_finds_an_entry_on_4371_that_no_request_explains(provider, urssaf, active_client):
+    _month_invoice(provider, active_client)
+    [request] = advance.sweep_requests()
+    request.refresh_from_db()
+    urssaf.control(f"payment-requests/{request.urssaf_id}/status", {"code": "30"})
+    advance.follow_requests()
+    assert _differences(provider) == []
+    post_document(Document(structure=provider, journal="OD", date=timezone.localdate(), piece_ref="ERREUR",
+                           piece_date=timezone.localdate(), label="Saisie sur le mauvais compte",
+                           lines=(DocumentLine(account="4371", debit=D("12.00")), DocumentLine(account="512", credit=D("12.00"))),
+                           key=IdempotencyKey("test", "4371", "wrong")))  # fmt: skip
+
+    assert _differences(provider) == [(D("150.00"), D("162.00"))]
+
+
 def test_a_client_is_registered_then_active_once_they_activate_their_urssaf_account(
     provider, urssaf, django_capture_on_commit_callbacks
 ):
@@ -165,6 +188,7 @@ def test_the_months_invoice_is_requested_validated_paid_and_booked(provider, urs
     )  # fmt: skip
     assert order.payment_status == PaymentStatus.PAID
     assert (_balance(provider, "411", code), _balance(provider, "4371")) == (D("0.00"), D("150.00"))
+    assert _differences(provider) == []  # owed by the URSSAF: 150,00 on both sides
 
     urssaf.control(f"payment-requests/{request.urssaf_id}/status", {"code": "70", "amount": "150.00"})
     advance.follow_requests()
@@ -172,6 +196,7 @@ def test_the_months_invoice_is_requested_validated_paid_and_booked(provider, urs
     request.refresh_from_db()
     assert (request.status, request.transfer_amount) == (RequestStatus.PAID, D("150.00"))
     assert (_balance(provider, "4371"), _balance(provider, "512")) == (D("0.00"), D("150.00"))
+    assert _differences(provider) == []
     statuses = [event.status for event in request.events.all()]
     assert [s for i, s in enumerate(statuses) if i == 0 or s != statuses[i - 1]] == [
         RequestStatus.TO_SEND, RequestStatus.WAITING, RequestStatus.VALIDATED, RequestStatus.PAID,
