@@ -214,7 +214,15 @@ def structure_advance(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def enrol_advance_client(request: HttpRequest, slug: str) -> HttpResponse:
     structure = _advance_structure_or_404(request.user, slug, manage=True)
-    form = EnrolClientForm(request.POST if request.method == "POST" else None)
+    initial = {}
+    # « Corriger et renvoyer »: a refused or withdrawn client's registration, prefilled (not the bank account).
+    if request.method == "GET" and request.GET.get("client", "").isdigit():
+        previous = _advance_client_or_404(structure, int(request.GET["client"][:10]))
+        if previous.status in {EnrolmentStatus.REFUSED, EnrolmentStatus.WITHDRAWN}:
+            initial = {name: getattr(previous, name) for name in EnrolClientForm.base_fields
+                       if name not in {"customer_email", "iban"} and hasattr(previous, name)}  # fmt: skip
+            initial["customer_email"] = previous.customer.email
+    form = EnrolClientForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             client = advance.enrol_client(

@@ -140,7 +140,7 @@ def test_the_list_shows_clients_and_requests_in_a_bounded_number_of_queries(
     text = page.content.decode()
     assert "Active" in text
     assert "APPAREILLAGE_VALIDE" in text
-    request = PaymentRequest.objects.get()
+    request = PaymentRequest.objects.get(client=active_client)
     assert request.invoice.number in text
     assert "150,00" in text
     # More clients and requests: the same number of queries.
@@ -207,7 +207,7 @@ def test_enrolment_registers_the_client_and_shows_their_page(
     again = client.post(url, _form(customer))
     assert again.status_code == 400
     assert "déjà inscrit" in again.content.decode()
-    assert AdvanceClient.objects.count() == 1
+    assert AdvanceClient.objects.filter(structure=provider).count() == 1
 
 
 def _years_ago(years: int, days: int = 0) -> str:
@@ -260,7 +260,7 @@ def test_a_bad_enrolment_is_refused_with_a_french_message_and_saves_nothing(
     assert response.status_code == 400
     assert message in response.content.decode().replace("&#x27;", "'")
     assert field in response.context["form"].errors
-    assert AdvanceClient.objects.count() == 0
+    assert AdvanceClient.objects.filter(structure=provider).count() == 0
 
 
 def test_a_nul_byte_is_refused_and_nothing_saved(client, provider, manager):
@@ -269,7 +269,7 @@ def test_a_nul_byte_is_refused_and_nothing_saved(client, provider, manager):
         reverse("sap:enrol_advance_client", args=[provider.slug]), _form(CustomerFactory(), birth_name="Du\x00rand")
     )
     assert response.status_code == 400
-    assert AdvanceClient.objects.count() == 0
+    assert AdvanceClient.objects.filter(structure=provider).count() == 0
 
 
 def test_resend_and_fallback_and_withdrawal_are_confirmed_first(
@@ -360,3 +360,29 @@ def test_a_client_waiting_for_activation_is_told_to_check_their_email(
     text = client.get(reverse("sap:my_advance")).content.decode()
     assert "En attente de votre activation" in text
     assert "vérifiez vos courriels" in text
+
+
+def test_a_refused_registration_is_corrected_from_a_prefilled_form_and_sent_again(
+    client, provider, manager, django_capture_on_commit_callbacks
+):
+    customer = CustomerFactory()
+    client.force_login(manager)
+    enrol_url = reverse("sap:enrol_advance_client", args=[provider.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(enrol_url, _form(customer, birth_name="INCONNU"))
+    refused = AdvanceClient.objects.get(structure=provider, customer=customer)
+    assert refused.status == EnrolmentStatus.REFUSED
+    page = _text(client.get(reverse("sap:advance_client", args=[provider.slug, refused.pk])))
+    assert f"{enrol_url}?client={refused.pk}" in page
+
+    prefilled = _text(client.get(enrol_url, {"client": refused.pk}))
+
+    assert 'value="INCONNU"' in prefilled
+    assert f'value="{customer.email}"' in prefilled
+    assert "FR76" not in prefilled  # the bank account is typed again, never shown back
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(enrol_url, _form(customer, birth_name="Durand"))
+    assert response.status_code == 302
+    refused.refresh_from_db()
+    assert (refused.status, refused.birth_name) == (EnrolmentStatus.PENDING, "Durand")
+    assert AdvanceClient.objects.filter(structure=provider, customer=customer).count() == 1
