@@ -314,6 +314,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name « status » (the immediate advance's clients and requests).
+    "ENUM_NAME_OVERRIDES": {
+        "AdvanceClientStatusEnum": "sap.enums.EnrolmentStatus",
+        "PaymentRequestStatusEnum": "sap.enums.RequestStatus",
+    },
 }
 
 # Logs go to stdout, one JSON object per line in production (config/logging.py), one line per
