@@ -58,7 +58,7 @@ STATUS_OF_KIND = {
     urssaf.Kind.PAID: RequestStatus.PAID,
     urssaf.Kind.CANCELLED: RequestStatus.CANCELLED,
 }
-# The URSSAF's nature code of a home service (referential of the API): housework by default.
+# The URSSAF's nature code of a home service when its offering names none (`Offering.sap_nature_code`).
 DEFAULT_NATURE_CODE = "10"
 # Statuses after which the URSSAF pays: the client validated (or was deemed to).
 PAYING = {RequestStatus.VALIDATED, RequestStatus.DEBITED, RequestStatus.DEBIT_FAILED, RequestStatus.PAID}
@@ -322,11 +322,12 @@ def _payload(request: PaymentRequest) -> urssaf.PaymentRequestInput:
     client = request.client
     _id, _secret, billing_id = credentials_for(invoice.structure)
     lines = []
-    for line in invoice.lines.all().order_by("pk"):
+    for line in invoice.lines.select_related("order_line__offering").order_by("pk"):
         hourly = line.unit == "hour"
+        offering = line.order_line.offering if line.order_line_id else None
         lines.append(
             urssaf.PaymentRequestLine(
-                nature_code=DEFAULT_NATURE_CODE,
+                nature_code=(offering.sap_nature_code if offering else "") or DEFAULT_NATURE_CODE,
                 quantity=line.quantity if hourly else Decimal("1"),
                 unit="HEURE" if hourly else "FORFAIT",
                 unit_price=line.unit_price_incl if hourly else line.total_incl,

@@ -47,6 +47,7 @@ class OfferingAdmin(ScopedAdmin):
                     "vat_exemption_mention",
                     "revenue_account",
                     "sap_eligible",
+                    "sap_nature_code",
                     "quantity_measured_later",
                 )
             },

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import connection, models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +106,15 @@ class Offering(models.Model):
     revenue_account = models.CharField(_("compte de produit"), max_length=8, choices=RevenueAccount.choices)
     sap_eligible = models.BooleanField(
         _("service à la personne"), default=False, help_text=_("Ouvre droit au crédit d'impôt de 50 %.")
+    )
+    # The nature of the service in the URSSAF's referential (codeNature of the immediate advance's payment
+    # requests); empty: housework, the sap app's default.
+    sap_nature_code = models.CharField(
+        _("code nature URSSAF"),
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9A-Z_]{1,10}$", _("Chiffres, majuscules ou _, 10 au plus."))],
+        help_text=_("Nature de la prestation pour l'avance immédiate (référentiel de l'URSSAF)."),
     )
     quantity_measured_later = models.BooleanField(
         _("quantité définitive mesurée après coup"),

@@ -78,9 +78,9 @@ def active_client(provider, urssaf, django_capture_on_commit_callbacks):
     return client
 
 
-def _month_invoice(provider, client, hours: str = "6") -> Invoice:
+def _month_invoice(provider, client, hours: str = "6", nature: str = "") -> Invoice:
     """The month's home services of the client, paid by the advance (as bookings' monthly invoicing does)."""
-    housework = OfferingFactory(sap=True, structure=provider, name="Ménage", price=D("25.00"))
+    housework = OfferingFactory(sap=True, structure=provider, name="Ménage", price=D("25.00"), sap_nature_code=nature)
     order = place_order_for_items(
         user=client.customer,
         items=[(housework, D(hours))],
@@ -309,3 +309,17 @@ def test_a_checkout_never_takes_the_advance_unless_the_caller_says_so(provider, 
             user=active_client.customer, items=[(housework, D("2"))], payment_method=PaymentMethod.URSSAF,
             billing=Billing(name="J", address="A", email="j@example.test"),
         )  # fmt: skip
+
+
+def test_each_line_goes_with_its_offerings_nature_code_or_housework(provider, active_client):
+    invoice = _month_invoice(provider, active_client, nature="40")
+    [request] = advance.sweep_requests()
+    request.refresh_from_db()
+
+    [line] = advance._payload(request).lines
+
+    assert (line.nature_code, line.quantity, line.unit, line.amount_ttc) == ("40", D("6.000"), "HEURE", D("150.00"))
+    assert invoice.order.lines.get().offering.sap_nature_code == "40"
+    plain = _month_invoice(provider, active_client)
+    assert advance._payload(PaymentRequest(invoice=plain, client=active_client, amount=plain.total_incl,
+                                            period_start=plain.issue_date, period_end=plain.issue_date)).lines[0].nature_code == "10"  # fmt: skip
