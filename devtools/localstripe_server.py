@@ -20,14 +20,13 @@ import argparse
 import logging
 import os
 import pickle
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from devtools import background
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8420
@@ -84,70 +83,24 @@ def main(argv: list[str] | None = None) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+free_port = background.free_port
 
 
 def wait_until_ready(base_url: str, process: subprocess.Popen | None = None, timeout: float = 20.0) -> None:
     """Poll the server until it answers (the fake Stripe.js needs no key), or fail."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"localstripe exited with code {process.returncode} before answering")
-        try:
-            with urllib.request.urlopen(base_url + "/js.stripe.com/v3/", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"localstripe did not answer at {base_url} within {timeout:.0f} s")
-        time.sleep(0.05)
+    background.wait_until_ready(base_url + "/js.stripe.com/v3/", name="localstripe", process=process, timeout=timeout)
 
 
 def start_in_background(port: int | None = None, *, log_file=None, attempts: int = 3) -> tuple[subprocess.Popen, str]:
     """Start the server in a subprocess on 127.0.0.1:`port` (a free one if None); wait until it
-    answers; return `(process, base_url)`. Stop it with `stop(process)`. With no port given, a port
-    taken in between by someone else is retried."""
-    for attempt in range(1, attempts + 1):
-        chosen = port or free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devtools.localstripe_server", "--port", str(chosen)],
-            cwd=PROJECT_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file or subprocess.DEVNULL,
-            stderr=subprocess.STDOUT if log_file else subprocess.DEVNULL,
-        )
-        _started.append(process)
-        base_url = f"http://127.0.0.1:{chosen}"
-        try:
-            wait_until_ready(base_url, process)
-        except RuntimeError:
-            stop(process)
-            if port is not None or attempt == attempts:
-                raise
-            continue
-        except BaseException:
-            stop(process)
-            raise
-        return process, base_url
-    raise AssertionError("unreachable")
+    answers; return `(process, base_url)`. Stop it with `stop(process)`."""
+    return background.start("devtools.localstripe_server", ready=wait_until_ready, started=_started, port=port, log_file=log_file,
+                            attempts=attempts)  # fmt: skip
 
 
 def stop(process: subprocess.Popen | None = None, timeout: float = 10.0) -> None:
     """Stop `process` (or every server this module started): SIGTERM, then SIGKILL."""
-    for proc in [process] if process is not None else list(_started):
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc in _started:
-            _started.remove(proc)
+    background.stop(process, _started, timeout=timeout)
 
 
 def register_webhook(base_url: str, endpoint_id: str, url: str, secret: str, events: list[str] | None = None) -> None:

@@ -6,6 +6,8 @@ import dataclasses
 import pytest
 
 from devtools import urssaf_server
+from tests.hub.factories import StructureFactory
+from tests.marketplace.factories import SellerSettingsFactory
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,3 +33,17 @@ def _urssaf_server():
 def urssaf(_urssaf_server):
     _urssaf_server.control("reset")
     return _urssaf_server
+
+
+@pytest.fixture
+def provider(urssaf, settings):
+    """A declared AI (« Services du Plateau ») with its access to the stand-in, which answers at once."""
+    structure = StructureFactory(name="Services du Plateau", invoice_prefix="SDP", ai=True)
+    SellerSettingsFactory(structure=structure, cesu=True)
+    settings.URSSAF_API_BASE = urssaf.url
+    settings.URSSAF_CREDENTIALS = {
+        structure.slug: {"client_id": urssaf.client_id, "client_secret": urssaf.client_secret, "billing_id": "TP-1"}
+    }
+    settings.URSSAF_RETRIES = 0
+    settings.URSSAF_BACKOFF = 0
+    return structure

@@ -14,24 +14,10 @@ from sap import advance
 from sap.enums import EnrolmentStatus, RequestStatus
 from sap.models import AdvanceClient, PaymentRequest
 from tests.hub.factories import StructureFactory, staff_of
-from tests.marketplace.factories import CustomerFactory, SellerSettingsFactory
+from tests.marketplace.factories import CustomerFactory
 from tests.sap.test_immediate_advance import IBAN, _enrol, _month_invoice
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def provider(urssaf, settings):
-    """A declared AI with its access to the stand-in (as in test_immediate_advance)."""
-    structure = StructureFactory(name="Services du Plateau", invoice_prefix="SDP", ai=True)
-    SellerSettingsFactory(structure=structure, cesu=True)
-    settings.URSSAF_API_BASE = urssaf.url
-    settings.URSSAF_CREDENTIALS = {
-        structure.slug: {"client_id": urssaf.client_id, "client_secret": urssaf.client_secret, "billing_id": "TP-1"}
-    }
-    settings.URSSAF_RETRIES = 0
-    settings.URSSAF_BACKOFF = 0
-    return structure
 
 
 @pytest.fixture

@@ -23,27 +23,14 @@ from sap import advance, certificates
 from sap.enums import EnrolmentStatus, RequestStatus
 from sap.exceptions import SapError
 from sap.models import AdvanceClient, PaymentRequest
-from tests.hub.factories import StructureFactory, staff_of
-from tests.marketplace.factories import CustomerFactory, SellerSettingsFactory
+from tests.hub.factories import staff_of
+from tests.marketplace.factories import CustomerFactory
 from tests.marketplace.test_invoice_documents import text_of
 from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 IBAN = "FR7630006000011234567890189"
-
-
-@pytest.fixture
-def provider(urssaf, settings):
-    structure = StructureFactory(name="Services du Plateau", invoice_prefix="SDP", ai=True)
-    SellerSettingsFactory(structure=structure, cesu=True)
-    settings.URSSAF_API_BASE = urssaf.url
-    settings.URSSAF_CREDENTIALS = {
-        structure.slug: {"client_id": urssaf.client_id, "client_secret": urssaf.client_secret, "billing_id": "TP-1"}
-    }
-    settings.URSSAF_RETRIES = 0
-    settings.URSSAF_BACKOFF = 0
-    return structure
 
 
 def _identity(**overrides) -> dict:
