@@ -120,7 +120,8 @@ class WorkerFactory(factory.django.DjangoModelFactory):
 
     structure = factory.SubFactory(StructureFactory)
     first_name = factory.Sequence(lambda n: f"Prénom{n}")
-    last_name = factory.Sequence(lambda n: f"Nom{n}")
+    # Zero-padded: workers are listed by name, and « Nom10 » sorts before « Nom9 ».
+    last_name = factory.Sequence(lambda n: f"Nom{n:05d}")
     # slugify: an address Django's EmailValidator accepts (ASCII local part), as the forms require.
     email = factory.LazyAttribute(lambda o: f"{slugify(o.first_name)}@exemple.test")
     phone = "06 11 22 33 44"
