@@ -494,28 +494,34 @@ def record_offline_payment(
     return payment
 
 
+def _settle_share(*, order: Order, structure: Structure, method: str, amount: Decimal, at, too_much):
+    """Under the order's lock: a payment with no money of ours to collect (a credit note used, the URSSAF's
+    advance) settles the structure's share, within what it is still owed (`too_much(share)`: the refusal's
+    message). Returns (locked order, payment)."""
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    share = order.shares.filter(seller=structure).first()
+    if share is None or order.fulfilment_status == FulfilmentStatus.CANCELLED:
+        raise PaymentError(_("Cette commande n'attend plus de paiement de cette structure."))
+    if amount <= 0 or amount > share.due:
+        raise PaymentError(too_much(share))
+    payment = Payment.objects.create(
+        order=order, method=method, state=PaymentState.SUCCEEDED, amount=amount, received_by=structure,
+        created_at=at, succeeded_at=at,
+    )  # fmt: skip
+    settlement.record_receipt(payment=payment)
+    return order, payment
+
+
 @transaction.atomic
 def apply_customer_credit(*, order: Order, structure: Structure, amount: Decimal, source: str, at=None) -> Payment:
     """A credit the customer holds with a seller (a credit note `source` kept rather than refunded) pays
     part of an order: a payment with no bank movement; in the books, its 411 credit moves onto the order
     (OD: D 411 under the credit note / C 411 under the order)."""
     at = at or timezone.now()
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    share = order.shares.filter(seller=structure).first()
-    if share is None or order.fulfilment_status == FulfilmentStatus.CANCELLED:
-        raise PaymentError(_("Cette commande n'attend plus de paiement de cette structure."))
-    if amount <= 0 or amount > share.due:
-        raise PaymentError(_("Un avoir ne paie que ce qui reste dû, et un montant positif."))
-    payment = Payment.objects.create(
-        order=order,
-        method=PaymentMethod.CREDIT,
-        state=PaymentState.SUCCEEDED,
-        amount=amount,
-        received_by=structure,
-        created_at=at,
-        succeeded_at=at,
-    )
-    settlement.record_receipt(payment=payment)
+    order, payment = _settle_share(
+        order=order, structure=structure, method=PaymentMethod.CREDIT, amount=amount, at=at,
+        too_much=lambda _share: _("Un avoir ne paie que ce qui reste dû, et un montant positif."),
+    )  # fmt: skip
     postings.post_credit_applied(payment, source=source)
     _mark_paid_if_settled(order, at=at)
     if order.payment_status == PaymentStatus.PAID:
@@ -617,25 +623,11 @@ def record_urssaf_payment(*, order: Order, structure: Structure, amount: Decimal
     """The client validated a payment request (or was deemed to): the URSSAF will pay the structure's share,
     which is settled now (OD: D 4371 / C 411); its transfer is posted when it arrives (sap.advance)."""
     at = at or timezone.now()
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    share = order.shares.filter(seller=structure).first()
-    if share is None or order.fulfilment_status == FulfilmentStatus.CANCELLED:
-        raise PaymentError(_("Cette commande n'attend plus de paiement de cette structure."))
-    if amount <= 0 or amount > share.due:
-        raise PaymentError(
-            _("Le montant dépasse ce qui reste dû à %(structure)s : %(rest)s.")
-            % {"structure": structure.name, "rest": euros(max(share.due, Decimal("0")))}
-        )
-    payment = Payment.objects.create(
-        order=order,
-        method=PaymentMethod.URSSAF,
-        state=PaymentState.SUCCEEDED,
-        amount=amount,
-        received_by=structure,
-        created_at=at,
-        succeeded_at=at,
-    )
-    settlement.record_receipt(payment=payment)
+    order, payment = _settle_share(
+        order=order, structure=structure, method=PaymentMethod.URSSAF, amount=amount, at=at,
+        too_much=lambda share: _("Le montant dépasse ce qui reste dû à %(structure)s : %(rest)s.")
+        % {"structure": structure.name, "rest": euros(max(share.due, Decimal("0")))},
+    )  # fmt: skip
     postings.post_payment(payment)
     _mark_paid_if_settled(order, at=at)
     return payment
@@ -656,9 +648,5 @@ def reverse_urssaf_payment(*, payment: Payment, note: str, at=None) -> Payment:
     payment.failure_message = note[:300]
     payment.save(update_fields=["state", "reversed_at", "failure_message"])
     postings.post_urssaf_withdrawal(payment=payment, date=timezone.localdate(at))
-    if order.payment_status in {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED} and not settlement.is_settled(
-        order
-    ):
-        order.set_payment(PaymentStatus.UNPAID, note=note)
-        order.save(update_fields=["payment_status", "paid_at"])
+    stripe_events._reopen(order, note=note)
     return payment
