@@ -4,8 +4,8 @@ association whose books the Collectif keeps.
 
 Every structure also gets a closed 2025: a small year of activity (funds, sales — at their VAT rate
 for the liable ones —, purchases, payments), a year-end cut-off, the liable ones' 2025 VAT returns
-posted, the year closed with its 2026 à-nouveaux. Once every app has seeded its 2026 history,
-`seed_demo_last` gives each structure a bank account and one CAMT.053 statement built from the
+posted. Once every app has seeded its history (the AI's 2025 home services among it), `seed_demo_last`
+closes each 2025 with its 2026 à-nouveaux, gives each structure a bank account and one CAMT.053 statement built from the
 demo's own bank (512) lines, imported and matched (plus a bank charge left to match by hand), then
 posts the 2026 VAT returns of the periods already over.
 """
@@ -143,7 +143,7 @@ def _year_2025(structure: Structure) -> None:
                    token=f"demo-{slug}-{YEAR}")  # fmt: skip
     if liable:
         _post_returns(structure, datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
-    close_year(fiscal_year=fiscal_year)
+    # Closed in `seed_demo_last`, once every app has placed its 2025 history (the AI's home services).
 
 
 def _post_returns(structure: Structure, start: datetime.date, end: datetime.date) -> None:
@@ -219,7 +219,12 @@ def _purchases(today: datetime.date) -> None:
 @transaction.atomic
 def seed_demo_last() -> dict[str, int]:
     """After every app's history (hub's seed_demo runs this after every app's `seed_demo`): each
-    structure's bank statement, then the 2026 VAT returns of the periods already over."""
+    structure's 2025 closed (the other apps' demos may add to its year first), its bank statement,
+    then the 2026 VAT returns of the periods already over."""
+    for fiscal_year in FiscalYear.objects.filter(
+        structure__slug__in=CLOSED_2025, start_date=datetime.date(YEAR, 1, 1), is_closed=False
+    ).order_by("structure_id"):
+        close_year(fiscal_year=fiscal_year)
     counts = _bank_statements()
     for structure in Structure.objects.filter(slug__in=CLOSED_2025).order_by("pk"):
         current = FiscalYear.objects.filter(structure=structure).covering(timezone.localdate()).first()

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Max, Prefetch, Q, Sum, Value, When, Window
+from django.db.models import Case, DecimalField, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When, Window
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -31,6 +31,23 @@ def _sum(expression) -> Coalesce:
 class Period:
     start: datetime.date
     end: datetime.date
+
+
+def open_books_lines():
+    """Entry lines of each structure's open books: from the first day of its first fiscal year not closed.
+
+    What an account holds today. Summing every line ever posted would count twice what a closed year
+    carried forward: its balances come back in the next year's à-nouveaux. A reopened year is open
+    again (its successor's à-nouveaux reversed), so its lines count once more, by themselves.
+    """
+    first_open = (
+        FiscalYear.objects.filter(structure_id=OuterRef("entry__structure_id"), is_closed=False)
+        .order_by("start_date")
+        .values("start_date")[:1]
+    )
+    return EntryLine.objects.alias(books_start=Subquery(first_open)).filter(
+        Q(books_start__isnull=True) | Q(entry__date__gte=F("books_start"))
+    )
 
 
 def fiscal_years(structure: Structure) -> list[FiscalYear]:

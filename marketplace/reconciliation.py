@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from accounting.chart import COUNTERPART_PREFIX, stripe_clearing_account, stripe_sepa_clearing_account
 from accounting.models import Entry, EntryLine
 from accounting.reconciliation import CheckSkipped, Difference, register
+from accounting.selectors import open_books_lines
 from hub.enums import StructureKind
 from hub.models import Structure
 from hub.money import format_eur, quantize
@@ -264,7 +265,8 @@ def clearing_accounts() -> list[str]:
 def books_stripe_balances() -> dict[int, Decimal]:
     """{structure id: debit − credit of its Stripe clearing accounts}: what the books say Stripe holds."""
     return dict(
-        EntryLine.objects.filter(account__code__in=clearing_accounts())
+        open_books_lines()
+        .filter(account__code__in=clearing_accounts())
         .values("entry__structure_id")
         .annotate(balance=Sum(F("debit") - F("credit")))
         .values_list("entry__structure_id", "balance")
@@ -317,7 +319,8 @@ def receivables_match_ledger() -> list[Difference]:
     411 sub-account's balance in the seller's books."""
     ledger: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
     for structure_id, code, balance in (
-        EntryLine.objects.filter(account__code="411")
+        open_books_lines()
+        .filter(account__code="411")
         .values("entry__structure_id", "auxiliary_code")
         .annotate(balance=Sum(F("debit") - F("credit")))
         .values_list("entry__structure_id", "auxiliary_code", "balance")

@@ -159,7 +159,8 @@ def figures_for_year(structure: Structure, year: int, *, customer_id: int | None
         refunds = refunds.filter(order__customer_id=customer_id)
     rows = [(*row, 1) for row in allocations] + [(*row, -1) for row in refunds]
     ratios = sap_ratios(structure, {row[0] for row in rows})
-    labels = dict(PaymentMethod.choices)
+    # How the money came, not where it was handed over (« Chèque au retrait » is a checkout's wording).
+    labels = {**dict(PaymentMethod.choices), PaymentMethod.CASH: _("Espèces"), PaymentMethod.CHEQUE: _("Chèque")}
     by_customer: dict[int, CertificateFigures] = {}
     for order_id, reference, customer, method, moment, amount, sign in rows:
         ratio = ratios.get(order_id)

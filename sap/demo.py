@@ -6,6 +6,8 @@ October request, one who has not activated her URSSAF account yet.
 Seeded right before the marketplace's demo (`SEED_BEFORE`): its monthly invoices, January to October,
 must come before the recent orders in Pôle Services' invoice series (numbered in date order). The
 demo's statuses are written as the follow-up would have (the stand-in is not running at seed time).
+Before 2026, two of the clients were served and paid the usual ways; their 2025 visits and tax
+certificates come in `seed_demo_last` (`sap.demo_2025`).
 """
 
 import datetime
@@ -23,6 +25,7 @@ from marketplace.actions.payments import record_final_quantity, record_urssaf_pa
 from marketplace.enums import PaymentMethod
 from marketplace.models import Invoice
 from marketplace.postings import post_urssaf_transfer
+from sap import demo_2025
 from sap.enums import EnrolmentStatus, RequestStatus
 from sap.models import AdvanceClient, PaymentRequest, PaymentRequestEvent, UrssafAccount
 from services.models import Offering
@@ -85,9 +88,27 @@ def seed_demo() -> dict[str, int]:
         client.save()
         planned += [(month, number, client, hours, month == contested) for month, hours in months.items()]
     # In date order across the clients: the provider's invoice series is numbered in date order.
+    orders_2025 = demo_2025.seed_orders(provider, housework, staff)
     for month, _number, client, hours, was_contested in sorted(planned, key=lambda step: step[:2]):
         requests += _month(client, housework, month, hours, contested=was_contested)
-    return {"clients de l'avance immédiate": len(CLIENTS), "demandes de paiement URSSAF": requests}
+    return {
+        "clients de l'avance immédiate": len(CLIENTS),
+        "commandes de services à la personne de 2025": orders_2025,
+        "demandes de paiement URSSAF": requests,
+    }
+
+
+def seed_demo_last() -> dict[str, int]:
+    """Once the insertion demo has made the AI's teams: the 2025 visits, then the 2025 certificates."""
+    provider = Structure.objects.filter(slug=PROVIDER).first()
+    housework = Offering.objects.filter(structure__slug=PROVIDER, name="Ménage à domicile").first()
+    if provider is None or housework is None:
+        return {}
+    visits = demo_2025.seed_visits(provider, housework)
+    return {
+        "interventions à domicile de 2025": visits,
+        "attestations fiscales 2025": demo_2025.issue_certificates(provider),
+    }
 
 
 def _month(client: AdvanceClient, housework: Offering, month: int, hours: Decimal, *, contested: bool) -> int:

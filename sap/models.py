@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from hub.models import Structure
@@ -59,8 +60,11 @@ class TaxCertificate(models.Model):
                 violation_error_message=_("Les montants d'une attestation sont positifs."),
             ),
             models.CheckConstraint(
+                # Rounded as the invoices' own totals are: SQLite (`make run`) computes in floats.
                 condition=Q(
-                    personal_amount=F("total_paid") - F("cesu_amount") - F("advance_amount") - F("apa_pch_amount")
+                    personal_amount=Round(
+                        F("total_paid") - F("cesu_amount") - F("advance_amount") - F("apa_pch_amount"), 2
+                    )
                 ),
                 name="sap_certificate_personal_is_the_rest",
                 violation_error_message=_("Le montant payé personnellement est le total, moins les autres sources."),

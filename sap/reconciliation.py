@@ -12,8 +12,8 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from accounting.chart import URSSAF_ADVANCE_ACCOUNT
-from accounting.models import EntryLine
 from accounting.reconciliation import Difference, register
+from accounting.selectors import open_books_lines
 from hub.models import Structure
 from hub.money import format_eur, quantize
 from marketplace.enums import PaymentState
@@ -31,7 +31,8 @@ def urssaf_advance_matches_ledger() -> list[Difference]:
         expected[structure_id] += amount
     booked: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for structure_id, balance in (
-        EntryLine.objects.filter(account__code=URSSAF_ADVANCE_ACCOUNT[0])
+        open_books_lines()
+        .filter(account__code=URSSAF_ADVANCE_ACCOUNT[0])
         .values("entry__structure_id")
         .annotate(balance=Sum(F("debit") - F("credit")))
         .values_list("entry__structure_id", "balance")

@@ -12,8 +12,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounting.chart import ADVANCE_ACCOUNT
-from accounting.models import EntryLine
 from accounting.reconciliation import Difference, register
+from accounting.selectors import open_books_lines
 from hub.formatting import euros
 from marketplace.enums import PaymentStatus
 from subscriptions.models import SeasonAdvance
@@ -35,7 +35,8 @@ def advances() -> Iterator[Difference]:
         expected[(structure.pk, advance.subscription.reference)] += advance.expected_balance
     booked = {
         (row["entry__structure_id"], row["auxiliary_code"]): (row["credit"] or ZERO) - (row["debit"] or ZERO)
-        for row in EntryLine.objects.filter(account__code=ADVANCE_ACCOUNT, auxiliary_code__startswith="ABO-")
+        for row in open_books_lines()
+        .filter(account__code=ADVANCE_ACCOUNT, auxiliary_code__startswith="ABO-")
         .values("entry__structure_id", "auxiliary_code")
         .annotate(credit=Sum("credit"), debit=Sum("debit"))
     }

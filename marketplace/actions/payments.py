@@ -553,8 +553,9 @@ def mark_collected(*, order: Order, by, at=None) -> Order:
 
 
 @transaction.atomic
-def create_deposit_slip(*, structure: Structure, payments: list[Payment], by) -> DepositSlip:
-    """Group a structure's cheques not yet deposited into a numbered bordereau de remise."""
+def create_deposit_slip(*, structure: Structure, payments: list[Payment], by, at=None) -> DepositSlip:
+    """Group a structure's cheques not yet deposited into a numbered bordereau de remise (`at`: when it
+    was taken to the bank, if recorded later)."""
     if not perms.can_handle_takings(by, structure):
         raise PaymentError(_("Vous ne remettez pas les chèques de cette structure."))
     # Lock the structure's row: slip numbers are allocated one at a time.
@@ -576,6 +577,7 @@ def create_deposit_slip(*, structure: Structure, payments: list[Payment], by) ->
         structure=structure,
         number=(last or 0) + 1,
         created_by=by,
+        created_at=at or timezone.now(),
         total=sum((cheque.amount for cheque in cheques), Decimal("0")),
     )
     Payment.objects.filter(pk__in=[c.pk for c in cheques]).update(deposit_slip=slip)

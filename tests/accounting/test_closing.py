@@ -331,3 +331,26 @@ def test_the_demo_closed_2025_and_its_2026_fec_starts_with_the_an_entries(demo_h
         journals = [row.split("\t")[0] for row in path.read_text(encoding="utf-8").split("\n")[1:] if row]
         assert journals[:an_lines] == ["AN"] * an_lines
         assert "AN" not in journals[an_lines:]
+
+
+def test_open_books_lines_count_a_balance_carried_forward_once(structure, year):
+    """C2's 120 € crosses the year-end: counted in 2025's lines and again in 2026's à-nouveaux when summing
+    everything; once from the first open year — before and after the payment, and after a reopening."""
+    from django.db.models import Sum
+
+    from accounting.selectors import open_books_lines
+
+    def c2(lines) -> D:
+        return lines.filter(entry__structure=structure, account__code="411", auxiliary_code="C2").aggregate(
+            balance=Sum("debit") - Sum("credit")
+        )["balance"]
+
+    everything = EntryLine.objects.all()
+    assert (c2(everything), c2(open_books_lines())) == (D("120.00"), D("120.00"))
+    close_year(fiscal_year=year)
+    assert (c2(everything), c2(open_books_lines())) == (D("240.00"), D("120.00"))
+    post_document(DocumentFactory(structure=structure, date=datetime.date(2026, 1, 12), journal="BQ",
+                                  lines=(dl("512", "120.00"), dl("411", credit="120.00", aux="C2"))))  # fmt: skip
+    assert (c2(everything), c2(open_books_lines())) == (D("120.00"), D("0.00"))
+    reopen_year(fiscal_year=year, by=UserFactory(hub_admin=True), reason="Correction d'une facture de 2025")
+    assert (c2(everything), c2(open_books_lines())) == (D("0.00"), D("0.00"))

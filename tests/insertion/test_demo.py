@@ -29,9 +29,11 @@ def test_demo_teams_and_workers(demo_hub):
     today = timezone.localdate()
     assert Team.objects.count() == 10
     assert sorted(set(Team.objects.values_list("structure__kind", flat=True))) == ["aci", "ai", "ei"]
-    assert Worker.objects.count() == 80
-    assert Contract.objects.values("worker").distinct().count() == 80
-    assert Approval.objects.values("worker").distinct().count() == 80
+    # 80 in post, and the AI's two workers whose contracts ended in 2025 (the 2025 home visits, sap demo).
+    assert Worker.objects.count() == 82
+    assert sorted(Worker.objects.filter(is_active=False).values_list("last_name", flat=True)) == ["Girard", "Haddad"]
+    assert Contract.objects.values("worker").distinct().count() == 82
+    assert Approval.objects.values("worker").distinct().count() == 82
     assert Contract.objects.filter(end_date__gte=today, end_date__lte=today + timezone.timedelta(days=30)).exists()
     assert ApprovalSuspension.objects.exists()
     assert Absence.objects.exists()

@@ -246,3 +246,41 @@ def test_the_interventions_paid_name_their_worker_and_identifier(django_capture_
         figures,
     )  # fmt: skip
     assert f"<td>Zoé Aubert</td><td>{worker.identifier}</td>" in html
+
+
+def _client_paying(provider, housework, email: str, hours: str) -> None:
+    customer = CustomerFactory(email=email)
+    order = OrderFactory(customer=customer, items=[(housework, D(hours))], at=_at(12, 22))
+    _pay(order, provider, PaymentMethod.CASH, str(order.total_incl), _at(12, 23))
+
+
+def test_the_staff_list_and_the_confirmation_take_the_same_queries_for_one_client_or_five(
+    client, provider, housework, alice
+):
+    """Pinned: the staff list (issued and still missing) and the issue confirmation read the same number of
+    queries whatever the number of clients — figures_for_year works by batches, not per client."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff_of(provider, role=StaffRole.MANAGER))
+    pages = [reverse("sap:structure_certificates", args=[provider.slug]),
+             reverse("sap:issue_certificates", args=[provider.slug])]  # fmt: skip
+
+    def queries() -> list[int]:
+        counts = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url, {"annee": YEAR}).status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    one = queries()
+    for number in range(4):
+        _client_paying(provider, housework, f"client{number}@example.test", str(number + 1))
+    actions.issue_tax_certificates(year=YEAR, structure=provider)
+    _client_paying(provider, housework, "late@example.test", "2")  # one still without a certificate
+    page = client.get(pages[0], {"annee": YEAR}).content.decode()
+    assert TaxCertificate.objects.filter(structure=provider, year=YEAR).count() == 5
+    assert "1 client n'a pas encore son attestation" in page
+    assert queries() == one
+    assert one[0] <= 20
