@@ -51,12 +51,12 @@ D = Decimal
 #                    paid days ago or None, method)]
 PURCHASES = {
     "jardins-du-pole": [
-        ("Semences du Limousin", "", "SL-2026-0412", 45, 30,
+        ("Semences du Gâtinais", "", "SG-2026-0412", 45, 30,
          [("601", "Semences et plants de saison", "312.50", "5.50", True),
           ("6063", "Petit outillage (sécateurs, binettes)", "86.00", "20.00", True)], 12, SupplierPaymentMethod.TRANSFER),
         ("Garage Moreau", "", "GM-1187", 20, 30,
          [("615", "Entretien du tracteur", "420.00", "20.00", True)], None, None),
-        ("Informatique Creusoise", "", "IC-26-077", 35, 15,
+        ("Informatique du Loing", "", "IL-26-077", 35, 15,
          [("2183", "Ordinateur portable pour la planification", "749.00", "20.00", True)], None, None),
     ],
     "comptoir-equitable": [
@@ -70,7 +70,7 @@ PURCHASES = {
          [("615", "Reprise des joints du bassin", "640.00", "20.00", False)], 10, SupplierPaymentMethod.CHEQUE),
         ("MAIF Associations", "", "MAIF-88213", 30, 30,
          [("616", "Assurance responsabilité civile 2026-2027", "182.00", "0.00", False)], None, None),
-        ("Imprimerie du Thaurion", "", "IT-4410", 14, 30,
+        ("Imprimerie du Lunain", "", "IL-4410", 14, 30,
          [("623", "Affiches de la fête du lavoir", "95.00", "20.00", False)], None, None),
     ],
 }  # fmt: skip

@@ -110,8 +110,8 @@ def _run(bench_url: str, line_count: int, item_count: int) -> dict:
         vat_exemption_mention="TVA non applicable",
         invoice_prefix="BANK",
         address_line1="1 place de la Mairie",
-        postcode="23000",
-        city="Guéret",
+        postcode="77000",
+        city="Melun",
     )
     setup_books(structure=structure, on=datetime.date(2025, 6, 1))
     fiscal_year = FiscalYear.objects.get(structure=structure)

@@ -72,8 +72,8 @@ def _run(bench_url: str, entries: int) -> dict | None:
         vat_exemption_mention="TVA non applicable",
         invoice_prefix="BENCH",
         address_line1="1 place de la Mairie",
-        postcode="23000",
-        city="Guéret",
+        postcode="77000",
+        city="Melun",
     )
     setup_books(structure=structure, on=datetime.date(2025, 6, 1))
     fiscal_year = FiscalYear.objects.select_related("structure").get(structure=structure)

@@ -48,7 +48,7 @@ class Resident(HttpUser):
             "/api/v1/checkout/",
             json={
                 "payment_method": "cash",
-                "billing_address": "3 place de l'Église, 23400 Bourganeuf",
+                "billing_address": "3 place de l'Église, 77140 Nemours",
                 "pickup_point": FIXTURE["pickup_point"],
                 "accept_terms": True,
             },

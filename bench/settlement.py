@@ -118,7 +118,7 @@ def _run(bench_url: str, count: int, stripe_url: str, scale_to: int) -> tuple[in
             items.append((offering, Decimal(n + 1)))
     pickup = Site.objects.pickup_points().first()
     customer = User.objects.create(email="banc.carte@bench.pole.test", first_name="Banc", last_name="Carte")
-    billing = Billing(name="Banc Carte", address="4 rue des Tilleuls\n23400 Bourganeuf", email=customer.email)
+    billing = Billing(name="Banc Carte", address="4 rue des Tilleuls\n77140 Nemours", email=customer.email)
     web = Client(SERVER_NAME="localhost")
     webhook = reverse("marketplace:stripe_webhook")
 

@@ -78,7 +78,8 @@ DEPOSITS = {
     "location-de-scooter-a-la-journee": D("150.00"),
     "location-de-velo-a-assistance-electrique": D("100.00"),
 }
-SERVICE_AREA = ["23400", "23250", "23460", "23150", "23480", "87460"]
+# Pôle Services goes to the communes around Nemours, in the Gâtinais (south Seine-et-Marne).
+SERVICE_AREA = ["77140", "77167", "77460", "77570", "77620", "77710", "77760", "77890"]
 LAUNDRY_STAFF = "linge@demo.pole.test"
 CLUB_MEMBER = "club@demo.pole.test"
 
@@ -133,7 +134,7 @@ def seed_demo() -> dict[str, int]:
     staff = _user(LAUNDRY_STAFF, "Inès", "Moreau")
     StructureRole.objects.get_or_create(user=staff, structure=laundry, role=StaffRole.STAFF)
     creche = Organisation.objects.get(slug="creche-les-ptits-loups")
-    club = Organisation.objects.get(slug="as-bourganeuf")
+    club = Organisation.objects.get(slug="as-souppes")
     club_member = _user(CLUB_MEMBER, "Julien", "Petit")
     OrganisationMembership.objects.get_or_create(
         user=club_member, organisation=club, defaults={"role": OrganisationRole.ADMIN}
@@ -175,9 +176,7 @@ def seed_demo() -> dict[str, int]:
             )
         resident = User.objects.get(email="resident@demo.pole.test")
         if not Booking.objects.filter(customer=resident).exists():
-            billing = Billing(
-                name="Camille Martin", address="4 rue des Tilleuls\n23400 Bourganeuf", email=resident.email
-            )
+            billing = Billing(name="Camille Martin", address="4 rue des Tilleuls\n77140 Nemours", email=resident.email)
             for slug, starts_at, quantity, extra in (
                 ("location-de-voiture-a-la-journee", _next(WED, 8, after=today), "1", {}),
                 ("seance-de-code-de-la-route", _next(SAT, 10, after=today), "1", {}),
@@ -185,7 +184,7 @@ def seed_demo() -> dict[str, int]:
                     "menage-a-domicile",
                     _next(FRI, 9, after=today),
                     "2",
-                    {"address": "4 rue des Tilleuls, 23400 Bourganeuf", "postcode": "23400"},
+                    {"address": "4 rue des Tilleuls, 77140 Nemours", "postcode": "77140"},
                 ),
             ):
                 try:

@@ -1,6 +1,9 @@
 """The demo hub of DOMAIN.md: seven structures (and one outside association whose books the Collectif
 keeps), pickup points, organisations and one login per role.
 
+It sits where the real hub does, in a rural part of Île-de-France: the Gâtinais, south Seine-et-Marne
+(77), around Nemours. Real communes and postcodes, made-up street numbers.
+
 `manage.py seed_demo` calls the `seed_demo()` of every app that has a `demo` module, lowest layer first.
 Everything is keyed on natural keys (slug, e-mail), so running it twice changes nothing.
 """
@@ -28,7 +31,7 @@ from hub.validators import french_vat_number
 
 DEMO_PASSWORD = "demo-pole-2026"
 
-_ADDRESS = {"address_line1": "12 route de la Ribière", "postcode": "23400", "city": "Bourganeuf"}
+_ADDRESS = {"address_line1": "12 rue des Mariniers", "postcode": "77140", "city": "Nemours"}
 
 STRUCTURES = [
     {
@@ -111,7 +114,7 @@ STRUCTURES = [
         "default_vat_rate": Decimal("5.50"),
         "invoice_prefix": "CEQ",
         "share_capital": Decimal("15000.00"),
-        "registration_number": "RCS Guéret 867 890 154",
+        "registration_number": "RCS Melun 867 890 154",
         "iban": "FR7615589234000001234560626",
         "position": 50,
     },
@@ -137,14 +140,14 @@ OUTSIDE_ASSOCIATION = {
     "name": "Les Amis du Lavoir",
     "kind": StructureKind.OUTSIDE_ASSOCIATION,
     "legal_form": "Association loi 1901",
-    "description": "Association de sauvegarde du patrimoine de Soubrebost ; le Collectif tient sa comptabilité.",
+    "description": "Association de sauvegarde du patrimoine de Larchant ; le Collectif tient sa comptabilité.",
     "siret": "45213987600018",
     "vat_regime": VatRegime.NOT_LIABLE,
     "vat_exemption_mention": "Association non assujettie à la TVA (art. 261-7-1° du CGI)",
     "invoice_prefix": "ADL",
     "address_line1": "2 place du Lavoir",
-    "postcode": "23250",
-    "city": "Soubrebost",
+    "postcode": "77760",
+    "city": "Larchant",
     "position": 90,
 }
 STRUCTURES.append(OUTSIDE_ASSOCIATION)
@@ -167,31 +170,31 @@ PICKUP_POINTS = [
         "slug": "pole-accueil",
         "name": "Pôle — accueil",
         "structure": "collectif-du-pole",
-        "address_line1": "12 route de la Ribière",
-        "postcode": "23400",
-        "city": "Bourganeuf",
+        "address_line1": "12 rue des Mariniers",
+        "postcode": "77140",
+        "city": "Nemours",
         "capacity": 60,
         "opening_hours": "Mardi et vendredi, 16 h – 19 h",
         "openings": [(1, "16:00", "19:00"), (4, "16:00", "19:00")],
     },
     {
-        "slug": "epicerie-royere",
-        "name": "Épicerie de Royère-de-Vassivière",
+        "slug": "epicerie-chateau-landon",
+        "name": "Épicerie de Château-Landon",
         "structure": None,
-        "address_line1": "2 place du Bourg",
-        "postcode": "23460",
-        "city": "Royère-de-Vassivière",
+        "address_line1": "2 place du Marché",
+        "postcode": "77570",
+        "city": "Château-Landon",
         "capacity": 25,
         "opening_hours": "Mardi, 17 h – 19 h",
         "openings": [(1, "17:00", "19:00")],
     },
     {
-        "slug": "salle-pontarion",
-        "name": "Salle des fêtes de Pontarion",
+        "slug": "salle-egreville",
+        "name": "Salle des fêtes d'Égreville",
         "structure": None,
-        "address_line1": "Rue du Thaurion",
-        "postcode": "23250",
-        "city": "Pontarion",
+        "address_line1": "Rue de la Mairie",
+        "postcode": "77620",
+        "city": "Égreville",
         "capacity": 20,
         "opening_hours": "Vendredi, 17 h – 18 h 30",
         "openings": [(4, "17:00", "18:30")],
@@ -204,19 +207,19 @@ ORGANISATIONS = [
         "name": "Crèche associative Les P'tits Loups",
         "siren": "778899005",
         "address_line1": "5 rue des Écoles",
-        "postcode": "23400",
-        "city": "Bourganeuf",
+        "postcode": "77140",
+        "city": "Nemours",
         "email": "creche@ptits-loups.test",
         "vat_registered": False,
     },
     {
-        "slug": "as-bourganeuf",
-        "name": "Association sportive de Bourganeuf",
+        "slug": "as-souppes",
+        "name": "Association sportive de Souppes-sur-Loing",
         "siren": "789900115",
         "address_line1": "Stade municipal, avenue du Stade",
-        "postcode": "23400",
-        "city": "Bourganeuf",
-        "email": "tresorier@as-bourganeuf.test",
+        "postcode": "77460",
+        "city": "Souppes-sur-Loing",
+        "email": "tresorier@as-souppes.test",
         "vat_registered": False,
     },
 ]
@@ -242,8 +245,8 @@ DEMO_LOGINS = [
 LEGAL_PAGES = {
     LegalPageKind.LEGAL_NOTICE: (
         "Mentions légales",
-        "Ce site est édité par le Collectif du Pôle, association loi 1901, 12 route de la Ribière, "
-        "23400 Bourganeuf, pour le compte des structures du Pôle Économie Solidaire.\n\n"
+        "Ce site est édité par le Collectif du Pôle, association loi 1901, 12 rue des Mariniers, "
+        "77140 Nemours, pour le compte des structures du Pôle Économie Solidaire.\n\n"
         "Chaque structure vend en son nom propre : ses coordonnées légales figurent sur ses factures.\n\n"
         "Directeur de la publication : la présidence du Collectif du Pôle.",
     ),
@@ -297,11 +300,11 @@ def seed_demo() -> dict[str, int]:
     Site.objects.update_or_create(
         slug="jardins-parcelles",
         defaults={
-            "name": "Jardins — parcelles de la Ribière",
+            "name": "Jardins — parcelles des Prés du Loing",
             "structure": structures["jardins-du-pole"],
-            "address_line1": "Lieu-dit la Ribière",
-            "postcode": "23400",
-            "city": "Bourganeuf",
+            "address_line1": "Lieu-dit les Prés du Loing",
+            "postcode": "77167",
+            "city": "Bagneaux-sur-Loing",
         },
     )
 

@@ -135,7 +135,7 @@ class Structure(Address):
     )
     share_capital = models.DecimalField(_("capital social (€)"), max_digits=12, decimal_places=2, null=True, blank=True)
     registration_number = models.CharField(
-        _("immatriculation (RCS)"), max_length=60, blank=True, help_text=_("Ex. : RCS Guéret 123 456 789.")
+        _("immatriculation (RCS)"), max_length=60, blank=True, help_text=_("Ex. : RCS Melun 123 456 789.")
     )
     stripe_account_id = models.CharField(_("compte Stripe connecté"), max_length=60, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])

@@ -160,7 +160,7 @@ def _worker(rng, name, structure, team, team_skills, skills, today) -> Worker:
         birth_date=datetime.date(1960 + rng.randrange(45), 1 + rng.randrange(12), 1 + rng.randrange(28)),
         email=f"{_ascii(first_name)}.{_ascii(last_name)}@exemple.test",
         phone=f"06 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
-        address=f"{rng.randrange(1, 60)} rue du Limousin\n23400 Bourganeuf",
+        address=f"{rng.randrange(1, 60)} rue du Gâtinais\n77140 Nemours",
     )
     own = list(team_skills)
     extra = rng.choice(list(skills))

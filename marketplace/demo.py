@@ -82,11 +82,11 @@ SHARES = {
 PAID_AT_PICKUP = {"collected", "done", "refund", "part"}
 CANCEL_REASON = "Commande annulée à la demande de la cliente"
 CUSTOMERS = [
-    ("resident@demo.pole.test", "Camille", "Martin", "4 rue des Tilleuls\n23400 Bourganeuf"),
-    ("jeanne.roche@demo.pole.test", "Jeanne", "Roche", "La Chassagne\n23400 Saint-Pierre-Chérignat"),
-    ("ahmed.benali@demo.pole.test", "Ahmed", "Benali", "7 place du Champ de Foire\n23400 Bourganeuf"),
-    ("lucie.faure@demo.pole.test", "Lucie", "Faure", "Le Bourg\n23460 Royère-de-Vassivière"),
-    ("paul.michaud@demo.pole.test", "Paul", "Michaud", "12 route de Pontarion\n23250 Thauron"),
+    ("resident@demo.pole.test", "Camille", "Martin", "4 rue des Tilleuls\n77140 Nemours"),
+    ("jeanne.roche@demo.pole.test", "Jeanne", "Roche", "8 chemin des Rochers\n77140 Saint-Pierre-lès-Nemours"),
+    ("ahmed.benali@demo.pole.test", "Ahmed", "Benali", "7 place du Champ de Foire\n77460 Souppes-sur-Loing"),
+    ("lucie.faure@demo.pole.test", "Lucie", "Faure", "Le Bourg\n77710 Lorrez-le-Bocage-Préaux"),
+    ("paul.michaud@demo.pole.test", "Paul", "Michaud", "12 route de Nemours\n77890 Beaumont-du-Gâtinais"),
 ]
 
 # (days ago, customer index or "asso", {offering slug: quantity}, method, final quantities, what happens next)
@@ -104,7 +104,7 @@ HISTORY = [
     (25, 2, {"menage-a-domicile": "3"}, "cesu", {"menage-a-domicile": "3"}, "done"),
     (24, 3, {"location-de-voiture-a-la-journee": "2"}, "card", {}, "done"),
     (23, 4, {"seance-de-code-de-la-route": "2"}, "cheque", {}, "done"),
-    (20, 0, {"panier-moyen-format": "1", "miel-toutes-fleurs-de-la-creuse-500-g": "1"}, "cheque", {}, "collected"),
+    (20, 0, {"panier-moyen-format": "1", "miel-toutes-fleurs-du-gatinais-500-g": "1"}, "cheque", {}, "collected"),
     (
         20,
         1,
@@ -155,7 +155,7 @@ OVERDUE_B2B = [
     (70, {"formation-hygiene-alimentaire-haccp": "2"}, (1, 2, 3)),
     (45, {"location-de-voiture-a-la-journee": "2"}, (1,)),
 ]
-TREASURER = ("tresorier@demo.pole.test", "Marc", "Lefèvre", "Stade municipal, avenue du Stade\n23400 Bourganeuf")
+TREASURER = ("tresorier@demo.pole.test", "Marc", "Lefèvre", "Stade municipal, avenue du Stade\n77460 Souppes-sur-Loing")
 # Two-seller card orders placed minutes before the seed, paid through the webhook path:
 # (minutes ago, customer index, {offering slug: quantity}, what happens next).
 MIXED_CARD_ORDERS = [
@@ -254,7 +254,7 @@ def _history(customers) -> None:
         user = asso if who == "asso" else customers[who]
         order_details = {
             "user": user,
-            "address": "5 rue des Écoles\n23400 Bourganeuf" if who == "asso" else CUSTOMERS[who][3],
+            "address": "5 rue des Écoles\n77140 Nemours" if who == "asso" else CUSTOMERS[who][3],
             "items": items,
             "method": method,
             "organisation": creche if who == "asso" else None,
@@ -300,7 +300,7 @@ def _plan_overdue_b2b(agenda: _Agenda, staff, pickup_point, rng) -> list[tuple[l
         treasurer = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first_name,
                                              last_name=last_name)  # fmt: skip
         EmailAddress.objects.create(user=treasurer, email=email, verified=True, primary=True)
-    club = Organisation.objects.get(slug="as-bourganeuf")
+    club = Organisation.objects.get(slug="as-souppes")
     OrganisationMembership.objects.get_or_create(user=treasurer, organisation=club,
                                                  defaults={"role": OrganisationRole.ADMIN})  # fmt: skip
     today = timezone.localdate()

@@ -35,13 +35,14 @@ PROVIDER = "pole-services"
 STAND_IN_CLIENT_ID, STAND_IN_SECRET = "urssaf-test-client", "urssaf-test-secret"
 YEAR = 2026
 CLIENTS = (
-    # email, first names, birth name, birth date, commune, status, months billed (hours), contested month
-    ("avance.active@demo.pole.test", "Madeleine", "Perrot", datetime.date(1941, 2, 11), ("77333", "Nemours"),
+    # email, first names, birth name, birth date, commune (INSEE code, postcode, name: born and living there),
+    # status, months billed (hours), contested month
+    ("avance.active@demo.pole.test", "Madeleine", "Perrot", datetime.date(1941, 2, 11), ("77333", "77140", "Nemours"),
      EnrolmentStatus.ACTIVE, {month: Decimal("8") for month in range(1, 11)}, None),
-    ("avance.contestee@demo.pole.test", "Odette", "Lemaire", datetime.date(1950, 9, 30), ("77186", "Grez-sur-Loing"),
-     EnrolmentStatus.ACTIVE, {9: Decimal("6"), 10: Decimal("7")}, 10),
-    ("avance.attente@demo.pole.test", "Gilbert", "Charpentier", datetime.date(1946, 6, 4), ("77316", "Montcourt-Fromonville"),
-     EnrolmentStatus.PENDING, {}, None),
+    ("avance.contestee@demo.pole.test", "Odette", "Lemaire", datetime.date(1950, 9, 30),
+     ("77099", "77570", "Château-Landon"), EnrolmentStatus.ACTIVE, {9: Decimal("6"), 10: Decimal("7")}, 10),
+    ("avance.attente@demo.pole.test", "Gilbert", "Charpentier", datetime.date(1946, 6, 4),
+     ("77458", "77460", "Souppes-sur-Loing"), EnrolmentStatus.PENDING, {}, None),
 )  # fmt: skip
 
 
@@ -69,7 +70,9 @@ def seed_demo() -> dict[str, int]:
     staff = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     requests = 0
     planned = []
-    for number, (email, first, last, born, (code, commune), status, months, contested) in enumerate(CLIENTS, start=1):
+    for number, (email, first, last, born, (code, postcode, commune), status, months, contested) in enumerate(
+        CLIENTS, start=1
+    ):
         user = _user(email, first, last)
         registered = _at(datetime.date(YEAR, 1, 5 + number))
         client = AdvanceClient(
@@ -77,7 +80,7 @@ def seed_demo() -> dict[str, int]:
             first_names=first, birth_date=born, birth_country_code="99100", birth_department="77",
             birth_commune_code=code, birth_commune_label=commune, mobile_phone=f"061234567{number}", email=email,
             street_number=str(3 * number), street_type_code="R", street_name="de la Fontaine", city_code=code,
-            city_label=commune, postcode="77140", bic="CCOPFRPPXXX", account_holder=f"{first} {last}",
+            city_label=commune, postcode=postcode, bic="CCOPFRPPXXX", account_holder=f"{first} {last}",
             status=status, urssaf_id=f"demo-client-{number:04d}",
             urssaf_status="APPAREILLAGE_VALIDE" if status == EnrolmentStatus.ACTIVE else "APPAREILLAGE_EC",
             message="" if status == EnrolmentStatus.ACTIVE else "Inscription transmise : le client active son compte URSSAF (courriel de l'URSSAF).",

@@ -311,7 +311,7 @@ CATALOGUE = [
     ("comptoir-equitable", "Riz basmati équitable (1 kg)", K.GOODS, U.ITEM, D("4.40"), {"stock": 35}),
     ("comptoir-equitable", "Sucre de canne complet (1 kg)", K.GOODS, U.ITEM, D("3.80"), {"stock": 25}),
     ("comptoir-equitable", "Quinoa équitable (500 g)", K.GOODS, U.ITEM, D("4.90"), {"stock": 20}),
-    ("comptoir-equitable", "Miel toutes fleurs de la Creuse (500 g)", K.GOODS, U.ITEM, D("8.50"), {"stock": 18}),
+    ("comptoir-equitable", "Miel toutes fleurs du Gâtinais (500 g)", K.GOODS, U.ITEM, D("8.50"), {"stock": 18}),
     ("comptoir-equitable", "Jus de pomme local (1 L)", K.GOODS, U.ITEM, D("3.20"), {"stock": 48}),
     (
         "comptoir-equitable",

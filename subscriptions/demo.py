@@ -93,7 +93,7 @@ def seed_demo() -> dict[str, int]:
             weekday=weekday,
             defaults={"size_label": size, "season_start": season_start, "season_end": season_end},
         )
-    points = [Site.objects.get(slug="pole-accueil"), Site.objects.get(slug="epicerie-royere")]
+    points = [Site.objects.get(slug="pole-accueil"), Site.objects.get(slug="epicerie-chateau-landon")]
     password = make_password(DEMO_PASSWORD)  # hashed once for the 30 residents
     seasons: list[Subscription] = []
     sepa: Subscription | None = None

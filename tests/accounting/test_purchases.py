@@ -52,7 +52,7 @@ def snapshot(structure) -> tuple:
 
 
 def test_liable_structure_deducts_vat_on_services_and_fixed_assets(liable):
-    supplier = SupplierFactory(structure=liable, name="Informatique Creusoise", auxiliary_code="F0007")
+    supplier = SupplierFactory(structure=liable, name="Informatique du Loing", auxiliary_code="F0007")
     invoice = supplier_invoice(
         liable,
         supplier=supplier,
@@ -71,7 +71,7 @@ def test_liable_structure_deducts_vat_on_services_and_fixed_assets(liable):
     assert invoice.status == SupplierInvoiceStatus.POSTED
     entry = invoice.entry
     assert (entry.journal.code, entry.piece_ref, entry.date, entry.label) == (
-        "AC", "IC-26-077", DAY, "Facture IC-26-077 - Informatique Creusoise"
+        "AC", "IC-26-077", DAY, "Facture IC-26-077 - Informatique du Loing"
     )  # fmt: skip
     assert entry_lines(entry) == [
         ("606", D("100.00"), D("0"), ""),
@@ -82,7 +82,7 @@ def test_liable_structure_deducts_vat_on_services_and_fixed_assets(liable):
         ("44566", D("21.83"), D("0"), ""),
         ("401", D("0"), D("1108.96"), "F0007"),
     ]
-    assert entry.lines.get(account__code="401").auxiliary_name == "Informatique Creusoise"
+    assert entry.lines.get(account__code="401").auxiliary_name == "Informatique du Loing"
 
 
 def test_not_liable_structure_adds_all_vat_to_the_expense(structure):

@@ -37,7 +37,7 @@ def checks(monkeypatch):
     return add
 
 
-def _difference(structure="Jardins de la Ribière", reference="RIB-2026-00001", expected="17.00", actual=None):
+def _difference(structure="Jardins du Loing", reference="RIB-2026-00001", expected="17.00", actual=None):
     return Difference(
         check="factures",
         structure=structure,
@@ -74,15 +74,15 @@ def test_command_lists_each_difference_and_exits_one(checks, capsys):
         call_command("reconcile_books", "--no-alert")
     assert exit_.value.code == 1
     assert capsys.readouterr().out.splitlines() == [
-        "[factures] Jardins de la Ribière — RIB-2026-00001 : attendu 17,00\u00a0€, en compte —. "
+        "[factures] Jardins du Loing — RIB-2026-00001 : attendu 17,00\u00a0€, en compte —. "
         "La facture RIB-2026-00001 de 17,00 € n'a pas d'écriture au journal des ventes.",
-        "[factures] Jardins de la Ribière — RIB-2026-00002 : attendu 5,00\u00a0€, en compte 4,00\u00a0€. "
+        "[factures] Jardins du Loing — RIB-2026-00002 : attendu 5,00\u00a0€, en compte 4,00\u00a0€. "
         "La facture RIB-2026-00002 de 17,00 € n'a pas d'écriture au journal des ventes.",
         "Écarts trouvés : 2 contrôle(s), 0 non vérifié(s), 2 écart(s).",
     ]
     assert ReconciliationRun.objects.get().differences[1] == {
         "check": "factures",
-        "structure": "Jardins de la Ribière",
+        "structure": "Jardins du Loing",
         "reference": "RIB-2026-00002",
         "expected": "5.00",
         "actual": "4.00",
@@ -118,7 +118,7 @@ def test_nightly_task_stores_the_run_and_emails_the_accountants(checks, settings
     assert accountant.email in email.to  # the demo's accountant too
     assert "encadrant@exemple.test" not in email.to
     assert email.subject == "[Pôle Économie Solidaire] Rapprochement des comptes : 1 écart(s)"
-    assert "- Jardins de la Ribière — La facture RIB-2026-00001 de 17,00 € n'a pas d'écriture" in email.body
+    assert "- Jardins du Loing — La facture RIB-2026-00001 de 17,00 € n'a pas d'écriture" in email.body
 
 
 def test_nightly_task_clean_sends_nothing(checks):
@@ -140,7 +140,7 @@ def test_beat_runs_it_every_night(settings):
 
 @pytest.fixture
 def garden_books(db):
-    return StructureFactory(name="Jardins de la Ribière")
+    return StructureFactory(name="Jardins du Loing")
 
 
 @pytest.fixture

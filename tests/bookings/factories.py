@@ -36,9 +36,9 @@ NOW = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=PARIS)
 # Sellers' books are open from the start of that year: a structure's books are set up when it is created.
 BOOKS_SINCE = datetime.date(2026, 1, 1)
 BILLING = Billing(
-    name="Camille Martin", address="4 rue des Tilleuls\n23400 Bourganeuf", email="nouvelle.cliente@exemple.test"
+    name="Camille Martin", address="4 rue des Tilleuls\n77140 Nemours", email="nouvelle.cliente@exemple.test"
 )
-HOME = "4 rue des Tilleuls, Bourganeuf"
+HOME = "4 rue des Tilleuls, Nemours"
 MON, TUE, WED, THU, FRI, SAT = range(6)
 WEEKDAYS = (MON, TUE, WED, THU, FRI)
 T = datetime.time
@@ -64,7 +64,7 @@ def org_billing(organisation: Organisation) -> Billing:
 
 
 def person_billing(user) -> Billing:
-    return Billing(name=user.get_full_name() or user.email, address="4 rue des Tilleuls\n23400 Bourganeuf",
+    return Billing(name=user.get_full_name() or user.email, address="4 rue des Tilleuls\n77140 Nemours",
                    email=user.email)  # fmt: skip
 
 
@@ -99,7 +99,7 @@ class BookableOfferingFactory(OfferingFactory):
     - `laundry`: « Linge plat au kilo », 4,20 €/kg weighed at the laundry, pickups Tuesday and
       Thursday 9–12 h, 6 an hour;
     - `home_visit`: « Ménage à domicile », 24,00 €/h, services à la personne (SAP, CESU accepted)
-      of a structure declared SAP that goes to postcode 23400 only; one whole-day slot Monday to
+      of a structure declared SAP that goes to postcode 77140 only; one whole-day slot Monday to
       Friday 8–18 h holding 28 team hours;
     - `vehicle_rental`: « Location de voiture à la journée », 15,00 €/day, two cars (Clio bleue,
       Clio grise, 300,00 € deposit), Monday to Saturday 8–18 h;
@@ -155,7 +155,7 @@ class BookableOfferingFactory(OfferingFactory):
             ),
             vat_exemption_mention="TVA non applicable, art. 261-7-1° bis du CGI",
             schedule=((WEEKDAYS, T(8), T(18), 600, Decimal("28")),),
-            service_area=("23400",),
+            service_area=("77140",),
             accepts_cesu=True,
         )
         # With `home_visit`: booked by start time — « Petits travaux de jardinage », 27,00 €/h, a 2-hour
@@ -273,7 +273,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
     held, its hold running), `laundry` (8 kg of « Linge plat au kilo » picked up on Tuesday 3 March,
     9:00, at a pickup point of its own), `for_organisation` (booked by a member of a new organisation,
     by transfer), `on_account` (that organisation is billed monthly: confirmed at once, no order),
-    `home_visit` (3 hours on Tuesday 3 March at 4 rue des Tilleuls, 23400, by cheque), `vehicle`
+    `home_visit` (3 hours on Tuesday 3 March at 4 rue des Tilleuls, 77140, by cheque), `vehicle`
     (a car for Tuesday 3 March). Pass `organisation=` to book for an existing one: the user is made
     a member of it first.
     """
@@ -314,7 +314,7 @@ class BookingFactory(factory.django.DjangoModelFactory):
             offering=factory.SubFactory(BookableOfferingFactory, home_visit=True),
             quantity=Decimal("3"),
             address=HOME,
-            postcode="23400",
+            postcode="77140",
             payment_method=PaymentMethod.CHEQUE,
         )
         vehicle = factory.Trait(offering=factory.SubFactory(BookableOfferingFactory, vehicle_rental=True))

@@ -75,7 +75,7 @@ def test_book_then_list_then_cancel(django_capture_on_commit_callbacks):
                 "starts_at": starts.isoformat(),
                 "quantity": "1",
                 "payment_method": "cash",
-                "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
+                "billing_address": "4 rue des Tilleuls\n77140 Nemours",
             },
             format="json",
         )
@@ -109,7 +109,7 @@ def test_refusal_is_json_with_code_and_message():
             "starts_at": (next_weekday(WED, 14, weeks=2) + datetime.timedelta(hours=1)).isoformat(),
             "quantity": "1",
             "payment_method": "cash",
-            "billing_address": "1 rue\n23400 Bourganeuf",
+            "billing_address": "1 rue\n77140 Nemours",
         },
         format="json",
     )

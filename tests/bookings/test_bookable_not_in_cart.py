@@ -138,7 +138,7 @@ def test_home_visit_hours_above_the_slots_team_hours_are_refused():
     counts = (Order.objects.count(), Booking.objects.count())
 
     with pytest.raises(BookingError) as refusal:
-        _book(visit, "29", address="4 rue des Tilleuls", postcode="23400")
+        _book(visit, "29", address="4 rue des Tilleuls", postcode="77140")
 
     assert refusal.value.message == ("Ce créneau compte 28 heures d'intervention : vous ne pouvez pas en réserver 29.")
     assert (Order.objects.count(), Booking.objects.count()) == counts

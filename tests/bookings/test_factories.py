@@ -38,7 +38,7 @@ def test_each_bookable_offering_comes_with_its_opening_rules():
         ("Clio grise", Decimal("300.00")),
     ]
     assert list(ServiceArea.objects.filter(structure=housework.structure).values_list("postcode", flat=True)) == [
-        "23400"
+        "77140"
     ]
     assert (housework.sap_eligible, housework.structure.seller_settings.accepts_cesu) == (True, True)
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _visit(**kwargs):
-    """3 hours of « Ménage à domicile » (24,00 €/h) on Tuesday 3 March 2026, at 4 rue des Tilleuls, 23400."""
+    """3 hours of « Ménage à domicile » (24,00 €/h) on Tuesday 3 March 2026, at 4 rue des Tilleuls, 77140."""
     return BookingFactory(home_visit=True, note="Plutôt le matin", **kwargs)
 
 
@@ -43,7 +43,7 @@ def test_hours_beyond_the_day_capacity_are_refused():
 
 
 def test_outside_the_service_area_is_refused():
-    housework = BookableOfferingFactory(home_visit=True)  # goes to 23400 only
+    housework = BookableOfferingFactory(home_visit=True)  # goes to 77140 only
     bookings = Booking.objects.count()
 
     with pytest.raises(BookingError, match=r"code postal \(75001\)"):

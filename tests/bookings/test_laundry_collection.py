@@ -38,7 +38,7 @@ from tests.services.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
-CRECHE_ADDRESS = "3 rue des Écoles\n23400 Bourganeuf"
+CRECHE_ADDRESS = "3 rue des Écoles\n77140 Nemours"
 
 
 def _sheets_with_collection():
@@ -78,7 +78,7 @@ def test_organisation_laundry_is_collected_at_its_address_with_the_fee_on_the_sa
     )
     assert (booking.address, booking.postcode, order.pickup_point, order.total_incl) == (
         CRECHE_ADDRESS,
-        "23400",
+        "77140",
         None,
         Decimal("39.60"),
     )
@@ -279,7 +279,7 @@ def test_a_member_booking_for_themself_must_choose_a_drop_off_point(client):
 
     response = client.post(
         reverse("bookings:calendar", args=[sheets.slug]),
-        _form(slot, buyer="self", billing_address="1 rue Haute\n23400 Bourganeuf"),
+        _form(slot, buyer="self", billing_address="1 rue Haute\n77140 Nemours"),
     )
 
     assert response.status_code == 200
@@ -309,7 +309,7 @@ def test_laundry_week_shows_one_row_per_booking_with_the_collection(client, djan
     html = page.content.decode()
     assert html.count('<tr id="laundry-') == 1
     assert "Collecte et livraison à l" in html
-    assert "3 rue des Écoles<br>23400 Bourganeuf" in html
+    assert "3 rue des Écoles<br>77140 Nemours" in html
 
 
 def test_migration_makes_the_delivery_offering_the_collection_fee_and_unbookable():

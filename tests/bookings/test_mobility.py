@@ -9,13 +9,13 @@ from tests.accounts.factories import UserFactory
 from tests.bookings.factories import BookableOfferingFactory, BookingFactory
 
 pytestmark = pytest.mark.django_db
-HOSPITAL = "Centre hospitalier, 39 avenue de la Sénatorerie, Guéret"
+HOSPITAL = "Centre hospitalier de Fontainebleau"
 
 
 def _trip(**kwargs):
     """25 km of solidarity transport (0,45 €/km) from 4 rue des Tilleuls on Tuesday 3 March 2026, 9:00."""
     return BookingFactory(
-        offering=BookableOfferingFactory(trip=True), quantity=Decimal("25"), address="4 rue des Tilleuls, Bourganeuf",
+        offering=BookableOfferingFactory(trip=True), quantity=Decimal("25"), address="4 rue des Tilleuls, Nemours",
         **kwargs,
     )  # fmt: skip
 
@@ -30,7 +30,7 @@ def test_a_solidarity_trip_needs_both_addresses():
 
 def test_a_solidarity_trip_keeps_its_addresses_and_is_priced_by_the_kilometre():
     booking = _trip(destination=HOSPITAL)
-    assert (booking.address, booking.destination) == ("4 rue des Tilleuls, Bourganeuf", HOSPITAL)
+    assert (booking.address, booking.destination) == ("4 rue des Tilleuls, Nemours", HOSPITAL)
     line = booking.order_line
     assert (line.quantity, line.unit_price, line.total_incl, line.quantity_measured_later) == (
         Decimal("25.000"), Decimal("0.45"), Decimal("11.25"), True)  # fmt: skip

@@ -19,7 +19,7 @@ def _weekly_visits(user):
     """3 hours of « Ménage à domicile » (24,00 €/h) every Tuesday from 3 March 2026, paid by CESU."""
     return create_recurring_booking(
         user=user, offering=BookableOfferingFactory(home_visit=True), first_starts_at=at(3, 8), frequency="weekly",
-        quantity=Decimal("3"), payment_method="cesu", billing=BILLING, address=HOME, postcode="23400", at=NOW,
+        quantity=Decimal("3"), payment_method="cesu", billing=BILLING, address=HOME, postcode="77140", at=NOW,
     )  # fmt: skip
 
 
@@ -29,8 +29,8 @@ def test_recurring_visits_are_confirmed_without_an_order_and_billed_once_a_month
     visits = list(series.occurrences.order_by("starts_at"))
     assert len(visits) == 4  # the Tuesdays of the next four weeks: 3, 10, 17 and 24 March
     assert [(v.status, v.order_line_id, v.postcode) for v in visits[:2]] == [
-        (BookingStatus.CONFIRMED, None, "23400"),
-        (BookingStatus.CONFIRMED, None, "23400"),
+        (BookingStatus.CONFIRMED, None, "77140"),
+        (BookingStatus.CONFIRMED, None, "77140"),
     ]
     admin = UserFactory(hub_admin=True)
     record_actual_hours(booking=visits[0], hours=Decimal("2.5"), by=admin)

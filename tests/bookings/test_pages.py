@@ -31,9 +31,9 @@ def _sportswear():
 
 
 def _club_member():
-    """A member of the Association sportive de Bourganeuf."""
+    """A member of the Association sportive de Souppes-sur-Loing."""
     return OrganisationMembershipFactory(
-        organisation=BillingOrganisationFactory(name="Association sportive de Bourganeuf")
+        organisation=BillingOrganisationFactory(name="Association sportive de Souppes-sur-Loing")
     ).user
 
 
@@ -104,7 +104,7 @@ def test_resident_books_a_seat_and_sees_it(client, django_capture_on_commit_call
                 "slot": starts.isoformat(),
                 "buyer": "self",
                 "quantity": "1",
-                "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
+                "billing_address": "4 rue des Tilleuls\n77140 Nemours",
                 "payment_method": "cheque",
             },
         )
@@ -141,7 +141,7 @@ def test_card_booking_goes_to_the_payment_page(client):
 
 
 def test_refused_booking_shows_the_reason_and_books_nothing(client):
-    housework = BookableOfferingFactory(home_visit=True)  # goes to 23400 only
+    housework = BookableOfferingFactory(home_visit=True)  # goes to 77140 only
     user = UserFactory()
     client.force_login(user)
 
@@ -198,7 +198,7 @@ def test_laundry_week_page_and_a_step_with_htmx(client, django_capture_on_commit
 
     with django_assert_num_queries(4):  # session, user, roles, bookings
         page = client.get(reverse("bookings:laundry_week"), {"semaine": booking.starts_at.date().isoformat()})
-    assert "Association sportive de Bourganeuf" in page.content.decode()
+    assert "Association sportive de Souppes-sur-Loing" in page.content.decode()
 
     response = client.post(
         reverse("bookings:laundry_step", args=[booking.pk]), {"step": "collected"}, headers={"HX-Request": "true"}

@@ -24,7 +24,7 @@ def test_quote_amounts_and_threshold():
 
 
 def test_quote_pdf_has_the_mentions(client):
-    housework = BookableOfferingFactory(home_visit=True, structure__name="Services du Thaurion")
+    housework = BookableOfferingFactory(home_visit=True, structure__name="Services du Lunain")
     client.force_login(UserFactory())
     response = client.get(reverse("bookings:sap_quote", args=[housework.slug]), {"heures": "2", "interventions": "4"})
     assert response.status_code == 200
@@ -33,7 +33,7 @@ def test_quote_pdf_has_the_mentions(client):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     text = " ".join(text.split())
     assert "Devis gratuit" in text
-    assert "Services du Thaurion" in text
+    assert "Services du Lunain" in text
     assert "Déclaration de services à la personne n° SAP845678937 du 01/03/2019" in text
     assert "192,00" in text
     assert (
@@ -45,7 +45,7 @@ def test_quote_pdf_has_the_mentions(client):
     assert "valable jusqu'au" in text
     assert (
         "Ce devis gratuit vous est dû dès 100,00 € TTC par mois, et sur simple demande en dessous. "
-        "Un double en est conservé un an par Services du Thaurion."
+        "Un double en est conservé un an par Services du Lunain."
     ) in text
 
 

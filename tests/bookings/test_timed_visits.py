@@ -25,7 +25,7 @@ def _garden():
 
 
 def _visit(offering, hour: int, minute: int = 0, **kwargs):
-    """A visit on Tuesday 3 March 2026 at `hour`:`minute`, at 4 rue des Tilleuls, 23400, by cheque."""
+    """A visit on Tuesday 3 March 2026 at `hour`:`minute`, at 4 rue des Tilleuls, 77140, by cheque."""
     return BookingFactory(home_visit=True, offering=offering, starts_at=at(3, hour, minute), **kwargs)
 
 
@@ -48,7 +48,7 @@ def test_a_visit_takes_one_team_for_its_two_hours_and_keeps_its_address():
 
     assert (booking.starts_at, booking.ends_at, booking.places, booking.quantity) == (
         at(3, 10), at(3, 12), Decimal("1.00"), Decimal("2.000"))  # fmt: skip
-    assert (booking.address, booking.postcode) == (HOME, "23400")
+    assert (booking.address, booking.postcode) == (HOME, "77140")
     assert (booking.order_line.quantity, booking.order_line.total_incl) == (Decimal("2.000"), Decimal("54.00"))
     assert Slot.objects.filter(offering=garden).count() == 2  # the visit's own and the day's first (the lock)
 
@@ -104,7 +104,7 @@ def _weekly(user, offering, **kwargs):
     """Every Tuesday at 10:00 from 3 March 2026, billed monthly by CESU."""
     return create_recurring_booking(
         user=user, offering=offering, first_starts_at=at(3, 10), frequency="weekly", quantity=Decimal("2"),
-        payment_method="cesu", billing=BILLING, address=HOME, postcode="23400", at=NOW, **kwargs,
+        payment_method="cesu", billing=BILLING, address=HOME, postcode="77140", at=NOW, **kwargs,
     )  # fmt: skip
 
 

@@ -33,9 +33,9 @@ def _form(starts: datetime.datetime, method: str, **extra) -> dict:
         "slot": starts.isoformat(),
         "buyer": "self",
         "quantity": "1",
-        "address": "12 route de Masgot, 23400 Bourganeuf",
-        "postcode": "23400",
-        "billing_address": "12 route de Masgot\n23400 Bourganeuf",
+        "address": "12 route de Chaintreauville, 77140 Nemours",
+        "postcode": "77140",
+        "billing_address": "12 route de Chaintreauville\n77140 Nemours",
         "payment_method": method,
         **extra,
     }
@@ -105,10 +105,10 @@ def test_hours_worked_on_a_fixed_price_visit_are_recorded_without_repricing(djan
             quantity=Decimal("5"),  # whatever the form sends: the visit lasts its set two hours
             payment_method=PaymentMethod.CHEQUE,
             billing=Billing(
-                name="Agnès Martin", address="12 route de Masgot\n23400 Bourganeuf", email="agnes@example.org"
+                name="Agnès Martin", address="12 route de Chaintreauville\n77140 Nemours", email="agnes@example.org"
             ),
-            address="12 route de Masgot",
-            postcode="23400",
+            address="12 route de Chaintreauville",
+            postcode="77140",
         )
     booking.refresh_from_db()
     order = booking.order_line.order
@@ -169,9 +169,9 @@ def test_regular_visits_by_card_are_refused_by_the_action():
             frequency="weekly",
             quantity=Decimal("2"),
             payment_method=PaymentMethod.CARD,
-            billing=Billing(name="Agnès Martin", address="12 route de Masgot", email="agnes@example.org"),
-            address="12 route de Masgot",
-            postcode="23400",
+            billing=Billing(name="Agnès Martin", address="12 route de Chaintreauville", email="agnes@example.org"),
+            address="12 route de Chaintreauville",
+            postcode="77140",
         )
 
     assert (RecurringBooking.objects.filter(customer=user).count(), Booking.objects.filter(customer=user).count()) == (

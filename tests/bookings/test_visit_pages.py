@@ -33,10 +33,10 @@ def _form(starts: datetime.datetime, **extra) -> dict:
         "slot": starts.isoformat(),
         "buyer": "self",
         "quantity": "1",
-        "address": "12 route de Masgot, 23400 Bourganeuf",
-        "postcode": "23400",
+        "address": "12 route de Chaintreauville, 77140 Nemours",
+        "postcode": "77140",
         "note": "Portail vert",
-        "billing_address": "12 route de Masgot\n23400 Bourganeuf",
+        "billing_address": "12 route de Chaintreauville\n77140 Nemours",
         "payment_method": "cesu",
         **extra,
     }
@@ -66,13 +66,13 @@ def test_the_week_offers_start_times_of_a_two_hour_visit(client):
 def test_the_address_of_the_last_visit_is_offered(client):
     garden = _garden()
     user = UserFactory()
-    BookingFactory(home_visit=True, user=user, address="7 impasse des Lilas, 23400 Bourganeuf", postcode="23400")
+    BookingFactory(home_visit=True, user=user, address="7 impasse des Lilas, 77140 Nemours", postcode="77140")
     client.force_login(user)
 
     html = client.get(reverse("bookings:calendar", args=[garden.slug])).content.decode()
 
-    assert 'id="id_address">\n7 impasse des Lilas, 23400 Bourganeuf</textarea>' in html
-    assert 'name="postcode" value="23400"' in html
+    assert 'id="id_address">\n7 impasse des Lilas, 77140 Nemours</textarea>' in html
+    assert 'name="postcode" value="77140"' in html
 
 
 def test_the_price_and_tax_credit_come_before_anything_is_booked(client, django_capture_on_commit_callbacks):
@@ -103,7 +103,7 @@ def test_the_price_and_tax_credit_come_before_anything_is_booked(client, django_
     assert (booking.starts_at, booking.ends_at - booking.starts_at, booking.quantity) == (
         starts, datetime.timedelta(hours=2), Decimal("2.000"))  # fmt: skip
     assert (booking.address, booking.postcode, booking.note) == (
-        "12 route de Masgot, 23400 Bourganeuf", "23400", "Portail vert")  # fmt: skip
+        "12 route de Chaintreauville, 77140 Nemours", "77140", "Portail vert")  # fmt: skip
     assert booking.order_line.total_incl == Decimal("54.00")
     with translation.override("fr"):
         day, long_day = date_format(starts, "j F"), date_format(starts, "l j F Y")
@@ -115,7 +115,7 @@ def test_the_price_and_tax_credit_come_before_anything_is_booked(client, django_
     assert [m.subject for m in visit_mails] == [
         f"[Pôle Économie Solidaire] Intervention confirmée : Petits travaux de jardinage le {day}"
     ]
-    assert f"Le {long_day}, de 10:00 à 12:00.\nÀ l'adresse : 12 route de Masgot" in visit_mails[0].body
+    assert f"Le {long_day}, de 10:00 à 12:00.\nÀ l'adresse : 12 route de Chaintreauville" in visit_mails[0].body
 
 
 def test_going_back_from_the_summary_books_nothing(client):
@@ -267,7 +267,7 @@ def _weekly_series(user):
     garden = _garden()
     return create_recurring_booking(
         user=user, offering=garden, first_starts_at=next_weekday(TUE, 10, weeks=1), frequency="weekly",
-        quantity=Decimal("2"), payment_method="cesu", billing=BILLING, address=HOME, postcode="23400",
+        quantity=Decimal("2"), payment_method="cesu", billing=BILLING, address=HOME, postcode="77140",
     )  # fmt: skip
 
 
@@ -343,7 +343,7 @@ def test_the_visit_calendar_costs_a_fixed_number_of_queries(client, django_asser
 @pytest.mark.parametrize(
     ("address", "status", "error"),
     [
-        ("12 route\x00 de Masgot", 400, "La requête contient un caractère nul : elle est refusée."),
+        ("12 route\x00 de Chaintreauville", 400, "La requête contient un caractère nul : elle est refusée."),
         ("x" * 601, 200, "Assurez-vous que cette valeur comporte au plus 600 caractères (actuellement 601)."),
         ("   ", 200, "Indiquez l&#x27;adresse d&#x27;intervention."),
     ],

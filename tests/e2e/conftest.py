@@ -133,4 +133,4 @@ def fill_card(page, number: str = "4242424242424242") -> None:
     card.locator("input[placeholder=exp_month]").fill("12")
     card.locator("input[placeholder=exp_year]").fill("34")
     card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("23400")
+    card.locator("input[placeholder=postal_code]").fill("77140")

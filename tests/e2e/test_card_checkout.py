@@ -50,7 +50,7 @@ def _add_from_catalogue(page, name: str, quantity: str = "1") -> None:
 
 def _fill_checkout(page) -> None:
     page.get_by_label("Nom et prénom").fill("Camille Martin")
-    page.get_by_label("Adresse de facturation").fill("3 rue des Tilleuls\n23400 Bourganeuf")
+    page.get_by_label("Adresse de facturation").fill("3 rue des Tilleuls\n77140 Nemours")
     page.get_by_label("Pôle — accueil").check()
     page.get_by_label("Carte bancaire").check()
     page.get_by_label("J'ai lu et j'accepte les conditions générales de vente").check()
@@ -106,7 +106,7 @@ def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, a
     # The demo resident buys for herself; as a member of an association she is asked for whom.
     resident = User.objects.get(email=RESIDENT)
     OrganisationMembership.objects.get_or_create(
-        user=resident, organisation=Organisation.objects.get(slug="as-bourganeuf")
+        user=resident, organisation=Organisation.objects.get(slug="as-souppes")
     )
     _sign_in(page, base)
 
@@ -140,7 +140,7 @@ def test_resident_buys_from_two_structures_and_pays_by_card(page, stripe_live, a
     _fill_checkout(page)
     # Each pickup point says where, when it opens and when this order would be ready there.
     pole = page.locator(".pickup-choice").filter(has=page.get_by_label("Pôle — accueil"))
-    assert "12 route de la Ribière, 23400 Bourganeuf" in pole.inner_text()
+    assert "12 rue des Mariniers, 77140 Nemours" in pole.inner_text()
     assert re.search(
         r"Votre commande y sera prête : (Mardi|Vendredi) \d{1,2} \w+ \d{4}, 16\sh – 19\sh", pole.inner_text()
     )

@@ -58,8 +58,8 @@ def test_resident_books_a_garden_visit_sees_the_price_then_cancels_it(live_demo_
     ).click()
     assert page.get_by_role("group", name=re.compile(r"^mardi")).get_by_label("10:00 – 12:00").is_checked()
     # The address of the resident's last visit is offered.
-    assert page.get_by_label("Adresse d'intervention").input_value() == "4 rue des Tilleuls, 23400 Bourganeuf"
-    assert page.get_by_label("Code postal").input_value() == "23400"
+    assert page.get_by_label("Adresse d'intervention").input_value() == "4 rue des Tilleuls, 77140 Nemours"
+    assert page.get_by_label("Code postal").input_value() == "77140"
     assert "au retrait" not in page.locator("main").inner_text()
     page.get_by_label("Chèque, à réception de la facture").check()
     _clean_at_both_widths(page, axe, "home-visit-calendar")

@@ -54,9 +54,9 @@ def advance_live(live_demo_hub, urssaf_url, settings):
 def _fill_enrolment(page) -> None:
     values = {
         "customer_email": RESIDENT, "birth_name": "Martin", "first_names": "Camille Anne", "birth_date": "1975-06-14",
-        "birth_department": "23", "birth_commune_code": "23096", "birth_commune_label": "Guéret",
+        "birth_department": "77", "birth_commune_code": "77099", "birth_commune_label": "Château-Landon",
         "mobile_phone": "06 12 34 56 78", "email": RESIDENT, "street_number": "8", "street_type_code": "R",
-        "street_name": "de la Ribière", "postcode": "23400", "city_code": "23030", "city_label": "Bourganeuf",
+        "street_name": "des Tilleuls", "postcode": "77140", "city_code": "77333", "city_label": "Nemours",
         "iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "BNPAFRPPXXX", "account_holder": "Camille Martin",
     }  # fmt: skip
     page.get_by_label("Madame").check()
@@ -71,7 +71,7 @@ def _month_invoice(structure: Structure, customer) -> Invoice:
         user=customer,
         items=[(housework, Decimal("6"))],
         payment_method=PaymentMethod.URSSAF,
-        billing=Billing(name="Camille Martin", address="8 rue de la Ribière\n23400 Bourganeuf", email=RESIDENT),
+        billing=Billing(name="Camille Martin", address="8 rue des Tilleuls\n77140 Nemours", email=RESIDENT),
         urssaf_advance=True,
     )
     return Invoice.objects.issued().get(order=order)

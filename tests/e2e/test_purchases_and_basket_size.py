@@ -32,7 +32,7 @@ def _clean_at_both_widths(page, axe, name: str) -> None:
 def test_accountant_reads_purchases_suppliers_and_chart(page, live_demo_hub, axe):
     base = live_demo_hub.url
     _sign_in(page, base, "compta@demo.pole.test", "/comptabilite/jardins-du-pole/achats/")
-    assert "Semences du Limousin" in page.locator("main").inner_text()
+    assert "Semences du Gâtinais" in page.locator("main").inner_text()
     _clean_at_both_widths(page, axe, "purchases")
 
     page.locator("main").get_by_role("link", name="Fournisseurs", exact=True).first.click()

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_accountant_sends_a_reminder_by_hand(page, live_demo_hub, axe):
     # The sports club's car rental, due 15 days ago, reminded once (friendly) by the demo.
-    invoice = Invoice.objects.issued().get(structure__slug="mobilite-solidaire", organisation__slug="as-bourganeuf")
+    invoice = Invoice.objects.issued().get(structure__slug="mobilite-solidaire", organisation__slug="as-souppes")
     assert list(ReminderSent.objects.filter(invoice=invoice).values_list("level__kind", flat=True)) == ["friendly"]
 
     page.goto(live_demo_hub.url + "/auth/login/?next=/comptabilite/mobilite-solidaire/")
@@ -30,7 +30,7 @@ def test_accountant_sends_a_reminder_by_hand(page, live_demo_hub, axe):
 
     row.get_by_role("link", name="Relancer…").click()
     page.wait_for_url(re.compile(rf"/creances/factures/{invoice.pk}/relancer/$"))
-    assert page.locator("#reminder-to").inner_text() == "tresorier@as-bourganeuf.test"
+    assert page.locator("#reminder-to").inner_text() == "tresorier@as-souppes.test"
     assert ReminderSent.objects.filter(invoice=invoice).count() == 1  # nothing sent before confirming
     page.get_by_role("button", name="Oui, envoyer « Deuxième relance »").click()
     page.wait_for_url(re.compile(r"/creances/relances/$"))

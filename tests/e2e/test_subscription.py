@@ -60,7 +60,7 @@ def test_resident_subscribes_to_a_weekly_basket_then_pauses_two_weeks(page, stri
     card.locator("input[placeholder=exp_month]").fill("12")
     card.locator("input[placeholder=exp_year]").fill("34")
     card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("23400")
+    card.locator("input[placeholder=postal_code]").fill("77140")
     assert serious_violations(axe, page) == []
     screenshot(page, "subscription-card")
     page.get_by_role("button", name="Enregistrer la carte").click()
@@ -116,7 +116,7 @@ def test_resident_signs_a_sepa_mandate_for_a_fortnightly_basket(page, stripe_liv
     _sign_in(page, base)
     page.goto(base + "/reservations/abonnements/")
     page.get_by_label(re.compile(r"^Panier petit format \(Petit\) — chaque semaine")).check()
-    page.get_by_label("Point de retrait").select_option(label="Épicerie de Royère-de-Vassivière")
+    page.get_by_label("Point de retrait").select_option(label="Épicerie de Château-Landon")
     page.get_by_label("Par livraison, prélèvement SEPA").check()
     page.get_by_role("button", name="M'abonner").click()
 

@@ -70,8 +70,8 @@ class StructureFactory(factory.django.DjangoModelFactory):
     vat_exemption_mention = NOT_LIABLE_MENTION
     invoice_prefix = factory.Sequence(lambda n: f"T{n:04d}")
     address_line1 = "1 place de la Mairie"
-    postcode = "23000"
-    city = "Guéret"
+    postcode = "77000"
+    city = "Melun"
     email = factory.LazyAttribute(lambda o: f"contact@{o.slug}.test")
 
     class Params:
@@ -93,7 +93,7 @@ class StructureFactory(factory.django.DjangoModelFactory):
             kind=StructureKind.EI,
             legal_form="SARL Scop à capital variable",
             share_capital=Decimal("15000.00"),
-            registration_number=factory.LazyAttribute(lambda o: f"RCS Guéret {o.siret[:9]}"),
+            registration_number=factory.LazyAttribute(lambda o: f"RCS Melun {o.siret[:9]}"),
         )
         training_centre = factory.Trait(
             kind=StructureKind.TRAINING_CENTRE,
@@ -138,8 +138,8 @@ class SiteFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Lieu {n}")
     slug = factory.Sequence(lambda n: f"lieu-{n}")
     address_line1 = "2 rue du Marché"
-    postcode = "23400"
-    city = "Bourganeuf"
+    postcode = "77140"
+    city = "Nemours"
 
     class Params:
         pickup_point = factory.Trait(is_pickup_point=True, capacity=20, opening_hours="Mardi, 16 h – 19 h")
@@ -183,8 +183,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     siren = factory.Sequence(make_organisation_siren)
     email = factory.LazyAttribute(lambda o: f"tresorerie@{o.slug}.test")
     address_line1 = "3 rue des Écoles"
-    postcode = "23400"
-    city = "Bourganeuf"
+    postcode = "77140"
+    city = "Nemours"
 
     class Params:
         liable = factory.Trait(

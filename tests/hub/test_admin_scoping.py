@@ -73,7 +73,7 @@ def _side(name: str) -> Side:
     rows["dunning_level"] = ensure_default_levels(structure)[0]
     rows["dunning_policy"] = DunningPolicy.objects.get_or_create(structure=structure)[0]
     rows["site"] = SiteFactory(structure=structure)
-    car = BookableOfferingFactory(structure=structure, vehicle_rental=True, service_area=("23400",))
+    car = BookableOfferingFactory(structure=structure, vehicle_rental=True, service_area=("77140",))
     rows["offering"] = car
     rows["opening_rule"] = OpeningRule.objects.filter(offering=car).first()
     rows["resource"] = Resource.objects.filter(offering=car).first()

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def structures(db):
     """Three structures in their display order, ahead of any other (positions 1 to 3)."""
     return [
-        StructureFactory(name="Jardins de la Ribière", slug="jardins-de-la-ribiere", position=1),
+        StructureFactory(name="Jardins du Loing", slug="jardins-du-loing", position=1),
         StructureFactory(name="Lavoir solidaire", slug="lavoir-solidaire", position=2, liable=True),
         StructureFactory(name="Services à domicile", slug="services-a-domicile", position=3, ai=True),
     ]
@@ -26,12 +26,12 @@ def test_structures_are_public(client, structures, django_assert_num_queries):
     body = response.json()
     assert body["count"] == Structure.objects.active().of_the_hub().count()  # no outside association
     assert [row["name"] for row in body["results"][:3]] == [
-        "Jardins de la Ribière",
+        "Jardins du Loing",
         "Lavoir solidaire",
         "Services à domicile",
     ]
     first = body["results"][0]
-    assert first["slug"] == "jardins-de-la-ribiere"
+    assert first["slug"] == "jardins-du-loing"
     assert first["kind"] == "aci"
     assert first["kind_label"] == "Atelier et chantier d'insertion (ACI)"
     # Bank and payment details never leave the back-office.

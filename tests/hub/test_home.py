@@ -6,7 +6,7 @@ from tests.hub.factories import StructureFactory
 
 @pytest.mark.django_db
 def test_home_lists_the_active_structures(client, django_assert_num_queries):
-    names = ["Jardins de la Ribière", "Lavoir solidaire", "Services à domicile"]
+    names = ["Jardins du Loing", "Lavoir solidaire", "Services à domicile"]
     for name in names:
         StructureFactory(name=name)
     StructureFactory(name="Ancienne ressourcerie", inactive=True)

@@ -38,7 +38,7 @@ def private_root(settings, tmp_path):
 
 @pytest.fixture
 def quote_url(client):
-    housework = BookableOfferingFactory(home_visit=True, structure__name="Services du Thaurion")
+    housework = BookableOfferingFactory(home_visit=True, structure__name="Services du Lunain")
     client.force_login(UserFactory())
     return reverse("bookings:sap_quote", args=[housework.slug])
 

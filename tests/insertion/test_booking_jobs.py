@@ -27,7 +27,7 @@ VISIT_DAY = datetime.date(2026, 3, 3)
 
 @pytest.fixture
 def visit(django_capture_on_commit_callbacks):
-    """3 hours of « Ménage à domicile » on Tuesday 3 March 2026 from 8:00, at 23400, needing the « menage » skill."""
+    """3 hours of « Ménage à domicile » on Tuesday 3 March 2026 from 8:00, at 77140, needing the « menage » skill."""
     housework = BookableOfferingFactory(home_visit=True, required_skill=skill("menage"))
     with django_capture_on_commit_callbacks(execute=True):
         booking = BookingFactory(home_visit=True, offering=housework)
@@ -48,7 +48,7 @@ def test_a_confirmed_visit_becomes_a_job_once_and_is_cancelled_with_it(visit, dj
         datetime.time(11),
     )
     assert (job.estimated_hours, job.headcount, job.required_skill.slug) == (Decimal("3.00"), 1, "menage")
-    assert job.title == "Intervention à domicile : Ménage à domicile (23400)"
+    assert job.title == "Intervention à domicile : Ménage à domicile (77140)"
     with django_capture_on_commit_callbacks(execute=True):
         cancel_booking(booking=visit, by=visit.customer, at=NOW)
     sync_jobs(structure=services)

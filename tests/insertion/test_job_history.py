@@ -80,7 +80,7 @@ def visit(demo_hub, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(3, 8),
                        quantity=Decimal("3"), payment_method="card", billing=BILLING,
-                       address="4 rue des Tilleuls, Bourganeuf", postcode="23400", at=NOW)  # fmt: skip
+                       address="4 rue des Tilleuls, Nemours", postcode="77140", at=NOW)  # fmt: skip
         confirm_order(order=booking.order_line.order)
     booking.refresh_from_db()
     return booking
@@ -383,7 +383,7 @@ def test_a_no_op_sync_costs_the_same_queries_whatever_the_number_of_sources(
     with django_capture_on_commit_callbacks(execute=True):
         visit = book(user=resident(), offering=Offering.objects.get(slug="menage-a-domicile"), starts_at=at(3, 8),
                      quantity=Decimal("2"), payment_method="card", billing=BILLING, address="4 rue des Tilleuls",
-                     postcode="23400", at=NOW)  # fmt: skip
+                     postcode="77140", at=NOW)  # fmt: skip
         confirm_order(order=visit.order_line.order)  # paid: invoiced today (see the `visit` fixture)
     sync_jobs()
     assert Job.objects.count() == count + 7

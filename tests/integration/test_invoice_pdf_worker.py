@@ -72,7 +72,7 @@ def _lines(count: int) -> list[Line]:
 
 
 def _garden():
-    return StructureFactory(name="Jardins de la Ribière", liable=True, default_vat_rate=Decimal("5.50"))
+    return StructureFactory(name="Jardins du Loing", liable=True, default_vat_rate=Decimal("5.50"))
 
 
 def test_the_page_says_it_is_being_prepared_until_the_worker_has_stored_the_pdf(client, settings, tmp_path):

@@ -67,7 +67,7 @@ def accueil(db):
 @pytest.fixture
 def garden(db):
     return StructureFactory(
-        name="Jardins de la Ribière", invoice_prefix="RIB", position=10, liable=True, default_vat_rate=D("5.50")
+        name="Jardins du Loing", invoice_prefix="RIB", position=10, liable=True, default_vat_rate=D("5.50")
     )
 
 

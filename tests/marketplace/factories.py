@@ -52,7 +52,7 @@ from tests.hub.factories import CollectiveFactory, OrganisationFactory, SiteFact
 from tests.marketplace.seed_helpers import order_for, resident  # noqa: F401  (bookings and insertion, on the seed)
 from tests.services.factories import OfferingFactory
 
-ADDRESS = "4 rue des Tilleuls\n23400 Bourganeuf"
+ADDRESS = "4 rue des Tilleuls\n77140 Nemours"
 
 
 def billing_for(user) -> Billing:

@@ -62,7 +62,7 @@ class OrderRowFactory(factory.django.DjangoModelFactory):
     fulfilment_status = FulfilmentStatus.CONFIRMED
     confirmed_at = ISSUED_AT
     billing_name = "Camille Martin"
-    billing_address = "4 impasse des Tilleuls\n23400 Bourganeuf"
+    billing_address = "4 impasse des Tilleuls\n77140 Nemours"
     billing_email = "camille@exemple.test"
     total_excl = Decimal("0.00")
     total_vat = Decimal("0.00")
@@ -81,7 +81,7 @@ class OrderRowFactory(factory.django.DjangoModelFactory):
             ),
             payment_method=PaymentMethod.TRANSFER,
             billing_name="Crèche associative Les P'tits Loups",
-            billing_address="5 rue des Écoles\n23400 Bourganeuf",
+            billing_address="5 rue des Écoles\n77140 Nemours",
             billing_email="creche@ptits-loups.test",
             billing_siren="778899005",
         )

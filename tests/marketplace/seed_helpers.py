@@ -44,7 +44,7 @@ def fill_cart(user: User, items: dict[str, str]) -> Cart:
 
 def order_for(user: User, items: dict[str, str], *, method: str = "cash", organisation=None, **kwargs):
     cart = fill_cart(user, items)
-    billing = Billing(name=user.get_full_name(), address="4 rue des Tilleuls\n23400 Bourganeuf", email=user.email)
+    billing = Billing(name=user.get_full_name(), address="4 rue des Tilleuls\n77140 Nemours", email=user.email)
     return place_order(
         user=user,
         cart=cart,

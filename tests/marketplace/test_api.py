@@ -66,7 +66,7 @@ def test_checkout_with_cash(api, garden, basket, accueil):
         "/api/v1/checkout/",
         {
             "payment_method": "cash",
-            "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
+            "billing_address": "4 rue des Tilleuls\n77140 Nemours",
             "pickup_point": "accueil-du-pole",
             "accept_terms": True,
         },

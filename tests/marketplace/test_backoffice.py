@@ -35,7 +35,7 @@ def test_pickup_day_lists_orders_and_what_to_prepare(
     assert [o.reference for o in response.context["orders"]] == [o.reference for o in orders]
     assert dict(response.context["to_prepare"]) == {
         ("Comptoir coopératif", "Café équitable moulu (250 g)"): Decimal("6"),
-        ("Jardins de la Ribière", "Panier moyen format"): Decimal("3"),
+        ("Jardins du Loing", "Panier moyen format"): Decimal("3"),
     }
 
 
@@ -86,7 +86,7 @@ def test_handover_cash_cheque_and_deposit_slip_through_the_pages(
     )
     assert [(r["structure"], r["method"], r["total"]) for r in cash_up.context["rows"]] == [
         ("Comptoir coopératif", "Chèque au retrait", Decimal("10.40")),
-        ("Jardins de la Ribière", "Espèces au retrait", Decimal("17.00")),
+        ("Jardins du Loing", "Espèces au retrait", Decimal("17.00")),
     ]
     assert cash_up.context["grand_total"] == Decimal("27.40")
 
@@ -209,7 +209,7 @@ def test_staff_without_the_manager_role_cannot_refund(client, reception, residen
 
 # --- A mixed order: each seller's staff see and hand over their part only (ADR 0012) --------------
 
-HOME = "12 route de Vallière\n23460 Royère-de-Vassivière"
+HOME = "12 route de Paley\n77710 Lorrez-le-Bocage-Préaux"
 
 
 @pytest.fixture
@@ -234,7 +234,7 @@ def test_a_seller_sees_only_its_lines_totals_and_shares_of_a_mixed_order(client,
     pickup = _page(client, garden_staff, "pickup_day", point=accueil.slug)
 
     assert ("Panier moyen format" in page, "17,00 €" in page, "camille@exemple.test" in page) == (True, True, True)
-    for leak in ("Café équitable", "10,40", "Ménage à domicile", "48,00", "Comptoir coopératif", "Royère", "75,40"):
+    for leak in ("Café équitable", "10,40", "Ménage à domicile", "48,00", "Comptoir coopératif", "Lorrez", "75,40"):
         assert (leak, leak in page) == (leak, False)
     assert "Total de votre part" in page
     assert ("17,00 €" in orders, "75,40" in orders) == (True, False)
@@ -244,14 +244,14 @@ def test_a_seller_sees_only_its_lines_totals_and_shares_of_a_mixed_order(client,
 def test_the_address_is_shown_to_the_seller_who_goes_to_the_customer(client, mixed, home_services):
     page = _page(client, staff_of(home_services), "handover", mixed.reference)
 
-    assert "12 route de Vallière<br>23460 Royère-de-Vassivière" in page
+    assert "12 route de Paley<br>77710 Lorrez-le-Bocage-Préaux" in page
     assert ("Ménage à domicile" in page, "Panier moyen format" in page) == (True, False)
 
 
 def test_a_hub_admin_sees_every_seller_of_a_mixed_order(client, mixed):
     page = _page(client, UserFactory(hub_admin=True), "handover", mixed.reference)
 
-    for seen in ("Panier moyen format", "Café équitable", "Ménage à domicile", "Royère", "75,40 €"):
+    for seen in ("Panier moyen format", "Café équitable", "Ménage à domicile", "Lorrez", "75,40 €"):
         assert (seen, seen in page) == (seen, True)
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"
 FRIDAY_11 = f"Vendredi 11 décembre 2026, 17{NBSP}h – 18{NBSP}h{NBSP}30"
-# Friday 4 December 2026, 10:00 in Bourganeuf.
+# Friday 4 December 2026, 10:00 in Nemours.
 NOW = datetime.datetime(2026, 12, 4, 10, 0, tzinfo=PARIS)
 
 
@@ -41,14 +41,14 @@ def frozen_now(monkeypatch):
 
 
 @pytest.fixture
-def pontarion(db):
+def larchant(db):
     """A pickup point open on Friday, 17 h – 18 h 30."""
     site = SiteFactory(
         pickup_point=True,
-        name="Salle des fêtes de Pontarion",
-        address_line1="Rue du Thaurion",
-        postcode="23250",
-        city="Pontarion",
+        name="Salle des fêtes de Larchant",
+        address_line1="Rue de la Mairie",
+        postcode="77760",
+        city="Larchant",
     )
     SiteOpeningFactory(site=site, weekday=4, starts_at=datetime.time(17), ends_at=datetime.time(18, 30))
     return site
@@ -63,7 +63,7 @@ def _form(point, **extra) -> dict:
     return {
         "buyer": "self",
         "billing_name": "Camille Martin",
-        "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
+        "billing_address": "4 rue des Tilleuls\n77140 Nemours",
         "pickup_point": point.pk,
         "payment_method": "cheque",
         "accept_terms": "on",
@@ -75,11 +75,11 @@ def _form(point, **extra) -> dict:
 
 
 def test_checkout_without_accepting_the_terms_is_refused_in_french_and_creates_nothing(
-    client, resident, coffee, pontarion, terms
+    client, resident, coffee, larchant, terms
 ):
     CartFactory(user=resident, items=[(coffee, "2")])
     client.force_login(resident)
-    form = _form(pontarion)
+    form = _form(larchant)
     del form["accept_terms"]
 
     response = client.post(reverse("marketplace:checkout"), form)
@@ -97,25 +97,25 @@ def test_checkout_without_accepting_the_terms_is_refused_in_french_and_creates_n
 
 
 def test_checkout_keeps_when_the_terms_were_accepted_and_which_version(
-    client, resident, coffee, pontarion, terms, frozen_now
+    client, resident, coffee, larchant, terms, frozen_now
 ):
     CartFactory(user=resident, items=[(coffee, "1")])
     client.force_login(resident)
 
-    response = client.post(reverse("marketplace:checkout"), _form(pontarion))
+    response = client.post(reverse("marketplace:checkout"), _form(larchant))
 
     order = Order.objects.get(customer=resident)
     assert response["Location"] == reverse("marketplace:order_thanks", args=[order.reference])
     assert (order.terms_accepted_at, order.terms_version) == (NOW, terms.updated_at)
 
 
-def test_an_order_taken_without_the_checkout_form_records_no_acceptance(resident, coffee, pontarion):
-    order = OrderFactory(customer=resident, items=[(coffee, "1")], pickup_point=pontarion)
+def test_an_order_taken_without_the_checkout_form_records_no_acceptance(resident, coffee, larchant):
+    order = OrderFactory(customer=resident, items=[(coffee, "1")], pickup_point=larchant)
     assert (order.terms_accepted_at, order.terms_version) == (None, None)
 
 
 def test_the_checkout_page_links_the_terms_and_puts_the_summary_before_the_legal_button(
-    client, resident, coffee, pontarion, terms, frozen_now
+    client, resident, coffee, larchant, terms, frozen_now
 ):
     CartFactory(user=resident, items=[(coffee, "1")])
     client.force_login(resident)
@@ -137,7 +137,7 @@ def test_the_checkout_page_links_the_terms_and_puts_the_summary_before_the_legal
 
 
 def test_the_checkout_page_shows_each_point_with_address_hours_and_next_collection(
-    client, resident, coffee, pontarion, frozen_now
+    client, resident, coffee, larchant, frozen_now
 ):
     closed_friday = SiteFactory(pickup_point=True, name="Épicerie fermée vendredi prochain")
     SiteOpeningFactory(site=closed_friday, weekday=4, starts_at=datetime.time(17), ends_at=datetime.time(19))
@@ -148,10 +148,10 @@ def test_the_checkout_page_shows_each_point_with_address_hours_and_next_collecti
 
     response = client.get(reverse("marketplace:checkout"))
 
-    mine = {pontarion.pk, closed_friday.pk, no_hours.pk}  # (the demo hub's points are there too)
+    mine = {larchant.pk, closed_friday.pk, no_hours.pk}  # (the demo hub's points are there too)
     choices = {choice.point.name: choice for choice in response.context["pickup_choices"] if choice.point.pk in mine}
     assert {name: (c.hours, c.next_collection) for name, c in choices.items()} == {
-        "Salle des fêtes de Pontarion": (f"Vendredi 17{NBSP}h – 18{NBSP}h{NBSP}30", FRIDAY_11),
+        "Salle des fêtes de Larchant": (f"Vendredi 17{NBSP}h – 18{NBSP}h{NBSP}30", FRIDAY_11),
         "Épicerie fermée vendredi prochain": (
             f"Vendredi 17{NBSP}h – 19{NBSP}h",
             f"Vendredi 18 décembre 2026, 17{NBSP}h – 19{NBSP}h",
@@ -159,35 +159,35 @@ def test_the_checkout_page_shows_each_point_with_address_hours_and_next_collecti
         "Mairie": ("Sur rendez-vous", ""),
     }
     html = response.content.decode()
-    assert "Rue du Thaurion, 23250 Pontarion" in html
+    assert "Rue de la Mairie, 77760 Larchant" in html
     assert f"Votre commande y sera prête : <strong>{FRIDAY_11}</strong>" in html
     assert "Pas de retrait possible dans les semaines à venir." in html
 
 
-def test_the_order_stores_the_collection_window_computed_at_checkout(resident, coffee, pontarion):
-    order = OrderFactory(customer=resident, items=[(coffee, "1")], pickup_point=pontarion, at=NOW)
+def test_the_order_stores_the_collection_window_computed_at_checkout(resident, coffee, larchant):
+    order = OrderFactory(customer=resident, items=[(coffee, "1")], pickup_point=larchant, at=NOW)
     assert (order.pickup_starts_at, order.pickup_ends_at) == (paris(2026, 12, 11, 17), paris(2026, 12, 11, 18, 30))
     assert order.pickup_window == FRIDAY_11
 
 
-def test_the_longest_preparation_time_of_the_sellers_decides(resident, coffee, basket, pontarion, garden):
+def test_the_longest_preparation_time_of_the_sellers_decides(resident, coffee, basket, larchant, garden):
     # Placed Tuesday 1 December, 10:00: the grocer needs 24 h (Friday 4th would do), the garden 4 days.
     SellerSettingsFactory(structure=garden, preparation_hours=96)
     order = OrderFactory(
-        customer=resident, items=[(coffee, "1"), (basket, "1")], pickup_point=pontarion, at=paris(2026, 12, 1, 10)
+        customer=resident, items=[(coffee, "1"), (basket, "1")], pickup_point=larchant, at=paris(2026, 12, 1, 10)
     )
     assert order.pickup_starts_at == paris(2026, 12, 11, 17)
 
 
-def test_an_order_placed_after_the_cut_off_is_collected_the_week_after(resident, coffee, pontarion):
+def test_an_order_placed_after_the_cut_off_is_collected_the_week_after(resident, coffee, larchant):
     # Thursday 3 December, 18:00 + 24 h is past Friday's 17 h: the next Friday.
-    order = OrderFactory(customer=resident, items=[(coffee, "1")], pickup_point=pontarion, at=paris(2026, 12, 3, 18))
+    order = OrderFactory(customer=resident, items=[(coffee, "1")], pickup_point=larchant, at=paris(2026, 12, 3, 18))
     assert order.pickup_starts_at == paris(2026, 12, 11, 17)
 
 
-def test_an_order_is_not_collected_on_a_day_the_point_is_closed(resident, coffee, pontarion):
-    SiteClosureFactory(site=pontarion, first_day=datetime.date(2026, 12, 11), last_day=datetime.date(2026, 12, 11))
-    order = OrderFactory(customer=resident, items=[(coffee, "1")], pickup_point=pontarion, at=NOW)
+def test_an_order_is_not_collected_on_a_day_the_point_is_closed(resident, coffee, larchant):
+    SiteClosureFactory(site=larchant, first_day=datetime.date(2026, 12, 11), last_day=datetime.date(2026, 12, 11))
+    order = OrderFactory(customer=resident, items=[(coffee, "1")], pickup_point=larchant, at=NOW)
     assert order.pickup_starts_at == paris(2026, 12, 18, 17)
 
 
@@ -198,31 +198,31 @@ def test_a_point_without_hours_leaves_the_date_empty(resident, coffee):
 
 
 def test_the_order_page_the_thanks_page_and_the_email_give_the_date_place_and_what_to_bring(
-    client, resident, coffee, pontarion, django_capture_on_commit_callbacks
+    client, resident, coffee, larchant, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         order = OrderFactory(
-            customer=resident, items=[(coffee, "2")], pickup_point=pontarion, payment_method="cheque", at=NOW
+            customer=resident, items=[(coffee, "2")], pickup_point=larchant, payment_method="cheque", at=NOW
         )
     client.force_login(resident)
     cheque = f"Un chèque de 10,40{NBSP}€ à l&#x27;ordre de « {coffee.structure.name} »."
     for name in ("marketplace:order", "marketplace:order_thanks"):
         html = client.get(reverse(name, args=[order.reference])).content.decode()
         assert f"<dt>Quand</dt>\n      <dd><strong>{FRIDAY_11}</strong></dd>" in html
-        assert "<strong>Salle des fêtes de Pontarion</strong><br>Rue du Thaurion, 23250 Pontarion" in html
+        assert "<strong>Salle des fêtes de Larchant</strong><br>Rue de la Mairie, 77760 Larchant" in html
         assert cheque in html
         assert "Un sac ou un panier pour emporter vos produits." in html
     placed = next(m for m in mail.outbox if "Nous avons bien reçu votre commande" in m.body)
-    assert f"Retrait : {FRIDAY_11}\nLieu : Salle des fêtes de Pontarion, Rue du Thaurion, 23250 Pontarion\n" in (
+    assert f"Retrait : {FRIDAY_11}\nLieu : Salle des fêtes de Larchant, Rue de la Mairie, 77760 Larchant\n" in (
         placed.body
     )
     assert cheque.replace("&#x27;", "'") in placed.body
 
 
-def test_a_cash_order_ends_on_the_thanks_page_in_its_final_state(client, resident, coffee, pontarion, terms):
+def test_a_cash_order_ends_on_the_thanks_page_in_its_final_state(client, resident, coffee, larchant, terms):
     CartFactory(user=resident, items=[(coffee, "1")])
     client.force_login(resident)
-    response = client.post(reverse("marketplace:checkout"), _form(pontarion, payment_method="cash"), follow=True)
+    response = client.post(reverse("marketplace:checkout"), _form(larchant, payment_method="cash"), follow=True)
     html = response.content.decode()
     assert response.redirect_chain[-1][0].endswith("/merci/")
     assert "<h1>Merci !</h1>" in html

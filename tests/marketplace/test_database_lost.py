@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 CHECKOUT = {
     "buyer": "self",
     "billing_name": "Camille Martin",
-    "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
+    "billing_address": "4 rue des Tilleuls\n77140 Nemours",
     "payment_method": "cash",
     "accept_terms": "on",
 }

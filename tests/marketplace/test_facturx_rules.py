@@ -72,7 +72,7 @@ def b2b_order(*, buyer_vat_number: bool = True) -> dict:
         "organisation": organisation,
         "payment_method": PaymentMethod.TRANSFER,
         "billing_name": organisation.name,
-        "billing_address": "3 rue des Écoles\n23400 Bourganeuf",
+        "billing_address": "3 rue des Écoles\n77140 Nemours",
         "billing_siren": siren,
         "billing_vat_number": vat_number,
         "fulfilled": True,

@@ -133,7 +133,7 @@ def _booking_post(**fields) -> dict:
         "slot": next_weekday(WED, 14, weeks=3).isoformat(),
         "buyer": "self",
         "quantity": "1",
-        "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
+        "billing_address": "4 rue des Tilleuls\n77140 Nemours",
         "payment_method": "cheque",
         **fields,
     }
@@ -160,7 +160,7 @@ def test_the_booking_form_refuses_an_over_long_visit_address_in_french(client):
     response = client.post(
         reverse("bookings:calendar", args=[housework.slug]),
         _booking_post(
-            slot=next_weekday(WED, 8, weeks=3).isoformat(), quantity="2", address=LONG_ADDRESS, postcode="23400"
+            slot=next_weekday(WED, 8, weeks=3).isoformat(), quantity="2", address=LONG_ADDRESS, postcode="77140"
         ),
     )
 

@@ -55,30 +55,30 @@ def media_root(settings, tmp_path):
 
 
 # The sellers' legal identities, printed on their invoices.
-RIBIERE = {"address_line1": "12 route de la Ribière", "postcode": "23400", "city": "Bourganeuf"}
+MARINIERS = {"address_line1": "12 rue des Mariniers", "postcode": "77140", "city": "Nemours"}
 
 
 @pytest.fixture
 def garden(db):
     return StructureFactory(
-        name="Jardins de la Ribière", siret="52345671300016", liable=True, default_vat_rate=Decimal("5.50"), **RIBIERE
+        name="Jardins du Loing", siret="52345671300016", liable=True, default_vat_rate=Decimal("5.50"), **MARINIERS
     )
 
 
 @pytest.fixture
 def laundry(db):
-    return StructureFactory(name="Lavoir solidaire", siret="53456782100010", liable=True, **RIBIERE)
+    return StructureFactory(name="Lavoir solidaire", siret="53456782100010", liable=True, **MARINIERS)
 
 
 @pytest.fixture
 def home_services(db):
-    return StructureFactory(name="Services à domicile", siret="54567893000011", ai=True, **RIBIERE)
+    return StructureFactory(name="Services à domicile", siret="54567893000011", ai=True, **MARINIERS)
 
 
 @pytest.fixture
 def mobility(db):
     return StructureFactory(
-        name="Mobilité rurale", siret="55678904800015", vat_exemption_mention=MOBILITY_MENTION, **RIBIERE
+        name="Mobilité rurale", siret="55678904800015", vat_exemption_mention=MOBILITY_MENTION, **MARINIERS
     )
 
 
@@ -90,9 +90,9 @@ def scop(db):
         company=True,
         liable=True,
         default_vat_rate=Decimal("5.50"),
-        registration_number="RCS Guéret 567 890 157",
+        registration_number="RCS Melun 567 890 157",
         iban="FR7615589234000001234560626",
-        **RIBIERE,
+        **MARINIERS,
     )
 
 
@@ -156,10 +156,10 @@ def test_vat_liable_b2c_invoice_paid_by_card(garden):
     pdf = invoice_documents.pdf_bytes(invoice)
 
     text = text_of(pdf)
-    assert text.startswith("Jardins de la Ribière Association loi 1901 12 route de la Ribière 23400 Bourganeuf")
+    assert text.startswith("Jardins du Loing Association loi 1901 12 rue des Mariniers 77140 Nemours")
     assert "SIRET : 52345671300016" in text
     assert "N° TVA intracommunautaire : FR00523456713" in text
-    assert "Client Camille Martin 4 impasse des Tilleuls 23400 Bourganeuf" in text.replace("CLIENT", "Client")
+    assert "Client Camille Martin 4 impasse des Tilleuls 77140 Nemours" in text.replace("CLIENT", "Client")
     assert f"Facture N° {invoice.number}" in text
     assert f"Date {ISSUED_AT:%d/%m/%Y} Nature de l'opération" in text
     assert "Nature de l'opération Livraison de biens" in text
@@ -246,10 +246,10 @@ def test_b2b_invoice_of_the_scop_has_company_and_payment_mentions(scop):
     pdf = invoice_documents.pdf_bytes(invoice)
 
     text = text_of(pdf)
-    assert text.startswith("Comptoir coopératif SARL Scop à capital variable 12 route de la Ribière 23400 Bourganeuf")
-    assert "SIRET : 56789015700017 Capital social : 15 000,00 € RCS Guéret 567 890 157" in text
+    assert text.startswith("Comptoir coopératif SARL Scop à capital variable 12 rue des Mariniers 77140 Nemours")
+    assert "SIRET : 56789015700017 Capital social : 15 000,00 € RCS Melun 567 890 157" in text
     assert "N° TVA intracommunautaire : FR22567890157" in text
-    assert "Crèche associative Les P'tits Loups 5 rue des Écoles 23400 Bourganeuf SIREN : 778899005" in text
+    assert "Crèche associative Les P'tits Loups 5 rue des Écoles 77140 Nemours SIREN : 778899005" in text
     assert f"Facture N° {invoice.number}" in text
     assert (
         f"Date {ISSUED_AT:%d/%m/%Y} Échéance {DUE_30_DAYS:%d/%m/%Y} Livraison ou exécution {DELIVERED_AT:%d/%m/%Y}"
@@ -265,7 +265,7 @@ def test_b2b_invoice_of_the_scop_has_company_and_payment_mentions(scop):
     assert "taux d'intérêt égal à trois fois le taux d'intérêt légal" in text
     assert "Indemnité forfaitaire pour frais de recouvrement : 40 €." in text
     # The legal footer repeats the company's identity on every page.
-    assert "SARL Scop à capital variable au capital de 15 000,00 € — 12 route de la Ribière, 23400 Bourganeuf" in text
+    assert "SARL Scop à capital variable au capital de 15 000,00 € — 12 rue des Mariniers, 77140 Nemours" in text
 
 
 def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(scop):
@@ -291,7 +291,7 @@ def test_b2b_invoice_is_a_factur_x_en16931_pdf_a3(scop):
     assert xpath(root, f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']") == ["FR22567890157"]
     assert xpath(root, f"{seller}/ram:PostalTradeAddress/ram:CountryID") == ["FR"]
     assert xpath(root, f"{buyer}/ram:SpecifiedLegalOrganization/ram:ID") == ["778899005"]
-    assert xpath(root, f"{buyer}/ram:PostalTradeAddress/ram:PostcodeCode") == ["23400"]
+    assert xpath(root, f"{buyer}/ram:PostalTradeAddress/ram:PostcodeCode") == ["77140"]
     assert xpath(root, "//ram:ApplicableHeaderTradeAgreement/ram:BuyerReference") == ["BC-2026-014"]
     assert xpath(root, "//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString") == [
         f"{DELIVERED_AT:%Y%m%d}"
@@ -359,7 +359,7 @@ def test_shared_services_invoice_of_the_collectif_to_a_member(laundry):
     assert text.startswith(f"{collective.name} Association loi 1901")
     assert f"SIRET : {collective.siret}" in text
     assert (
-        "Structure membre facturée Lavoir solidaire 12 route de la Ribière 23400 Bourganeuf "
+        "Structure membre facturée Lavoir solidaire 12 rue des Mariniers 77140 Nemours "
         "SIRET : 53456782100010 N° TVA : FR50534567821"
     ) in text.replace("STRUCTURE MEMBRE FACTURÉE", "Structure membre facturée")
     assert "Période du 01/02/2026 au 28/02/2026" in text
@@ -414,7 +414,7 @@ def test_a_draft_has_no_pdf(garden, media_root):
         garden,
         [Line("Panier de légumes — petit", Decimal("1"), Decimal("12.00"), Decimal("5.50"))],
         buyer_name="Camille Martin",
-        buyer_address="4 impasse des Tilleuls\n23400 Bourganeuf",
+        buyer_address="4 impasse des Tilleuls\n77140 Nemours",
     )
 
     with pytest.raises(ValueError, match="brouillon"):

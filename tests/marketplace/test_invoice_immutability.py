@@ -28,7 +28,7 @@ EGGS = Line("Œufs bio, boîte de 6", Decimal("2"), Decimal("3.20"), Decimal("5.
 @pytest.fixture
 def issued(demo_hub) -> Invoice:
     """A basket paid in cash: its invoice is issued at placement."""
-    order = order_for(resident(), {"panier-moyen-format": "1", "miel-toutes-fleurs-de-la-creuse-500-g": "1"})
+    order = order_for(resident(), {"panier-moyen-format": "1", "miel-toutes-fleurs-du-gatinais-500-g": "1"})
     return order.invoices.get(structure__slug="jardins-du-pole")
 
 
@@ -131,7 +131,7 @@ def test_the_cached_pdf_of_an_issued_invoice_may_still_be_written(issued):
 def test_a_draft_stays_editable(draft):
     Invoice.objects.filter(pk=draft.pk).update(buyer_name="Jeanne Roche")
     draft.refresh_from_db()
-    draft.buyer_address = "La Chassagne\n23400 Saint-Pierre-Chérignat"
+    draft.buyer_address = "8 chemin des Rochers\n77140 Saint-Pierre-lès-Nemours"
     draft.save()
     basket, eggs = draft.lines.all()
     basket.description = "Panier de légumes — grand"
@@ -143,7 +143,7 @@ def test_a_draft_stays_editable(draft):
     assert (stored.number, stored.buyer_name, stored.buyer_address) == (
         "",
         "Jeanne Roche",
-        "La Chassagne\n23400 Saint-Pierre-Chérignat",
+        "8 chemin des Rochers\n77140 Saint-Pierre-lès-Nemours",
     )
     assert list(stored.lines.values_list("description", "quantity")) == [
         ("Panier de légumes — grand", Decimal("1.000")),

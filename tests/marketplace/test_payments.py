@@ -72,7 +72,7 @@ def test_overpayment_and_foreign_structure_are_refused(resident, garden, grocer,
     order = OrderFactory(customer=resident, items=[(basket, "1")])
     with pytest.raises(PaymentError) as excinfo:
         record_offline_payment(order=order, structure=garden, method="cash", amount=Decimal("17.01"), by=reception)
-    assert excinfo.value.message == "Le montant dépasse ce qui reste dû à Jardins de la Ribière : 17,00\u00a0€."
+    assert excinfo.value.message == "Le montant dépasse ce qui reste dû à Jardins du Loing : 17,00\u00a0€."
     with pytest.raises(PaymentError):
         record_offline_payment(order=order, structure=grocer, method="cash", amount=Decimal("1"), by=reception)
     assert not Payment.objects.filter(order=order).exists()

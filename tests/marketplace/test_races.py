@@ -32,7 +32,7 @@ def test_parallel_buyers_of_the_last_units(candle, accueil):
             user=User.objects.get(pk=buyers[index].pk),
             cart=carts[index],
             payment_method="cash",
-            billing=Billing(name="Acheteur", address="1 rue\n23400 Bourganeuf", email="a@exemple.test"),
+            billing=Billing(name="Acheteur", address="1 rue\n77140 Nemours", email="a@exemple.test"),
             pickup_point=accueil,
         )
 
@@ -73,7 +73,7 @@ def test_parallel_checkouts_issue_gapless_invoice_numbers(laundry, duvet, accuei
             user=User.objects.get(pk=buyers[index].pk),
             cart=carts[index],
             payment_method="cash",
-            billing=Billing(name="Acheteur", address="1 rue\n23400 Bourganeuf", email="a@exemple.test"),
+            billing=Billing(name="Acheteur", address="1 rue\n77140 Nemours", email="a@exemple.test"),
             pickup_point=accueil,
         )
 
@@ -94,7 +94,7 @@ def test_ten_parallel_checkouts_of_one_cart_make_one_order(candle, accueil):
             user=User.objects.get(pk=buyer.pk),
             cart=cart,
             payment_method="cash",
-            billing=Billing(name="Acheteur", address="1 rue\n23400 Bourganeuf", email="a@exemple.test"),
+            billing=Billing(name="Acheteur", address="1 rue\n77140 Nemours", email="a@exemple.test"),
             pickup_point=accueil,
         )
 

@@ -89,7 +89,7 @@ def test_an_invoice_without_its_entry_is_found(resident, basket):
     assert found == [
         Difference(
             check="invoices_posted",
-            structure="Jardins de la Ribière",
+            structure="Jardins du Loing",
             reference=planted.number,
             expected=D("17.00"),
             actual=None,
@@ -131,12 +131,12 @@ def test_a_payment_posted_with_a_wrong_amount_is_found(resident, garden, basket)
     assert differences_about(order) == [
         Difference(
             check="shares_booked",
-            structure="Jardins de la Ribière",
+            structure="Jardins du Loing",
             reference=order.reference,
             expected=D("20.00"),
             actual=D("19.00"),
             message=(
-                f"Commande {order.reference} : la part de Jardins de la Ribière a reçu 20,00\u00a0€, "
+                f"Commande {order.reference} : la part de Jardins du Loing a reçu 20,00\u00a0€, "
                 "les livres en comptent 19,00\u00a0€."
             ),
         )

@@ -36,7 +36,7 @@ def _order(*items, method=PaymentMethod.CASH, at=None):
         user=user,
         cart=cart,
         payment_method=method,
-        billing=Billing(name="Ada Martin", address="4 rue des Tilleuls\n23400 Bourganeuf", email=user.email),
+        billing=Billing(name="Ada Martin", address="4 rue des Tilleuls\n77140 Nemours", email=user.email),
         organisation=None,
         pickup_point=SiteFactory(pickup_point=True),
         at=at,

@@ -130,7 +130,7 @@ def test_checkout_page_flow_for_a_resident(client, resident, basket, accueil):
     assert methods == ["card", "cash", "cheque"]
     response = client.post(
         reverse("marketplace:checkout"),
-        {"buyer": "self", "billing_name": "Camille Martin", "billing_address": "4 rue des Tilleuls\n23400 Bourganeuf",
+        {"buyer": "self", "billing_name": "Camille Martin", "billing_address": "4 rue des Tilleuls\n77140 Nemours",
          "pickup_point": accueil.pk, "payment_method": "cash", "accept_terms": "on"},
     )  # fmt: skip
     order = Order.objects.get(customer=resident)

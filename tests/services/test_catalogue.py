@@ -20,7 +20,7 @@ def grocer(db):
 @pytest.fixture
 def honey(grocer):
     return OfferingFactory(
-        structure=grocer, name="Miel toutes fleurs de la Creuse (500 g)", price=Decimal("8.50"), stock=18
+        structure=grocer, name="Miel toutes fleurs du Gâtinais (500 g)", price=Decimal("8.50"), stock=18
     )
 
 

@@ -23,14 +23,14 @@ def _png(size=(40, 30), fmt="PNG") -> bytes:
 
 @pytest.fixture
 def garden(db):
-    garden = StructureFactory(name="Jardins de la Ribière", description="Maraîchage biologique en insertion.")
+    garden = StructureFactory(name="Jardins du Loing", description="Maraîchage biologique en insertion.")
     OfferingFactory(structure=garden, name="Panier de légumes", basket=True, position=1)
     OfferingFactory(structure=garden, name="Œufs bio", position=2)
     OfferingFactory(structure=garden, name="Confiture retirée de la vente", inactive=True)
     OfferingFactory(name="Café d'une autre structure")
-    SiteFactory(structure=garden, name="Parcelles de la Ribière", opening_hours="Lundi au vendredi, 8 h – 12 h")
+    SiteFactory(structure=garden, name="Parcelles du Loing", opening_hours="Lundi au vendredi, 8 h – 12 h")
     SiteFactory(structure=garden, name="Serre fermée", closed=True)
-    SiteFactory(name="Épicerie de Royère", pickup_point=True)
+    SiteFactory(name="Épicerie de Château-Landon", pickup_point=True)
     return garden
 
 
@@ -41,17 +41,17 @@ def test_the_structure_page_is_public_and_lists_only_its_active_offerings_and_pl
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "<h1>Jardins de la Ribière</h1>" in page
+    assert "<h1>Jardins du Loing</h1>" in page
     assert "Maraîchage biologique en insertion." in page
     assert ("Panier de légumes" in page, "Œufs bio" in page) == (True, True)
     assert "10,00\u00a0€" in page
     assert page.index("Panier de légumes") < page.index("Œufs bio")
     assert ("Confiture retirée de la vente" in page, "Café d'une autre structure" in page) == (False, False)
-    assert "Parcelles de la Ribière" in page
+    assert "Parcelles du Loing" in page
     assert "Lundi au vendredi, 8 h – 12 h" in page
     assert "Serre fermée" not in page
     # Baskets are fetched at the hub's pickup points: they are listed with their hours.
-    assert "Épicerie de Royère" in page
+    assert "Épicerie de Château-Landon" in page
     assert "Mardi, 16 h – 19 h" in page
     assert ("Yasmina" in page, "Confidentielle" in page) == (False, False)
 
@@ -59,11 +59,11 @@ def test_the_structure_page_is_public_and_lists_only_its_active_offerings_and_pl
 def test_a_structure_selling_nothing_picked_up_lists_no_pickup_point(client):
     services = StructureFactory(ai=True)
     OfferingFactory(structure=services, sap=True)
-    SiteFactory(name="Épicerie de Royère", pickup_point=True)
+    SiteFactory(name="Épicerie de Château-Landon", pickup_point=True)
 
     page = client.get(f"/catalogue/structures/{services.slug}/").content.decode()
 
-    assert "Épicerie de Royère" not in page
+    assert "Épicerie de Château-Landon" not in page
 
 
 def test_an_inactive_or_unknown_structure_is_not_found(client):
@@ -89,7 +89,7 @@ def test_the_structure_page_runs_a_fixed_number_of_queries(client, garden, djang
 def test_the_home_page_cards_lead_to_each_structure_page(client, garden):
     page = client.get("/").content.decode()
 
-    assert f'<a href="/catalogue/structures/{garden.slug}/">Jardins de la Ribière</a>' in page
+    assert f'<a href="/catalogue/structures/{garden.slug}/">Jardins du Loing</a>' in page
 
 
 def test_an_offering_photo_shows_with_its_alt_text(client, garden, settings, tmp_path):
@@ -104,7 +104,7 @@ def test_an_offering_photo_shows_with_its_alt_text(client, garden, settings, tmp
 
     for page in (structure_page, detail):
         assert f'src="{offering.image.url}" alt="Six œufs dans une boîte en carton"' in page
-    assert f'<a href="/catalogue/structures/{garden.slug}/">Jardins de la Ribière</a>' in detail
+    assert f'<a href="/catalogue/structures/{garden.slug}/">Jardins du Loing</a>' in detail
 
 
 # Uploads in the back-office ------------------------------------------------------------------
