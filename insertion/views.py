@@ -44,7 +44,9 @@ def index(request: HttpRequest) -> HttpResponse:
         raise Http404
     next_week = format_week(monday_of(timezone.localdate()) + datetime.timedelta(days=7))
     rows = [(structure, perms.can_plan(request.user, structure)) for structure in structures]
-    context = {"rows": rows, "next_week": next_week, "today": timezone.localdate()}
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)  # the month to declare
+    context = {"rows": rows, "next_week": next_week, "today": today, "last_month": last_month}
     return render(request, "insertion/index.html", context)
 
 

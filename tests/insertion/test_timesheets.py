@@ -41,7 +41,11 @@ def test_a_day_that_has_not_ended_is_refused_and_nothing_changes(client, structu
     job = _worked_day(structure, crew, on)
     client.force_login(supervisor_user)
     client.get(_url(structure, on))  # prefilled with the planned hours
-    before = list(TimesheetEntry.objects.values_list("worker_id", "date", "hours", "validated_at", "validated_by"))
+    before = list(
+        TimesheetEntry.objects.filter(worker__structure=structure).values_list(
+            "worker_id", "date", "hours", "validated_at", "validated_by"
+        )
+    )
 
     response = client.post(_url(structure, on), {"validate": "1"})
 
@@ -52,7 +56,12 @@ def test_a_day_that_has_not_ended_is_refused_and_nothing_changes(client, structu
         f"à partir du {_long(on + datetime.timedelta(days=1))}."
     ) in page.replace("&#x27;", "'")
     assert (
-        list(TimesheetEntry.objects.values_list("worker_id", "date", "hours", "validated_at", "validated_by")) == before
+        list(
+            TimesheetEntry.objects.filter(worker__structure=structure).values_list(
+                "worker_id", "date", "hours", "validated_at", "validated_by"
+            )
+        )
+        == before
     )
     assert before == [(crew[0].pk, on, Decimal("6.50"), None, None)]
     job.refresh_from_db()
@@ -68,7 +77,7 @@ def test_the_action_refuses_a_period_running_into_today(structure, crew, supervi
             structure=structure, start=today - datetime.timedelta(days=1), end=today, by=supervisor_user
         )
 
-    assert TimesheetEntry.objects.filter(validated_at__isnull=False).count() == 0
+    assert TimesheetEntry.objects.filter(worker__structure=structure, validated_at__isnull=False).count() == 0
 
 
 def test_yesterday_is_validated(client, structure, crew, supervisor_user):
