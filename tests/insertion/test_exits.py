@@ -222,3 +222,18 @@ def test_exits_page_shows_the_rates(client, ended):
     assert "1 sortie comptée du" in text
     assert "Sorties dynamiques : 100\N{NO-BREAK SPACE}% ; dont emploi durable : 0\N{NO-BREAK SPACE}%." in text
     assert client.get(f"/insertion/{ended.structure.slug}/sorties/?du=2026-13-01").status_code == 400
+
+
+def test_admin_lists_exits_and_a_supervisor_sees_only_their_structures(client, ended):
+    ContractExitFactory(contract=ended.contracts.get(), reason=ExitReason.INACTIVE, note="Note du Tilleul")
+    ContractExitFactory(contract=ContractFactory(worker=WorkerFactory()), note="Note d'ailleurs")
+    supervisor(client, ended.structure)
+
+    page = client.get("/admin/insertion/contractexit/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Inactivité" in text
+    assert client.get("/admin/insertion/contractexit/add/").status_code == 200
+    other = ContractExit.objects.exclude(contract__worker__structure=ended.structure).order_by("-pk").first()
+    assert client.get(f"/admin/insertion/contractexit/{other.pk}/change/").status_code in (302, 404)
