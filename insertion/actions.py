@@ -20,15 +20,24 @@ from hub.params import in_range
 from insertion import selectors
 from insertion.alerts import alerts_for
 from insertion.booking_jobs import report_actual_hours
-from insertion.enums import ContractKind, JobStatus
-from insertion.exceptions import AssignmentRefused, ContractRefused, ProposalStale, TimesheetLocked, TimesheetRefused
+from insertion.enums import EXIT_CATEGORY_OF, ContractKind, JobStatus
+from insertion.exceptions import (
+    AssignmentRefused,
+    ContractRefused,
+    ExitRefused,
+    ProposalStale,
+    TimesheetLocked,
+    TimesheetRefused,
+)
 from insertion.models import (
     CDDI_MAX_MONTHS,
     CDDI_MIN_MONTHS,
+    EXIT_NOTE_MAX_LENGTH,
     JOB_STATUS,
     MAX_DAY_HOURS,
     Assignment,
     Contract,
+    ContractExit,
     Job,
     JobAlert,
     PlanProposal,
@@ -363,6 +372,60 @@ def validate_timesheets(*, structure, start: datetime.date, end: datetime.date, 
     JOB_STATUS.move_all(done.fully_validated(), JobStatus.DONE, by=by, note=_("Relevés d'heures validés."), at=now)
     report_actual_hours(structure=structure, start=start, end=end, by=by)
     return validated
+
+
+# Exits --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_exit(
+    *, contract: Contract, reason: str, date: datetime.date, by, note: str = "", today: datetime.date | None = None
+) -> ContractExit:
+    """Record where a person went on leaving the structure (« sortie »), on the contract that ended their stay.
+
+    One exit per contract, and only on the worker's last contract (a renewal is not an exit). The exit
+    date falls within the contract and not after today (an early end is allowed: a person hired
+    elsewhere leaves before the contract's end). The category follows from the reason. The worker is
+    no longer « en poste » afterwards. A refusal changes nothing.
+    """
+    today = today or timezone.localdate()
+    Worker.objects.select_for_update(of=("self",)).get(pk=contract.worker_id)
+    contract = Contract.objects.select_related("worker").get(pk=contract.pk)
+    if ContractExit.objects.filter(contract=contract).exists():
+        raise ExitRefused(_("La sortie de ce contrat est déjà enregistrée."), code="exit_exists")
+    if not Contract.objects.filter(pk=contract.pk).last_of_worker().exists():
+        raise ExitRefused(
+            _("Un autre contrat suit celui-ci : la sortie s'enregistre sur le dernier contrat."),
+            code="exit_not_last_contract",
+        )
+    if reason not in EXIT_CATEGORY_OF:
+        raise ExitRefused(_("Choisissez un motif de sortie de la liste."), code="exit_reason_invalid")
+    if not (in_range(date) and contract.start_date <= date <= contract.end_date):
+        raise ExitRefused(
+            _("La date de sortie doit tomber pendant le contrat, du %(start)s au %(end)s.")
+            % {"start": f"{contract.start_date:%d/%m/%Y}", "end": f"{contract.end_date:%d/%m/%Y}"},
+            code="exit_date_invalid",
+        )
+    if date > today:
+        raise ExitRefused(
+            _("Une sortie s'enregistre une fois advenue : la date ne peut pas dépasser aujourd'hui."),
+            code="exit_date_future",
+        )
+    if len(note) > EXIT_NOTE_MAX_LENGTH or "\x00" in note:
+        raise ExitRefused(
+            _("La précision compte %(max)d caractères au plus.") % {"max": EXIT_NOTE_MAX_LENGTH},
+            code="exit_note_invalid",
+        )
+    exit_ = ContractExit.objects.create(
+        contract=contract,
+        date=date,
+        reason=reason,
+        category=EXIT_CATEGORY_OF[reason],
+        note=note.strip(),
+        recorded_by=by,
+    )
+    Worker.objects.filter(pk=contract.worker_id).update(is_active=False)
+    return exit_
 
 
 # Alerts -------------------------------------------------------------------------------------

@@ -8,11 +8,13 @@ from django.contrib import admin
 from hub.admin import StatusLogInline
 from hub.admin_scoping import ScopedAdmin, ScopedInline
 from insertion import perms
+from insertion.enums import EXIT_CATEGORY_OF
 from insertion.models import (
     Absence,
     Approval,
     ApprovalSuspension,
     Contract,
+    ContractExit,
     Job,
     JobTransition,
     Team,
@@ -87,3 +89,24 @@ class JobAdmin(ScopedAdmin):
     list_filter = ["structure", "status", "source_kind"]
     list_select_related = ["structure"]
     date_hierarchy = "date"
+
+
+@admin.register(ContractExit)
+class ContractExitAdmin(ScopedAdmin):
+    """Exits are recorded from the worker's page (`actions.record_exit`); the admin corrects them. The
+    category always follows the reason, and the author is whoever saves it first."""
+
+    structure_field = "contract__worker__structure"
+    scoped_roles = perms.PLANNING_ROLES
+    choice_structure_fields = {"contract": "worker__structure"}
+    list_display = ["contract", "date", "category", "reason", "recorded_by"]
+    list_filter = ["category", "reason"]
+    list_select_related = ["contract__worker", "recorded_by"]
+    readonly_fields = ["category", "recorded_by", "recorded_at"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.category = EXIT_CATEGORY_OF[obj.reason]
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

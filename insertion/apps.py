@@ -50,3 +50,14 @@ class InsertionConfig(AppConfig):
                 (reverse("insertion:structure", args=[slug]), name) for slug, name in _planned_structures(user)
             ],
         )
+        # The monthly IAE return of each structure whose workers' records this person reads (ADR 0031).
+        staff_tools.register(
+            "insertion:iae_return_latest",
+            label=_("État mensuel IAE"),
+            can_open=lambda user: bool(_planned_structures(user)),
+            position=57,
+            sections={"supervisor": 30, "manager": 55},
+            links=lambda user: [
+                (reverse("insertion:iae_return_latest", args=[slug]), name) for slug, name in _planned_structures(user)
+            ],
+        )

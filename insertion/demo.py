@@ -3,6 +3,10 @@
 Contracts and PASS IAE are dated relative to today (some end within 30 days, some PASS are
 suspended), with absences and two weeks of jobs. Deterministic (fixed seed) and idempotent:
 workers are created only for a team that has none, jobs are keyed by their source.
+
+For the monthly IAE return and the exit rates, last month is filled in too: two former workers per
+structure whose contract ended then, with their exit recorded, and validated timesheets of every
+worker under contract that month (once: a structure with entries that month is left as it is).
 """
 
 import datetime
@@ -14,19 +18,23 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from hub.models import Site, Skill, Structure
-from insertion.actions import create_contract
-from insertion.enums import AbsenceKind, ContractKind, JobSourceKind, SuspensionReason
+from hub.models import Site, Skill, Structure, StructureRole
+from insertion.actions import create_contract, record_exit
+from insertion.enums import AbsenceKind, ContractKind, ExitReason, JobSourceKind, SuspensionReason
 from insertion.jobs import sync_jobs
 from insertion.models import (
     Absence,
     Approval,
     ApprovalSuspension,
+    Contract,
+    ContractExit,
     Job,
     Team,
+    TimesheetEntry,
     Worker,
     WorkerSkill,
 )
+from insertion.perms import PLANNING_ROLES
 from insertion.workdays import is_working_day, monday_of
 
 SEED = 2026
@@ -140,8 +148,84 @@ def seed_demo() -> dict[str, int]:
                 for _index in range(WORKERS_PER_TEAM):
                     _worker(rng, next(names), structure, team, team_skills, skills, today)
             _jobs(team, skills, sites, today)
+    _last_month(names, today)
     sync_jobs()
     return {"salarié·es en insertion": Worker.objects.count(), "interventions": Job.objects.count()}
+
+
+# The exits of the former workers, two per structure, in this order.
+DEMO_EXITS = [
+    ExitReason.CDI,
+    ExitReason.SHORT_FIXED_TERM,
+    ExitReason.TRAINING,
+    ExitReason.JOB_SEEKER,
+    ExitReason.LONG_FIXED_TERM,
+    ExitReason.OTHER_SIAE,
+    ExitReason.SUBSIDISED_CONTRACT,
+    ExitReason.UNKNOWN,
+    ExitReason.BUSINESS_CREATION,
+    ExitReason.INACTIVE,
+]
+
+
+def _last_month(names, today: datetime.date) -> None:
+    """Last month's former workers with their exits, then everyone's validated timesheets of that month."""
+    end = today.replace(day=1) - datetime.timedelta(days=1)
+    start = end.replace(day=1)
+    reasons = iter(DEMO_EXITS)
+    for structure in Structure.objects.filter(slug__in=TEAMS).order_by("position", "name"):
+        role = StructureRole.objects.filter(structure=structure, role__in=PLANNING_ROLES).select_related("user").first()
+        author = role.user if role else get_user_model().objects.filter(email="encadrant@demo.pole.test").first()
+        if author is None:
+            continue
+        if not ContractExit.objects.for_structure(structure).exists():
+            for index in range(2):
+                _former_worker(next(names), structure, next(reasons), start, index, author, today)
+        _validated_month(structure, start, end, author)
+
+
+def _former_worker(name, structure, reason, month_start, index, author, today) -> None:
+    first_name, last_name = name
+    worker = Worker.objects.create(structure=structure, first_name=first_name, last_name=last_name)
+    end = month_start + datetime.timedelta(days=9 + 10 * index)
+    start = end - datetime.timedelta(days=240)
+    contract = create_contract(worker=worker, start_date=start, end_date=end, weekly_hours=Decimal(26))
+    Approval.objects.create(
+        worker=worker, number=f"99998{worker.pk:07d}", start_date=start, end_date=Approval.default_end_date(start)
+    )
+    if index == 0:  # two days of paid leave in the month: paid hours exceed worked ones
+        Absence.objects.create(worker=worker, kind=AbsenceKind.LEAVE, start_date=end - datetime.timedelta(days=3),
+                               end_date=end - datetime.timedelta(days=2))  # fmt: skip
+    record_exit(contract=contract, reason=reason, date=end, by=author, today=today)
+
+
+def _validated_month(structure, start: datetime.date, end: datetime.date, author) -> None:
+    """A day's contract hours (weekly / 5) on each working day a contract covers, absences excepted."""
+    if TimesheetEntry.objects.filter(worker__structure=structure, date__gte=start, date__lte=end).exists():
+        return
+    absent = {
+        (absence.worker_id, day)
+        for absence in Absence.objects.filter(worker__structure=structure, start_date__lte=end, end_date__gte=start)
+        for day in _each_day(absence.start_date, absence.end_date)
+    }
+    now = timezone.now()
+    entries = []
+    for contract in Contract.objects.filter(worker__structure=structure).overlapping(start, end).select_related("exit"):
+        exit_ = getattr(contract, "exit", None)
+        last = min(end, contract.end_date, exit_.date if exit_ else end)
+        for day in _each_day(max(start, contract.start_date), last):
+            if is_working_day(day) and (contract.worker_id, day) not in absent:
+                hours = (contract.weekly_hours / 5).quantize(Decimal("0.01"))
+                entries.append(TimesheetEntry(worker_id=contract.worker_id, date=day, hours=hours,
+                                              validated_at=now, validated_by=author))  # fmt: skip
+    TimesheetEntry.objects.bulk_create(entries, ignore_conflicts=True)
+
+
+def _each_day(first: datetime.date, last: datetime.date):
+    day = first
+    while day <= last:
+        yield day
+        day += datetime.timedelta(days=1)
 
 
 def _names(rng: random.Random):

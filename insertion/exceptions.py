@@ -35,3 +35,9 @@ class TimesheetRefused(InsertionError):
     """Hours outside one day's range (0 to MAX_DAY_HOURS), or a day outside the platform's dates."""
 
     code = "invalid_hours"
+
+
+class ExitRefused(InsertionError):
+    """An exit that cannot be recorded: already recorded, a contract followed by another, a date off the contract."""
+
+    code = "exit_refused"

@@ -62,3 +62,11 @@ def structure_for_hours_or_404(user, slug: str) -> Structure:
     if not can_view_hours(user, structure):
         raise Http404
     return structure
+
+
+def structure_for_workers_or_404(user, slug: str) -> Structure:
+    """A structure whose workers' full records this person reads (the monthly IAE return, exits)."""
+    structure = get_object_or_404(Structure, slug=slug)
+    if not can_view_workers(user, structure):
+        raise Http404
+    return structure

@@ -3,13 +3,14 @@
 import calendar
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Min, Q, Sum
 from django.utils.translation import gettext as _
 
-from insertion.models import MAX_DAY_HOURS, Absence, Assignment, TimesheetEntry, Worker
+from insertion.enums import ExitCategory
+from insertion.models import MAX_DAY_HOURS, Absence, Assignment, Contract, ContractExit, TimesheetEntry, Worker
 
 ZERO = Decimal("0.00")
 
@@ -169,3 +170,84 @@ def timesheet_lines(structure, day: datetime.date, entries: list[TimesheetEntry]
         for worker_id, worker in workers.items()
     ]
     return sorted(lines, key=lambda line: (line.worker.last_name, line.worker.first_name, line.worker.pk))
+
+
+# Exits (« sorties ») and their rates -------------------------------------------------------------
+
+# Exits that make the « sorties dynamiques » (ADR 0031); WITHDRAWN exits are left out of every rate.
+DYNAMIC_CATEGORIES = (ExitCategory.DURABLE, ExitCategory.TRANSITIONAL, ExitCategory.POSITIVE)
+DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
+
+
+@dataclass
+class ExitRow:
+    exit: ContractExit
+    worker: Worker
+    first_start: datetime.date  # the start of the person's first contract in the structure
+    days_in_scheme: int  # first contract's start to the exit, both days included
+
+    @property
+    def months_in_scheme(self) -> Decimal:
+        return (Decimal(self.days_in_scheme) / DAYS_PER_MONTH).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class ExitReport:
+    start: datetime.date
+    end: datetime.date
+    rows: list[ExitRow]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(ExitCategory.values, 0)
+        for row in self.rows:
+            counts[row.exit.category] += 1
+        return counts
+
+    @property
+    def counted(self) -> int:
+        """The base of the rates: every exit but those withdrawn."""
+        return sum(1 for row in self.rows if row.exit.category != ExitCategory.WITHDRAWN)
+
+    def rate(self, *categories: str) -> Decimal | None:
+        """Share of the counted exits in these categories, in % with one decimal; None without exits."""
+        if not self.counted:
+            return None
+        hits = sum(self.counts[category] for category in categories)
+        return (Decimal(100 * hits) / Decimal(self.counted)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def durable_rate(self) -> Decimal | None:
+        return self.rate(ExitCategory.DURABLE)
+
+    @property
+    def dynamic_rate(self) -> Decimal | None:
+        return self.rate(*DYNAMIC_CATEGORIES)
+
+    @property
+    def average_months(self) -> Decimal | None:
+        if not self.rows:
+            return None
+        total = sum(Decimal(row.days_in_scheme) for row in self.rows)
+        return (total / len(self.rows) / DAYS_PER_MONTH).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def exit_report(structure, start: datetime.date, end: datetime.date) -> ExitReport:
+    """Exits of the structure dated in [start, end], with each person's time in the scheme (2 queries)."""
+    exits = list(
+        ContractExit.objects.for_structure(structure)
+        .between(start, end)
+        .select_related("contract__worker")
+        .order_by("date", "pk")
+    )
+    first_starts = dict(
+        Contract.objects.filter(worker_id__in={exit_.contract.worker_id for exit_ in exits})
+        .values("worker_id")
+        .annotate(first=Min("start_date"))
+        .values_list("worker_id", "first")
+    )
+    rows = []
+    for exit_ in exits:
+        first = first_starts[exit_.contract.worker_id]
+        rows.append(ExitRow(exit_, exit_.contract.worker, first, (exit_.date - first).days + 1))
+    return ExitReport(start, end, rows)

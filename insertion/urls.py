@@ -20,6 +20,10 @@ urlpatterns = [
     path("<slug:slug>/alertes/<int:alert_id>/vue/", views.see_alert, name="see_alert"),
     path("<slug:slug>/salaries/", views.workers, name="workers"),
     path("<slug:slug>/salaries/<int:pk>/", views.worker_detail, name="worker"),
+    path("<slug:slug>/salaries/<int:pk>/sortie/", views.record_exit, name="record_exit"),
+    path("<slug:slug>/sorties/", views.exits, name="exits"),
+    path("<slug:slug>/etat-mensuel/", views.iae_return_latest, name="iae_return_latest"),
+    path("<slug:slug>/etat-mensuel/<year:year>/<month:month>/", views.iae_return, name="iae_return"),
     path("<slug:slug>/heures/<year:year>/<month:month>/", views.hours, name="hours"),
     path("<slug:slug>/releves/<isodate:day>/", views.timesheet, name="timesheet"),
 ]

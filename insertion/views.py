@@ -17,13 +17,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounting.exports import csv_response
 from hub import spreadsheet
 from hub.models import Structure
-from insertion import actions, perms, reports, selectors
+from hub.params import MAX_YEAR, MIN_YEAR, InvalidParameter, date_param
+from insertion import actions, forms, perms, reports, selectors
+from insertion import iae_return as iae_returns
 from insertion.alerts import alerts_for, week_label
+from insertion.enums import EXIT_CATEGORY_OF, AbsenceKind, ExitCategory, ExitReason
 from insertion.exceptions import InsertionError, TimesheetRefused
 from insertion.jobs import sync_jobs
-from insertion.models import MAX_DAY_HOURS, Assignment, Job, JobAlert, PlanProposal, Worker
+from insertion.models import MAX_DAY_HOURS, Assignment, Contract, Job, JobAlert, PlanProposal, Worker
 from insertion.rules import format_hours
 from insertion.workdays import format_week, monday_of, parse_week
 
@@ -40,7 +44,9 @@ def index(request: HttpRequest) -> HttpResponse:
         raise Http404
     next_week = format_week(monday_of(timezone.localdate()) + datetime.timedelta(days=7))
     rows = [(structure, perms.can_plan(request.user, structure)) for structure in structures]
-    context = {"rows": rows, "next_week": next_week, "today": timezone.localdate()}
+    today = timezone.localdate()
+    last_month = today.replace(day=1) - datetime.timedelta(days=1)  # the month to declare
+    context = {"rows": rows, "next_week": next_week, "today": today, "last_month": last_month}
     return render(request, "insertion/index.html", context)
 
 
@@ -346,12 +352,103 @@ def worker_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     }
     if full:
         context.update(
-            contracts=worker.contracts.all(),
+            contracts=worker.contracts.select_related("exit"),
             approvals=worker.approvals.prefetch_related("suspensions"),
             absences=worker.absences.all(),
             skills=worker.worker_skills.select_related("skill"),
+            awaiting_exit=list(worker.contracts.awaiting_exit(today)),
         )
     return render(request, "insertion/worker.html", context)
+
+
+def record_exit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The exit of a worker whose last contract has ended (or ends early): form, confirmation, record.
+
+    Supervisors and managers of the structure only. A POST without `confirm=1` shows what will be
+    recorded; a refusal (form or rule) re-renders the form with a French message and changes nothing.
+    """
+    structure = perms.structure_for_workers_or_404(request.user, slug)
+    worker = get_object_or_404(Worker, pk=pk, structure=structure)
+    today = timezone.localdate()
+    # The contracts an exit may go on: the worker's last one, without an exit yet (ended or not).
+    contracts = worker.contracts.filter(exit__isnull=True).last_of_worker()
+    form = forms.ExitForm(request.POST or None, contracts=contracts, initial=_exit_initial(contracts))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            if request.POST.get("confirm") != "1":
+                context = {"structure": structure, "worker": worker, "form": form, "data": data,
+                           "category": ExitCategory(EXIT_CATEGORY_OF[data["reason"]]).label,
+                           "reason": ExitReason(data["reason"]).label}  # fmt: skip
+                return render(request, "insertion/exit_confirm.html", context)
+            try:
+                actions.record_exit(
+                    contract=data["contract"], reason=data["reason"], date=data["date"], note=data["note"],
+                    by=request.user, today=today,
+                )  # fmt: skip
+            except InsertionError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Sortie de %(name)s enregistrée.") % {"name": worker.full_name})
+                return redirect("insertion:worker", structure.slug, worker.pk)
+        status = 400
+    context = {"structure": structure, "worker": worker, "form": form, "has_contract": contracts.exists()}
+    return render(request, "insertion/exit_form.html", context, status=status)
+
+
+def _exit_initial(contracts) -> dict:
+    contract = contracts.order_by("-end_date").first()
+    return {"contract": contract, "date": contract.end_date if contract else None}
+
+
+def exits(request: HttpRequest, slug: str) -> HttpResponse:
+    """Exits over a period (the calendar year by default) by category, with the rates the DREETS asks for."""
+    structure = perms.structure_for_workers_or_404(request.user, slug)
+    today = timezone.localdate()
+    start = date_param(request, "du", default=datetime.date(today.year, 1, 1))
+    end = date_param(request, "au", default=datetime.date(today.year, 12, 31))
+    if end < start:
+        raise InvalidParameter(_("La fin de la période ne peut pas précéder son début."))
+    report = reports.exit_report(structure, start, end)
+    counts = report.counts
+    categories = [(category.label, counts[category], report.rate(category)) for category in ExitCategory]
+    context = {"structure": structure, "report": report, "categories": categories, "start": start, "end": end,
+               "awaiting": Contract.objects.filter(worker__structure=structure).awaiting_exit(today)
+               .select_related("worker").order_by("end_date")}  # fmt: skip
+    return render(request, "insertion/exits.html", context)
+
+
+# The monthly IAE return ------------------------------------------------------------------------
+
+
+def iae_return_latest(request: HttpRequest, slug: str) -> HttpResponse:
+    """The month to declare: the one before the current month."""
+    structure = perms.structure_for_workers_or_404(request.user, slug)
+    last = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    return redirect("insertion:iae_return", structure.slug, last.year, last.month)
+
+
+def iae_return(request: HttpRequest, slug: str, year: int, month: int) -> HttpResponse:
+    """The month's figures in the order of the ASP's statement, the blockers first; `?format=csv` to download."""
+    structure = perms.structure_for_workers_or_404(request.user, slug)
+    data = iae_returns.monthly_return(structure, year, month, today=timezone.localdate())
+    if request.GET.get("format") == "csv":
+        rows = [iae_returns.csv_cells(row) for row in data.rows]
+        filename = f"{structure.slug}-etat-mensuel-iae-{year}-{month:02d}.csv"
+        return csv_response(filename, iae_returns.csv_header(), rows)
+    previous = data.start - datetime.timedelta(days=1)
+    following = data.end + datetime.timedelta(days=1)
+    context = {
+        "structure": structure,
+        "data": data,
+        "kinds": AbsenceKind.choices,
+        "previous": previous if previous.year >= MIN_YEAR else None,
+        "following": following if following.year <= MAX_YEAR else None,
+        "section": "iae_return",
+        "today": timezone.localdate(),
+    }
+    return render(request, "insertion/iae_return.html", context)
 
 
 # Hours, timesheets, FTE --------------------------------------------------------------------

@@ -25,8 +25,8 @@ from django.utils import timezone
 from bookings.enums import BookingStatus
 from bookings.models import Booking, Slot
 from hub.models import Structure
-from insertion.actions import create_contract
-from insertion.enums import ContractKind, JobSourceKind, JobStatus
+from insertion.actions import create_contract, record_exit
+from insertion.enums import ContractKind, ExitReason, JobSourceKind, JobStatus
 from insertion.models import Approval, Assignment, Job, Team, TimesheetEntry, Worker
 from marketplace.actions.checkout import Billing, place_order_for_items
 from marketplace.actions.invoicing import issue_order_invoices
@@ -44,10 +44,11 @@ CLIENTS = {
     "avance.active@demo.pole.test": (1, 9, Decimal("2"), 1, 1, (PaymentMethod.APA_PCH, Decimal("0.60"))),
     "avance.contestee@demo.pole.test": (3, 14, Decimal("3"), 5, 2, (PaymentMethod.CESU, Decimal("60.00"))),
 }
-# The AI's workers of 2025: name, contract, the clients' visits they made (by the visit's month).
+# The AI's workers of 2025: name, contract, the clients' visits they made (by the visit's month), where they
+# went on leaving (their exit).
 WORKERS = (
-    ("Nadia", "Girard", datetime.date(2024, 11, 4), datetime.date(2025, 10, 31), range(1, 11)),
-    ("Karim", "Haddad", datetime.date(2025, 3, 3), datetime.date(2025, 12, 31), range(3, 13)),
+    ("Nadia", "Girard", datetime.date(2024, 11, 4), datetime.date(2025, 10, 31), range(1, 11), ExitReason.CDI),
+    ("Karim", "Haddad", datetime.date(2025, 3, 3), datetime.date(2025, 12, 31), range(3, 13), ExitReason.TRAINING),
 )
 
 
@@ -114,15 +115,18 @@ def seed_visits(provider: Structure, housework: Offering) -> int:
     team = Team.objects.filter(structure=provider, name="Ménage à domicile").first()
     staff = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     workers = []
-    for first, last, start, end, months in WORKERS:
+    for first, last, start, end, months, went in WORKERS:
         worker = Worker.objects.create(
             structure=provider, team=team, first_name=first, last_name=last, is_active=False,
             birth_date=datetime.date(1979 if first == "Nadia" else 1991, 4, 17),
             email=f"{first.lower()}.{last.lower()}@exemple.test", phone="06 00 00 00 00",
         )  # fmt: skip
-        create_contract(worker=worker, kind=ContractKind.CDDI, start_date=start, end_date=end, weekly_hours=Decimal(26))
+        contract = create_contract(
+            worker=worker, kind=ContractKind.CDDI, start_date=start, end_date=end, weekly_hours=Decimal(26)
+        )
         Approval.objects.create(worker=worker, number=f"99990{worker.pk:07d}", start_date=start,
                                 end_date=Approval.default_end_date(start))  # fmt: skip
+        record_exit(contract=contract, reason=went, date=end, by=staff)
         workers.append((worker, months))
     visits = 0
     for email in CLIENTS:

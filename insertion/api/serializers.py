@@ -116,3 +116,62 @@ class TimesheetInputSerializer(serializers.Serializer):
     worker = serializers.IntegerField()
     date = serializers.DateField()
     hours = serializers.DecimalField(max_digits=4, decimal_places=2, min_value=0, max_value=12)
+
+
+class IaeReturnQuerySerializer(serializers.Serializer):
+    """`?structure=<slug>&month=YYYY-MM` of the monthly IAE return."""
+
+    structure = serializers.SlugField(max_length=50)
+    month = serializers.RegexField(
+        r"^\d{4}-\d{2}$",
+        max_length=7,
+        error_messages={"invalid": "Indiquez le mois sous la forme AAAA-MM (2026-03 par exemple)."},
+    )
+
+
+class IaeReturnExitSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    category = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class IaeReturnRowSerializer(serializers.Serializer):
+    """One employee's contract in the month, in the order of the ASP's statement (ADR 0031)."""
+
+    worker = serializers.IntegerField(source="worker.pk")
+    approval_number = serializers.CharField(source="approval.number", default=None, allow_null=True)
+    last_name = serializers.CharField(source="worker.last_name")
+    first_name = serializers.CharField(source="worker.first_name")
+    birth_date = serializers.DateField(source="worker.birth_date", allow_null=True)
+    contract_kind = serializers.CharField(source="contract.kind")
+    contract_start = serializers.DateField(source="contract.start_date")
+    contract_end = serializers.DateField(source="contract.end_date")
+    hours_worked = serializers.DecimalField(max_digits=8, decimal_places=2)
+    hours_paid = serializers.DecimalField(max_digits=8, decimal_places=2)
+    absence_days = serializers.DictField(child=serializers.IntegerField(), help_text="Jours ouvrés par motif.")
+    exit = serializers.SerializerMethodField()
+
+    @extend_schema_field(IaeReturnExitSerializer(allow_null=True))
+    def get_exit(self, row) -> dict | None:
+        """The exit when it falls in the month: codes, not labels."""
+        exit_ = row.exit
+        return {"date": exit_.date.isoformat(), "category": exit_.category, "reason": exit_.reason} if exit_ else None
+
+
+class IaeReturnBlockerSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    worker = serializers.IntegerField(source="worker.pk", default=None, allow_null=True)
+
+
+class IaeReturnOutputSerializer(serializers.Serializer):
+    structure = serializers.CharField(source="structure.slug")
+    month = serializers.SerializerMethodField()
+    can_declare = serializers.BooleanField()
+    blockers = IaeReturnBlockerSerializer(many=True)
+    rows = IaeReturnRowSerializer(many=True)
+    hours_worked = serializers.DecimalField(max_digits=10, decimal_places=2)
+    hours_paid = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+    def get_month(self, data) -> str:
+        return f"{data.year:04d}-{data.month:02d}"

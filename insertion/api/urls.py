@@ -10,5 +10,6 @@ urlpatterns = [
     path("insertion/assignments/", views.AssignmentCreateView.as_view(), name="insertion-assignments"),
     path("insertion/assignments/<int:pk>/", views.AssignmentDetailView.as_view(), name="insertion-assignment"),
     path("insertion/plan/", views.PlanView.as_view(), name="insertion-plan"),
+    path("insertion/iae-return/", views.IaeReturnView.as_view(), name="insertion-iae-return"),
     path("insertion/timesheets/", views.TimesheetView.as_view(), name="insertion-timesheets"),
 ]

@@ -4,18 +4,22 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import exceptions, generics, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hub.api.errors import Refused
-from hub.params import parse_day
+from hub.models import Structure
+from hub.params import MAX_YEAR, MIN_YEAR, parse_day
 from insertion import actions, perms
 from insertion.api.serializers import (
     AssignmentInputSerializer,
     AssignmentOutputSerializer,
+    IaeReturnOutputSerializer,
+    IaeReturnQuerySerializer,
     JobOutputSerializer,
     PlanInputSerializer,
     PlanOutputSerializer,
@@ -26,6 +30,7 @@ from insertion.api.serializers import (
     WorkerOutputSerializer,
 )
 from insertion.exceptions import InsertionError
+from insertion.iae_return import monthly_return
 from insertion.models import Assignment, Contract, Job, Team, TimesheetEntry, Worker, WorkerSkill
 from insertion.planner import plan_week
 from insertion.workdays import parse_week
@@ -215,3 +220,38 @@ class TimesheetView(generics.ListAPIView):
         except InsertionError as error:
             raise Refused(error) from error
         return Response(TimesheetOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class BadParameter(exceptions.APIException):
+    """A query parameter that cannot be read: 400 with {"code", "message"}."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_parameter"
+
+
+class IaeReturnView(APIView):
+    """GET `?structure=<slug>&month=YYYY-MM`: the month's IAE return of the structure (ADR 0031).
+
+    Supervisors and managers of the structure and hub admins; anyone else signed in gets 403 (the
+    figures carry PASS IAE numbers and absences). A malformed, unknown or out-of-range parameter is 400.
+    """
+
+    @extend_schema(parameters=[IaeReturnQuerySerializer], responses=IaeReturnOutputSerializer)
+    def get(self, request):
+        query = IaeReturnQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        structure = Structure.objects.filter(slug=query.validated_data["structure"]).first()
+        if structure is None:
+            raise BadParameter(_("Structure inconnue."), code="unknown_structure")
+        year, month = (int(part) for part in query.validated_data["month"].split("-"))
+        if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12):
+            raise BadParameter(
+                _("Le mois doit tomber entre %(min)d-01 et %(max)d-12.") % {"min": MIN_YEAR, "max": MAX_YEAR},
+                code="month_out_of_range",
+            )
+        if not perms.can_view_workers(request.user, structure):
+            raise exceptions.PermissionDenied(
+                _("Seul l'encadrement de la structure consulte son état mensuel IAE."), code="permission_denied"
+            )
+        data = monthly_return(structure, year, month, today=timezone.localdate())
+        return Response(IaeReturnOutputSerializer(data).data)

@@ -6,12 +6,14 @@
 - `jobs`: Job, its status machine and log, Assignment;
 - `timesheets`: TimesheetEntry;
 - `proposals`: PlanProposal (the planner's proposal, kept until accepted or discarded);
+- `exits`: ContractExit (where a person went on leaving the structure);
 - `alerts`: SentAlert, JobAlert (a job's source changed after workers were assigned).
 
 Who may read what is decided in `insertion.perms`; nothing here is ever shown on a public page.
 """
 
 from insertion.models.alerts import JobAlert, SentAlert
+from insertion.models.exits import EXIT_NOTE_MAX_LENGTH, ContractExit, ContractExitQuerySet
 from insertion.models.jobs import JOB_STATUS, Assignment, AssignmentQuerySet, Job, JobQuerySet, JobTransition
 from insertion.models.proposals import PlanProposal
 from insertion.models.teams import Team
@@ -34,6 +36,9 @@ from insertion.models.workers import (
 )
 
 __all__ = [
+    "EXIT_NOTE_MAX_LENGTH",
+    "ContractExit",
+    "ContractExitQuerySet",
     "APPROVAL_DAYS",
     "CDDI_MAX_MONTHS",
     "CDDI_MAX_WEEKLY_HOURS",

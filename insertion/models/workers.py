@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
@@ -139,6 +139,15 @@ class ContractQuerySet(models.QuerySet):
 
     def overlapping(self, start: datetime.date, end: datetime.date) -> "ContractQuerySet":
         return self.filter(start_date__lte=end, end_date__gte=start)
+
+    def last_of_worker(self) -> "ContractQuerySet":
+        """Contracts no later contract of the same worker follows (a renewal is not an exit)."""
+        later = Contract.objects.filter(worker=OuterRef("worker"), start_date__gt=OuterRef("end_date"))
+        return self.exclude(Exists(later))
+
+    def awaiting_exit(self, today: datetime.date) -> "ContractQuerySet":
+        """Ended before `today`, followed by no other contract, and no exit recorded: « sortie à saisir »."""
+        return self.filter(end_date__lt=today, exit__isnull=True).last_of_worker()
 
 
 class Contract(models.Model):

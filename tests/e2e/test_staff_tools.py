@@ -60,7 +60,8 @@ def test_the_supervisor_lands_on_this_week_s_board_and_finds_the_day_s_timesheet
     page.locator("summary", has_text="Encadrement").click()
     menu = page.locator("details[open] > ul a")
     assert menu.all_inner_texts() == [
-        "Planning de la semaine", "Équipes d'insertion", "Blanchisserie : la semaine", "Listes de paniers", "Back-office",
+        "Planning de la semaine", "Équipes d'insertion", "Blanchisserie : la semaine", "État mensuel IAE",
+        "Listes de paniers", "Back-office",
     ]  # fmt: skip
     screenshot(page, "menu-supervisor")
     page.get_by_role("link", name="Équipes d'insertion").click()

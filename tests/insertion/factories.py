@@ -12,8 +12,20 @@ from django.utils.text import slugify
 
 from hub.enums import StaffRole
 from hub.models import Skill
-from insertion.enums import AbsenceKind, ContractKind, JobSourceKind
-from insertion.models import Absence, Approval, ApprovalSuspension, Contract, Job, Team, Worker, WorkerSkill
+from insertion.enums import EXIT_CATEGORY_OF, AbsenceKind, ContractKind, ExitReason, JobSourceKind
+from insertion.models import (
+    Absence,
+    Approval,
+    ApprovalSuspension,
+    Contract,
+    ContractExit,
+    Job,
+    Team,
+    TimesheetEntry,
+    Worker,
+    WorkerSkill,
+)
+from tests.accounts.factories import UserFactory
 from tests.hub.factories import SkillFactory, StructureFactory, StructureRoleFactory
 
 MONDAY = datetime.date(2026, 3, 2)
@@ -164,3 +176,33 @@ class JobFactory(factory.django.DjangoModelFactory):
     end_time = datetime.time(12, 0)
     estimated_hours = Decimal("3.50")
     headcount = 1
+
+
+class TimesheetEntryFactory(factory.django.DjangoModelFactory):
+    """7 hours on MONDAY, not validated; `validated=True` for a validated entry."""
+
+    class Meta:
+        model = TimesheetEntry
+
+    worker = factory.SubFactory(WorkerFactory)
+    date = MONDAY
+    hours = Decimal("7.00")
+
+    class Params:
+        validated = factory.Trait(
+            validated_at=factory.LazyFunction(lambda: datetime.datetime(2026, 4, 1, 8, tzinfo=datetime.UTC)),
+            validated_by=factory.SubFactory(UserFactory),
+        )
+
+
+class ContractExitFactory(factory.django.DjangoModelFactory):
+    """An exit to a CDI on the contract's last day (the category follows the reason)."""
+
+    class Meta:
+        model = ContractExit
+
+    contract = factory.SubFactory(ContractFactory)
+    date = factory.LazyAttribute(lambda o: o.contract.end_date)
+    reason = ExitReason.CDI
+    category = factory.LazyAttribute(lambda o: EXIT_CATEGORY_OF[o.reason])
+    recorded_by = factory.SubFactory(UserFactory)

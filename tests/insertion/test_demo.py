@@ -1,24 +1,43 @@
-"""The demo's insertion data: 10 teams over the three ACI, the AI and the Scop, ~80 workers, idempotent."""
+"""The demo's insertion data: 10 teams over the three ACI, the AI and the Scop, ~80 workers, last month's
+exits and validated hours, idempotent."""
+
+import datetime
 
 import pytest
 from django.utils import timezone
 
+from hub.models import Structure
 from insertion import demo
+from insertion.iae_return import monthly_return
 from insertion.models import (
     Absence,
     Approval,
     ApprovalSuspension,
     Assignment,
     Contract,
+    ContractExit,
     Job,
     Team,
+    TimesheetEntry,
     Worker,
     WorkerSkill,
 )
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Team, Worker, WorkerSkill, Contract, Approval, ApprovalSuspension, Absence, Job, Assignment]
+MODELS = [
+    Team,
+    Worker,
+    WorkerSkill,
+    Contract,
+    Approval,
+    ApprovalSuspension,
+    Absence,
+    Job,
+    Assignment,
+    ContractExit,
+    TimesheetEntry,
+]
 
 
 def counts() -> dict[str, int]:
@@ -29,11 +48,13 @@ def test_demo_teams_and_workers(demo_hub):
     today = timezone.localdate()
     assert Team.objects.count() == 10
     assert sorted(set(Team.objects.values_list("structure__kind", flat=True))) == ["aci", "ai", "ei"]
-    # 80 in post, and the AI's two workers whose contracts ended in 2025 (the 2025 home visits, sap demo).
-    assert Worker.objects.count() == 82
-    assert sorted(Worker.objects.filter(is_active=False).values_list("last_name", flat=True)) == ["Girard", "Haddad"]
-    assert Contract.objects.values("worker").distinct().count() == 82
-    assert Approval.objects.values("worker").distinct().count() == 82
+    assert Worker.objects.active().count() == 80
+    # Two former workers per structure, gone last month; and the AI's two whose contracts ended in 2025
+    # (the 2025 home visits of the sap demo).
+    assert Worker.objects.count() == 92
+    assert Worker.objects.filter(contracts__end_date__year=2025).distinct().count() == 2
+    assert Contract.objects.values("worker").distinct().count() == 92
+    assert Approval.objects.values("worker").distinct().count() == 92
     assert Contract.objects.filter(end_date__gte=today, end_date__lte=today + timezone.timedelta(days=30)).exists()
     assert ApprovalSuspension.objects.exists()
     assert Absence.objects.exists()
@@ -47,3 +68,16 @@ def test_seeding_again_creates_nothing(demo_hub):
     demo.seed_demo()
 
     assert counts() == before
+
+
+def test_demo_last_month_has_exits_and_validated_hours(demo_hub):
+    today = timezone.localdate()
+    end = today.replace(day=1) - datetime.timedelta(days=1)
+    jardins = Structure.objects.get(slug="jardins-du-pole")
+
+    result = monthly_return(jardins, end.year, end.month, today=today)
+
+    assert ContractExit.objects.filter(date__year=end.year, date__month=end.month).count() == 10
+    assert result.exits == 2
+    assert all(row.hours_worked > 0 for row in result.rows)
+    assert not TimesheetEntry.objects.filter(date__year=end.year, date__month=end.month, validated_at=None).exists()

@@ -95,7 +95,12 @@ def test_a_job_is_done_once_every_assigned_worker_has_a_validated_day(structure,
     assert validate(structure, supervisor_user) == 2
 
     job.refresh_from_db()
-    validated_at = TimesheetEntry.objects.filter(date=day(0)).values_list("validated_at", flat=True).distinct().get()
+    validated_at = (
+        TimesheetEntry.objects.filter(worker__structure=structure, date=day(0))
+        .values_list("validated_at", flat=True)
+        .distinct()
+        .get()
+    )
     assert job.status == JobStatus.DONE
     assert list(job.transitions.values_list("from_status", "to_status", "by", "note", "at")) == [
         (JobStatus.OPEN, JobStatus.DONE, supervisor_user.pk, "Relevés d'heures validés.", validated_at)

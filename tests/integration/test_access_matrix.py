@@ -124,6 +124,18 @@ def _cases(owned):
             (f"/api/v1/insertion/{name}/", [SUPERVISOR], ["anonymous", RESIDENT, OTHER_RESIDENT, ASSO])
             for name in ("teams", "jobs", "timesheets")
         ],
+        # The monthly IAE return and the exits carry PASS IAE numbers and absences: not for the accountant.
+        (
+            reverse("insertion:iae_return", args=["jardins-du-pole", today.year, today.month]),
+            [SUPERVISOR],
+            staff_only + [ACCOUNTANT],
+        ),
+        (reverse("insertion:exits", args=["jardins-du-pole"]), [SUPERVISOR], staff_only + [ACCOUNTANT]),
+        (
+            f"/api/v1/insertion/iae-return/?structure=jardins-du-pole&month={today:%Y-%m}",
+            [SUPERVISOR],
+            staff_only + [ACCOUNTANT],
+        ),
         ("/admin/", [ADMIN], ["anonymous", RESIDENT, OTHER_RESIDENT, ASSO]),
     ]
 

@@ -29,7 +29,7 @@ EXPECTED = {
     },
     "encadrant@demo.pole.test": {
         "Encadrement": ["Planning de la semaine", "Équipes d'insertion", "Blanchisserie : la semaine",
-                        "Listes de paniers", "Back-office"],
+                        "État mensuel IAE", "Listes de paniers", "Back-office"],
         "Mes services": RESIDENT,
         "Mon compte": ACCOUNT,
     },
@@ -50,7 +50,10 @@ EXPECTED = {
                            "Planning de la semaine — Jardins du Pôle",
                            "Planning de la semaine — Blanchisserie solidaire",
                            "Planning de la semaine — Pôle Services", "Planning de la semaine — Mobilité solidaire",
-                           "Planning de la semaine — Comptoir équitable", "Équipes d'insertion", "Attestations fiscales",
+                           "Planning de la semaine — Comptoir équitable",
+                           "État mensuel IAE — Jardins du Pôle", "État mensuel IAE — Blanchisserie solidaire",
+                           "État mensuel IAE — Pôle Services", "État mensuel IAE — Mobilité solidaire",
+                           "État mensuel IAE — Comptoir équitable", "Équipes d'insertion", "Attestations fiscales",
                            "Livres comptables"],
         "Mes services": RESIDENT,
         "Mon compte": ACCOUNT,
@@ -116,8 +119,8 @@ def test_my_account_leads_to_my_space(client, demo_hub):
 @pytest.mark.parametrize(
     ("email", "expected"),
     [
-        ("encadrant@demo.pole.test", ["Planning de la semaine prochaine", "Relevé d'heures du jour", "Heures du mois",
-                                      "Salarié·es"]),
+        ("encadrant@demo.pole.test", ["Planning de la semaine prochaine", "Relevé d'heures du jour", "État mensuel IAE",
+                                      "Sorties", "Heures du mois", "Salarié·es"]),
         ("compta@demo.pole.test", ["Heures du mois", "Salarié·es"]),
     ],
 )  # fmt: skip
