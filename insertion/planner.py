@@ -261,10 +261,11 @@ def _key(prepared: _Prepared, pairs: list[tuple[int, int]]) -> tuple[int, int, i
 
 
 def _warm_start(prepared: _Prepared, previous: list[tuple[JobFacts, int]] | None) -> list[tuple[int, int]]:
-    """The start of the search: the greedy plan, or the greedy plan seeded with last week's when that is better."""
+    """The start of the search: the greedy plan seeded with last week's, unless plain greedy is better on the tiers
+    (on a tie, last week's wins: the same people on the same slots, which the tiers cannot see)."""
     starts = [_greedy_pairs(prepared)]
     if previous:
-        starts.append(_greedy_pairs(prepared, first=_carried_over(prepared, previous)))
+        starts.insert(0, _greedy_pairs(prepared, first=_carried_over(prepared, previous)))
     return min(starts, key=lambda pairs: _key(prepared, pairs))
 
 
@@ -811,12 +812,15 @@ def solve(
     seed: int = 0,
     parameters: dict | None = None,
     previous: list[tuple[JobFacts, int]] | None = None,
+    split: bool = True,
 ) -> Plan:
     """The lexicographic plan, component by component; never worse than its warm start on any tier in order.
 
     `previous` is last week's accepted plan as (job facts, worker id): carried to this week's similar
-    jobs, it seeds a second warm start (`_warm_start`). `workers` is CP-SAT's search workers
-    (default: the INSERTION_PLANNER_WORKERS setting). Each tier's gap is measured on the whole
+    jobs, it seeds a second warm start (`_warm_start`). `workers`: the cores to use, for CP-SAT
+    on a small component and for blocks solved side by side on a large one (default: the
+    INSERTION_PLANNER_WORKERS setting). `split=False` solves the whole week as one component (the
+    reference the decomposition is tested against). Each tier's gap is measured on the whole
     problem: the sum (for the worst deviation, the maximum) of the components' values against the
     sum of their bounds, each bound the better of the solver's and our flow relaxation's (`_Flow`).
     """
@@ -827,6 +831,9 @@ def solve(
     prepared = _prepare(problem)
     current = set(_warm_start(prepared, previous))
     parts = _components(prepared)
+    if not split and len(parts) > 1:  # one model for everything: the reference the tests compare the split with
+        parts = [_Part(sorted({w for p in parts for w in p.worker_ids}), sorted({j for p in parts for j in p.job_ids}),
+                       [edge for p in parts for edge in p.edges])]  # fmt: skip
     flows = [_Flow(prepared, part) for part in parts]
     part_of = {job_id: index for index, part in enumerate(parts) for job_id in part.job_ids}
     plans: list[set[tuple[int, int]]] = [set() for _part in parts]
