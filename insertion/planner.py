@@ -469,31 +469,39 @@ class _Blocks:
     def deviation(self, worker_id: int) -> int:
         return abs(self.planned[worker_id] - self.prepared.targets[worker_id])
 
-    def _pick(self, tier: str, day: datetime.date, size: int, taken: set[int]) -> list[int]:
+    def _jobs_of(self, worker_id: int, day: datetime.date | None) -> list[int]:
+        """The jobs the worker may take that day (every day of the week for None)."""
+        if day is not None:
+            return self.eligible.get((worker_id, day), [])
+        return [job_id for each in self.days for job_id in self.eligible.get((worker_id, each), [])]
+
+    def _pick(self, tier: str, day: datetime.date | None, size: int, taken: set[int]) -> list[int]:
         """The block's workers: those the tier most wants to move, then others at random, up to `size` pairs."""
         prepared = self.prepared
-        here = [w for w in self.part.worker_ids if (w, day) in self.eligible and w not in taken]
+        here = [w for w in self.part.worker_ids if self._jobs_of(w, day) and w not in taken]
         if not here:
             return []
         if tier == "coverage":
             short = {
                 j for j in self.part.job_ids
-                if prepared.jobs[j].date == day and len(self.holders[j]) < prepared.jobs[j].headcount
+                if day in (None, prepared.jobs[j].date) and len(self.holders[j]) < prepared.jobs[j].headcount
             }  # fmt: skip
-            score = {w: -sum(1 for j in self.eligible[(w, day)] if j in short) for w in here}
+            score = {w: -sum(1 for j in self._jobs_of(w, day) if j in short) for w in here}
         elif tier == "deviation":  # above target first (their hours are the ones to move), then the furthest below
             score = {w: (-(self.planned[w] > prepared.targets[w]), -self.deviation(w)) for w in here}
         else:
             score = {w: -self.deviation(w) for w in here}
         ranked = sorted(here, key=lambda w: (score[w], self.rng.random()))
         count = max(2, len(ranked) // 8)
-        head = ranked[:count] + (ranked[-count:] if tier == "worst" else [])  # the worst, and those with hours to give
+        head = ranked[:count]
+        if tier == "worst":  # the worst, each followed by one of those with hours to give
+            head = [w for pair in zip(head, ranked[::-1][:count], strict=True) for w in pair]
         rest = ranked[count:]
         self.rng.shuffle(rest)
         chosen, total = [], 0
         for worker_id in dict.fromkeys(head + rest):
             chosen.append(worker_id)
-            total += len(self.eligible[(worker_id, day)])
+            total += len(self._jobs_of(worker_id, day))
             if total >= size:
                 break
         return chosen
@@ -511,8 +519,11 @@ class _Blocks:
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             while time.monotonic() < until - 0.05 and not self._reached(tier, level):
                 blocks, taken = [], set()
-                for _index in range(parallel):
-                    day = self.days[self.turn % len(self.days)]
+                # Every third block of the fairness tiers is week-long (few people, all their days): the only
+                # way to move hours between two people's different days. It runs alone (it touches every day).
+                week = tier in ("deviation", "worst") and self.turn % 3 == 2
+                for _index in range(1 if week else parallel):
+                    day = None if week else self.days[self.turn % len(self.days)]
                     self.turn += 1
                     group = self._pick(tier, day, size, taken)
                     taken.update(group)
@@ -547,11 +558,11 @@ class _Blocks:
         }.get(tier)
         return value is not None and value <= level
 
-    def _block(self, tier: str, day: datetime.date, group: list[int], worst: int | None, level: int) -> "_Block":
+    def _block(self, tier: str, day: datetime.date | None, group: list[int], worst: int | None, level: int) -> "_Block":
         """The block's model: the week's tiers with everything outside (day, group) held as it is."""
         prepared, jobs = self.prepared, self.prepared.jobs
         model = cp_model.CpModel()
-        edges = [(w, j) for w in group for j in self.eligible[(w, day)]]
+        edges = [(w, j) for w in group for j in self._jobs_of(w, day)]
         x = [model.new_bool_var("") for _edge in edges]
         members = set(group)
         by_job: dict[int, list[int]] = {}
@@ -564,19 +575,20 @@ class _Blocks:
         for j, indexes in by_job.items():
             seats = jobs[j].headcount - len(self.holders[j] - members)
             model.add(sum(x[i] for i in indexes) <= seats)
-        now = {w: sum(jobs[j].centi for j in self.eligible[(w, day)] if w in self.holders[j]) for w in group}
+        now = {w: sum(jobs[j].centi for j in self._jobs_of(w, day) if w in self.holders[j]) for w in group}
         d, centi = {}, {}
         for w in group:
             other = self.planned[w] - now[w]
             centi[w] = cp_model.LinearExpr.weighted_sum([x[i] for i in by_worker[w]],
                                                         [jobs[edges[i][1]].centi for i in by_worker[w]])  # fmt: skip
             model.add(centi[w] <= prepared.caps[w] - other)
-            key = tuple(self.eligible[(w, day)])
-            if key not in self.cliques:
-                self.cliques[key] = _cliques([jobs[j] for j in key])
             position = {edges[i][1]: i for i in by_worker[w]}
-            for clique in self.cliques[key]:
-                model.add_at_most_one(x[position[j]] for j in clique)
+            for each in self.days if day is None else [day]:
+                key = tuple(self.eligible.get((w, each), []))
+                if key not in self.cliques:
+                    self.cliques[key] = _cliques([jobs[j] for j in key])
+                for clique in self.cliques[key]:
+                    model.add_at_most_one(x[position[j]] for j in clique)
             d[w] = model.new_int_var(0, max(prepared.caps[w], prepared.targets[w]), "")
             model.add(d[w] >= other + centi[w] - prepared.targets[w])
             model.add(d[w] >= prepared.targets[w] - other - centi[w])
