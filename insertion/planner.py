@@ -783,7 +783,7 @@ class _PartModel:
         solver.parameters.max_time_in_seconds = max(0.01, seconds)
         for name, value in parameters.items():
             setattr(solver.parameters, name, value)
-        status = solver.solve(self.model)
+        status = solver.solve(self.model, _StopAt(stop_at))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, None, False
         solution = solver.response_proto.solution
