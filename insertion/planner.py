@@ -865,7 +865,7 @@ def solve(
     overall = 0  # the worst deviation of the whole plan, once its tier is solved
     tier1_seconds = 0.0
     # Each tier gets a share of the time left; within a tier each component a share proportional to its size.
-    shares = {"coverage": 0.4, "deviation": 0.5, "worst": 0.5, "out_of_team": 1.0}
+    shares = {"coverage": 0.4, "deviation": 0.5, "worst": 0.75, "out_of_team": 1.0}
     for tier in TIERS:
         tier_deadline = time.monotonic() + shares[tier] * max(0.0, deadline - time.monotonic())
         for index, (model, flow) in enumerate(zip(models, flows, strict=True)):
