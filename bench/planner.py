@@ -4,9 +4,10 @@ A generated, realistic week of one structure: 80 workers in 10 teams, 300 jobs o
 (1 to 4 people, 1 to 3.5 hours each), absences, contracts ending mid-week, suspended PASS IAE.
 Then a scale curve (×2, ×4). No database: the planner works on plain facts.
 
-    .venv/bin/python -m bench.planner [--seconds 10] [--workers 8]
+    .venv/bin/python -m bench.planner [--seconds 10] [--workers 2]
 
-Its last line is one JSON object (the ×1 week).
+Its last line is one JSON object: the ×1 week's figures, and `scale`, one entry per factor, whose
+`gap` is the largest of the four tiers' gaps on the whole problem (ADR 0030).
 """
 
 import argparse
@@ -24,7 +25,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from insertion.planner import Problem, greedy, solve  # noqa: E402
+from insertion.planner import TIERS, Problem, greedy, solve  # noqa: E402
 from insertion.rules import AbsenceFacts, ApprovalFacts, ContractFacts, JobFacts, Period, WorkerFacts  # noqa: E402
 
 MONDAY = datetime.date(2027, 3, 8)  # a week without public holidays
@@ -113,18 +114,21 @@ def run(scale: int, seconds: float, threads: int) -> dict:
         "greedy_out_of_team_hours": baseline.out_of_team_centi / 100,
         "demand_hours": plan.total_centi / 100,
         "tier1_seconds": plan.tier1_seconds,
+        "gaps": plan.gaps,
+        "parts": plan.parts,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=1, help="CP-SAT search workers (1 proved best on 2 cores)")
+    parser.add_argument("--workers", type=int, default=2, help="cores: blocks side by side on the ×4 week")
     parser.add_argument("--scales", default="1,2,4")
     args = parser.parse_args()
     results = {}
     print(f"{'×':>3} {'workers':>7} {'jobs':>5} {'status':>9} {'gap':>7} {'s':>6} {'tier1 s':>7} {'cover':>6} "
-          f"{'greedy':>6} {'MAD h':>6} {'greedy':>6}")  # fmt: skip
+          f"{'greedy':>6} {'MAD h':>6} {'greedy':>6} {'gap cover':>9} {'deviation':>9} {'worst':>7} "
+          f"{'team':>7}")  # fmt: skip
     for scale in [int(value) for value in args.scales.split(",")]:
         result = run(scale, args.seconds, args.workers)
         results[scale] = result
@@ -132,12 +136,24 @@ def main() -> None:
             f"{scale:>3} {result['workers']:>7} {result['jobs']:>5} {result['status']:>9} {result['gap']:>7.4f} "
             f"{result['seconds']:>6.2f} {result['tier1_seconds']:>7.2f} {result['coverage']:>6.3f} "
             f"{result['greedy_coverage']:>6.3f} "
-            f"{result['fairness_mad']:>6.2f} {result['greedy_fairness_mad']:>6.2f}"
+            f"{result['fairness_mad']:>6.2f} {result['greedy_fairness_mad']:>6.2f} "
+            + " ".join(f"{result['gaps'][tier]:>{width}.4f}" for tier, width in zip(TIERS, (9, 9, 7, 7), strict=True))
         )
     first = results[min(results)]
     keys = ["workers", "jobs", "status", "gap", "seconds", "coverage", "greedy_coverage", "fairness_mad",
             "greedy_fairness_mad"]  # fmt: skip
-    print(json.dumps({key: first[key] for key in keys}))
+    summary = {key: first[key] for key in keys}
+    summary["scale"] = [
+        {
+            "factor": scale,
+            "gap": max(result["gaps"].values()),
+            "seconds": result["seconds"],
+            "fairness_mad": result["fairness_mad"],
+            "greedy_fairness_mad": result["greedy_fairness_mad"],
+        }
+        for scale, result in sorted(results.items())
+    ]
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -9,18 +9,33 @@ fixed as a constraint before the next:
      (total absolute deviation) — insertion workers need their hours; then, at that total, the
      largest single deviation (so the shortfall is shared, not borne by one person);
   3. keep workers on their own team's jobs.
-Integer objectives only (centihours), read back with `solver.value(...)`.
+Integer objectives only (centihours).
+
+Scale (ADR 0030): the week is split into the connected components of the worker–job
+compatibility graph, solved apart (exact: no constraint links two components, every objective is
+a sum over them, and the worst deviation is shared out after its tier). A small component is one
+CP-SAT model; a large one is improved block by block (one day × a few dozen workers, the rest of
+the week held fixed, so each block optimises the true weekly objective). The search starts from
+the greedy plan, or from last week's plan carried over when that is better (`previous`). Each
+tier's gap is measured on the whole problem against bounds of our own (a flow relaxation, `_Flow`)
+and the solver's, never against a block's.
 
 The problem is plain data (`Problem`) so that `bench/planner.py` and the property tests can
 build weeks without a database; `plan_week` loads one from the database.
 """
 
+import bisect
 import datetime
+import math
+import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
+from ortools.graph.python import max_flow, min_cost_flow
 from ortools.sat.python import cp_model
 
 from insertion import selectors
@@ -65,6 +80,9 @@ class Plan:
     planned_centi: dict[int, int] = field(default_factory=dict)
     target_centi: dict[int, int] = field(default_factory=dict)
     tier1_seconds: float = 0.0  # time until the first tier was solved (or stopped)
+    # Relative gap of each tier on the whole problem ("coverage", "deviation", "worst", "out_of_team").
+    gaps: dict[str, float] = field(default_factory=dict)
+    parts: int = 0  # independent components solved apart
 
     @property
     def coverage(self) -> float:
@@ -98,6 +116,7 @@ class _Prepared:
     caps: dict[int, int]
     targets: dict[int, int]
     eligible: dict[tuple[int, int], bool]  # (worker id, job id) → may be assigned (locked pairs included)
+    has_jobs: dict[int, bool]  # worker id → may take at least one job
 
 
 def _prepare(problem: Problem) -> _Prepared:
@@ -121,7 +140,10 @@ def _prepare(problem: Problem) -> _Prepared:
     ]
     for job_id, worker_id in problem.locked:
         eligible[(worker_id, job_id)] = True
-    return _Prepared(problem, workers, jobs, caps, targets, eligible)
+    has_jobs = dict.fromkeys(workers, False)
+    for (worker_id, _job_id), ok in eligible.items():
+        has_jobs[worker_id] = has_jobs[worker_id] or ok
+    return _Prepared(problem, workers, jobs, caps, targets, eligible, has_jobs)
 
 
 def _cliques(jobs: list[JobFacts]) -> list[frozenset[int]]:
@@ -154,29 +176,44 @@ def greedy(problem: Problem) -> Plan:
     return _finish(prepared, pairs, status=PlanStatus.GREEDY, gap=0.0, seconds=time.monotonic() - started)
 
 
-def _greedy_pairs(prepared: _Prepared) -> list[tuple[int, int]]:
+def _greedy_pairs(prepared: _Prepared, first: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """The greedy plan; the pairs of `first` (job id, worker id) are seated before it, each one that is still legal."""
     problem = prepared.problem
     planned = dict.fromkeys(prepared.workers, 0)
     busy: dict[int, list[JobFacts]] = {worker_id: [] for worker_id in prepared.workers}
     seats = {job.id: job.headcount for job in problem.jobs}
+    taken: dict[int, set[int]] = {job.id: set() for job in problem.jobs}
     pairs: list[tuple[int, int]] = []
-    for job_id, worker_id in problem.locked:
-        job = prepared.jobs[job_id]
-        pairs.append((job_id, worker_id))
+
+    def seat(job: JobFacts, worker_id: int) -> None:
+        pairs.append((job.id, worker_id))
         planned[worker_id] += job.centi
         busy[worker_id].append(job)
-        seats[job_id] -= 1
+        seats[job.id] -= 1
+        taken[job.id].add(worker_id)
+
+    def fits(job: JobFacts, worker_id: int) -> bool:
+        return (
+            worker_id not in taken[job.id]
+            and prepared.eligible.get((worker_id, job.id), False)
+            and planned[worker_id] + job.centi <= prepared.caps[worker_id]
+            and not any(_overlaps(job, other) for other in busy[worker_id])
+        )
+
+    for job_id, worker_id in problem.locked:
+        seat(prepared.jobs[job_id], worker_id)
+    for job_id, worker_id in first:
+        job = prepared.jobs.get(job_id)
+        if job is not None and worker_id in prepared.workers and seats[job_id] > 0 and fits(job, worker_id):
+            seat(job, worker_id)
+    eligible_workers = {job.id: [] for job in problem.jobs}
+    for worker in problem.workers:
+        for job in problem.jobs:
+            if prepared.eligible[(worker.id, job.id)]:
+                eligible_workers[job.id].append(worker)
     for job in sorted(problem.jobs, key=lambda job: (job.date, job.start, -job.centi, job.id)):
         while seats[job.id] > 0:
-            taken = {worker_id for job_id, worker_id in pairs if job_id == job.id}
-            candidates = [
-                worker
-                for worker in problem.workers
-                if worker.id not in taken
-                and prepared.eligible[(worker.id, job.id)]
-                and planned[worker.id] + job.centi <= prepared.caps[worker.id]
-                and not any(_overlaps(job, other) for other in busy[worker.id])
-            ]
+            candidates = [worker for worker in eligible_workers[job.id] if fits(job, worker.id)]
             if not candidates:
                 break
             best = min(
@@ -187,154 +224,719 @@ def _greedy_pairs(prepared: _Prepared) -> list[tuple[int, int]]:
                     worker.id,
                 ),
             )
-            pairs.append((job.id, best.id))
-            planned[best.id] += job.centi
-            busy[best.id].append(job)
-            seats[job.id] -= 1
+            seat(job, best.id)
     return pairs
+
+
+# Warm starts ---------------------------------------------------------------------------------
+
+
+def _carried_over(prepared: _Prepared, previous: list[tuple[JobFacts, int]]) -> list[tuple[int, int]]:
+    """Last week's accepted plan carried to this week: each (last week's job, worker) becomes the worker on the
+    job of the same weekday, skill and team that overlaps it most in time (none if none overlaps).
+
+    Only a preference: `_greedy_pairs` seats these pairs where the rules allow, then fills the rest.
+    """
+    by_slot: dict[tuple, list[JobFacts]] = {}
+    for job in prepared.problem.jobs:
+        by_slot.setdefault((job.date.weekday(), job.skill_id, job.team_id), []).append(job)
+    carried = []
+    for old, worker_id in previous:
+        overlap = {
+            job.id: min(job.end, old.end) - max(job.start, old.start)
+            for job in by_slot.get((old.date.weekday(), old.skill_id, old.team_id), [])
+        }
+        best = max(overlap, key=lambda job_id: (overlap[job_id], -job_id), default=None)
+        if best is not None and overlap[best] > 0:
+            carried.append((best, worker_id))
+    return carried
+
+
+def _key(prepared: _Prepared, pairs: list[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """A plan's tiers as one lexicographic key, smaller is better: −covered, total deviation, worst, out-of-team."""
+    plan = _finish(prepared, pairs, status=PlanStatus.GREEDY, gap=0.0, seconds=0.0)
+    active = [worker_id for worker_id in prepared.workers if prepared.has_jobs[worker_id]]
+    deviations = [abs(plan.planned_centi[w] - prepared.targets[w]) for w in active]
+    return (-plan.covered_centi, sum(deviations), max(deviations, default=0), plan.out_of_team_centi)
+
+
+def _warm_start(prepared: _Prepared, previous: list[tuple[JobFacts, int]] | None) -> list[tuple[int, int]]:
+    """The start of the search: the greedy plan seeded with last week's, unless plain greedy is better on the tiers
+    (on a tie, last week's wins: the same people on the same slots, which the tiers cannot see)."""
+    starts = [_greedy_pairs(prepared)]
+    if previous:
+        starts.insert(0, _greedy_pairs(prepared, first=_carried_over(prepared, previous)))
+    return min(starts, key=lambda pairs: _key(prepared, pairs))
+
+
+# Decomposition -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    """A connected component of the compatibility graph: its workers can only take its jobs, and conversely."""
+
+    worker_ids: list[int]
+    job_ids: list[int]
+    edges: list[tuple[int, int]]  # (worker id, job id), eligible
+
+
+def _components(prepared: _Prepared) -> list[_Part]:
+    """The connected components of the worker–job graph (an edge where the worker may legally take the job).
+
+    Every tier's objective is a sum (or, for the worst deviation, a maximum) of per-component terms
+    and no constraint links two components, so solving them apart loses nothing (tests/insertion).
+    Workers without any eligible job and jobs nobody may take are in no component: fixed values.
+    """
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(node):
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    edges = [pair for pair, ok in prepared.eligible.items() if ok]
+    for worker_id, job_id in edges:
+        a, b = find(("w", worker_id)), find(("j", job_id))
+        if a != b:
+            parent[a] = b
+    parts: dict[tuple[str, int], _Part] = {}
+    for worker_id, job_id in edges:
+        part = parts.setdefault(find(("j", job_id)), _Part([], [], []))
+        part.edges.append((worker_id, job_id))
+    for part in parts.values():
+        part.worker_ids = sorted({worker_id for worker_id, _job_id in part.edges})
+        part.job_ids = sorted({job_id for _worker_id, job_id in part.edges})
+    return sorted(parts.values(), key=lambda part: part.job_ids[0])
+
+
+# Bounds of our own: a flow relaxation of one component ----------------------------------------
+
+
+class _Flow:
+    """Jobs → (worker, day) → worker → sink, as a network: any legal plan is a flow of centihours in it.
+
+    A job sends at most headcount × its hours, at most its hours to one person; a person-day takes at
+    most the hours of the largest set of non-overlapping jobs they may take that day. Splitting a job
+    between people makes it a relaxation: its maxima bound our maxima, its minima our minima.
+    """
+
+    def __init__(self, prepared: _Prepared, part: _Part):
+        self.prepared = prepared
+        self.part = part
+        jobs = prepared.jobs
+        node = {("source", 0): 0, ("sink", 0): 1}
+
+        def at(key):
+            return node.setdefault(key, len(node))
+
+        tails, heads, capacities, self.outside = [], [], [], []
+        for job_id in part.job_ids:
+            job = jobs[job_id]
+            tails.append(0), heads.append(at(("job", job_id))), capacities.append(job.centi * job.headcount)
+            self.outside.append(0)
+        by_day: dict[tuple[int, datetime.date], list[JobFacts]] = {}
+        for worker_id, job_id in part.edges:
+            job = jobs[job_id]
+            by_day.setdefault((worker_id, job.date), []).append(job)
+            tails.append(at(("job", job_id))), heads.append(at(("day", worker_id, job.date)))
+            capacities.append(job.centi)
+            worker = prepared.workers[worker_id]
+            self.outside.append(int(job.team_id is not None and worker.team_id != job.team_id))
+        for (worker_id, day), day_jobs in by_day.items():
+            tails.append(at(("day", worker_id, day))), heads.append(at(("worker", worker_id)))
+            capacities.append(min(_best_day(day_jobs), prepared.caps[worker_id]))
+            self.outside.append(0)
+        self.sink_arcs = len(tails)
+        for worker_id in part.worker_ids:
+            tails.append(at(("worker", worker_id))), heads.append(1), capacities.append(prepared.caps[worker_id])
+            self.outside.append(0)
+        self.tails, self.heads, self.capacities = tails, heads, capacities
+        self.graph = max_flow.SimpleMaxFlow()
+        self.graph.add_arcs_with_capacity(np.array(tails), np.array(heads), np.array(capacities))
+        self.step = {}  # worker id → gcd of the hours of the jobs they may take: planned hours are multiples of it
+        for worker_id, job_id in part.edges:
+            self.step[worker_id] = math.gcd(self.step.get(worker_id, 0), jobs[job_id].centi)
+
+    def most(self, sink: list[int]) -> int:
+        """The largest flow when worker i takes at most sink[i] centihours."""
+        self.graph.set_arcs_capacity(np.arange(self.sink_arcs, self.sink_arcs + len(sink)), np.array(sink))
+        self.graph.solve(0, 1)
+        return self.graph.optimal_flow()
+
+    def cover_bound(self) -> int:
+        return self.most([self.prepared.caps[w] for w in self.part.worker_ids])
+
+    def deviation_bound(self, covered: int) -> int:
+        """Σ|planned − target| ≥ (what cannot be given below target) + (covered hours that must go above it)."""
+        targets = [self.prepared.targets[w] for w in self.part.worker_ids]
+        below = self.most(targets)
+        return (sum(targets) - below) + max(0, covered - below)
+
+    def worst_bound(self, covered: int) -> int:
+        """The least L such that everyone can get at least target − L, and `covered` fits under target + L."""
+        targets = {w: self.prepared.targets[w] for w in self.part.worker_ids}
+
+        def possible(level: int) -> bool:
+            low = [_round_up(max(0, targets[w] - level), self.step[w]) for w in self.part.worker_ids]
+            if any(value > self.prepared.caps[w] for value, w in zip(low, self.part.worker_ids, strict=True)):
+                return False
+            if self.most(low) < sum(low):
+                return False
+            high = [min(self.prepared.caps[w], targets[w] + level) for w in self.part.worker_ids]
+            return self.most(high) >= covered
+
+        low, high = 0, max(max(targets.values()), max(self.prepared.caps[w] for w in targets))
+        if not possible(high):
+            return 0
+        while low < high:
+            middle = (low + high) // 2
+            if possible(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    def outside_bound(self, covered: int, worst: int) -> int:
+        """The fewest out-of-team hours of a flow carrying `covered`, nobody above target + worst."""
+        flow = min_cost_flow.SimpleMinCostFlow()
+        capacities = list(self.capacities)
+        for index, worker_id in enumerate(self.part.worker_ids):
+            capacities[self.sink_arcs + index] = min(
+                self.prepared.caps[worker_id], self.prepared.targets[worker_id] + worst
+            )
+        flow.add_arcs_with_capacity_and_unit_cost(
+            np.array(self.tails), np.array(self.heads), np.array(capacities), np.array(self.outside)
+        )
+        flow.set_node_supply(0, covered)
+        flow.set_node_supply(1, -covered)
+        if flow.solve() != flow.OPTIMAL:
+            return 0
+        return flow.optimal_cost()
+
+
+def _best_day(jobs: list[JobFacts]) -> int:
+    """The most hours one person can work among these jobs of one day (weighted interval scheduling)."""
+    ordered = sorted(jobs, key=lambda job: job.end)
+    ends = [job.end for job in ordered]
+    best = [0] * (len(ordered) + 1)
+    for index, job in enumerate(ordered):
+        before = bisect.bisect_right(ends, job.start, 0, index)
+        best[index + 1] = max(best[index], best[before] + job.centi)
+    return best[-1]
+
+
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step if step else value
+
+
+# Blocks: one day × some workers, for a component too large for one model -----------------------
+
+FULL_MODEL_EDGES = 2_000  # above this many worker–job pairs, one model for the whole component stalls (ADR 0030)
+
+
+class _Blocks:
+    """Block-coordinate descent over a large component: one day's jobs and a few dozen of its workers at a time.
+
+    Everything outside the block stays as it is (other workers, the block's workers' other days), so
+    each block is the whole week's model with most variables fixed: its objective is the true weekly
+    one (planned hours of the other days are constants), and a block's solution is accepted only
+    when it improves the tier without worsening an earlier one. The plan stays legal all along; the
+    gap is measured against the whole component's flow bound, never against the block's.
+    """
+
+    def __init__(self, prepared: _Prepared, part: _Part, pairs: set, *, workers: int, seed: int, parameters: dict):
+        self.prepared, self.part = prepared, part
+        self.settings = (workers, seed, parameters)
+        self.rng = random.Random(seed)
+        jobs = prepared.jobs
+        self.eligible: dict[tuple[int, datetime.date], list[int]] = {}
+        for worker_id, job_id in part.edges:
+            self.eligible.setdefault((worker_id, jobs[job_id].date), []).append(job_id)
+        self.days = sorted({jobs[job_id].date for job_id in part.job_ids})
+        self.locked = set(prepared.problem.locked)
+        self.cliques: dict[tuple[int, ...], list[frozenset[int]]] = {}
+        self.pairs = set(pairs)
+        self.planned = dict.fromkeys(part.worker_ids, 0)
+        self.holders: dict[int, set[int]] = {job_id: set() for job_id in part.job_ids}
+        for job_id, worker_id in self.pairs:
+            self.planned[worker_id] += jobs[job_id].centi
+            self.holders[job_id].add(worker_id)
+        self.turn = 0
+
+    def deviation(self, worker_id: int) -> int:
+        return abs(self.planned[worker_id] - self.prepared.targets[worker_id])
+
+    def _jobs_of(self, worker_id: int, day: datetime.date | None) -> list[int]:
+        """The jobs the worker may take that day (every day of the week for None)."""
+        if day is not None:
+            return self.eligible.get((worker_id, day), [])
+        return [job_id for each in self.days for job_id in self.eligible.get((worker_id, each), [])]
+
+    def _pick(self, tier: str, day: datetime.date | None, size: int, taken: set[int]) -> list[int]:
+        """The block's workers: those the tier most wants to move, then others at random, up to `size` pairs."""
+        prepared = self.prepared
+        here = [w for w in self.part.worker_ids if self._jobs_of(w, day) and w not in taken]
+        if not here:
+            return []
+        if tier == "coverage":
+            short = {
+                j for j in self.part.job_ids
+                if day in (None, prepared.jobs[j].date) and len(self.holders[j]) < prepared.jobs[j].headcount
+            }  # fmt: skip
+            score = {w: -sum(1 for j in self._jobs_of(w, day) if j in short) for w in here}
+        elif tier == "deviation":  # above target first (their hours are the ones to move), then the furthest below
+            score = {w: (-(self.planned[w] > prepared.targets[w]), -self.deviation(w)) for w in here}
+        else:
+            score = {w: -self.deviation(w) for w in here}
+        ranked = sorted(here, key=lambda w: (score[w], self.rng.random()))
+        count = max(2, len(ranked) // 8)
+        head = ranked[:count]
+        if tier == "worst":  # the worst, each followed by one of those with hours to give
+            head = [w for pair in zip(head, ranked[::-1][:count], strict=True) for w in pair]
+        rest = ranked[count:]
+        self.rng.shuffle(rest)
+        chosen, total = [], 0
+        for worker_id in dict.fromkeys(head + rest):
+            chosen.append(worker_id)
+            total += len(self._jobs_of(worker_id, day))
+            if total >= size:
+                break
+        return chosen
+
+    def improve(self, tier: str, until: float, worst: int | None = None, level: int = 0, size: int = 2500) -> None:
+        """Solve blocks for `tier` until the time is up or the tier reaches our bound `level`.
+
+        With several workers, as many blocks run at once, on different days and different people:
+        such blocks share no variable and no constraint, so their gains add up.
+        """
+        workers = self.settings[0]
+        # Side by side only when a day holds four blocks' worth: measured on 2 cores (ADR 0030), two blocks at once
+        # helped the ×4 week a little and cost the ×2 week more (its blocks, halved, moved less).
+        parallel = workers if len(self.part.edges) >= 4 * size * len(self.days) else 1
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            while time.monotonic() < until - 0.05 and not self._reached(tier, level):
+                blocks, taken = [], set()
+                # Every third block of the fairness tiers is week-long (few people, all their days): the only
+                # way to move hours between two people's different days. It runs alone (it touches every day).
+                week = tier in ("deviation", "worst") and self.turn % 3 == 2
+                for _index in range(1 if week else parallel):
+                    day = None if week else self.days[self.turn % len(self.days)]
+                    self.turn += 1
+                    group = self._pick(tier, day, size, taken)
+                    taken.update(group)
+                    if group:
+                        blocks.append(self._block(tier, day, group, worst, level))
+                seconds = max(0.05, min(1.5, until - time.monotonic()))
+                threads = 1  # measured: CP-SAT's second worker costs this small model more than it brings (ADR 0030)
+                solutions = pool.map(_Block.solve, blocks, [seconds] * len(blocks), [threads] * len(blocks))
+                for block, solution in zip(blocks, solutions, strict=True):
+                    if solution is not None:
+                        self._apply(block, solution)
+
+    def _apply(self, block: "_Block", solution: list[bool]) -> None:
+        jobs = self.prepared.jobs
+        for (w, j), chosen in zip(block.edges, solution, strict=True):
+            if chosen and w not in self.holders[j]:
+                self.holders[j].add(w)
+                self.pairs.add((j, w))
+                self.planned[w] += jobs[j].centi
+            elif not chosen and w in self.holders[j]:
+                self.holders[j].discard(w)
+                self.pairs.discard((j, w))
+                self.planned[w] -= jobs[j].centi
+
+    def _reached(self, tier: str, level: int) -> bool:
+        """The tier is at our bound: nothing left to gain (coverage as minimised)."""
+        deviations = [self.deviation(w) for w in self.part.worker_ids]
+        value = {
+            "coverage": -sum(self.planned.values()),
+            "deviation": sum(deviations),
+            "worst": max(deviations),
+        }.get(tier)
+        return value is not None and value <= level
+
+    def _block(self, tier: str, day: datetime.date | None, group: list[int], worst: int | None, level: int) -> "_Block":
+        """The block's model: the week's tiers with everything outside (day, group) held as it is."""
+        prepared, jobs = self.prepared, self.prepared.jobs
+        model = cp_model.CpModel()
+        edges = [(w, j) for w in group for j in self._jobs_of(w, day)]
+        x = [model.new_bool_var("") for _edge in edges]
+        members = set(group)
+        by_job: dict[int, list[int]] = {}
+        by_worker: dict[int, list[int]] = {w: [] for w in group}
+        for index, (w, j) in enumerate(edges):
+            by_job.setdefault(j, []).append(index)
+            by_worker[w].append(index)
+            if (j, w) in self.locked:
+                model.add(x[index] == 1)
+        for j, indexes in by_job.items():
+            seats = jobs[j].headcount - len(self.holders[j] - members)
+            model.add(sum(x[i] for i in indexes) <= seats)
+        now = {w: sum(jobs[j].centi for j in self._jobs_of(w, day) if w in self.holders[j]) for w in group}
+        d, centi = {}, {}
+        for w in group:
+            other = self.planned[w] - now[w]
+            centi[w] = cp_model.LinearExpr.weighted_sum([x[i] for i in by_worker[w]],
+                                                        [jobs[edges[i][1]].centi for i in by_worker[w]])  # fmt: skip
+            model.add(centi[w] <= prepared.caps[w] - other)
+            position = {edges[i][1]: i for i in by_worker[w]}
+            for each in self.days if day is None else [day]:
+                key = tuple(self.eligible.get((w, each), []))
+                if key not in self.cliques:
+                    self.cliques[key] = _cliques([jobs[j] for j in key])
+                for clique in self.cliques[key]:
+                    model.add_at_most_one(x[position[j]] for j in clique)
+            d[w] = model.new_int_var(0, max(prepared.caps[w], prepared.targets[w]), "")
+            model.add(d[w] >= other + centi[w] - prepared.targets[w])
+            model.add(d[w] >= prepared.targets[w] - other - centi[w])
+            model.add_hint(d[w], self.deviation(w))
+        for index, (w, j) in enumerate(edges):
+            model.add_hint(x[index], w in self.holders[j])
+        covered = sum(centi.values())
+        current = {
+            "coverage": sum(now.values()),
+            "deviation": sum(self.deviation(w) for w in group),
+            "worst": max(self.deviation(w) for w in group),
+            "out_of_team": sum(jobs[j].centi for w, j in edges if w in self.holders[j] and _outside(prepared, w, j)),
+        }
+        position = TIERS.index(tier)
+        if position > 0:
+            model.add(covered >= current["coverage"])
+        if position > 1:
+            model.add(sum(d.values()) <= current["deviation"])
+        if position > 2 and worst is not None:
+            for var in d.values():
+                model.add(var <= worst)
+        if tier == "coverage":
+            model.maximize(covered)
+        elif tier == "deviation":  # then, at equal total, the block's largest deviation (never its concern later)
+            span = 1 + max(max(prepared.caps[w], prepared.targets[w]) for w in group)  # keeps the two apart
+            most = model.new_int_var(0, span - 1, "")
+            for var in d.values():
+                model.add(most >= var)
+            model.add_hint(most, current["worst"])
+            current["deviation"] = current["deviation"] * span + current["worst"]
+            model.minimize(sum(d.values()) * span + most)
+        elif tier == "worst":
+            # Many people often share the worst deviation: lowering one of them does not lower the maximum,
+            # so the block minimises hours above that maximum minus one step (×1000) plus hours above the
+            # level our bound says is reachable; nobody may exceed the current maximum. Each accepted block
+            # lowers that sum over the whole component, so the maximum falls once all who share it are lifted.
+            top = max(self.deviation(w) for w in self.part.worker_ids)
+            high, low = max(0, top - 1), min(level, max(0, top - 1))
+            excess = []
+            for w, var in d.items():
+                model.add(var <= top)
+                above_low, above_high = model.new_int_var(0, top, ""), model.new_int_var(0, top, "")
+                model.add(above_low >= var - low)
+                model.add(above_high >= var - high)
+                model.add_hint(above_low, max(0, self.deviation(w) - low))
+                model.add_hint(above_high, max(0, self.deviation(w) - high))
+                excess += [above_low, 1000 * above_high]
+            current["worst"] = sum(
+                max(0, self.deviation(w) - low) + 1000 * max(0, self.deviation(w) - high) for w in group
+            )
+            model.minimize(sum(excess))
+        else:
+            model.minimize(sum(jobs[j].centi * x[i] for i, (w, j) in enumerate(edges) if _outside(prepared, w, j)))
+        return _Block(model, edges, x, tier, current[tier], self.settings)
+
+
+@dataclass
+class _Block:
+    model: cp_model.CpModel
+    edges: list[tuple[int, int]]  # (worker id, job id)
+    x: list
+    tier: str
+    current: int  # the objective of the plan as it is (coverage as a maximum)
+    settings: tuple
+
+    def solve(self, seconds: float, threads: int) -> list[bool] | None:
+        """The block's new assignment, or None when it does not improve on the current one."""
+        _workers, seed, parameters = self.settings
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = threads
+        solver.parameters.random_seed = seed
+        solver.parameters.max_time_in_seconds = seconds
+        for name, value in parameters.items():
+            setattr(solver.parameters, name, value)
+        status = solver.solve(self.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        value = round(solver.objective_value)
+        if (value <= self.current) if self.tier == "coverage" else (value >= self.current):
+            return None
+        return [solver.boolean_value(var) for var in self.x]
+
+
+def _outside(prepared: _Prepared, worker_id: int, job_id: int) -> bool:
+    job = prepared.jobs[job_id]
+    return job.team_id is not None and prepared.workers[worker_id].team_id != job.team_id
 
 
 # CP-SAT --------------------------------------------------------------------------------------
 
+TIERS = ("coverage", "deviation", "worst", "out_of_team")
+
+
+class _PartModel:
+    """One component's CP-SAT model; its tiers are solved one after the other, each fixed before the next."""
+
+    def __init__(self, prepared: _Prepared, part: _Part, *, workers: int, seed: int, parameters: dict | None):
+        self.prepared, self.part = prepared, part
+        self.settings = (workers, seed, parameters or {})
+        jobs = prepared.jobs
+        model = self.model = cp_model.CpModel()
+        self.edges = part.edges
+        self.x = [model.new_bool_var(f"x_{worker_id}_{job_id}") for worker_id, job_id in self.edges]
+        by_job: dict[int, list[int]] = {job_id: [] for job_id in part.job_ids}
+        by_worker: dict[int, list[int]] = {worker_id: [] for worker_id in part.worker_ids}
+        for index, (worker_id, job_id) in enumerate(self.edges):
+            by_job[job_id].append(index)
+            by_worker[worker_id].append(index)
+        self.by_worker = by_worker
+        for job_id, indexes in by_job.items():
+            if len(indexes) > jobs[job_id].headcount:
+                self._linear(indexes, [1] * len(indexes), 0, jobs[job_id].headcount)
+        position = {edge: index for index, edge in enumerate(self.edges)}
+        for job_id, worker_id in prepared.problem.locked:
+            if (worker_id, job_id) in position:
+                model.add(self.x[position[(worker_id, job_id)]] == 1)
+        cliques_of: dict[tuple[int, ...], list[frozenset[int]]] = {}
+        self.d = {}
+        for worker_id, indexes in by_worker.items():
+            centis = [jobs[self.edges[index][1]].centi for index in indexes]
+            if sum(centis) > prepared.caps[worker_id]:
+                self._linear(indexes, centis, 0, prepared.caps[worker_id])
+            per_day: dict[datetime.date, list[int]] = {}
+            for index in indexes:
+                per_day.setdefault(jobs[self.edges[index][1]].date, []).append(index)
+            for day_indexes in per_day.values():
+                key = tuple(self.edges[index][1] for index in day_indexes)
+                if key not in cliques_of:
+                    cliques_of[key] = _cliques([jobs[job_id] for job_id in key])
+                for clique in cliques_of[key]:
+                    members = [index for index in day_indexes if self.edges[index][1] in clique]
+                    self._linear(members, [1] * len(members), 0, 1)
+            # d ≥ |planned − target|: planned − d ≤ target and planned + d ≥ target.
+            target = prepared.targets[worker_id]
+            d = self.d[worker_id] = model.new_int_var(0, max(prepared.caps[worker_id], target), f"d_{worker_id}")
+            self._linear([*indexes, d.index], [*centis, -1], cp_model.INT_MIN, target)
+            self._linear([*indexes, d.index], [*centis, 1], target, cp_model.INT_MAX)
+        self.worst = model.new_int_var(0, max(max(prepared.caps[w], prepared.targets[w]) for w in by_worker), "worst")
+        for d in self.d.values():
+            self._linear([self.worst.index, d.index], [1, -1], 0, cp_model.INT_MAX)
+        self.objectives = {
+            "coverage": ([*range(len(self.edges))], [-jobs[job_id].centi for _w, job_id in self.edges]),  # minimised
+            "deviation": ([d.index for d in self.d.values()], [1] * len(self.d)),
+            "worst": ([self.worst.index], [1]),
+            "out_of_team": ([], []),
+        }
+        for index, (worker_id, job_id) in enumerate(self.edges):
+            job = jobs[job_id]
+            if job.team_id is not None and prepared.workers[worker_id].team_id != job.team_id:
+                self.objectives["out_of_team"][0].append(index)
+                self.objectives["out_of_team"][1].append(job.centi)
+
+    def _linear(self, indexes: list[int], coefficients: list[int], low: int, high: int) -> None:
+        """A linear constraint written straight into the model (the Python expression API is slow at this size)."""
+        linear = self.model.proto.constraints.add().linear
+        linear.vars.extend(indexes)
+        linear.coeffs.extend(coefficients)
+        linear.domain.extend([low, high])
+
+    def values(self, pairs: set[tuple[int, int]]) -> dict[str, int]:
+        return _values(self.prepared, self.part, pairs)
+
+    def hint(self, pairs: set[tuple[int, int]]) -> None:
+        """A complete hint (every variable), so the search starts from a legal plan without repair."""
+        values = self.values(pairs)
+        hint = self.model.proto.solution_hint
+        self.model.proto.clear_solution_hint()
+        hint.vars.extend([var.index for var in self.x] + [d.index for d in self.d.values()] + [self.worst.index])
+        hint.values.extend(
+            [int((job_id, worker_id) in pairs) for worker_id, job_id in self.edges]
+            + values["_deviations"]
+            + [values["worst"]]
+        )
+
+    def fix(self, tier: str, value: int) -> None:
+        """Keep this tier at (or better than) `value` for the next tiers."""
+        indexes, coefficients = self.objectives[tier]
+        if indexes:
+            self._linear(indexes, coefficients, cp_model.INT_MIN, value)
+
+    def run(self, tier: str, seconds: float, stop_at: int) -> tuple[set[tuple[int, int]] | None, int | None, bool]:
+        """Minimise the tier: (the plan found or None, the solver's bound, proven optimal)."""
+        self.model.proto.clear_objective()
+        indexes, coefficients = self.objectives[tier]
+        objective = self.model.proto.objective
+        objective.vars.extend(indexes)
+        objective.coeffs.extend(coefficients)
+        workers, seed, parameters = self.settings
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        solver.parameters.max_time_in_seconds = max(0.01, seconds)
+        for name, value in parameters.items():
+            setattr(solver.parameters, name, value)
+        status = solver.solve(self.model, _StopAt(stop_at))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None, None, False
+        solution = solver.response_proto.solution
+        pairs = {(job_id, worker_id) for index, (worker_id, job_id) in enumerate(self.edges) if solution[index]}
+        return pairs, int(math.ceil(solver.best_objective_bound - 1e-6)), status == cp_model.OPTIMAL
+
+
+def _values(prepared: _Prepared, part: _Part, pairs: set[tuple[int, int]]) -> dict:
+    """Each tier's objective for a plan of this component (coverage as minimised: minus the covered hours)."""
+    planned = dict.fromkeys(part.worker_ids, 0)
+    covered = outside = 0
+    for job_id, worker_id in pairs:
+        job = prepared.jobs[job_id]
+        planned[worker_id] += job.centi
+        covered += job.centi
+        outside += job.centi if _outside(prepared, worker_id, job_id) else 0
+    deviations = [abs(planned[w] - prepared.targets[w]) for w in part.worker_ids]
+    return {"coverage": -covered, "deviation": sum(deviations), "worst": max(deviations), "out_of_team": outside,
+            "_deviations": deviations}  # fmt: skip
+
+
+class _StopAt(cp_model.CpSolverSolutionCallback):
+    """Stops the search once a solution reaches a bound the solver does not know (our flow bound)."""
+
+    def __init__(self, bound: int):
+        super().__init__()
+        self.bound = bound
+
+    def on_solution_callback(self) -> None:
+        if self.objective_value <= self.bound:
+            self.stop_search()
+
 
 def solve(
-    problem: Problem, *, seconds: float | None = None, workers: int = 1, seed: int = 0, parameters: dict | None = None
+    problem: Problem,
+    *,
+    seconds: float | None = None,
+    workers: int | None = None,
+    seed: int = 0,
+    parameters: dict | None = None,
+    previous: list[tuple[JobFacts, int]] | None = None,
+    split: bool = True,
 ) -> Plan:
-    """The lexicographic plan; never covers fewer job-hours than `greedy` (its plan is a hint and a floor)."""
+    """The lexicographic plan, component by component; never worse than its warm start on any tier in order.
+
+    `previous` is last week's accepted plan as (job facts, worker id): carried to this week's similar
+    jobs, it seeds a second warm start (`_warm_start`). `workers`: the cores to use, for CP-SAT
+    on a small component and for blocks solved side by side on a large one (default: the
+    INSERTION_PLANNER_WORKERS setting). `split=False` solves the whole week as one component (the
+    reference the decomposition is tested against). Each tier's gap is measured on the whole
+    problem: the sum (for the worst deviation, the maximum) of the components' values against the
+    sum of their bounds, each bound the better of the solver's and our flow relaxation's (`_Flow`).
+    """
     limit = float(seconds if seconds is not None else getattr(settings, "INSERTION_PLANNER_SECONDS", 10))
+    workers = workers or getattr(settings, "INSERTION_PLANNER_WORKERS", 1)
     started = time.monotonic()
+    deadline = started + limit
     prepared = _prepare(problem)
-    baseline = _greedy_pairs(prepared)
-
-    model = cp_model.CpModel()
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
-    for (worker_id, job_id), ok in prepared.eligible.items():
-        if ok:
-            x[(worker_id, job_id)] = model.new_bool_var(f"x_{worker_id}_{job_id}")
-    by_job: dict[int, list] = {job.id: [] for job in problem.jobs}
-    by_worker: dict[int, list[tuple[JobFacts, cp_model.IntVar]]] = {worker.id: [] for worker in problem.workers}
-    for (worker_id, job_id), var in x.items():
-        by_job[job_id].append(var)
-        by_worker[worker_id].append((prepared.jobs[job_id], var))
-    for job in problem.jobs:
-        if by_job[job.id]:
-            model.add(sum(by_job[job.id]) <= job.headcount)
-    for job_id, worker_id in problem.locked:
-        model.add(x[(worker_id, job_id)] == 1)
-    planned = {}
-    for worker in problem.workers:
-        items = by_worker[worker.id]
-        planned[worker.id] = sum(job.centi * var for job, var in items) if items else 0
-        if items:
-            model.add(planned[worker.id] <= prepared.caps[worker.id])
-        per_day: dict[datetime.date, list] = {}
-        for job, var in items:
-            per_day.setdefault(job.date, []).append((job, var))
-        for day_items in per_day.values():
-            for clique in _cliques([job for job, _var in day_items]):
-                model.add(sum(var for job, var in day_items if job.id in clique) <= 1)
-
-    coverage = sum(prepared.jobs[job_id].centi * var for (_worker_id, job_id), var in x.items())
-    greedy_cover = sum(prepared.jobs[job_id].centi for job_id, _worker_id in baseline)
-    model.add(coverage >= greedy_cover)
-    chosen = set(baseline)
-    for (worker_id, job_id), var in x.items():
-        model.add_hint(var, (job_id, worker_id) in chosen)
-
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    # Presolve spent most of the budget on these models without tightening them (bench/planner.py).
-    solver.parameters.cp_model_presolve = False
-    for name, value in (parameters or {}).items():
-        setattr(solver.parameters, name, value)
-
-    def run(share: float):
-        remaining = max(0.05, limit - (time.monotonic() - started))
-        solver.parameters.max_time_in_seconds = max(0.05, remaining * share)
-        return solver.solve(model)
-
-    # Tier 1: covered job-hours.
-    model.maximize(coverage)
-    status = run(0.75)  # the first tier matters most: it gets three quarters of the time
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _finish(prepared, baseline, status=PlanStatus.GREEDY, gap=1.0, seconds=time.monotonic() - started)
-    best_cover = int(solver.value(coverage))
-    # A bound of our own: no job can get more people than its headcount or its eligible workers.
-    bound = min(int(solver.best_objective_bound), _seat_bound(prepared, by_job))
-    proven = status == cp_model.OPTIMAL or best_cover >= bound
-    gap = 0.0 if proven else max(0.0, (bound - best_cover) / max(1, bound))
-    tier1_status = PlanStatus.OPTIMAL if proven else PlanStatus.FEASIBLE
-    tier1_seconds = time.monotonic() - started
-    pairs = _pairs(x, solver)
-    model.add(coverage >= best_cover)
-    _rehint(model, x, solver)
-    planned_now = dict.fromkeys(prepared.workers, 0)
-    for job_id, worker_id in pairs:
-        planned_now[worker_id] += prepared.jobs[job_id].centi
-
-    # Tier 2: total |planned − target| over workers.
-    deviations = []
-    for worker in problem.workers:
-        if not by_worker[worker.id]:
-            continue
-        deviation = model.new_int_var(0, max(prepared.caps[worker.id], prepared.targets[worker.id]), f"d_{worker.id}")
-        model.add(deviation >= planned[worker.id] - prepared.targets[worker.id])
-        model.add(deviation >= prepared.targets[worker.id] - planned[worker.id])
-        model.add_hint(deviation, abs(planned_now[worker.id] - prepared.targets[worker.id]))
-        deviations.append(deviation)
-    if deviations:
-        total_deviation = sum(deviations)
-        model.minimize(total_deviation)
-        if run(0.6) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            pairs = _pairs(x, solver)
-            model.add(total_deviation <= int(solver.value(total_deviation)))
-            _rehint(model, x, solver, extra=deviations)
-        # Tier 2b: with the same total, spread the shortfall — nobody left far below their hours
-        # while another is right on target (the total alone cannot tell those plans apart).
-        worst = model.new_int_var(0, max(max(prepared.caps.values()), max(prepared.targets.values())), "worst")
-        model.add_max_equality(worst, deviations)
-        latest = dict.fromkeys(prepared.workers, 0)
-        for job_id, worker_id in pairs:
-            latest[worker_id] += prepared.jobs[job_id].centi
-        model.add_hint(
-            worst, max(abs(latest[w.id] - prepared.targets[w.id]) for w in problem.workers if by_worker[w.id])
-        )
-        model.minimize(worst)
-        if run(0.5) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            pairs = _pairs(x, solver)
-            model.add(worst <= int(solver.value(worst)))
-            _rehint(model, x, solver, extra=[*deviations, worst])
-
-    # Tier 3: hours spent on another team's jobs.
-    outside = [
-        prepared.jobs[job_id].centi * var
-        for (worker_id, job_id), var in x.items()
-        if prepared.jobs[job_id].team_id is not None
-        and prepared.workers[worker_id].team_id != prepared.jobs[job_id].team_id
+    current = set(_warm_start(prepared, previous))
+    parts = _components(prepared)
+    if not split and len(parts) > 1:  # one model for everything: the reference the tests compare the split with
+        parts = [_Part(sorted({w for p in parts for w in p.worker_ids}), sorted({j for p in parts for j in p.job_ids}),
+                       [edge for p in parts for edge in p.edges])]  # fmt: skip
+    flows = [_Flow(prepared, part) for part in parts]
+    part_of = {job_id: index for index, part in enumerate(parts) for job_id in part.job_ids}
+    plans: list[set[tuple[int, int]]] = [set() for _part in parts]
+    for job_id, worker_id in current:
+        plans[part_of[job_id]].add((job_id, worker_id))
+    sizes = [len(part.edges) for part in parts]
+    models = [
+        _PartModel(prepared, part, workers=workers, seed=seed, parameters=parameters or {})
+        if size <= FULL_MODEL_EDGES
+        else _Blocks(prepared, part, plan, workers=workers, seed=seed, parameters=parameters or {})
+        for part, plan, size in zip(parts, plans, sizes, strict=True)
     ]
-    if outside:
-        model.minimize(sum(outside))
-        if run(1.0) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            pairs = _pairs(x, solver)
-    plan = _finish(prepared, pairs, status=tier1_status, gap=gap, seconds=time.monotonic() - started)
+    values = [_values(prepared, part, plan) for part, plan in zip(parts, plans, strict=True)]
+    bounds: list[dict[str, int]] = [{} for _part in parts]
+    proven = dict.fromkeys(TIERS, True)
+    overall = 0  # the worst deviation of the whole plan, once its tier is solved
+    tier1_seconds = 0.0
+    # Each tier gets a share of the time left; within a tier each component a share proportional to its size.
+    shares = {"coverage": 0.4, "deviation": 0.5, "worst": 0.75, "out_of_team": 1.0}
+    for tier in TIERS:
+        tier_deadline = time.monotonic() + shares[tier] * max(0.0, deadline - time.monotonic())
+        for index, (model, flow) in enumerate(zip(models, flows, strict=True)):
+            ours = _flow_bound(flow, tier, values[index], overall)
+            left = max(0.0, tier_deadline - time.monotonic()) * sizes[index] / sum(sizes[index:])
+            if values[index][tier] > ours and left > 0.01 and isinstance(model, _Blocks):
+                model.improve(
+                    tier, time.monotonic() + left, worst=overall if tier == "out_of_team" else None, level=ours
+                )
+                plans[index] = set(model.pairs)
+                values[index] = _values(prepared, parts[index], plans[index])
+                bound = ours
+            elif values[index][tier] > ours and left > 0.01:
+                model.hint(plans[index])
+                found, bound, optimal = model.run(tier, left, stop_at=ours)
+                if found is not None:
+                    candidate = model.values(found)
+                    if candidate[tier] < values[index][tier]:
+                        plans[index], values[index] = found, candidate
+                bound = values[index][tier] if optimal else max(ours, bound if bound is not None else ours)
+            else:
+                bound = ours
+            bounds[index][tier] = min(bound, values[index][tier])
+            proven[tier] = proven[tier] and bounds[index][tier] >= values[index][tier]
+            if tier != "worst" and isinstance(model, _PartModel):
+                model.fix(tier, values[index][tier])
+        if tier == "worst":
+            # The worst deviation is one figure for the whole week: every component may use all of it.
+            overall = max((value["worst"] for value in values), default=0)
+            for model in models:
+                if isinstance(model, _PartModel):
+                    model.fix("worst", overall)
+        if tier == "coverage":
+            tier1_seconds = time.monotonic() - started
+
+    pairs = sorted(pair for plan in plans for pair in plan)
+    gaps = _gaps(values, bounds)
+    plan = _finish(
+        prepared,
+        pairs,
+        status=PlanStatus.OPTIMAL if proven["coverage"] else PlanStatus.FEASIBLE,
+        gap=gaps["coverage"],
+        seconds=time.monotonic() - started,
+    )
+    plan.gaps = gaps
+    plan.parts = len(parts)
     plan.tier1_seconds = round(tier1_seconds, 3)
     return plan
 
 
-def _seat_bound(prepared: _Prepared, by_job: dict[int, list]) -> int:
-    return sum(job.centi * min(job.headcount, len(by_job[job.id])) for job in prepared.problem.jobs)
+def _flow_bound(flow: _Flow, tier: str, values: dict[str, int], worst: int) -> int:
+    """Our bound on a component's tier, the tiers before it held at their values (coverage as minimised)."""
+    covered = -values["coverage"]
+    if tier == "coverage":
+        return -flow.cover_bound()
+    if tier == "deviation":
+        return flow.deviation_bound(covered)
+    if tier == "worst":
+        return flow.worst_bound(covered)
+    return flow.outside_bound(covered, worst)
 
 
-def _pairs(x: dict, solver: cp_model.CpSolver) -> list[tuple[int, int]]:
-    return [(job_id, worker_id) for (worker_id, job_id), var in x.items() if solver.value(var)]
-
-
-def _rehint(model: cp_model.CpModel, x: dict, solver: cp_model.CpSolver, extra: list = ()) -> None:
-    """Start the next tier from this tier's solution (a complete hint: no repair needed)."""
-    model.clear_hints()
-    for var in [*x.values(), *extra]:
-        model.add_hint(var, solver.value(var))
+def _gaps(values: list[dict[str, int]], bounds: list[dict[str, int]]) -> dict[str, float]:
+    """Each tier's relative gap on the whole problem: sums over components (the maximum for the worst deviation)."""
+    gaps = {}
+    for tier in TIERS:
+        combine = max if tier == "worst" else sum
+        value = combine([0, *(item[tier] for item in values)])
+        bound = combine([0, *(item[tier] for item in bounds)])
+        gaps[tier] = round(max(0, value - bound) / max(1, abs(value)), 6)
+    return gaps
 
 
 # Result --------------------------------------------------------------------------------------
@@ -415,5 +1017,22 @@ def load_problem(*, structure, monday: datetime.date) -> Problem:
     return Problem(monday=monday, workers=workers, jobs=jobs, locked=locked)
 
 
+def load_previous(*, structure, monday: datetime.date) -> list[tuple[JobFacts, int]]:
+    """Last week's assignments (accepted plans and hand-made ones alike) as (job facts, worker id): a warm start."""
+    assignments = (
+        Assignment.objects.in_week(monday - datetime.timedelta(days=7))
+        .live()
+        .filter(job__structure=structure)
+        .select_related("job__required_skill")
+        .order_by("job__date", "job__start_time", "job_id", "worker_id")
+    )
+    return [(selectors.job_facts(assignment.job), assignment.worker_id) for assignment in assignments]
+
+
 def plan_week(*, structure, monday: datetime.date, seconds: float | None = None) -> Plan:
-    return solve(load_problem(structure=structure, monday=monday), seconds=seconds)
+    """The week's plan, warm-started from greedy and from last week's assignments carried over."""
+    return solve(
+        load_problem(structure=structure, monday=monday),
+        seconds=seconds,
+        previous=load_previous(structure=structure, monday=monday),
+    )

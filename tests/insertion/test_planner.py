@@ -1,5 +1,6 @@
 """The planner never breaks a hard rule, keeps locked assignments and covers at least as much as greedy."""
 
+import dataclasses
 import datetime
 from collections import Counter
 
@@ -7,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from insertion import actions, planner, selectors
 from insertion.actions import accept_plan
 from insertion.models import Assignment, Worker
 from insertion.planner import Problem, greedy, plan_week, solve
@@ -180,3 +182,158 @@ def test_plan_accepted_on_the_database_goes_through_every_rule(structure, superv
     for worker in Worker.objects.filter(pk__in=[w.pk for w in workers]):
         hours = sum(a.hours for a in worker.assignments.all())
         assert hours <= 26
+
+
+# Scale (ADR 0030): components solved apart, blocks, warm starts, bounds ------------------------------
+
+
+@st.composite
+def split_weeks(draw) -> Problem:
+    """Two small weeks side by side, the second in structure 2: the compatibility graph has several parts."""
+    first, second = draw(weeks()), draw(weeks())
+    workers = [*first.workers] + [
+        dataclasses.replace(worker, id=worker.id + 100, structure_id=2) for worker in second.workers
+    ]
+    jobs = [*first.jobs] + [dataclasses.replace(job, id=job.id + 100, structure_id=2) for job in second.jobs]
+    return Problem(monday=MONDAY, workers=workers, jobs=jobs)
+
+
+def tiers_of(problem: Problem, plan) -> tuple[int, int, int, int]:
+    """The four tiers' values of a plan: covered, total and worst deviation (people who may take a job), team."""
+    prepared = planner._prepare(problem)
+    deviations = [abs(plan.planned_centi[w] - plan.target_centi[w]) for w in prepared.workers if prepared.has_jobs[w]]
+    return plan.covered_centi, sum(deviations), max(deviations, default=0), plan.out_of_team_centi
+
+
+@pytest.mark.django_db
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=split_weeks())
+def test_the_split_reaches_the_same_optimum_as_one_model_on_every_tier(problem):
+    problem.locked = greedy(problem).pairs[::4]
+    apart = solve(problem, seconds=5)
+    whole = solve(problem, seconds=5, split=False)
+
+    # Both are proven optimal tier by tier (every gap is zero), so their values must be equal.
+    assert apart.gaps == whole.gaps == dict.fromkeys(planner.TIERS, 0.0)
+    assert tiers_of(problem, apart) == tiers_of(problem, whole)
+    assert apart.parts == len(planner._components(planner._prepare(problem)))
+    assert whole.parts == min(1, apart.parts)
+    assert_keeps_every_rule(problem, apart.pairs)
+    assert set(problem.locked) <= set(apart.pairs)
+
+
+@pytest.mark.django_db
+def test_the_components_share_no_worker_and_no_job():
+    def worker(wid, structure_id, skills):
+        return WorkerFacts(wid, f"W{wid}", structure_id, "S", None, frozenset(skills),
+                           [ContractFacts(day(-10), day(30), 2000)], [ApprovalFacts(day(-10), day(300))])  # fmt: skip
+
+    workers = [worker(1, 1, {1}), worker(2, 1, {2}), worker(3, 2, {1}), worker(4, 1, {1})]
+    jobs = [
+        JobFacts(1, 1, "Récolte", MONDAY, 480, 600, 200, 1, 1, "Maraîchage"),
+        JobFacts(2, 1, "Ménage", MONDAY, 480, 600, 200, 1, 2, "Ménage"),
+        JobFacts(3, 2, "Récolte ailleurs", MONDAY, 480, 600, 200, 1, 1, "Maraîchage"),
+        JobFacts(4, 1, "Conduite", MONDAY, 480, 600, 200, 1, 3, "Conduite"),  # nobody may take it
+        JobFacts(5, 1, "Récolte 2", day(1), 480, 600, 200, 2, 1, "Maraîchage"),
+    ]
+    problem = Problem(monday=MONDAY, workers=workers, jobs=jobs)
+
+    parts = planner._components(planner._prepare(problem))
+
+    assert [(part.worker_ids, part.job_ids) for part in parts] == [([1, 4], [1, 5]), ([2], [2]), ([3], [3])]
+    plan = solve(problem, seconds=2)
+    assert plan.parts == 3
+    assert plan.pairs == [(1, 1), (2, 2), (3, 3), (5, 1), (5, 4)]
+    assert [item.job_id for item in plan.unassigned] == [4]
+
+
+@pytest.mark.django_db
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=split_weeks())
+def test_the_flow_bounds_hold_for_every_legal_plan(problem):
+    """Our bounds are what makes a gap honest: none may be beaten by a legal plan (greedy's or the solver's)."""
+    prepared = planner._prepare(problem)
+    for plan_pairs in (greedy(problem).pairs, solve(problem, seconds=2).pairs):
+        for part in planner._components(prepared):
+            flow = planner._Flow(prepared, part)
+            values = planner._values(prepared, part, {pair for pair in plan_pairs if pair[0] in part.job_ids})
+            covered = -values["coverage"]
+
+            assert flow.cover_bound() >= covered
+            assert flow.deviation_bound(covered) <= values["deviation"]
+            assert flow.worst_bound(covered) <= values["worst"]
+            assert flow.outside_bound(covered, values["worst"]) <= values["out_of_team"]
+
+
+@pytest.mark.django_db
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=weeks())
+def test_blocks_keep_every_rule_and_never_lose_to_their_start(problem, monkeypatch):
+    monkeypatch.setattr(planner, "FULL_MODEL_EDGES", 0)  # every component solved block by block
+    problem.locked = greedy(problem).pairs[::3]
+    prepared = planner._prepare(problem)
+
+    plan = solve(problem, seconds=1)
+
+    assert_keeps_every_rule(problem, plan.pairs)
+    assert set(problem.locked) <= set(plan.pairs)
+    assert planner._key(prepared, plan.pairs) <= planner._key(prepared, greedy(problem).pairs)
+
+
+def last_week(job: JobFacts) -> JobFacts:
+    return dataclasses.replace(job, id=job.id + 1000, date=job.date - datetime.timedelta(days=7))
+
+
+@pytest.mark.django_db
+def test_last_weeks_plan_is_carried_to_the_overlapping_job_of_the_same_weekday_skill_and_team():
+    worker = WorkerFacts(1, "A", 1, "S", 10, frozenset({1, 2}), [ContractFacts(day(-30), day(30), 2600)],
+                         [ApprovalFacts(day(-30), day(300))])  # fmt: skip
+    morning = JobFacts(1, 1, "Récolte matin", MONDAY, 540, 720, 300, 1, 1, "Maraîchage", 10)
+    afternoon = JobFacts(2, 1, "Récolte après-midi", MONDAY, 780, 960, 300, 1, 1, "Maraîchage", 10)
+    other_skill = JobFacts(3, 1, "Ménage", MONDAY, 510, 720, 350, 1, 2, "Ménage", 10)
+    tuesday = JobFacts(4, 1, "Récolte mardi", day(1), 510, 720, 350, 1, 1, "Maraîchage", 10)
+    problem = Problem(monday=MONDAY, workers=[worker], jobs=[morning, afternoon, other_skill, tuesday])
+    previous = [(dataclasses.replace(morning, id=99, date=day(-7), start=510, end=660), 1)]
+
+    assert planner._carried_over(planner._prepare(problem), previous) == [(1, 1)]
+    assert planner._carried_over(planner._prepare(problem), [(last_week(other_skill), 1)]) == [(3, 1)]
+    assert (
+        planner._carried_over(planner._prepare(problem), [(dataclasses.replace(last_week(morning), team_id=11), 1)])
+        == []
+    )
+
+
+@pytest.mark.django_db
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=weeks(), data=st.data())
+def test_a_warm_start_from_last_week_never_breaks_a_rule(problem, data):
+    """Last week's pairs may be illegal now (skill, absence, other structure, full hours): they are only hints."""
+    previous = [
+        (last_week(data.draw(st.sampled_from(problem.jobs))), data.draw(st.sampled_from(problem.workers)).id)
+        for _index in range(data.draw(st.integers(0, 12)))
+    ]
+    baseline = greedy(problem)
+
+    plan = solve(problem, seconds=1, previous=previous)
+
+    assert_keeps_every_rule(problem, plan.pairs)
+    assert plan.covered_centi >= baseline.covered_centi
+    prepared = planner._prepare(problem)
+    assert_keeps_every_rule(problem, planner._warm_start(prepared, previous))
+    assert planner._key(prepared, planner._warm_start(prepared, previous)) <= planner._key(prepared, baseline.pairs)
+
+
+def test_the_database_planner_starts_from_last_weeks_assignments(structure, supervisor_user):
+    """Two interchangeable gardeners: greedy would take the first; last week the second held the slot."""
+    first, second = (WorkerFactory(structure=structure, ready=True, skills=["maraichage"]) for _index in range(2))
+    before = JobFactory(structure=structure, date=day(-7), required_skill=skill())
+    actions.assign_worker(job=before, worker=second, by=supervisor_user)
+    job = JobFactory(structure=structure, date=day(0), required_skill=skill())
+
+    previous = planner.load_previous(structure=structure, monday=MONDAY)
+    plan = plan_week(structure=structure, monday=MONDAY, seconds=2)
+
+    assert previous == [(selectors.job_facts(before), second.pk)]
+    assert greedy(planner.load_problem(structure=structure, monday=MONDAY)).pairs == [(job.pk, first.pk)]
+    assert plan.pairs == [(job.pk, second.pk)]
+    assert plan.gaps == dict.fromkeys(planner.TIERS, 0.0)
