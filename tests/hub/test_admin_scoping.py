@@ -28,7 +28,15 @@ from marketplace.models import DunningPolicy, SellerSettings
 from tests.accounts.factories import UserFactory
 from tests.bookings.factories import BookableOfferingFactory, BookingFactory, CollectiveFactory, SellerFactory
 from tests.hub.factories import SiteFactory, StructureRoleFactory
-from tests.insertion.factories import ApprovalFactory, JobFactory, SuspensionFactory, TeamFactory, WorkerFactory
+from tests.insertion.factories import (
+    ApprovalFactory,
+    ContractExitFactory,
+    ContractFactory,
+    JobFactory,
+    SuspensionFactory,
+    TeamFactory,
+    WorkerFactory,
+)
 from tests.marketplace.factories import OrderFactory, SellerSettingsFactory
 from tests.services.factories import OfferingFactory
 from tests.subscriptions.factories import BasketFactory, SubscriptionFactory, SubscriptionPlanFactory
@@ -106,6 +114,7 @@ def _side(name: str) -> Side:
     rows["approval"] = ApprovalFactory(worker=worker)
     rows["suspension"] = SuspensionFactory(approval=rows["approval"])
     rows["job"] = JobFactory(structure=structure, team=team)
+    rows["exit"] = ContractExitFactory(contract=ContractFactory(worker=worker))
     return side
 
 

@@ -185,7 +185,7 @@ def test_exit_report_rates_and_time_in_the_scheme():
         worker = WorkerFactory(structure=structure)
         last = ContractFactory(worker=worker, start_date=start, end_date=exit_date)
         ContractExitFactory(contract=last, date=exit_date, reason=reason)
-    first_worker = ContractExit.objects.order_by("date").first().contract.worker
+    first_worker = ContractExit.objects.for_structure(structure).order_by("date").first().contract.worker
     ContractFactory(worker=first_worker, start_date=D(2024, 7, 1), end_date=D(2024, 12, 31))  # an earlier contract
     ContractExitFactory(contract=ContractFactory(worker=WorkerFactory(structure=structure), start_date=D(2024, 1, 1),
                                                  end_date=D(2024, 12, 31)))  # fmt: skip  # before the period
