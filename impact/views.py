@@ -76,7 +76,7 @@ def _charts(summary: figures.Summary) -> list[charts.BarChart]:
             "revenue",
             _("Chiffre d'affaires HT par activité"),
             [(label(key), value) for key, value in summary.revenue.items()],
-            unit="€",
+            money=True,
         ),
         charts.bar_chart(
             "hours",
@@ -86,8 +86,8 @@ def _charts(summary: figures.Summary) -> list[charts.BarChart]:
         ),
         charts.bar_chart(
             "fte",
-            _("ETP prévus et réalisés"),
-            [(_("Prévus (contrats)"), summary.fte.planned), (_("Réalisés (heures validées)"), summary.fte.done)],
+            _("ETP prévus (contrats) et réalisés (heures validées)"),
+            [(_("Prévus"), summary.fte.planned), (_("Réalisés"), summary.fte.done)],
             unit=_("ETP"),
         ),
     ]

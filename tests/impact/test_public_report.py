@@ -96,7 +96,9 @@ def test_public_page_needs_no_login_and_names_no_one(client):
     assert response.status_code == 200
     text = html.unescape(response.content.decode())
     assert "Rapport d'activité 2019" in text
-    assert text.count("<dd>moins de 5</dd>") == 5  # entries, exits, present, organisations, solidarity households
+    assert (
+        text.count('<dd><span class="impact-hidden">moins de 5</span></dd>') == 5
+    )  # entries, exits, present, organisations, solidarity households
     assert "non publié (moins de 5 personnes)" in text
     for worker in workers:
         assert worker.last_name not in text
