@@ -14,6 +14,7 @@ from impact.figures import Period
 from insertion.enums import JobSourceKind
 from insertion.models import TimesheetEntry
 from marketplace.actions.invoicing import issue_credit_note
+from marketplace.actions.shared_services import issue_shared_services_invoices
 from marketplace.enums import InvoiceKind
 from marketplace.models import Invoice, InvoiceLine, Order
 from services.enums import OfferingKind, Unit
@@ -23,7 +24,7 @@ from tests.bookings.factories import BookableOfferingFactory, BookingFactory, Se
 from tests.hub.factories import StructureFactory
 from tests.impact.factories import MARCH, TimesheetEntryFactory, assign, contract, finish
 from tests.insertion.factories import WorkerFactory
-from tests.marketplace.factories import CustomerFactory, OrderFactory
+from tests.marketplace.factories import CustomerFactory, OrderFactory, SharedServicesPlanFactory
 from tests.services.factories import OfferingFactory
 from tests.subscriptions.factories import BasketFactory, SubscriptionFactory, SubscriptionPlanFactory
 
@@ -91,6 +92,29 @@ def test_hub_revenue_matches_an_aggregate_over_every_issued_invoice(seller):
 
     assert sum(revenue.values()) == sold - credited
     assert revenue[OfferingKind.LAUNDRY] >= Decimal("8.33")
+
+
+def test_a_prepaid_season_s_deposit_is_not_revenue():
+    # Given a season of baskets paid upfront: its deposit invoice is issued (excl. VAT on 4191).
+    subscription = SubscriptionFactory(prepaid=True)
+    structure = subscription.plan.offering.structure
+    deposit = Invoice.objects.get(structure=structure, kind=InvoiceKind.DEPOSIT)
+    assert deposit.total_excl > 0
+
+    assert figures.revenue_by_activity(this_month(), structure) == {}
+
+
+def test_the_collectif_s_shared_services_invoices_to_members_are_not_revenue():
+    member = StructureFactory()
+    plan = SharedServicesPlanFactory(shares={member: "100"})
+    today = timezone.localdate()
+    before = figures.revenue_by_activity(this_month(), None)
+
+    invoices = issue_shared_services_invoices(year=today.year, month=today.month)
+
+    assert [invoice.buyer_structure for invoice in invoices] == [member]
+    assert invoices[0].total_excl == plan.monthly_amount
+    assert figures.revenue_by_activity(this_month(), None) == before
 
 
 # --- Insertion hours and FTE -----------------------------------------------------------------------------
