@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from impact.figures import Summary, activity_label
+from insertion.enums import ExitCategory
 
 HEADER = ("Indicateur", "Activité", "Valeur", "Unité")
 
@@ -24,6 +25,11 @@ def rows(figures: Summary) -> Iterator[tuple[str, str, Decimal | int | str, str]
     yield _("ETP réalisés (heures validées)"), "", figures.fte.done, _("ETP")
     yield _("Entrées"), "", figures.people.entries, _("personnes")
     yield _("Sorties"), "", figures.people.exits, _("personnes")
+    for category, count in figures.people.exit_categories.items():
+        yield _("Sorties enregistrées"), str(ExitCategory(category).label), count, _("personnes")
+    for label, rate in ((_("Taux de sorties en emploi durable"), figures.people.durable_rate),
+                        (_("Taux de sorties dynamiques"), figures.people.dynamic_rate)):  # fmt: skip
+        yield label, "", "" if rate is None else rate, "%"
     yield _("Présent·es en fin de période"), "", figures.people.present, _("personnes")
     yield _("Ménages servis"), "", figures.customers.households, _("ménages")
     yield _("Organisations servies"), "", figures.customers.organisations, _("organisations")

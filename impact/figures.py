@@ -10,7 +10,7 @@ import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
@@ -21,9 +21,9 @@ from accounting.chart import ADVANCE_ACCOUNT
 from bookings.enums import BookingStatus
 from bookings.models import Booking
 from hub.models import Structure
-from insertion.enums import JobSourceKind
-from insertion.models import Assignment, Contract, TimesheetEntry, Worker
-from insertion.reports import fte_of_hours
+from insertion.enums import ExitCategory, JobSourceKind
+from insertion.models import Assignment, Contract, ContractExit, TimesheetEntry, Worker
+from insertion.reports import DYNAMIC_CATEGORIES, fte_of_hours
 from marketplace.enums import FulfilmentStatus, InvoiceKind
 from marketplace.models import InvoiceLine, Order, OrderLine
 from services.enums import OfferingKind, Unit
@@ -258,13 +258,32 @@ class People:
     entries: int  # first contract ever starting in the period
     exits: int  # a contract ending in the period with no later one
     present: int  # under contract on the period's last day
-    # Exit categories (sortie dynamique, emploi durable…) come with the ContractExit model another
-    # change builds: {category: count} here once it exists. Nothing fills it yet.
+    # The exits recorded in the period (`ContractExit`, ADR 0031) by category, every category listed.
     exit_categories: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def counted_exits(self) -> int:
+        """The base of the DREETS' rates: every recorded exit but those withdrawn from the count."""
+        return sum(count for category, count in self.exit_categories.items() if category != ExitCategory.WITHDRAWN)
+
+    def exit_rate(self, *categories: str) -> Decimal | None:
+        """Share of the counted exits in these categories, in % with one decimal; None without any."""
+        if not self.counted_exits:
+            return None
+        hits = sum(self.exit_categories.get(category, 0) for category in categories)
+        return (Decimal(100 * hits) / Decimal(self.counted_exits)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def durable_rate(self) -> Decimal | None:
+        return self.exit_rate(ExitCategory.DURABLE)
+
+    @property
+    def dynamic_rate(self) -> Decimal | None:
+        return self.exit_rate(*DYNAMIC_CATEGORIES)
 
 
 def people(period: Period, structure: Structure | None = None) -> People:
-    """Insertion workers employed, from their contracts' dates (3 queries)."""
+    """Insertion workers employed, from their contracts' dates, and the exits recorded (4 queries)."""
     workers = Worker.objects.all()
     contracts = Contract.objects.all()
     if structure is not None:
@@ -284,7 +303,12 @@ def people(period: Period, structure: Structure | None = None) -> People:
         .count()
     )
     present = contracts.covering(period.end).values("worker_id").distinct().count()
-    return People(entries=entries, exits=exits, present=present)
+    recorded = ContractExit.objects.filter(date__gte=period.start, date__lte=period.end)
+    if structure is not None:
+        recorded = recorded.for_structure(structure)
+    categories = dict.fromkeys(ExitCategory.values, 0)
+    categories.update(recorded.values("category").annotate(n=Count("pk")).values_list("category", "n"))
+    return People(entries=entries, exits=exits, present=present, exit_categories=categories)
 
 
 # --- Customers and what was done for them -----------------------------------------------------------------
@@ -385,7 +409,7 @@ class Summary:
 
 
 def summary(period: Period, structure: Structure | None = None) -> Summary:
-    """Every figure of the dashboard: a fixed number of queries whatever the data size (at most 15: one more
+    """Every figure of the dashboard: a fixed number of queries whatever the data size (at most 16: one more
     each when some jobs come from bookings, from orders)."""
     revenue = revenue_by_activity(period, structure)
     hours = insertion_hours_by_activity(period, structure)
@@ -422,6 +446,8 @@ class PublicReport:
     entries: int | None
     exits: int | None
     present: int | None
+    durable_rate: Decimal | None  # hidden under five exits counted
+    dynamic_rate: Decimal | None
     households: int | None
     organisations: int | None
     solidarity_households: int | None
@@ -438,7 +464,8 @@ class PublicReport:
 
     @property
     def hidden(self) -> list[str]:
-        names = ["hours", "fte_done", "entries", "exits", "present", "households", "organisations"]
+        names = ["hours", "fte_done", "entries", "exits", "present", "durable_rate", "dynamic_rate", "households",
+                 "organisations"]  # fmt: skip
         return [name for name in [*names, "solidarity_households", "solidarity_share"] if getattr(self, name) is None]
 
 
@@ -455,6 +482,9 @@ def public_report(year: int) -> PublicReport:
         entries=hide_small(figures.people.entries),
         exits=hide_small(figures.people.exits),
         present=hide_small(figures.people.present),
+        # A rate over fewer than five exits describes fewer than five people.
+        durable_rate=figures.people.durable_rate if hide_small(figures.people.counted_exits) else None,
+        dynamic_rate=figures.people.dynamic_rate if hide_small(figures.people.counted_exits) else None,
         households=households,
         organisations=hide_small(figures.customers.organisations),
         solidarity_households=solidarity,

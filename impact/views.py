@@ -15,6 +15,7 @@ from hub.models import Structure
 from hub.params import MAX_YEAR, MIN_YEAR, InvalidParameter
 from hub.views import rendered_pdf
 from impact import charts, exports, figures, perms
+from insertion.enums import ExitCategory
 
 MONTHS = [
     (1, _lazy("janvier")), (2, _lazy("février")), (3, _lazy("mars")), (4, _lazy("avril")), (5, _lazy("mai")), (6, _lazy("juin")),
@@ -99,6 +100,9 @@ def _context(request: HttpRequest) -> dict:
     this_year = timezone.localdate().year
     return {
         "summary": summary,
+        "exit_rows": [
+            (ExitCategory(category).label, count) for category, count in summary.people.exit_categories.items()
+        ],
         "period": period,
         "structure": structure,
         "structures": choices,

@@ -46,6 +46,18 @@ class PeopleSerializer(serializers.Serializer):
     entries = serializers.IntegerField(help_text="Premier contrat commencé dans la période.")
     exits = serializers.IntegerField(help_text="Contrat fini dans la période, sans contrat suivant.")
     present = serializers.IntegerField(help_text="Sous contrat le dernier jour de la période.")
+    exit_categories = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Sorties enregistrées dans la période, par catégorie : durable, transitional, positive, other, "
+        "unknown, withdrawn (retirées du calcul des taux).",
+    )
+    durable_rate = serializers.DecimalField(
+        max_digits=4, decimal_places=1, allow_null=True, help_text="Sorties en emploi durable, en % (null sans sortie)."
+    )
+    dynamic_rate = serializers.DecimalField(
+        max_digits=4, decimal_places=1, allow_null=True,
+        help_text="Sorties dynamiques (durable, transition, positive), en % (null sans sortie).",
+    )  # fmt: skip
 
 
 class CustomersSerializer(serializers.Serializer):
@@ -99,6 +111,8 @@ class PublicSerializer(serializers.Serializer):
     entries = serializers.IntegerField(allow_null=True)
     exits = serializers.IntegerField(allow_null=True)
     present = serializers.IntegerField(allow_null=True)
+    durable_rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
+    dynamic_rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True)
     households = serializers.IntegerField(allow_null=True)
     organisations = serializers.IntegerField(allow_null=True)
     solidarity_households = serializers.IntegerField(allow_null=True)

@@ -11,8 +11,9 @@ from django.utils import timezone
 from bookings.enums import BookingStatus
 from impact import figures
 from impact.figures import Period
-from insertion.enums import JobSourceKind
-from insertion.models import TimesheetEntry
+from insertion.actions import record_exit
+from insertion.enums import ExitCategory, ExitReason, JobSourceKind
+from insertion.models import ContractExit, TimesheetEntry
 from marketplace.actions.invoicing import issue_credit_note
 from marketplace.actions.shared_services import issue_shared_services_invoices
 from marketplace.enums import InvoiceKind
@@ -20,6 +21,7 @@ from marketplace.models import Invoice, InvoiceLine, Order
 from services.enums import OfferingKind, Unit
 from subscriptions.enums import DeliveryStatus
 from subscriptions.models import Delivery
+from tests.accounts.factories import UserFactory
 from tests.bookings.factories import BookableOfferingFactory, BookingFactory, SellerFactory
 from tests.hub.factories import StructureFactory
 from tests.impact.factories import MARCH, TimesheetEntryFactory, assign, contract, finish
@@ -219,11 +221,42 @@ def test_entries_exits_and_present_from_contract_dates():
     result = figures.people(MARCH, structure)
 
     assert (result.entries, result.exits, result.present) == (1, 1, 1)
-    assert result.exit_categories == {}
+    assert result.exit_categories == dict.fromkeys(ExitCategory.values, 0)  # none recorded
+    assert (result.durable_rate, result.dynamic_rate) == (None, None)
     year = figures.people(Period(2026), structure)
     # Over 2026: the newcomer and the returning worker entered; all but the old hand's first contract and
     # the returning worker's first ended for good (the old hand's on 31 December); the old hand is there.
     assert (year.entries, year.exits, year.present) == (2, 4, 1)
+
+
+def test_exit_categories_and_the_dreets_rates_from_the_exits_recorded():
+    """Six exits recorded in March: 2 durable, 1 transitional, 1 positive, 1 unknown, 1 withdrawn from the
+    count — rates over the five counted: durable 40 %, dynamic 80 %; another structure's exit stays out."""
+    structure, elsewhere = StructureFactory(), StructureFactory()
+    supervisor = UserFactory()
+    reasons = [ExitReason.CDI, ExitReason.LONG_FIXED_TERM, ExitReason.SHORT_FIXED_TERM, ExitReason.TRAINING,
+               ExitReason.UNKNOWN, ExitReason.WITHDRAWN]  # fmt: skip
+    for reason, worker in zip(reasons, WorkerFactory.create_batch(6, structure=structure), strict=True):
+        ended = contract(worker, D(2025, 9, 1), D(2026, 3, 20))
+        record_exit(contract=ended, reason=reason, date=D(2026, 3, 20), by=supervisor, today=D(2026, 4, 1))
+    other = contract(WorkerFactory(structure=elsewhere), D(2025, 9, 1), D(2026, 3, 20))
+    record_exit(contract=other, reason=ExitReason.CDI, date=D(2026, 3, 20), by=supervisor, today=D(2026, 4, 1))
+
+    result = figures.people(MARCH, structure)
+
+    assert result.exit_categories == {"durable": 2, "transitional": 1, "positive": 1, "other": 0, "unknown": 1,
+                                      "withdrawn": 1}  # fmt: skip
+    assert (result.counted_exits, result.durable_rate, result.dynamic_rate) == (5, Decimal("40.0"), Decimal("80.0"))
+    independent = ContractExit.objects.filter(contract__worker__structure=structure, date__month=3)
+    assert sum(result.exit_categories.values()) == independent.count() == 6
+    hub = figures.people(MARCH)
+    assert (
+        hub.exit_categories["durable"] - result.exit_categories["durable"]
+        == ContractExit.objects.filter(date__gte=MARCH.start, date__lte=MARCH.end, category="durable")
+        .exclude(contract__worker__structure=structure)
+        .count()
+    )
+    assert figures.people(Period(2026, 4), structure).exit_categories == dict.fromkeys(ExitCategory.values, 0)
 
 
 # --- Customers -------------------------------------------------------------------------------------------
@@ -286,12 +319,12 @@ def test_baskets_laundry_kilos_visit_hours_and_transport_km():
 def test_summary_costs_the_same_queries_whatever_the_data(workshop, django_assert_num_queries):
     structure, _w1, _w2 = workshop
     figures.summary(MARCH, StructureFactory())  # warm the content types and caches
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         small = figures.summary(MARCH, structure)
     more = WorkerFactory(structure=structure)
     for day in range(9, 14):
         TimesheetEntryFactory(worker=more, date=D(2026, 3, day), hours=Decimal("7"))
         assign(more, on=D(2026, 3, day), hours="7", source_kind=JobSourceKind.DELIVERY, source_id=f"round-{day}")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         larger = figures.summary(MARCH, structure)
     assert larger.hours_total == small.hours_total + Decimal("35.00")

@@ -166,6 +166,14 @@ def test_csv_has_bom_semicolons_and_decimal_commas(client, workshop):
         "ETP réalisés (heures validées);;0,04;ETP",
         "Entrées;;0;personnes",
         "Sorties;;0;personnes",
+        "Sorties enregistrées;Emploi durable;0;personnes",
+        "Sorties enregistrées;Emploi de transition;0;personnes",
+        "Sorties enregistrées;Sortie positive;0;personnes",
+        "Sorties enregistrées;Autre sortie;0;personnes",
+        "Sorties enregistrées;Situation inconnue;0;personnes",
+        "Sorties enregistrées;Retrait des sorties constatées;0;personnes",
+        "Taux de sorties en emploi durable;;;%",
+        "Taux de sorties dynamiques;;;%",
         "Présent·es en fin de période;;1;personnes",
         "Ménages servis;;0;ménages",
         "Organisations servies;;0;organisations",
@@ -213,14 +221,14 @@ def test_page_and_api_query_counts_do_not_grow_with_the_data(client, workshop, d
     api_params = {"structure": workshop.slug, "year": "2026", "month": "3"}
     _grow(workshop, 1)
     client.get(DASHBOARD, params)  # the session and the menu, once
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert client.get(DASHBOARD, params).status_code == 200
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert client.get(SUMMARY, api_params).status_code == 200
     _grow(workshop, 10)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert client.get(DASHBOARD, params).status_code == 200
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert client.get(SUMMARY, api_params).status_code == 200
 
 
@@ -238,7 +246,10 @@ def test_summary_api_for_a_manager(client, workshop):
     assert (body["year"], body["month"]) == (2026, 3)
     assert body["hours"] == {"goods": "6.00"}
     assert body["fte"] == {"planned": "1.14", "done": "0.04", "planned_hours": "155.00", "done_hours": "6.00"}
-    assert body["people"] == {"entries": 0, "exits": 0, "present": 1}
+    assert body["people"] == {
+        "entries": 0, "exits": 0, "present": 1, "durable_rate": None, "dynamic_rate": None,
+        "exit_categories": {"durable": 0, "transitional": 0, "positive": 0, "other": 0, "unknown": 0, "withdrawn": 0},
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from impact import figures
+from insertion.actions import record_exit
+from insertion.enums import ExitReason
 from marketplace.models import Order
+from tests.accounts.factories import UserFactory
 from tests.hub.factories import StructureFactory
 from tests.impact.factories import TimesheetEntryFactory, contract
 from tests.insertion.factories import WorkerFactory
@@ -58,8 +61,8 @@ def test_four_people_are_hidden_with_what_would_give_them_back():
     # The hours of four people would describe them: hidden with their FTE.
     assert (report.hours, report.hours_total, report.fte_done) == (None, None, None)
     assert report.hidden == [
-        "hours", "fte_done", "entries", "exits", "present", "households", "organisations",
-        "solidarity_households", "solidarity_share",
+        "hours", "fte_done", "entries", "exits", "present", "durable_rate", "dynamic_rate", "households",
+        "organisations", "solidarity_households", "solidarity_share",
     ]  # fmt: skip
 
 
@@ -76,7 +79,29 @@ def test_five_people_are_shown():
     assert report.solidarity_share == Decimal("83.3")
     assert report.hours == {"goods": Decimal("35.00")}
     assert report.fte_done == (Decimal(35) / Decimal(1607)).quantize(Decimal("0.01"))
-    assert report.hidden == ["exits", "organisations"]
+    assert report.hidden == ["exits", "durable_rate", "dynamic_rate", "organisations"]
+
+
+def _exits(reasons: list[str]) -> None:
+    """Workers whose contract ended on 30 June 2019, each exit recorded with its reason."""
+    supervisor = UserFactory()
+    for reason, worker in zip(reasons, WorkerFactory.create_batch(len(reasons), structure=StructureFactory()),
+                              strict=True):  # fmt: skip
+        ended = contract(worker, D(YEAR - 1, 9, 1), D(YEAR, 6, 30))
+        record_exit(contract=ended, reason=reason, date=D(YEAR, 6, 30), by=supervisor, today=D(YEAR, 7, 1))
+
+
+def test_exit_rates_are_published_from_five_exits_counted():
+    """Four counted exits (and one withdrawn from the count) describe four people: no rate; five counted
+    do: durable 2 of 5, dynamic 4 of 5."""
+    _exits([ExitReason.CDI, ExitReason.TRAINING, ExitReason.SHORT_FIXED_TERM, ExitReason.UNKNOWN,
+            ExitReason.WITHDRAWN])  # fmt: skip
+    report = figures.public_report(YEAR)
+    assert (report.exits, report.durable_rate, report.dynamic_rate) == (5, None, None)
+
+    _exits([ExitReason.CDI])
+    report = figures.public_report(YEAR)
+    assert (report.exits, report.durable_rate, report.dynamic_rate) == (6, Decimal("40.0"), Decimal("80.0"))
 
 
 def test_solidarity_share_is_hidden_when_its_count_is(client):
@@ -123,8 +148,8 @@ def test_public_api_gives_nulls_and_says_what_is_hidden(client):
     body = response.json()
     assert (body["entries"], body["households"], body["hours"], body["fte_done"]) == (None, 5, None, None)
     assert body["hidden"] == [
-        "hours", "fte_done", "entries", "exits", "present", "organisations", "solidarity_households",
-        "solidarity_share",
+        "hours", "fte_done", "entries", "exits", "present", "durable_rate", "dynamic_rate", "organisations",
+        "solidarity_households", "solidarity_share",
     ]  # fmt: skip
 
 
