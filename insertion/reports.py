@@ -72,12 +72,17 @@ def worker_month_hours(worker: Worker, year: int, month: int) -> HoursRow:
 
 def fte(structure, start: datetime.date, end: datetime.date) -> Decimal:
     """FTE = validated (paid) hours / (annual hours × days in the period / 365); annual hours default 1 607."""
-    annual = Decimal(getattr(settings, "INSERTION_FTE_ANNUAL_HOURS", 1607))
     paid = TimesheetEntry.objects.filter(
         worker__structure=structure, date__gte=start, date__lte=end, validated_at__isnull=False
     ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
+    return fte_of_hours(Decimal(paid), start, end)
+
+
+def fte_of_hours(hours: Decimal, start: datetime.date, end: datetime.date) -> Decimal:
+    """Hours over [start, end] as FTE (DOMAIN.md rule 17): hours / (annual hours × days / 365), to 0.01."""
+    annual = Decimal(getattr(settings, "INSERTION_FTE_ANNUAL_HOURS", 1607))
     days = Decimal((end - start).days + 1)
-    return (Decimal(paid) / (annual * days / Decimal(365))).quantize(Decimal("0.01"))
+    return (hours / (annual * days / Decimal(365))).quantize(Decimal("0.01"))
 
 
 def parse_hours(value: str) -> Decimal:

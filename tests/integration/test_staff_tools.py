@@ -35,7 +35,8 @@ EXPECTED = {
     },
     "compta@demo.pole.test": {
         "Comptabilité": ["Livres comptables", "Chèques à remettre", "Caisse du jour", "Équipes d'insertion",
-                         "Attestations fiscales", "Avance immédiate", "Événements Stripe", "Back-office"],
+                         "Attestations fiscales", "Avance immédiate", "Tableau de bord d'impact", "Événements Stripe",
+                         "Back-office"],
         "Mes services": RESIDENT,
         "Mon compte": ACCOUNT,
     },
@@ -45,7 +46,8 @@ EXPECTED = {
         "Mon compte": ACCOUNT,
     },
     "admin@demo.pole.test": {
-        "Administration": ["Back-office", "Événements Stripe", "Avance immédiate", "Commandes à préparer", "Chèques à remettre",
+        "Administration": ["Back-office", "Événements Stripe", "Avance immédiate", "Tableau de bord d'impact",
+                           "Commandes à préparer", "Chèques à remettre",
                            "Caisse du jour", "Blanchisserie : la semaine", "Listes de paniers",
                            "Planning de la semaine — Jardins du Pôle",
                            "Planning de la semaine — Blanchisserie solidaire",
