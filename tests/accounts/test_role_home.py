@@ -114,10 +114,10 @@ def test_the_header_shows_one_menu_per_role_with_only_the_pages_that_open(client
 
     assert menus == {
         "Encadrement": [
-            "Planning de la semaine", "Équipes d&#x27;insertion", "Blanchisserie : la semaine", "Listes de paniers",
-            "Back-office",
+            "Planning de la semaine", "Équipes d&#x27;insertion", "Blanchisserie : la semaine", "État mensuel IAE",
+            "Listes de paniers", "Back-office",
         ],
-        "Comptabilité": ["Livres comptables", "Chèques à remettre", "Caisse du jour"],
+        "Comptabilité": ["Livres comptables", "Chèques à remettre", "Caisse du jour", "Tableau de bord d&#x27;impact"],
         "Mes services": ["Mon tableau de bord", "Mes commandes", "Mes réservations", "Mes abonnements"],
         "Mon compte": ["Mon espace", "Mes informations"],
     }  # fmt: skip
