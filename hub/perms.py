@@ -11,6 +11,7 @@ from hub.models import Organisation, Structure
 
 _ROLES_CACHE = "_hub_structure_roles"
 _ORGS_CACHE = "_hub_organisation_roles"
+_PRESCRIBERS_CACHE = "_hub_prescriber_organisations"
 
 
 def is_hub_admin(user) -> bool:
@@ -138,3 +139,22 @@ def can_manage_organisation(user, organisation: Organisation) -> bool:
 
 def can_view_organisation(user, organisation: Organisation) -> bool:
     return is_hub_admin(user) or is_organisation_member(user, organisation)
+
+
+def prescriber_organisations(user) -> list[int]:
+    """Ids of the prescriber organisations (CCAS, Mission locale…) the person works for, as a social worker."""
+    ids = list(organisation_roles(user))
+    if not ids:
+        return []
+    cached = getattr(user, _PRESCRIBERS_CACHE, None)
+    if cached is None:
+        cached = list(
+            Organisation.objects.filter(pk__in=ids).exclude(prescriber_kind="").order_by("pk").values_list("pk", flat=True)
+        )
+        setattr(user, _PRESCRIBERS_CACHE, cached)
+    return cached
+
+
+def is_social_worker(user) -> bool:
+    """A member of a prescriber organisation (its admins are heads of service)."""
+    return bool(prescriber_organisations(user))
