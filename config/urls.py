@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("subscriptions.api.urls")),
     path("", include("insertion.api.urls")),
     path("", include("sap.api.urls")),
+    path("", include("prescribers.api.urls")),
 ]
 
 handler400 = "hub.views.bad_request"
@@ -35,6 +36,7 @@ urlpatterns = [
     path("reservations/", include("bookings.urls")),
     path("insertion/", include("insertion.urls")),
     path("services-a-la-personne/", include("sap.urls")),
+    path("accompagnements/", include("prescribers.urls")),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -149,7 +149,10 @@ def prescriber_organisations(user) -> list[int]:
     cached = getattr(user, _PRESCRIBERS_CACHE, None)
     if cached is None:
         cached = list(
-            Organisation.objects.filter(pk__in=ids).exclude(prescriber_kind="").order_by("pk").values_list("pk", flat=True)
+            Organisation.objects.filter(pk__in=ids)
+            .exclude(prescriber_kind="")
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         setattr(user, _PRESCRIBERS_CACHE, cached)
     return cached

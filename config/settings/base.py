@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "insertion",
     "sap",
+    "prescribers",
 ]
 
 MIDDLEWARE = [
