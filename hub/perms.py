@@ -11,7 +11,6 @@ from hub.models import Organisation, Structure
 
 _ROLES_CACHE = "_hub_structure_roles"
 _ORGS_CACHE = "_hub_organisation_roles"
-_PRESCRIBERS_CACHE = "_hub_prescriber_organisations"
 
 
 def is_hub_admin(user) -> bool:
@@ -32,15 +31,24 @@ def structure_roles(user) -> dict[int, frozenset[str]]:
     return cached
 
 
-def organisation_roles(user) -> dict[int, str]:
-    """{organisation id: role} for a signed-in user."""
+def _memberships(user) -> list[tuple[int, str, str]]:
+    """[(organisation id, role, prescriber kind)] of a signed-in user, in one query, cached on the user."""
     if isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
-        return {}
+        return []
     cached = getattr(user, _ORGS_CACHE, None)
     if cached is None:
-        cached = dict(user.organisation_memberships.values_list("organisation_id", "role"))
+        cached = list(
+            user.organisation_memberships.values_list("organisation_id", "role", "organisation__prescriber_kind")
+        )
         setattr(user, _ORGS_CACHE, cached)
     return cached
+
+
+def organisation_roles(user) -> dict[int, str]:
+    """{organisation id: role} of the *customer* organisations a signed-in user belongs to. A prescriber's
+    social workers (`prescriber_organisations`) neither buy for it nor see its account: that comes with
+    third-party payment (ADR 0033)."""
+    return {pk: role for pk, role, kind in _memberships(user) if not kind}
 
 
 def has_structure_role(user, structure: Structure, *roles: str) -> bool:
@@ -143,19 +151,7 @@ def can_view_organisation(user, organisation: Organisation) -> bool:
 
 def prescriber_organisations(user) -> list[int]:
     """Ids of the prescriber organisations (CCAS, Mission locale…) the person works for, as a social worker."""
-    ids = list(organisation_roles(user))
-    if not ids:
-        return []
-    cached = getattr(user, _PRESCRIBERS_CACHE, None)
-    if cached is None:
-        cached = list(
-            Organisation.objects.filter(pk__in=ids)
-            .exclude(prescriber_kind="")
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        setattr(user, _PRESCRIBERS_CACHE, cached)
-    return cached
+    return sorted(pk for pk, _role, kind in _memberships(user) if kind)
 
 
 def is_social_worker(user) -> bool:

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.adapter import HubSite
 from hub.models import Organisation
 from marketplace.models import SolidarityStatus
 from prescribers import perms
@@ -49,7 +50,7 @@ def _clean_text(value: str, *, max_length: int, label: str) -> str:
     if "\x00" in value:
         raise SupportError(_("%(label)s contient un caractère interdit.") % {"label": label})
     if len(value) > max_length:
-        raise SupportError(_("%(label)s : %(limit)s caractères au plus.") % {"label": label, "limit": max_length})
+        raise SupportError(_("%(label)s dépasse %(limit)s caractères.") % {"label": label, "limit": max_length})
     return value
 
 
@@ -76,8 +77,15 @@ def _invite(user) -> None:
     key = f"{user_pk_to_url_str(user)}-{allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)}"
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
     url = settings.SITE_URL + path.replace("UID-KEY", key)
+    context = {
+        "user": user,
+        "email": user.email,
+        "password_reset_url": url,
+        "current_site": HubSite(name=settings.SITE_NAME, domain=settings.SITE_URL),
+    }
+    # Rendered by the adapter (its subject prefix; the outbox's adapter queues it), outside any request.
     with allauth_context.request_context(None):
-        get_adapter().send_mail("prescribers/email/invitation", user.email, {"user": user, "password_reset_url": url})
+        get_adapter().render_mail("prescribers/email/invitation", user.email, context).send()
 
 
 def _find_or_invite_person(*, email: str, first_name: str, last_name: str):
@@ -87,8 +95,8 @@ def _find_or_invite_person(*, email: str, first_name: str, last_name: str):
         if not person.is_active:
             raise SupportError(_("Ce compte est fermé : l'accompagnement ne peut pas être ouvert."))
         return person, False
-    first_name = _clean_text(first_name, max_length=NAME_MAX_LENGTH, label=_("Prénom"))
-    last_name = _clean_text(last_name, max_length=NAME_MAX_LENGTH, label=_("Nom"))
+    first_name = _clean_text(first_name, max_length=NAME_MAX_LENGTH, label=_("Le prénom"))
+    last_name = _clean_text(last_name, max_length=NAME_MAX_LENGTH, label=_("Le nom"))
     if not first_name or not last_name:
         raise SupportError(
             _("Aucun compte n'a cette adresse : indiquez le prénom et le nom de la personne pour l'inviter.")
@@ -122,14 +130,14 @@ def open_support(
         raise SupportError(
             _("Seul·e un·e travailleur·se social·e de cette organisation peut ouvrir un accompagnement.")
         )
-    email = _clean_text(email, max_length=EMAIL_MAX_LENGTH, label=_("Adresse e-mail")).lower()
+    email = _clean_text(email, max_length=EMAIL_MAX_LENGTH, label=_("L'adresse e-mail")).lower()
     try:
         validate_email(email)
     except ValidationError as error:
         raise SupportError(_("Adresse e-mail invalide.")) from error
     if ground not in SupportGround.values:
         raise SupportError(_("Choisissez un motif dans la liste."))
-    note = _clean_text(note, max_length=NOTE_MAX_LENGTH, label=_("Note"))
+    note = _clean_text(note, max_length=NOTE_MAX_LENGTH, label=_("La note"))
     check_dates(starts_on=starts_on, ends_on=ends_on)
     if email == by.email.lower():
         raise SupportError(_("Vous ne pouvez pas vous accompagner vous-même."))
