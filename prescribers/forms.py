@@ -42,7 +42,7 @@ class OpenSupportForm(forms.Form):
         error_messages={**REQUIRED, "invalid_choice": _("Choisissez un motif dans la liste.")},
     )
     note = forms.CharField(
-        label=_("Note (facultatif)"),
+        label=_("Note"),
         max_length=NOTE_MAX_LENGTH,
         required=False,
         error_messages=MAX_LENGTH,
