@@ -172,3 +172,35 @@ def test_the_api_query_count_does_not_grow(client, ccas, worker, count, django_a
         response = client.get(API)
 
     assert response.json()["count"] == count
+
+
+def test_a_social_worker_closes_a_support_after_confirming(client, ccas, worker):
+    support = SupportFactory(organisation=ccas, consented=True)
+    client.force_login(worker)
+
+    confirm = client.get(reverse("prescribers:close_support", args=[support.pk]))
+    support.refresh_from_db()
+    assert (confirm.status_code, support.closed_at) == (200, None)
+    client.post(reverse("prescribers:close_support", args=[support.pk]))
+
+    support.refresh_from_db()
+    assert support.closed_at is not None
+    assert list(support.events.values_list("kind", flat=True)) == ["closed"]
+
+
+def test_another_organisation_cannot_close_a_support(client, ccas):
+    support = SupportFactory(organisation=ccas, consented=True)
+    client.force_login(social_worker_of(PrescriberFactory()))
+
+    assert client.post(reverse("prescribers:close_support", args=[support.pk])).status_code == 404
+    support.refresh_from_db()
+    assert support.closed_at is None
+
+
+def test_the_endpoint_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+
+    operations = schema["paths"]["/api/v1/prescribers/supports/"]
+    assert sorted(operations) == ["get", "post"]
+    assert operations["post"]["summary"] == "Ouvrir un accompagnement"
+    assert {"201", "400", "404"} <= set(operations["post"]["responses"])
