@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("insertion.api.urls")),
     path("", include("sap.api.urls")),
     path("", include("impact.api.urls")),
+    path("", include("prescribers.api.urls")),
 ]
 
 handler400 = "hub.views.bad_request"
@@ -37,6 +38,7 @@ urlpatterns = [
     path("insertion/", include("insertion.urls")),
     path("services-a-la-personne/", include("sap.urls")),
     path("", include("impact.urls")),  # /impact/ and the public /rapport-activite/<year>/
+    path("accompagnements/", include("prescribers.urls")),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

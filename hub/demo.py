@@ -240,6 +240,8 @@ DEMO_LOGINS = [
     DemoLogin("compta@demo.pole.test", "Nathalie", "Roux", "comptable de toutes les structures"),
     DemoLogin("admin@demo.pole.test", "Alex", "Durand", "administrateur du pôle"),
     DemoLogin("tresoriere@demo.pole.test", "Jeanne", "Lefort", "trésorière des Amis du Lavoir (comptes en lecture)"),
+    DemoLogin("social.ccas@demo.pole.test", "Hélène", "Garnier", "travailleuse sociale au CCAS de Nemours"),
+    DemoLogin("social.ml@demo.pole.test", "Yanis", "Boucher", "conseiller à la Mission locale du Sud Seine-et-Marne"),
 ]
 
 LEGAL_PAGES = {

@@ -46,6 +46,16 @@ class OrganisationRole(models.TextChoices):
     MEMBER = "member", _("Membre")
 
 
+class PrescriberKind(models.TextChoices):
+    """What kind of prescriber an organisation is (blank: a customer organisation, not a prescriber)."""
+
+    CCAS = "ccas", _("CCAS / CIAS")
+    DEPARTEMENT = "departement", _("Services sociaux du Département")
+    MISSION_LOCALE = "mission_locale", _("Mission locale")
+    FRANCE_TRAVAIL = "france_travail", _("France Travail")
+    ASSOCIATION = "association", _("Association d'accompagnement")
+
+
 class LegalPageKind(models.TextChoices):
     LEGAL_NOTICE = "mentions-legales", _("Mentions légales")
     TERMS_OF_SALE = "conditions-generales-de-vente", _("Conditions générales de vente")

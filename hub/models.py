@@ -12,6 +12,7 @@ from hub.enums import (
     EmailState,
     LegalPageKind,
     OrganisationRole,
+    PrescriberKind,
     SapInterventionMode,
     StaffRole,
     StructureKind,
@@ -357,7 +358,8 @@ class SiteClosure(models.Model):
 
 
 class Organisation(Address):
-    """A customer organisation (association, school, small business) that orders and is billed."""
+    """A customer organisation (association, school, small business) that orders and is billed; or, with a
+    `prescriber_kind`, a prescriber (CCAS, Mission locale…) whose members are its social workers."""
 
     name = models.CharField(_("nom"), max_length=150)
     slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
@@ -368,6 +370,13 @@ class Organisation(Address):
     )
     email = models.EmailField(_("e-mail de facturation"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    prescriber_kind = models.CharField(
+        _("prescripteur"),
+        max_length=20,
+        choices=PrescriberKind.choices,
+        blank=True,
+        help_text=_("Vide : organisation cliente. Sinon ses membres sont ses travailleur·ses sociaux·ales."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="OrganisationMembership",

@@ -31,15 +31,24 @@ def structure_roles(user) -> dict[int, frozenset[str]]:
     return cached
 
 
-def organisation_roles(user) -> dict[int, str]:
-    """{organisation id: role} for a signed-in user."""
+def _memberships(user) -> list[tuple[int, str, str]]:
+    """[(organisation id, role, prescriber kind)] of a signed-in user, in one query, cached on the user."""
     if isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
-        return {}
+        return []
     cached = getattr(user, _ORGS_CACHE, None)
     if cached is None:
-        cached = dict(user.organisation_memberships.values_list("organisation_id", "role"))
+        cached = list(
+            user.organisation_memberships.values_list("organisation_id", "role", "organisation__prescriber_kind")
+        )
         setattr(user, _ORGS_CACHE, cached)
     return cached
+
+
+def organisation_roles(user) -> dict[int, str]:
+    """{organisation id: role} of the *customer* organisations a signed-in user belongs to. A prescriber's
+    social workers (`prescriber_organisations`) neither buy for it nor see its account: that comes with
+    third-party payment (ADR 0033)."""
+    return {pk: role for pk, role, kind in _memberships(user) if not kind}
 
 
 def has_structure_role(user, structure: Structure, *roles: str) -> bool:
@@ -138,3 +147,13 @@ def can_manage_organisation(user, organisation: Organisation) -> bool:
 
 def can_view_organisation(user, organisation: Organisation) -> bool:
     return is_hub_admin(user) or is_organisation_member(user, organisation)
+
+
+def prescriber_organisations(user) -> list[int]:
+    """Ids of the prescriber organisations (CCAS, Mission locale…) the person works for, as a social worker."""
+    return sorted(pk for pk, _role, kind in _memberships(user) if kind)
+
+
+def is_social_worker(user) -> bool:
+    """A member of a prescriber organisation (its admins are heads of service)."""
+    return bool(prescriber_organisations(user))

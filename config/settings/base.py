@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "insertion",
     "sap",
     "impact",
+    "prescribers",
 ]
 
 MIDDLEWARE = [

@@ -122,11 +122,11 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(client, django_assert_num
     client.force_login(user)
     client.get(reverse("accounts:home"))
 
-    # 12 = session, user; the menu (structure roles, organisation roles, the Collectif for the Stripe
-    # events' check, the tax certificates and the immediate advance: does the person have any);
+    # 13 = session, user; the menu (structure roles, organisation roles, the Collectif for the Stripe
+    # events' check, the tax certificates, the immediate advance and the supports: does the person have any);
     # baskets (subscriptions with their absences, their coming deliveries); bookings (the person's
     # organisations, the bookings); orders; whatever the number of each.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(reverse("accounts:home"))
 
     assert response.status_code == 200

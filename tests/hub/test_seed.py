@@ -25,7 +25,7 @@ def test_seed_twice_creates_nothing_more(demo_hub):
     assert _counts() == before
     assert before["hub.Structure"] == 8  # seven of the hub, one outside association
     assert before["hub.Site"] == 4
-    assert before["hub.Organisation"] == 2
+    assert before["hub.Organisation"] == 4  # two customers, and the two prescribers of prescribers.demo
 
 
 def test_seed_refuses_without_debug_unless_forced(settings, demo_hub):

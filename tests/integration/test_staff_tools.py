@@ -15,7 +15,12 @@ pytestmark = pytest.mark.django_db
 RESIDENT = ["Mon tableau de bord", "Mes commandes", "Mes réservations", "Mes abonnements"]
 ACCOUNT = ["Mon espace", "Mes informations"]
 EXPECTED = {
-    "resident@demo.pole.test": {"Mes services": RESIDENT, "Mon compte": ACCOUNT},
+    "resident@demo.pole.test": {"Mes services": [*RESIDENT, "Qui m'accompagne"], "Mon compte": ACCOUNT},
+    "social.ccas@demo.pole.test": {
+        "Accompagnement social": ["Mes accompagnements", "Ouvrir un accompagnement"],
+        "Mes services": RESIDENT,
+        "Mon compte": ACCOUNT,
+    },
     "asso@demo.pole.test": {
         "Mon organisation": ["Compte et factures de l’organisation", "Mes réservations"],
         "Mes services": ["Mon tableau de bord", "Mes commandes", "Mes abonnements"],
@@ -64,6 +69,7 @@ EXPECTED = {
 LANDING = {
     "resident@demo.pole.test": "/compte/espace/",
     "asso@demo.pole.test": "/reservations/organisations/",
+    "social.ccas@demo.pole.test": "/accompagnements/",
     "linge@demo.pole.test": "/reservations/gestion/blanchisserie/",
     "encadrant@demo.pole.test": "/insertion/jardins-du-pole/",
     "compta@demo.pole.test": "/comptabilite/",

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from prescribers import views
+
+app_name = "prescribers"
+
+urlpatterns = [
+    path("", views.supports, name="supports"),
+    path("ouvrir/", views.open_support, name="open_support"),
+    path("<int:pk>/", views.support_detail, name="support"),
+    path("<int:pk>/clore/", views.close_support, name="close_support"),
+    path("qui-m-accompagne/", views.my_supports, name="my_supports"),
+    path("qui-m-accompagne/<int:pk>/accord/", views.accept_support, name="accept_support"),
+    path("qui-m-accompagne/<int:pk>/retirer/", views.withdraw_consent, name="withdraw_consent"),
+]
