@@ -83,8 +83,11 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from devtools import background
+
+PARIS = ZoneInfo("Europe/Paris")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8430
@@ -209,6 +212,10 @@ class State:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC) + self.clock_offset
 
+    def today(self) -> dt.date:
+        """The URSSAF's date is France's: just after midnight in Paris is still the day before in UTC."""
+        return self.now().astimezone(PARIS).date()
+
     # --- OAuth -----------------------------------------------------------------------------------
     def issue_token(self, client_id: str, client_secret: str) -> str | None:
         expected = self.credentials.get(client_id)
@@ -235,7 +242,7 @@ class State:
         birth = _parse_date(body.get("dateNaissance"))
         if birth is None:
             errors.append(_error("ERREUR_VALIDATION", "dateNaissance est obligatoire (date ISO)."))
-        elif birth > self.now().date():
+        elif birth > self.today():
             errors.append(_error("ERR_DATE_NAISSANCE_FUTUR"))
         place = body.get("lieuNaissance")
         if not isinstance(place, dict) or not _text(place.get("codePaysNaissance")):
@@ -370,7 +377,7 @@ class State:
             return [_error("ERR_DATE_FIN_AVANT_DATE_DEB")]
         if (start.year, start.month) != (end.year, end.month):
             return [_error("ERR_PERIODE_EMPLOI_MOIS_NON_UNIQUE")]
-        if end > self.now().date():
+        if end > self.today():
             return [_error("ERR_DATE_FUTUR")]
         errors: list[dict] = []
         total = self._amount(item.get("mntFactureTTC"), "mntFactureTTC", errors)
@@ -492,7 +499,7 @@ class State:
         if code == "70":
             try:
                 amount = Decimal(str(body.get("amount", request["item"]["mntFactureTTC"])))
-                when = dt.date.fromisoformat(body.get("date") or self.now().date().isoformat())
+                when = dt.date.fromisoformat(body.get("date") or self.today().isoformat())
             except (InvalidOperation, ValueError):
                 return 400, {"error": "amount must be a number, date YYYY-MM-DD"}
             transfer = {"mntVirement": amount, "dateVirement": when.isoformat()}

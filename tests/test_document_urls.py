@@ -120,6 +120,17 @@ def _hours(settings, tmp_path) -> Document:
     return Document(url, manager, b"Total structure")
 
 
+def _impact(name: str, marker: bytes):
+    def document(settings, tmp_path) -> Document:
+        settings.PRIVATE_MEDIA_ROOT = tmp_path
+        structure = BooksStructureFactory()
+        manager = StructureRoleFactory(structure=structure, role=StaffRole.MANAGER).user
+        url = reverse(f"impact:{name}") + f"?structure={structure.slug}&annee={timezone.localdate().year}"
+        return Document(url, manager, marker)
+
+    return document
+
+
 def _personal_data(settings, tmp_path) -> Document:
     owner = UserFactory(email="exportpersonne@exemple.test")
     return Document(reverse("accounts:export"), owner, b"exportpersonne@exemple.test")
@@ -142,9 +153,13 @@ DOCUMENTS = {
     "VAT CSV": _books("vat"),
     "hours CSV": _hours,
     "personal data export": _personal_data,
+    "impact CSV": _impact("dashboard_csv", b"Chiffre d'affaires HT"),
+    "impact PDF": _impact("dashboard_pdf", b"%PDF-"),
 }
 # The URL names above whose route ends in a file extension (the others are documents by `?format=`).
-ROUTES_WITH_AN_EXTENSION = {"marketplace:invoice_pdf", "bookings:sap_quote", "bookings:ical"}
+ROUTES_WITH_AN_EXTENSION = {
+    "marketplace:invoice_pdf", "bookings:sap_quote", "bookings:ical", "impact:dashboard_csv", "impact:dashboard_pdf",
+}  # fmt: skip
 
 
 def _named_routes(patterns, namespace=""):
