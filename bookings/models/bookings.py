@@ -128,10 +128,15 @@ class BookingQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user) -> "BookingQuerySet":
-        """A person's own bookings and those of the organisations they belong to."""
+        """A person's own bookings and those of the customer organisations they belong to (a prescriber's
+        social workers do not book for it: `hub.perms.organisation_roles`)."""
         if not user.is_authenticated:
             return self.none()
-        org_ids = list(user.organisation_memberships.values_list("organisation_id", flat=True))
+        org_ids = list(
+            user.organisation_memberships.filter(organisation__prescriber_kind="").values_list(
+                "organisation_id", flat=True
+            )
+        )
         return self.filter(Q(customer=user, organisation__isnull=True) | Q(organisation_id__in=org_ids))
 
     def for_list(self) -> "BookingQuerySet":

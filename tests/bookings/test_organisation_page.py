@@ -189,3 +189,23 @@ def test_my_organisations_goes_to_the_only_one(client):
     response = client.get(reverse("bookings:organisations"))
 
     assert (response.status_code, response.url) == (302, reverse("bookings:organisation", args=[creche.slug]))
+
+
+def test_a_prescribers_social_worker_does_not_see_its_bookings_as_their_own():
+    """Membership of a customer organisation shows its bookings; membership of a prescriber (a CCAS, whose
+    social workers do not book for it) shows none of them."""
+    from bookings.models import Booking
+    from hub.models import Organisation
+
+    creche = BillingOrganisationFactory(name="Crèche d'essai")
+    ccas = BillingOrganisationFactory(name="CCAS d'essai")
+    member = OrganisationMembershipFactory(organisation=creche).user
+    OrganisationMembershipFactory(organisation=ccas, user=member)
+    session = BookableOfferingFactory()
+    for_creche = BookingFactory(offering=session, user=member, organisation=creche)
+    for_ccas = BookingFactory(offering=session, user=member, organisation=ccas, starts_at=at(7, 10))
+    assert set(Booking.objects.visible_to(member)) == {for_creche, for_ccas}
+
+    Organisation.objects.filter(pk=ccas.pk).update(prescriber_kind="ccas")
+
+    assert list(Booking.objects.visible_to(member)) == [for_creche]
