@@ -346,8 +346,18 @@ def test_a_changed_job_keeps_its_start_and_new_jobs_go_after_the_others_of_the_d
     second = order_for(resident(), {"panier-familial": "2"}, method="cash", at=PLACED_AT)
     sync_jobs(week=WEEK)
     (job1,), (job2,) = jobs_of(first), jobs_of(second)
+
+    def following(previous: Job, minutes: int) -> datetime.time:
+        """Where a job of `minutes` goes after `previous` (in source order): right after it if it fits in
+        the same half-day, else at the start of the next half-day."""
+        half = 1 if previous.start_time >= job_sources.HALF_DAYS[1][0] else 0
+        if shifted(previous.end_time, minutes) <= job_sources.HALF_DAYS[half][1]:
+            return previous.end_time
+        return job_sources.HALF_DAYS[(half + 1) % 2][0]
+
     # The day may already hold the demo's jobs: the two orders' packing follows them, 1.40 h then 0.70 h.
-    assert job1.end_time == shifted(job1.start_time, 90) == job2.start_time
+    assert job1.end_time == shifted(job1.start_time, 90)
+    assert job2.start_time == following(job1, 45)
     assert job2.end_time == shifted(job2.start_time, 45)
     line = first.lines.get()
     line.quantity = Decimal("6")  # 2.10 h instead of 1.40 h
@@ -360,11 +370,8 @@ def test_a_changed_job_keeps_its_start_and_new_jobs_go_after_the_others_of_the_d
     (job1,), (job2,), (job3,) = jobs_of(first), jobs_of(second), jobs_of(third)
     assert (job1.start_time, job1.end_time) == (start1, shifted(start1, 135))  # keeps its start, grows
     assert (job2.start_time, job2.end_time) == (start2, end2)  # not moved
-    last_end = max(job1.end_time, job2.end_time)
-    # After the others of the day; in the afternoon if the morning is full (the demo's jobs of the day
-    # may have pushed the two orders' packing towards noon).
-    (_morning_start, noon), (afternoon, _evening) = job_sources.HALF_DAYS
-    start3 = last_end if shifted(last_end, 30) <= noon else afternoon
+    # After the day's last job in source order (the second order's), in its half-day if it fits.
+    start3 = following(job2, 30)
     assert (job3.start_time, job3.end_time) == (start3, shifted(start3, 30))
 
 
