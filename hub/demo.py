@@ -351,11 +351,15 @@ def seed_demo() -> dict[str, int]:
 
 
 def _demo_user(login: DemoLogin):
+    return demo_person(login.email, login.first_name, login.last_name)
+
+
+def demo_person(email: str, first_name: str, last_name: str):
+    """A demo account (found by its e-mail, or made with the demo password), its address verified: every
+    app's demo makes its people here."""
     User = get_user_model()
-    user = User.objects.filter(email=login.email).first()
+    user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(
-            email=login.email, password=DEMO_PASSWORD, first_name=login.first_name, last_name=login.last_name
-        )
-    EmailAddress.objects.update_or_create(user=user, email=login.email, defaults={"verified": True, "primary": True})
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name)
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user

@@ -28,13 +28,12 @@ import types
 from collections.abc import Callable
 from decimal import Decimal
 
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from hub import notify
-from hub.demo import DEMO_PASSWORD
+from hub.demo import demo_person
 from hub.enums import OrganisationRole
 from hub.models import Organisation, OrganisationMembership, Site, Structure
 from marketplace import postings, stripe_gateway
@@ -203,17 +202,7 @@ def seed_demo() -> dict[str, int]:
 
 
 def _customers():
-    User = get_user_model()
-    users = []
-    for email, first_name, last_name, _address in CUSTOMERS:
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name
-            )
-            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        users.append(user)
-    return users
+    return [demo_person(email, first_name, last_name) for email, first_name, last_name, _address in CUSTOMERS]
 
 
 class _Agenda:
@@ -294,12 +283,7 @@ def _history(customers) -> None:
 def _plan_overdue_b2b(agenda: _Agenda, staff, pickup_point, rng) -> list[tuple[list[Order], tuple[int, ...]]]:
     """The sports club's treasurer orders twice by transfer and never pays: two overdue B2B invoices."""
     email, first_name, last_name, address = TREASURER
-    User = get_user_model()
-    treasurer = User.objects.filter(email=email).first()
-    if treasurer is None:
-        treasurer = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first_name,
-                                             last_name=last_name)  # fmt: skip
-        EmailAddress.objects.create(user=treasurer, email=email, verified=True, primary=True)
+    treasurer = demo_person(email, first_name, last_name)
     club = Organisation.objects.get(slug="as-souppes")
     OrganisationMembership.objects.get_or_create(user=treasurer, organisation=club,
                                                  defaults={"role": OrganisationRole.ADMIN})  # fmt: skip

@@ -4,13 +4,12 @@ granted and consent given, a person whose consent is awaited (the demo resident)
 
 import datetime
 
-from allauth.account.models import EmailAddress
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from hub import notify
-from hub.demo import DEMO_PASSWORD
+from hub.demo import demo_person
 from hub.enums import OrganisationRole, PrescriberKind
 from hub.models import Organisation, OrganisationMembership
 from prescribers import actions
@@ -28,15 +27,6 @@ PEOPLE = (
     ("aminata.diallo@demo.pole.test", "Aminata", "Diallo"),
     ("kevin.morel@demo.pole.test", "Kévin", "Morel"),
 )
-
-
-def _person(email: str, first_name: str, last_name: str):
-    User = get_user_model()
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
 
 
 def seed_demo() -> dict[str, int]:
@@ -57,7 +47,7 @@ def seed_demo() -> dict[str, int]:
         organisations[slug], workers[slug] = organisation, worker
     if Support.objects.filter(organisation__in=organisations.values()).exists():
         return {"accompagnements": Support.objects.filter(organisation__in=organisations.values()).count()}
-    family, young = (_person(*person) for person in PEOPLE)
+    family, young = (demo_person(*person) for person in PEOPLE)
     resident = User.objects.filter(email="resident@demo.pole.test").first()
     today = timezone.localdate()
     with notify.suppressed():

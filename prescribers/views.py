@@ -129,7 +129,7 @@ def close_support(request: HttpRequest, pk: int) -> HttpResponse:
         "button": _("Clore l'accompagnement"),
         "danger": True,
     }
-    return render(request, "prescribers/confirm.html", context)
+    return render(request, "confirm.html", context)
 
 
 # --- The person's side --------------------------------------------------------------------------------
@@ -189,4 +189,4 @@ def withdraw_consent(request: HttpRequest, pk: int) -> HttpResponse:
         "button": _("Refuser") if refusing else _("Retirer mon accord"),
         "danger": True,
     }
-    return render(request, "prescribers/confirm.html", context)
+    return render(request, "confirm.html", context)

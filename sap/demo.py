@@ -13,11 +13,10 @@ certificates come in `seed_demo_last` (`sap.demo_2025`).
 import datetime
 from decimal import Decimal
 
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from hub.demo import DEMO_PASSWORD
+from hub.demo import demo_person
 from hub.models import Structure
 from marketplace.actions.checkout import Billing, place_order_for_items
 from marketplace.actions.invoicing import issue_order_invoices
@@ -50,15 +49,6 @@ def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=timezone.get_current_timezone())
 
 
-def _user(email: str, first_name: str, last_name: str):
-    User = get_user_model()
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first_name, last_name=last_name)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
 def seed_demo() -> dict[str, int]:
     provider = Structure.objects.filter(slug=PROVIDER).first()
     housework = Offering.objects.filter(structure__slug=PROVIDER, name="Ménage à domicile").first()
@@ -73,7 +63,7 @@ def seed_demo() -> dict[str, int]:
     for number, (email, first, last, born, (code, postcode, commune), status, months, contested) in enumerate(
         CLIENTS, start=1
     ):
-        user = _user(email, first, last)
+        user = demo_person(email, first, last)
         registered = _at(datetime.date(YEAR, 1, 5 + number))
         client = AdvanceClient(
             structure=provider, customer=user, civility="2" if first != "Gilbert" else "1", birth_name=last.upper(),

@@ -265,7 +265,7 @@ def advance_client(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def _confirm(request, *, structure, client, title, text, button, back, action, danger=False) -> HttpResponse:
     context = {"structure": structure, "client": client, "title": title, "text": text, "button": button,
                "back": back, "action": action, "danger": danger}  # fmt: skip
-    return render(request, "sap/advance_confirm.html", context)
+    return render(request, "confirm.html", context)
 
 
 @login_required
