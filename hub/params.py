@@ -56,3 +56,15 @@ def date_param(request: HttpRequest, name: str, *, default: datetime.date, value
             % {"value": raw[:20], "min": date_format(MIN_DATE, "j F Y"), "max": date_format(MAX_DATE, "j F Y")}
         )
     return day
+
+
+def parse_year(raw: str, *, default: int) -> int:
+    """'2026' → 2026; `default` when empty; a French 400 unless four digits between MIN_YEAR and MAX_YEAR."""
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4 and MIN_YEAR <= int(raw) <= MAX_YEAR):
+        raise InvalidParameter(
+            _("L'année « %(value)s » n'est pas valide : indiquez une année entre %(min)s et %(max)s.")
+            % {"value": raw[:10], "min": MIN_YEAR, "max": MAX_YEAR}
+        )
+    return int(raw)

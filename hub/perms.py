@@ -154,6 +154,11 @@ def prescriber_organisations(user) -> list[int]:
     return sorted(pk for pk, _role, kind in _memberships(user) if kind)
 
 
+def prescriber_roles(user) -> dict[int, str]:
+    """{organisation id: role} of the prescriber organisations the person works for (admin: head of service)."""
+    return {pk: role for pk, role, kind in _memberships(user) if kind}
+
+
 def is_social_worker(user) -> bool:
     """A member of a prescriber organisation (its admins are heads of service)."""
     return bool(prescriber_organisations(user))

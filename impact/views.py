@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounting.exports import csv_response
 from hub.models import Structure
-from hub.params import MAX_YEAR, MIN_YEAR, InvalidParameter
+from hub.params import MIN_YEAR, InvalidParameter, parse_year
 from hub.views import rendered_pdf
 from impact import charts, exports, figures, perms
 from insertion.enums import ExitCategory
@@ -23,18 +23,6 @@ MONTHS = [
     (12, _lazy("décembre")),
 ]  # fmt: skip
 SLUG_MAX_LENGTH = 60
-
-
-def parse_year(raw: str, *, default: int) -> int:
-    """'2026' → 2026; a French 400 unless four digits between MIN_YEAR and MAX_YEAR."""
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) == 4 and MIN_YEAR <= int(raw) <= MAX_YEAR):
-        raise InvalidParameter(
-            _("L'année « %(value)s » n'est pas valide : indiquez une année entre %(min)s et %(max)s.")
-            % {"value": raw[:10], "min": MIN_YEAR, "max": MAX_YEAR}
-        )
-    return int(raw)
 
 
 def parse_month(raw: str) -> int | None:

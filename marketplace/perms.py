@@ -14,11 +14,14 @@ REFUND_ROLES = (StaffRole.MANAGER,)
 
 
 def can_view_invoice(user, invoice: Invoice) -> bool:
-    """The buyer (or a member of the buying organisation) and the seller's staff; nobody else."""
+    """The buyer (or a member of the buying organisation, a prescriber's social workers) and the seller's staff."""
     if not user.is_authenticated:
         return False
     if invoice.organisation_id is not None:
         if perms.is_organisation_member(user, invoice.organisation):
+            return True
+        # A prescriber's social workers: the invoices of the shares it pays for the people it supports.
+        if invoice.organisation_id in perms.prescriber_organisations(user):
             return True
     elif invoice.customer_id == user.pk:
         return True

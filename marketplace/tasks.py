@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from marketplace import invoice_documents
-from marketplace.actions import dunning, payments, refunds, shared_services, transfers
+from marketplace.actions import dunning, payments, refunds, shared_services, third_party, transfers
 
 logger = logging.getLogger(__name__)
 
@@ -82,3 +82,13 @@ def render_invoice_pdf(invoice_id: int) -> bool:
 def send_reminders() -> int:
     """Beat, daily: each overdue invoice's next reminder level, once (idempotent)."""
     return dunning.send_due_reminders()
+
+
+@shared_task(name="marketplace.bill_third_party_shares")
+def bill_third_party_shares(year: int | None = None, month: int | None = None) -> int:
+    """On the 1st, bill each payer (a prescriber) the shares it took of last month's orders, on account.
+    Idempotent; a missed month is caught up by the next run (ADR 0034)."""
+    if year is None or month is None:
+        last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+        year, month = last_month.year, last_month.month
+    return len(third_party.bill_third_party_shares(year=year, month=month))

@@ -10,9 +10,12 @@ class PrescribersConfig(AppConfig):
         # reason: the registries' callbacks import models, which cannot load before the app registry is ready.
         from accounts import personal_data, staff_tools
         from hub import perms as hub_perms
+        from marketplace import covers
         from prescribers import perms
         from prescribers import personal_data as prescribers_personal_data
+        from prescribers.fundings import FundingCover
 
+        covers.register(FundingCover())
         personal_data.register(
             "accompagnements", export=prescribers_personal_data.export, erase=prescribers_personal_data.erase
         )
@@ -35,6 +38,13 @@ class PrescribersConfig(AppConfig):
             can_open=hub_perms.is_social_worker,
             position=9,
             sections={"prescriber": 20},
+        )
+        staff_tools.register(
+            "prescribers:budget",
+            label=_("Budget de prise en charge"),
+            can_open=hub_perms.is_social_worker,
+            position=9,
+            sections={"prescriber": 30},
         )
         staff_tools.register(
             "prescribers:my_supports",

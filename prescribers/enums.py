@@ -29,3 +29,10 @@ class SupportEventKind(models.TextChoices):
     TIER_ENDED = "tier_ended", _("Tarif solidaire arrêté")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Accord retiré par la personne")
     CLOSED = "closed", _("Accompagnement clos")
+    FUNDING_SET = "funding_set", _("Prise en charge accordée")
+    FUNDING_ENDED = "funding_ended", _("Prise en charge arrêtée")
+    ORDERED = "ordered", _("Commande passée pour la personne")
+
+
+# What a prescriber may pay part of (the list: baskets, solidarity transport, laundry, training seats).
+FUNDABLE_KINDS = ("basket", "mobility", "laundry", "training")

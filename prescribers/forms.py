@@ -5,9 +5,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub import money
 from hub.models import Organisation
-from prescribers.enums import SupportGround
+from prescribers.enums import FUNDABLE_KINDS, SupportGround
 from prescribers.models import NOTE_MAX_LENGTH
+from services.enums import OfferingKind
 
 REQUIRED = {"required": _("Ce champ est obligatoire.")}
 MAX_LENGTH = {"max_length": _("%(limit_value)d caractères au plus (vous en avez saisi %(show_value)d).")}
@@ -75,3 +77,68 @@ def parse_search(value: str) -> str:
     """The list's search: 100 characters at most, no NUL byte (ignored otherwise)."""
     value = (value or "").strip()[:100]
     return "" if "\x00" in value else value
+
+
+MONEY_ERRORS = {
+    **REQUIRED,
+    "invalid": _("Saisissez un montant en euros."),
+    "max_digits": _("Montant trop grand."),
+    "max_decimal_places": _("Deux décimales au plus."),
+    "max_whole_digits": _("Montant trop grand."),
+    "min_value": _("Le montant ne peut pas être négatif."),
+    "max_value": _("Montant trop grand."),
+}
+
+
+class FundingForm(forms.Form):
+    share_percent = forms.IntegerField(
+        label=_("Part prise en charge (%)"), min_value=1, max_value=100, initial=50,
+        error_messages={**REQUIRED, "invalid": _("Saisissez un nombre entier."),
+                        "min_value": _("Entre 1 et 100 %%."), "max_value": _("Entre 1 et 100 %%.")},
+    )  # fmt: skip
+    monthly_cap = forms.DecimalField(
+        label=_("Plafond par mois (€)"), required=False, min_value=0, max_value=10000, max_digits=7,
+        decimal_places=2, error_messages=MONEY_ERRORS,
+        help_text=_("Facultatif : au plus ce montant par mois pour cette personne (100 % et un plafond : un montant par mois)."),
+    )  # fmt: skip
+    kinds = forms.MultipleChoiceField(
+        label=_("Activités prises en charge"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={**REQUIRED, "invalid_choice": _("Choisissez des activités de la liste.")},
+    )
+    ends_on = forms.DateField(label=_("Jusqu'au"), input_formats=DATE_FORMATS, error_messages=DATE_ERRORS,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+
+    def __init__(self, *args, support, **kwargs):
+        kwargs.setdefault("initial", {"ends_on": support.ends_on, "kinds": ["basket"]})
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = [(kind, OfferingKind(kind).label) for kind in FUNDABLE_KINDS]
+
+
+class BudgetForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Budget de l'année (€)"), min_value=0, max_value=10_000_000, max_digits=10, decimal_places=2,
+        error_messages=MONEY_ERRORS,
+    )  # fmt: skip
+
+
+class SubscribeForPersonForm(forms.Form):
+    plan = forms.ModelChoiceField(
+        label=_("Formule"), queryset=None, empty_label=None,
+        error_messages={**REQUIRED, "invalid_choice": _("Choisissez une formule de la liste.")},
+    )  # fmt: skip
+    pickup_point = forms.ModelChoiceField(
+        label=_("Point de retrait"), queryset=None, empty_label=_("Choisissez un point de retrait"),
+        error_messages={**REQUIRED, "invalid_choice": _("Choisissez un point de retrait de la liste.")},
+    )  # fmt: skip
+    start_date = forms.DateField(label=_("À partir du"), input_formats=DATE_FORMATS, error_messages=DATE_ERRORS,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))  # fmt: skip
+
+    def __init__(self, *args, plans, pickup_points, **kwargs):
+        kwargs.setdefault("initial", {"start_date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans
+        self.fields["plan"].label_from_instance = lambda plan: _("%(plan)s — %(price)s le panier") % {
+            "plan": plan, "price": money.format_eur(plan.offering.price),
+        }  # fmt: skip
+        self.fields["pickup_point"].queryset = pickup_points

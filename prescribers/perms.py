@@ -35,3 +35,8 @@ def is_supported_person(user, support: Support) -> bool:
 
 def has_supports(user) -> bool:
     return user.is_authenticated and Support.objects.filter(person=user).exists()
+
+
+def can_order_for(user, support: Support) -> bool:
+    """Order, book and pay part for the person: a social worker of the organisation, while consent stands."""
+    return can_view_support(user, support) and support.consent_stands

@@ -14,6 +14,9 @@ class SubscriptionPaymentMode(models.TextChoices):
     CARD = "card", _("Par livraison, carte enregistrée")
     SEPA = "sepa", _("Par livraison, prélèvement SEPA")
     PREPAID = "prepaid", _("Saison payée d'avance")
+    # Each basket paid in cash or by cheque when collected: set up by a social worker for a supported
+    # household (the prescriber's share taken off each basket, ADR 0034).
+    AT_PICKUP = "at_pickup", _("Par livraison, au retrait")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -30,7 +30,8 @@ class SubscribeForm(forms.Form):
     )
     payment_mode = forms.ChoiceField(
         label=_("Paiement"),
-        choices=SubscriptionPaymentMode.choices,
+        # Paying each basket at the pickup point is set up by a social worker (prescribers), not here.
+        choices=[c for c in SubscriptionPaymentMode.choices if c[0] != SubscriptionPaymentMode.AT_PICKUP],
         widget=forms.RadioSelect,
     )
 

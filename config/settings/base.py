@@ -400,6 +400,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bookings.issue_monthly_laundry_invoices",
         "schedule": crontab(day_of_month=1, hour=6, minute=30),
     },
+    "marketplace-bill-third-party-shares": {
+        "task": "marketplace.bill_third_party_shares",
+        "schedule": crontab(day_of_month=1, hour=6, minute=50),
+    },
     "bookings-monthly-home-service-invoices": {
         "task": "bookings.issue_monthly_home_service_invoices",
         "schedule": crontab(day_of_month=1, hour=6, minute=40),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hub import money, perms, schedules
 from hub.models import Organisation, Site, Structure
-from marketplace import cart_rules, events, notify
+from marketplace import cart_rules, covers, events, notify
 from marketplace.actions import settlement
 from marketplace.actions.cart import (
     CartLine,
@@ -23,7 +23,7 @@ from marketplace.actions.cart import (
     summarise,
 )
 from marketplace.actions.invoicing import issue_order_invoices_in_transaction
-from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod
+from marketplace.enums import FulfilmentStatus, OrderEmailKind, PaymentMethod, PaymentStatus
 from marketplace.exceptions import BookedNotBought, CartError, CheckoutError, InsufficientStock
 from marketplace.models import Cart, CartItem, Order, OrderLine, SellerSettings
 from marketplace.models.fields import BILLING_ADDRESS_MAX_LENGTH, BILLING_NAME_MAX_LENGTH
@@ -135,6 +135,7 @@ def place_order(
     terms_accepted: bool = False,
     terms_version: datetime.datetime | None = None,
     at: datetime.datetime | None = None,
+    placed_by=None,
 ) -> Order:
     """Turn the cart into one order (whatever the number of sellers) and empty the cart.
 
@@ -165,6 +166,7 @@ def place_order(
         before_confirm=lambda: cart.items.all().delete(),
         terms_accepted=terms_accepted,
         terms_version=terms_version,
+        placed_by=placed_by,
     )
 
 
@@ -218,6 +220,7 @@ def place_order_for_items(
     at_address: bool = False,
     urssaf_advance: bool = False,
     fixed: bool = False,
+    placed_by=None,
 ) -> Order:
     """Place an order for given offerings and quantities, without a cart (a booking, a delivery).
 
@@ -231,6 +234,7 @@ def place_order_for_items(
     `fixed`: the quantities are final (a home visit booked by its start time, sold for its set length):
     the lines are invoiced at confirmation and may be paid by card, even of offerings usually measured
     afterwards.
+    `placed_by`: who placed it for the customer (a social worker ordering on a supported person's behalf).
     """
     at = at or timezone.now()
     if organisation is not None and not perms.can_order_for_organisation(user, organisation):
@@ -257,6 +261,7 @@ def place_order_for_items(
         at=at,
         before_confirm=None,
         advance_reference=advance_reference,
+        placed_by=placed_by,
     )
 
 
@@ -277,6 +282,7 @@ def _place(
     terms_version: datetime.datetime | None = None,
     at_address: bool = False,
     urssaf_advance: bool = False,
+    placed_by=None,
 ) -> Order:
     """The checkout rules shared by a cart and a list of items: checks, order, lines, stock, confirmation.
 
@@ -323,6 +329,8 @@ def _place(
             % {"max": BILLING_ADDRESS_MAX_LENGTH}
         )
 
+    priced = _priced_lines(user=user, summary=summary, coverable=organisation is None and not urssaf_advance
+                           and not advance_reference, at=at)  # fmt: skip
     window = None
     if needs_point:
         window = collection_window(
@@ -346,13 +354,14 @@ def _place(
         billing_email=billing.email,
         billing_siren=organisation.siren if organisation else "",
         billing_vat_number=organisation.vat_number if organisation else "",
-        total_excl=summary.total_excl,
-        total_vat=summary.total_vat,
-        total_incl=summary.total_incl,
+        total_excl=sum((p.total_excl for p in priced.lines), Decimal("0")),
+        total_vat=sum((p.total_vat for p in priced.lines), Decimal("0")),
+        total_incl=sum((p.total_incl for p in priced.lines), Decimal("0")),
         advance_reference=advance_reference,
+        placed_by=placed_by if placed_by is not None and placed_by != user else None,
     )
     lines = []
-    for line in summary.lines:
+    for line, price in zip(summary.lines, priced.lines, strict=True):
         offering = line.item.offering
         if offering.stock is not None:
             _take_stock(offering, line.item.quantity)
@@ -364,7 +373,7 @@ def _place(
                 name=offering.name,
                 unit=offering.unit,
                 quantity=line.item.quantity,
-                unit_price=line.unit_price,
+                unit_price=price.unit_price,
                 vat_rate=offering.vat_rate,
                 vat_exemption_mention=offering.vat_exemption_mention,
                 revenue_account=offering.revenue_account,
@@ -374,19 +383,88 @@ def _place(
                 labour_hours_per_unit=offering.labour_hours_per_unit,
                 labour_headcount=offering.labour_headcount,
                 required_skill_id=offering.required_skill_id,
-                total_excl=line.total_excl,
-                total_vat=line.total_vat,
-                total_incl=line.total_incl,
+                total_excl=price.total_excl,
+                total_vat=price.total_vat,
+                total_incl=price.total_incl,
+                third_party=price.share.payer if price.share else None,
+                third_party_unit_price=price.share.unit_price if price.share else Decimal("0"),
             )
         )
     OrderLine.objects.bulk_create(lines)
+    if priced.provider is not None:
+        priced.provider.record(shares=[p.share for p in priced.lines], lines=lines)
     settlement.open_shares(order=order)
     if before_confirm is not None:
         before_confirm()
     notify.order_email(order.pk, OrderEmailKind.PLACED)
-    if payment_method in PaymentMethod.pay_later():
+    if priced.provider is not None and order.total_incl == 0:
+        # Wholly paid by third parties: nothing for the person to pay; their invoice reads 0.
+        order = confirm_locked_order(order=order, by=placed_by or user, at=at)
+        order.set_payment(PaymentStatus.PAID, by=placed_by or user, note=_("Pris en charge en totalité."), at=at)
+        order.save(update_fields=["payment_status", "paid_at"])
+    elif payment_method in PaymentMethod.pay_later():
         order = confirm_locked_order(order=order, by=user, at=at)  # created in this transaction
     return order
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """What the customer pays for one line, and the share a third party pays (ADR 0034)."""
+
+    unit_price: Decimal
+    total_excl: Decimal
+    total_vat: Decimal
+    total_incl: Decimal
+    share: covers.CoverShare | None = None
+    full_total: Decimal = Decimal("0")  # what the line would cost the customer alone
+
+    @property
+    def third_party_total(self) -> Decimal:
+        return Decimal("0") if self.share is None else self.full_total - self.total_incl
+
+
+@dataclass(frozen=True)
+class Priced:
+    lines: list[PricedLine]
+    provider: object = None
+
+    @property
+    def total_incl(self) -> Decimal:
+        return sum((line.total_incl for line in self.lines), Decimal("0"))
+
+    @property
+    def third_party_total(self) -> Decimal:
+        return sum((line.third_party_total for line in self.lines), Decimal("0"))
+
+
+def _priced_lines(
+    *, user, summary: CartSummary, coverable: bool, at: datetime.datetime, preview: bool = False
+) -> Priced:
+    """The summary's lines at the customer's price: a registered cover provider (a prescriber's funding) may
+    take part of each unit (`marketplace.covers`); the line is then priced at the rest."""
+    provider, shares = (None, None)
+    if coverable and summary.lines:
+        items = [covers.CoverItem(line.item.offering, line.item.quantity, line.unit_price) for line in summary.lines]
+        provider, shares = covers.propose(customer=user, items=items, at=at, preview=preview)
+    lines = []
+    for index, line in enumerate(summary.lines):
+        share = shares[index] if shares else None
+        if share is None:
+            lines.append(
+                PricedLine(line.unit_price, line.total_excl, line.total_vat, line.total_incl, None, line.total_incl)
+            )
+            continue
+        unit_price = line.unit_price - share.unit_price
+        total_incl = money.line_total(unit_price, line.item.quantity)
+        total_excl, total_vat = money.split_incl(total_incl, line.item.offering.vat_rate)
+        lines.append(PricedLine(unit_price, total_excl, total_vat, total_incl, share, line.total_incl))
+    return Priced(lines, provider)
+
+
+def preview_cover(*, user, summary: CartSummary, at: datetime.datetime | None = None) -> Priced:
+    """What a third party would pay of this summary if it were placed now (shown before placing; nothing is
+    locked or recorded)."""
+    return _priced_lines(user=user, summary=summary, coverable=True, at=at or timezone.now(), preview=True)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounting.chart import ADVANCE_ACCOUNT
 from hub import money
@@ -115,13 +116,24 @@ def issue_in_transaction(
     return invoice
 
 
+def description_of(line: OrderLine) -> str:
+    """The line's name; a line partly paid by a third party says who pays what on top (ADR 0034)."""
+    if line.third_party_id is None:
+        return line.name
+    mention = _("après prise en charge de %(amount)s par unité par %(payer)s") % {
+        "amount": money.format_eur(line.third_party_unit_price),
+        "payer": line.third_party.name,
+    }
+    return f"{line.name} — {mention}"[:200]
+
+
 def _invoice_line_values(line: OrderLine) -> dict:
     quantity = line.billed_quantity
     total_incl = money.line_total(line.unit_price, quantity)
     total_excl, total_vat = money.split_incl(total_incl, line.vat_rate)
     return {
         "order_line": line,
-        "description": line.name,
+        "description": description_of(line),
         "quantity": quantity,
         "unit": line.unit,
         "unit_price_incl": line.unit_price,
@@ -158,10 +170,13 @@ def issue_order_invoices_in_transaction(*, order: Order, at: datetime.datetime |
     lines = [
         line
         for line in order.lines.select_for_update(of=("self",))
-        .select_related("seller")
+        .select_related("seller", "third_party")
         .filter(invoice_line__isnull=True)
         .order_by("pk")
-        if line.is_ready_to_invoice and line.billed_quantity > 0
+        # A line wholly paid by a third party has nothing to invoice to the customer: the payer's order does.
+        if line.is_ready_to_invoice
+        and line.billed_quantity > 0
+        and (line.unit_price > 0 or line.third_party_id is None)
     ]
     by_seller: dict[int, list[OrderLine]] = defaultdict(list)
     for line in lines:

@@ -14,6 +14,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hub import money
 from hub.models import Organisation, Site, Skill, StatusLog, Structure
 from hub.schedules import window_label
 from hub.statemachine import StateMachine
@@ -131,6 +132,15 @@ class Order(models.Model):
     terms_version = models.DateTimeField(_("version des CGV acceptée"), null=True, blank=True)
 
     stripe_payment_intent_id = models.CharField(max_length=64, blank=True)
+    # Who placed it when not the customer: a social worker ordering on a supported person's behalf (ADR 0034).
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("passée par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     # An advance for deliveries to come (a prepaid season): invoiced by a deposit invoice once paid,
     # its amount excl. VAT held on 4191 under this auxiliary code (set by the caller, e.g. ABO-000042).
     advance_reference = models.CharField(_("acompte pour"), max_length=20, blank=True)
@@ -276,6 +286,21 @@ class OrderLine(models.Model):
     total_vat = models.DecimalField(_("TVA"), **MONEY)
     total_incl = models.DecimalField(_("total TTC"), **MONEY)
     refunded_amount = models.DecimalField(_("remboursé"), default=Decimal("0"), **MONEY)
+    # Third-party payment (ADR 0034): an organisation (a prescriber) pays `third_party_unit_price` of each unit,
+    # incl. VAT; `unit_price` and the totals above are then the customer's part. The payer's part is billed
+    # once, by a line of its monthly order on account (`third_party_billed_line`).
+    third_party = models.ForeignKey(
+        Organisation,
+        verbose_name=_("pris en charge en partie par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    third_party_unit_price = models.DecimalField(_("part unitaire prise en charge TTC"), default=Decimal("0"), **MONEY)
+    third_party_billed_line = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="covered_line"
+    )
 
     class Meta:
         ordering = ["seller_id", "pk"]
@@ -300,6 +325,17 @@ class OrderLine(models.Model):
                 name="marketplace_orderline_refund_within_total",
                 violation_error_message=_("On ne peut rembourser plus que le montant de la ligne."),
             ),
+            models.CheckConstraint(
+                condition=Q(third_party__isnull=True, third_party_unit_price=0)
+                | Q(third_party__isnull=False, third_party_unit_price__gt=0),
+                name="marketplace_orderline_third_party_share",
+                violation_error_message=_("Une part prise en charge est positive et a un payeur."),
+            ),
+            models.CheckConstraint(
+                condition=Q(third_party_billed_line__isnull=True) | Q(third_party__isnull=False),
+                name="marketplace_orderline_billed_share_has_payer",
+                violation_error_message=_("Seule une part prise en charge est facturée au payeur."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,6 +344,11 @@ class OrderLine(models.Model):
     @property
     def billed_quantity(self) -> Decimal:
         return self.final_quantity if self.final_quantity is not None else self.quantity
+
+    @property
+    def third_party_total(self) -> Decimal:
+        """The payer's part of this line, incl. VAT, at the quantity billed."""
+        return money.line_total(self.third_party_unit_price, self.billed_quantity)
 
     @property
     def is_ready_to_invoice(self) -> bool:

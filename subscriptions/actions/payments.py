@@ -60,13 +60,13 @@ def save_card(*, subscription: Subscription, setup_intent_id: str) -> Subscripti
 
 
 def due_for_charge(*, today: datetime.date | None = None):
-    """Planned deliveries paid by card whose cut-off has passed and that have no order yet."""
+    """Planned deliveries paid each time (by card, SEPA, or at the pickup point) that have no order yet."""
     today = today or timezone.localdate()
     return (
         Delivery.objects.filter(
             status=DeliveryStatus.PLANNED,
             order_line__isnull=True,
-            subscription__payment_mode__in=CARD_MODES,
+            subscription__payment_mode__in=[*CARD_MODES, SubscriptionPaymentMode.AT_PICKUP],
             date__gte=today,
         )
         .select_related("subscription__plan")
@@ -86,7 +86,7 @@ def charge_due_deliveries(*, today: datetime.date | None = None) -> int:
 
 
 @transaction.atomic
-def _order_for(delivery_pk: int, *, at: datetime.datetime) -> Order | None:
+def _order_for(delivery_pk: int, *, at: datetime.datetime, payment_method: str = PaymentMethod.CARD) -> Order | None:
     delivery = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery_pk)
     if delivery.order_line_id is not None or delivery.status != DeliveryStatus.PLANNED:
         return None  # already ordered (a retried task) or no longer due
@@ -97,7 +97,7 @@ def _order_for(delivery_pk: int, *, at: datetime.datetime) -> Order | None:
     order = place_order_for_items(
         user=user,
         items=[(subscription.plan.offering, 1)],
-        payment_method=PaymentMethod.CARD,
+        payment_method=payment_method,
         billing=Billing(
             name=user.get_full_name() or user.email, address=subscription.pickup_point.name, email=user.email
         ),
@@ -116,6 +116,14 @@ def charge_delivery(*, delivery: Delivery, at: datetime.datetime | None = None) 
     payment, a refusal or an SCA requirement right away (and again, harmlessly, by its webhook).
     """
     at = at or timezone.now()
+    if Subscription.objects.filter(
+        pk=delivery.subscription_id, payment_mode=SubscriptionPaymentMode.AT_PICKUP
+    ).exists():
+        # Paid in cash (or by cheque) when the basket is collected: the order is confirmed and invoiced now,
+        # its payment recorded at the handover like any order paid at the pickup point.
+        _order_for(delivery.pk, at=at, payment_method=PaymentMethod.CASH)
+        delivery.refresh_from_db()
+        return delivery
     order = _order_for(delivery.pk, at=at)
     delivery.refresh_from_db()
     if order is None:

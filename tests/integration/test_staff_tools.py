@@ -17,7 +17,7 @@ ACCOUNT = ["Mon espace", "Mes informations"]
 EXPECTED = {
     "resident@demo.pole.test": {"Mes services": [*RESIDENT, "Qui m'accompagne"], "Mon compte": ACCOUNT},
     "social.ccas@demo.pole.test": {
-        "Accompagnement social": ["Mes accompagnements", "Ouvrir un accompagnement"],
+        "Accompagnement social": ["Mes accompagnements", "Ouvrir un accompagnement", "Budget de prise en charge"],
         "Mes services": RESIDENT,
         "Mon compte": ACCOUNT,
     },

@@ -72,14 +72,15 @@ def test_place_order_of_two_sellers(two_sellers, django_assert_num_queries):
     cart = CartFactory(user=customer, items=two_sellers)
     pickup_point = SiteFactory(pickup_point=True)
 
-    # 52 (80 before issue 10) = placing it (savepoint, cart locked, solidarity status, items, which of them
+    # 53 (80 before issue 10) = placing it (savepoint, cart locked, solidarity status, items, which of them
     # are booked on a slot (issue 11), sellers' settings, order, one conditional stock update per stocked
     # line, the lines, one share per seller, cart emptied), confirming it in the same transaction
     # (transition, save), then per seller its invoice (lines, number, one posting of 6) and "is this share
     # paid yet" (2); the invoices join the order's transaction, with no savepoint of their own; + 2 e-mails
     # written to the outbox in the same transaction (« commande enregistrée », « vos factures »; issue 11);
-    # + the sellers' preparation times and the pickup point's opening slots, for the collection date (issue 12).
-    with django_assert_num_queries(52):
+    # + the sellers' preparation times and the pickup point's opening slots, for the collection date (issue 12);
+    # + does a prescriber's funding pay part of it (one read of the person's running fundings, ADR 0034).
+    with django_assert_num_queries(53):
         order = place_order(
             user=customer, cart=cart, payment_method="cash", billing=billing_for(customer), pickup_point=pickup_point
         )

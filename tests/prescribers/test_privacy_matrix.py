@@ -162,3 +162,101 @@ def test_while_consent_is_awaited_the_orders_are_hidden(client, world):
 
     assert world["order"].reference not in body
     assert 'id="support-orders-hidden"' in body
+
+
+# --- Third-party payment and ordering on behalf (ADR 0034) --------------------------------------------
+
+
+def _behalf_urls(support):
+    return {
+        "subscribe": reverse("prescribers:subscribe_for", args=[support.pk]),
+        "book_list": reverse("prescribers:book_for_list", args=[support.pk]),
+        "end_funding": reverse("prescribers:end_funding", args=[support.pk]),
+    }
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_ordering_on_behalf_pages(client, world, who):
+    for name, url in _behalf_urls(world["support"]).items():
+        response = _client(client, world, who).get(url)
+        if who in SEES_THE_SUPPORT:
+            # No running funding: « arrêter » sends back to the support page.
+            assert response.status_code == (302 if name == "end_funding" else 200), name
+            if name != "end_funding":
+                assert "Mireille Zéphyrin" in response.content.decode()
+        elif who == "anonymous":
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("account_login"))
+        else:
+            assert response.status_code == 404, (who, name)
+            assert "Zéphyrin" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_setting_a_funding(client, world, who):
+    support = world["support"]
+    data = {"share_percent": "50", "kinds": ["basket"], "ends_on": support.ends_on.isoformat()}
+
+    response = _client(client, world, who).post(reverse("prescribers:set_funding", args=[support.pk]), data)
+
+    if who in SEES_THE_SUPPORT:
+        assert response.status_code == 302
+        assert support.fundings.count() == 1
+        return
+    assert response.status_code == (302 if who == "anonymous" else 404)
+    assert support.fundings.count() == 0
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_the_budget_page(client, world, who):
+    from prescribers.models import Budget
+
+    Budget.objects.create(
+        organisation=world["org_a"], year=world["support"].starts_on.year, amount=1234, set_by=world["people"]["head_a"]
+    )
+    response = _client(client, world, who).get(reverse("prescribers:budget"))
+
+    body = response.content.decode()
+    if who in SOCIAL_WORKERS:
+        assert response.status_code == 200
+        assert ("1\u202f234,00\u00a0€" in body or "1 234,00\u00a0€" in body) is (who in SEES_THE_SUPPORT)
+    else:
+        assert response.status_code == (302 if who == "anonymous" else 404)
+        assert "CCAS d&#x27;Alpha" not in body
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_the_invoice_of_the_prescribers_shares(client, world, who):
+    """The organisation's invoice names the people it pays for: its social workers open it, and the hub's
+    admins as any invoice (the seller's staff would too); no other social worker, customer or staff."""
+    import datetime
+
+    from django.utils import timezone
+
+    from marketplace.actions.checkout import place_order_for_items
+    from marketplace.actions.third_party import bill_third_party_shares
+    from prescribers.models import Budget, Funding
+    from tests.hub.factories import SiteFactory
+    from tests.marketplace.factories import billing_for
+    from tests.services.factories import OfferingFactory
+
+    support, today = world["support"], timezone.localdate()
+    Budget.objects.create(organisation=world["org_a"], year=today.year, amount=100, set_by=world["people"]["head_a"])
+    Funding.objects.create(support=support, share_percent=50, kinds=["basket"], starts_on=today,
+                           ends_on=today + datetime.timedelta(days=30), created_by=world["people"]["head_a"])  # fmt: skip
+    person = world["people"]["person"]
+    place_order_for_items(
+        user=person, items=[(OfferingFactory(basket=True), 1)], payment_method="cash", billing=billing_for(person),
+        pickup_point=SiteFactory(pickup_point=True),
+    )  # fmt: skip
+    invoice = bill_third_party_shares(year=today.year, month=today.month)[0].invoices.get()
+    assert invoice.organisation == world["org_a"]
+
+    response = _client(client, world, who).get(reverse("marketplace:invoice_pdf", args=[invoice.number]))
+
+    if who in SEES_THE_SUPPORT | {"hub_admin"}:
+        assert response.status_code == 200
+    elif who == "anonymous":
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 404
