@@ -12,12 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounting.chart import ADVANCE_ACCOUNT
+from accounting.models import EntryLine
 from bookings.enums import BookingStatus
 from bookings.models import Booking
 from hub.models import Structure
@@ -89,7 +90,7 @@ def revenue_by_activity(period: Period, structure: Structure | None = None) -> d
     notes issued in it, by the kind of the offering of the order line they bill (1 query).
 
     Left out: deposit invoices and their credit notes (a prepaid season is an advance on 4191, not
-    revenue), and the Collectif's shared-services invoices to member structures (money moving inside
+    revenue: its baskets count as they are handed over, read from the ledger — `prepaid_baskets_revenue`), and the Collectif's shared-services invoices to member structures (money moving inside
     the hub, not a sale to its customers). Lines with no order line left are « Autres »."""
     lines = (
         InvoiceLine.objects.filter(
@@ -109,7 +110,26 @@ def revenue_by_activity(period: Period, structure: Structure | None = None) -> d
     ):
         sign = -1 if invoice_kind == InvoiceKind.CREDIT_NOTE else 1
         totals[kind or OTHER] += sign * total
+    if prepaid := prepaid_baskets_revenue(period, structure):
+        totals[OfferingKind.BASKET] += prepaid
     return _ordered({key: _q(value) for key, value in totals.items()})
+
+
+def prepaid_baskets_revenue(period: Period, structure: Structure | None = None) -> Decimal:
+    """Revenue excl. VAT of the prepaid seasons' baskets handed over in the period: no invoice line says it
+    (the season's deposit invoice is an advance), the ledger does — each basket delivered moves its share
+    from 4191 to revenue (`marketplace.postings.post_prepaid_delivery`, source « delivery »). 1 query."""
+    lines = EntryLine.objects.filter(
+        entry__source_kind="delivery",
+        entry__event="released",
+        entry__date__gte=period.start,
+        entry__date__lte=period.end,
+        account__code__startswith="7",
+    )
+    if structure is not None:
+        lines = lines.filter(entry__structure=structure)
+    total = lines.aggregate(total=Sum(F("credit") - F("debit")))["total"]
+    return total or ZERO
 
 
 # --- Insertion hours ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounting.models import EntryLine
 from bookings.enums import BookingStatus
 from impact import figures
 from impact.figures import Period
@@ -19,8 +20,9 @@ from marketplace.actions.shared_services import issue_shared_services_invoices
 from marketplace.enums import InvoiceKind
 from marketplace.models import Invoice, InvoiceLine, Order
 from services.enums import OfferingKind, Unit
+from subscriptions.actions.prepaid import mark_delivered
 from subscriptions.enums import DeliveryStatus
-from subscriptions.models import Delivery
+from subscriptions.models import Delivery, SeasonAdvance
 from tests.accounts.factories import UserFactory
 from tests.bookings.factories import BookableOfferingFactory, BookingFactory, SellerFactory
 from tests.hub.factories import StructureFactory
@@ -90,9 +92,14 @@ def test_hub_revenue_matches_an_aggregate_over_every_issued_invoice(seller):
     credited = issued.filter(invoice__kind=InvoiceKind.CREDIT_NOTE).exclude(revenue_account="4191")
     credited = credited.aggregate(total=Sum("total_excl"))["total"] or Decimal("0")
 
+    # Prepaid seasons' baskets handed over (the demo's): revenue in the ledger, moved off 4191 basket by basket.
+    released = EntryLine.objects.filter(
+        entry__source_kind="delivery", entry__date__year=period.year, account__code__startswith="70"
+    ).aggregate(total=Sum("credit"))["total"] or Decimal("0")
+
     revenue = figures.revenue_by_activity(period)
 
-    assert sum(revenue.values()) == sold - credited
+    assert sum(revenue.values()) == sold - credited + released
     assert revenue[OfferingKind.LAUNDRY] >= Decimal("8.33")
 
 
@@ -104,6 +111,24 @@ def test_a_prepaid_season_s_deposit_is_not_revenue():
     assert deposit.total_excl > 0
 
     assert figures.revenue_by_activity(this_month(), structure) == {}
+
+
+def test_a_prepaid_season_s_baskets_are_revenue_as_they_are_handed_over():
+    # Given a paid season (deposit on 4191): each basket handed over moves its share to revenue, in its month.
+    subscription = SubscriptionFactory(prepaid=True)
+    structure = subscription.plan.offering.structure
+    advance = SeasonAdvance.objects.get(subscription=subscription)
+    first, second = subscription.deliveries.order_by("date")[:2]
+    share = advance.share_excl(1)
+    assert share > 0
+
+    mark_delivered(delivery=first, at=timezone.make_aware(datetime.datetime.combine(first.date, datetime.time(17))))
+    mark_delivered(delivery=second, at=timezone.make_aware(datetime.datetime.combine(second.date, datetime.time(17))))
+
+    march = Period(first.date.year, first.date.month)
+    assert figures.revenue_by_activity(march, structure) == {OfferingKind.BASKET: share * 2}
+    assert figures.revenue_by_activity(Period(first.date.year, 2), structure) == {}
+    assert figures.revenue_by_activity(march, StructureFactory()) == {}
 
 
 def test_the_collectif_s_shared_services_invoices_to_members_are_not_revenue():
@@ -319,12 +344,12 @@ def test_baskets_laundry_kilos_visit_hours_and_transport_km():
 def test_summary_costs_the_same_queries_whatever_the_data(workshop, django_assert_num_queries):
     structure, _w1, _w2 = workshop
     figures.summary(MARCH, StructureFactory())  # warm the content types and caches
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         small = figures.summary(MARCH, structure)
     more = WorkerFactory(structure=structure)
     for day in range(9, 14):
         TimesheetEntryFactory(worker=more, date=D(2026, 3, day), hours=Decimal("7"))
         assign(more, on=D(2026, 3, day), hours="7", source_kind=JobSourceKind.DELIVERY, source_id=f"round-{day}")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         larger = figures.summary(MARCH, structure)
     assert larger.hours_total == small.hours_total + Decimal("35.00")

@@ -221,14 +221,14 @@ def test_page_and_api_query_counts_do_not_grow_with_the_data(client, workshop, d
     api_params = {"structure": workshop.slug, "year": "2026", "month": "3"}
     _grow(workshop, 1)
     client.get(DASHBOARD, params)  # the session and the menu, once
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(DASHBOARD, params).status_code == 200
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(SUMMARY, api_params).status_code == 200
     _grow(workshop, 10)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(DASHBOARD, params).status_code == 200
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(SUMMARY, api_params).status_code == 200
 
 
