@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from bookings.models import Booking
+from bookings.selectors import available_slots
 from marketplace.enums import PaymentMethod
 from prescribers.models import Budget, Funding, OrderForPerson, SupportEvent
+from prescribers.ordering import book_for
 from subscriptions.enums import SubscriptionPaymentMode
 from subscriptions.models import Subscription
 from tests.bookings.factories import BookableOfferingFactory
@@ -187,3 +189,27 @@ def test_the_budget_page_shows_consumed_and_left_and_only_heads_set_it(client, s
 def test_the_budget_page_is_for_social_workers_only(client, support):
     client.force_login(support.person)
     assert client.get(reverse("prescribers:budget")).status_code == 404
+
+
+def test_the_person_sees_who_ordered_for_them_and_what_was_paid_for_them(client, support):
+    trip = BookableOfferingFactory(trip=True)
+    Funding.objects.create(
+        support=support, share_percent=100, kinds=["mobility"], monthly_cap=D("5.00"), starts_on=TODAY,
+        ends_on=support.ends_on, created_by=support.opened_by,
+    )  # fmt: skip
+    monday = TODAY + datetime.timedelta(days=7 - TODAY.weekday())
+    slot = available_slots(offering=trip, start=monday, end=monday + datetime.timedelta(days=4))[0]
+    booking = book_for(
+        support=support, by=support.opened_by, offering=trip, starts_at=slot.starts_at, quantity=D("20"),
+        payment_method=PaymentMethod.CASH, billing_address="1 rue de l'Église\n77140 Nemours",
+        address="1 rue de l'Église", destination="Gare de Nemours",
+    )  # fmt: skip
+    order = booking.order_line.order
+    client.force_login(support.person)
+
+    page = client.get(reverse("marketplace:order", args=[order.reference])).content.decode()
+
+    assert support.opened_by.get_full_name() in page
+    # 0,45 € a km: 0,25 € a km taken (5,00 € a month for 20 km), 0,20 € left to the person.
+    assert f"0,25\u00a0€ par unité pris en charge par {escape(support.organisation.name)}" in page
+    assert order.total_incl == D("4.00")
