@@ -38,6 +38,7 @@ from marketplace.actions.checkout import (
     order_payment_methods,
     place_order,
     preparation_time,
+    preview_cover,
 )
 from marketplace.actions.payments import (
     FINAL_PROGRESS,
@@ -171,6 +172,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "summary": summary,
+        # What a prescriber would pay of it for the person (ADR 0034), shown before they commit.
+        "cover": preview_cover(user=request.user, summary=summary) if organisation is None else None,
         "organisations": organisations,
         "pickup_choices": _pickup_choices(form, summary),
     }

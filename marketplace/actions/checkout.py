@@ -436,6 +436,10 @@ class Priced:
     def third_party_total(self) -> Decimal:
         return sum((line.third_party_total for line in self.lines), Decimal("0"))
 
+    @property
+    def payers(self) -> list[str]:
+        return sorted({line.share.payer.name for line in self.lines if line.share is not None})
+
 
 def _priced_lines(
     *, user, summary: CartSummary, coverable: bool, at: datetime.datetime, preview: bool = False

@@ -12,13 +12,15 @@ from django.utils.html import escape
 from bookings.models import Booking
 from bookings.selectors import available_slots
 from marketplace.enums import PaymentMethod
-from prescribers.models import Budget, Funding, OrderForPerson, SupportEvent
+from prescribers.models import Budget, FundedLine, Funding, OrderForPerson, SupportEvent
 from prescribers.ordering import book_for
 from subscriptions.enums import SubscriptionPaymentMode
 from subscriptions.models import Subscription
 from tests.bookings.factories import BookableOfferingFactory
 from tests.hub.factories import SiteFactory
+from tests.marketplace.factories import CartFactory
 from tests.prescribers.factories import SupportFactory, social_worker_of
+from tests.services.factories import OfferingFactory
 from tests.subscriptions.factories import SubscriptionPlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +215,19 @@ def test_the_person_sees_who_ordered_for_them_and_what_was_paid_for_them(client,
     # 0,45 € a km: 0,25 € a km taken (5,00 € a month for 20 km), 0,20 € left to the person.
     assert f"0,25\u00a0€ par unité pris en charge par {escape(support.organisation.name)}" in page
     assert order.total_incl == D("4.00")
+
+
+def test_a_supported_person_sees_the_share_at_checkout_before_ordering(client, support):
+    basket = OfferingFactory(basket=True, name="Panier moyen", price=D("17.00"))
+    Funding.objects.create(
+        support=support, share_percent=50, kinds=["basket"], starts_on=TODAY, ends_on=support.ends_on,
+        created_by=support.opened_by,
+    )  # fmt: skip
+    CartFactory(user=support.person, items=[(basket, "2")])
+    client.force_login(support.person)
+
+    page = client.get(reverse("marketplace:checkout")).content.decode()
+
+    assert f"Pris en charge par {escape(support.organisation.name)} : − 17,00\u00a0€" in page
+    assert "À payer : 17,00\u00a0€" in page
+    assert not FundedLine.objects.filter(organisation=support.organisation).exists()  # a preview records nothing
