@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, Sum
+from django.db.models import DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,10 +44,14 @@ def _spent():
 
 
 def counted_lines():
-    """Funded lines that count: all but those of an order cancelled before its share was billed."""
-    return FundedLine.objects.exclude(
-        order__fulfilment_status=FulfilmentStatus.CANCELLED, order_line__third_party_billed_line__isnull=True
+    """Funded lines that count: all but those of an order cancelled, or a line wholly refunded to the person,
+    before its share was billed (`marketplace.actions.third_party` does not bill them)."""
+    unbilled = FundedLine.objects.filter(order_line__third_party_billed_line__isnull=True)
+    dropped = unbilled.filter(
+        Q(order__fulfilment_status=FulfilmentStatus.CANCELLED)
+        | Q(order_line__total_incl__gt=0, order_line__refunded_amount__gte=F("order_line__total_incl"))
     )
+    return FundedLine.objects.exclude(pk__in=dropped.values("pk"))
 
 
 def consumed(*, organisation_id: int, year: int) -> Decimal:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,14 +34,24 @@ def month_end(year: int, month: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))
 
 
+def wholly_refunded() -> Q:
+    """A line the customer was wholly refunded (a basket not delivered): its payer's share is not owed either."""
+    return Q(total_incl__gt=0, refunded_amount__gte=F("total_incl"))
+
+
 def shares_to_bill(*, before: datetime.datetime):
-    """The shares of third parties still to bill, of orders placed before `before`."""
-    return OrderLine.objects.filter(
-        third_party__isnull=False,
-        third_party_billed_line__isnull=True,
-        order__placed_at__lt=before,
-        order__fulfilment_status__in=BILLED_STATUSES,
-    ).filter(Q(quantity_measured_later=False) | Q(final_quantity__isnull=False))
+    """The shares of third parties still to bill, of orders placed before `before` (not of lines wholly refunded
+    to the customer)."""
+    return (
+        OrderLine.objects.filter(
+            third_party__isnull=False,
+            third_party_billed_line__isnull=True,
+            order__placed_at__lt=before,
+            order__fulfilment_status__in=BILLED_STATUSES,
+        )
+        .filter(Q(quantity_measured_later=False) | Q(final_quantity__isnull=False))
+        .exclude(wholly_refunded())
+    )
 
 
 def _contact(organisation: Organisation, fallback):

@@ -9,15 +9,17 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from hub.enums import StaffRole
 from marketplace.actions.checkout import place_order_for_items
+from marketplace.actions.refunds import refund_order
 from marketplace.actions.third_party import bill_third_party_shares
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
 from marketplace.models import Invoice, Order, OrderLine
 from prescribers import fundings
 from prescribers.exceptions import SupportError
 from prescribers.models import Budget, FundedLine, Funding
-from tests.hub.factories import SiteFactory, StructureFactory
-from tests.marketplace.factories import billing_for
+from tests.hub.factories import SiteFactory, StructureFactory, staff_of
+from tests.marketplace.factories import billing_for, pay
 from tests.prescribers.factories import SupportFactory, social_worker_of
 from tests.services.factories import OfferingFactory
 
@@ -310,3 +312,16 @@ def test_only_a_head_of_service_sets_the_budget_and_never_below_what_is_spent(su
     )  # fmt: skip
     assert view.months == [(THIS_MONTH, D("17.00"))]
     assert view.people == [(support, D("17.00"))]
+
+
+def test_a_line_wholly_refunded_to_the_person_before_billing_is_not_billed_to_the_payer(support, basket, point):
+    _fund(support, share=50)
+    order = pay(_order(support.person, [(basket, D("1"))], point=point))
+    manager = staff_of(basket.structure, role=StaffRole.MANAGER)
+    kept = _order(support.person, [(basket, D("1"))], point=point)
+
+    refund_order(order=order, by=manager)
+
+    billed = bill_third_party_shares(year=TODAY.year, month=TODAY.month)
+    assert [line.covered_line.order for line in billed[0].lines.all()] == [kept]
+    assert fundings.consumed(organisation_id=support.organisation_id, year=TODAY.year) == D("8.50")
