@@ -35,9 +35,11 @@ MAX_CAP = Decimal("10000")
 
 
 def _spent():
-    """A funded line's amount: what its payer was billed once billed (final quantities), else what was taken."""
+    """A funded line's amount: what its payer was billed once billed (final quantities), less what was credited
+    back to it since, else what was taken."""
     return Coalesce(
-        "order_line__third_party_billed_line__total_incl",
+        F("order_line__third_party_billed_line__total_incl")
+        - F("order_line__third_party_billed_line__refunded_amount"),
         "amount",
         output_field=DecimalField(max_digits=12, decimal_places=2),
     )

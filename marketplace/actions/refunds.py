@@ -13,7 +13,7 @@ from hub.formatting import euros
 from hub.models import Structure
 from hub.money import quantize
 from marketplace import events, notify, perms, postings, stripe_gateway
-from marketplace.actions import settlement
+from marketplace.actions import settlement, third_party
 from marketplace.actions.invoicing import issue_credit_note
 from marketplace.enums import FulfilmentStatus, InvoiceKind, OrderEmailKind, PaymentMethod, PaymentStatus, RefundState
 from marketplace.exceptions import RefundError
@@ -63,6 +63,7 @@ def cancel_order(*, order: Order, by=None, reason: str = "", at=None) -> Order:
     _restock(order)
     settlement.refresh_owed(order=order)  # nothing is owed any more: the credit notes letter the 411 lines
     _credit_whole_invoices(order, at=at)
+    third_party.credit_billed_shares(order=order, at=at)  # a prescriber billed its share already (ADR 0034)
     events.send_on_commit(events.order_cancelled, order_id=order.pk)
     notify.order_email(order.pk, OrderEmailKind.CANCELLED)
     return order
@@ -193,6 +194,8 @@ def refund_order(
         issue_credit_note(
             invoice=Invoice.objects.get(pk=invoice_id), amounts=invoice_amounts, excl_amounts=excl_by_line or None
         )
+    if shared := {pk: amounts[pk] / lines[pk].total_incl for pk in amounts if lines[pk].third_party_billed_line_id}:
+        third_party.credit_billed_shares(order=order, fractions=shared)  # the payer's part goes the same way
 
     order.amount_refunded += total
     order.set_payment(

@@ -22,7 +22,8 @@ from hub.enums import OrganisationRole
 from hub.models import Organisation, OrganisationMembership
 from marketplace.actions import settlement
 from marketplace.actions.checkout import confirm_locked_order, new_reference
-from marketplace.enums import FulfilmentStatus, PaymentMethod
+from marketplace.actions.invoicing import issue_credit_note
+from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
 from marketplace.models import Order, OrderLine
 
 BILLED_STATUSES = [FulfilmentStatus.CONFIRMED, FulfilmentStatus.FULFILLED, FulfilmentStatus.CLOSED]
@@ -143,3 +144,31 @@ def bill_third_party_shares(*, year: int, month: int, at: datetime.datetime | No
         settlement.open_shares(order=order)
         orders.append(confirm_locked_order(order=order, by=None, at=at))  # issues the seller's invoice
     return orders
+
+
+def credit_billed_shares(*, order: Order, fractions: dict[int, Decimal] | None = None, at=None) -> list:
+    """The customer's order was cancelled (`fractions` None: every share wholly) or some of its lines refunded
+    ({order line id: the part of the line refunded, 0–1}) after their payers' shares were billed: each payer's
+    invoice gets a credit note for the same part of its line, and its order owes that much less.
+
+    Only while the payer's order is unpaid (billed on account, not yet settled); a payer who already paid is
+    refunded by hand, as a customer would be (ADR 0034). Called inside the cancellation's or refund's
+    transaction. Returns the credit notes."""
+    covered = order.lines.filter(third_party_billed_line__isnull=False)
+    if fractions is not None:
+        covered = covered.filter(pk__in=list(fractions))
+    credit_notes = []
+    for line in covered.select_related("third_party_billed_line__invoice_line__invoice").order_by("pk"):
+        billed = OrderLine.objects.select_for_update(of=("self",)).get(pk=line.third_party_billed_line_id)
+        payer_order = Order.objects.select_for_update(of=("self",)).get(pk=billed.order_id)
+        invoice_line = getattr(line.third_party_billed_line, "invoice_line", None)
+        if invoice_line is None or payer_order.payment_status != PaymentStatus.UNPAID:
+            continue
+        left = billed.total_incl - billed.refunded_amount
+        amount = left if fractions is None else min(left, money.quantize(billed.total_incl * fractions[line.pk]))
+        if amount <= 0:
+            continue
+        credit_notes.append(issue_credit_note(invoice=invoice_line.invoice, amounts={invoice_line.pk: amount}, at=at))
+        OrderLine.objects.filter(pk=billed.pk).update(refunded_amount=F("refunded_amount") + amount)
+        settlement.refresh_owed(order=payer_order)
+    return credit_notes

@@ -253,6 +253,7 @@ def test_the_invoice_of_the_prescribers_shares(client, world, who):
     assert invoice.organisation == world["org_a"]
 
     response = _client(client, world, who).get(reverse("marketplace:invoice_pdf", args=[invoice.number]))
+    response.close()  # a PDF is streamed from its file
 
     if who in SEES_THE_SUPPORT | {"hub_admin"}:
         assert response.status_code == 200

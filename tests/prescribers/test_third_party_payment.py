@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from hub.enums import StaffRole
 from marketplace.actions.checkout import place_order_for_items
-from marketplace.actions.refunds import refund_order
+from marketplace.actions.refunds import cancel_order, refund_order
+from marketplace.actions.settlement import owed_by_seller
 from marketplace.actions.third_party import bill_third_party_shares
 from marketplace.enums import FulfilmentStatus, PaymentMethod, PaymentStatus
 from marketplace.models import Invoice, Order, OrderLine
@@ -325,3 +326,39 @@ def test_a_line_wholly_refunded_to_the_person_before_billing_is_not_billed_to_th
     billed = bill_third_party_shares(year=TODAY.year, month=TODAY.month)
     assert [line.covered_line.order for line in billed[0].lines.all()] == [kept]
     assert fundings.consumed(organisation_id=support.organisation_id, year=TODAY.year) == D("8.50")
+
+
+def test_once_billed_a_cancelled_order_s_share_is_credited_to_the_payer(support, basket, point):
+    _fund(support, share=50)
+    order = _order(support.person, [(basket, D("2"))], point=point)
+    kept = _order(support.person, [(basket, D("1"))], point=point)
+    payer_order = bill_third_party_shares(year=TODAY.year, month=TODAY.month)[0]
+    invoice = payer_order.invoices.get()
+    assert invoice.total_incl == D("25.50")
+
+    cancel_order(order=order, by=support.person)
+
+    credit_note = Invoice.objects.get(credited_invoice=invoice)
+    assert (credit_note.kind, credit_note.organisation, credit_note.total_incl) == (
+        "credit_note",
+        support.organisation,
+        D("17.00"),
+    )
+    billed = order.lines.get().third_party_billed_line
+    assert billed.refunded_amount == D("17.00")
+    assert owed_by_seller(payer_order) == {basket.structure_id: D("8.50")}
+    assert kept.lines.get().third_party_billed_line.refunded_amount == D("0.00")
+    assert fundings.consumed(organisation_id=support.organisation_id, year=TODAY.year) == D("25.50") - D("17.00")
+
+
+def test_once_billed_a_refunded_line_s_share_is_credited_in_proportion(support, basket, point):
+    _fund(support, share=50)
+    order = pay(_order(support.person, [(basket, D("2"))], point=point))
+    invoice = bill_third_party_shares(year=TODAY.year, month=TODAY.month)[0].invoices.get()
+    manager = staff_of(basket.structure, role=StaffRole.MANAGER)
+    line = order.lines.get()
+
+    refund_order(order=order, by=manager, amounts={line.pk: D("8.50")})  # one of the two baskets
+
+    credit_note = Invoice.objects.get(credited_invoice=invoice)
+    assert credit_note.total_incl == D("8.50")
