@@ -9,7 +9,7 @@ contracts, the hours they worked.
   course for the EHPAD). One order per customer, activity and month, with the month's quantity, through
   the real actions: placed, weighed, invoiced (numbered in date order in each structure's yearly series,
   posted), paid — by a household by cheque when collected (deposited at the bank early the next month),
-  by the EHPAD by transfer 25 days later. A little more in 2026 (baskets, linen).
+  by the EHPAD by transfer 25 days later. A little more in 2026 (baskets, linen, car hire, lessons).
   Pôle Services' sales are the sap demo's (its 2025 clients, then the immediate advance of 2026).
   Seeded right before the marketplace's demo (`SEED_BEFORE`), after the sap demo's: a structure's
   history stops the day before the marketplace's recent orders of that structure begin (its invoice
@@ -91,9 +91,9 @@ EHPAD_MEMBER = ("ehpad@demo.pole.test", "Florence", "Vallet")
 EHPAD_ADDRESS = "18 avenue Carnot\n77140 Nemours"
 EHPAD_PAYS_AFTER = datetime.timedelta(days=25)
 
-# The EHPAD's kitchen buys family baskets each month, more in summer (two more a month in 2026).
+# The EHPAD's kitchen buys family baskets each month, more in summer (three more a month in 2026).
 EHPAD_BASKETS = {1: 8, 2: 8, 3: 10, 4: 12, 5: 14, 6: 16, 7: 16, 8: 12, 9: 16, 10: 14, 11: 12, 12: 10}
-# The EHPAD's flat linen (kg weighed) by month of 2025; 10 kg more each month of 2026.
+# The EHPAD's flat linen (kg weighed) by month of 2025; 12 kg more each month of 2026.
 EHPAD_LINEN = {1: "62.4", 2: "58.1", 3: "64.8", 4: "61.2", 5: "66.5", 6: "70.3", 7: "74.9", 8: "71.6",
                9: "65.2", 10: "63.7", 11: "60.8", 12: "67.9"}  # fmt: skip
 
@@ -108,19 +108,19 @@ def _plan(year: int, month: int) -> list[tuple[int, str, object, dict[str, str],
         baskets["plants-de-tomates-barquette-de-6"] = "2"
     if month in (10, 11):
         baskets["pommes-de-terre-sac-de-5-kg"] = "1"
-    linen = Decimal(EHPAD_LINEN[month]) + 10 * growth
+    linen = Decimal(EHPAD_LINEN[month]) + 12 * growth
     orders = [
-        (3, "jardins-du-pole", EHPAD, {"panier-familial": f"{EHPAD_BASKETS[month] + 2 * growth}"}, {}),
+        (3, "jardins-du-pole", EHPAD, {"panier-familial": f"{EHPAD_BASKETS[month] + 3 * growth}"}, {}),
         (6, "jardins-du-pole", month % 8, baskets, {}),
         (20, "blanchisserie-solidaire", EHPAD, {"linge-plat-au-kilo": "60"}, {"linge-plat-au-kilo": f"{linen}"}),
-        (8, "mobilite-solidaire", (month + 3) % 8, {"location-de-voiture-a-la-journee": f"{2 + month % 3}"}, {}),
+        (8, "mobilite-solidaire", (month + 3) % 8, {"location-de-voiture-a-la-journee": f"{2 + month % 3 + growth}"}, {}),
         (10, "comptoir-equitable", (month + 5) % 8,
          {"cafe-equitable-moulu-250-g": "2", "miel-toutes-fleurs-du-gatinais-500-g": "1"}, {}),
     ]  # fmt: skip
     if month in (4, 10):
         orders.append((14, "blanchisserie-solidaire", (month + 6) % 8, {"couette-ou-couverture": "2"}, {}))
     if month != 8:
-        orders.append((12, "atelier-formation", (month + 1) % 8, {"seance-de-code-de-la-route": "4"}, {}))
+        orders.append((12, "atelier-formation", (month + 1) % 8, {"seance-de-code-de-la-route": f"{4 + growth}"}, {}))
     if month in (3, 9):
         orders.append((17, "atelier-formation", EHPAD, {"formation-hygiene-alimentaire-haccp": "1"}, {}))
     return orders
