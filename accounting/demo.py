@@ -3,11 +3,12 @@ a few supplier invoices (paid and unpaid) for two structures of the hub and for 
 association whose books the Collectif keeps.
 
 Every structure also gets a closed 2025: a small year of activity (funds, sales — at their VAT rate
-for the liable ones —, purchases, payments), a year-end cut-off, the liable ones' 2025 VAT returns
-posted. Once every app has seeded its history (the AI's 2025 home services among it), `seed_demo_last`
-closes each 2025 with its 2026 à-nouveaux, gives each structure a bank account and one CAMT.053 statement built from the
-demo's own bank (512) lines, imported and matched (plus a bank charge left to match by hand), then
-posts the 2026 VAT returns of the periods already over.
+for the liable ones —, purchases, payments) and a year-end cut-off. Once every app has seeded its
+history (the AI's 2025 home services, the impact demo's two years of sales among it), `seed_demo_last`
+posts the liable ones' 2025 VAT returns (each locks its period), closes each 2025 with its 2026
+à-nouveaux, gives each structure a bank account and one CAMT.053 statement built from the demo's own
+bank (512) lines, imported and matched (plus a bank charge left to match by hand), then posts the 2026
+VAT returns of the periods already over.
 """
 
 import datetime
@@ -141,9 +142,8 @@ def _year_2025(structure: Structure) -> None:
     kind, account, amount, label = cut_off
     record_cut_off(fiscal_year=fiscal_year, kind=kind, account=account, amount=Decimal(amount), label=label,
                    token=f"demo-{slug}-{YEAR}")  # fmt: skip
-    if liable:
-        _post_returns(structure, datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31))
-    # Closed in `seed_demo_last`, once every app has placed its 2025 history (the AI's home services).
+    # Its VAT returns (which lock each period) and its closing come in `seed_demo_last`, once every app
+    # has placed its 2025 history (the AI's home services, the impact demo's two years of sales).
 
 
 def _post_returns(structure: Structure, start: datetime.date, end: datetime.date) -> None:
@@ -219,11 +219,17 @@ def _purchases(today: datetime.date) -> None:
 @transaction.atomic
 def seed_demo_last() -> dict[str, int]:
     """After every app's history (hub's seed_demo runs this after every app's `seed_demo`): each
-    structure's 2025 closed (the other apps' demos may add to its year first), its bank statement,
+    structure's 2025 VAT returns posted and its year closed (the other apps' demos may add to its year first), its bank statement,
     then the 2026 VAT returns of the periods already over."""
-    for fiscal_year in FiscalYear.objects.filter(
-        structure__slug__in=CLOSED_2025, start_date=datetime.date(YEAR, 1, 1), is_closed=False
-    ).order_by("structure_id"):
+    for fiscal_year in (
+        FiscalYear.objects.filter(
+            structure__slug__in=CLOSED_2025, start_date=datetime.date(YEAR, 1, 1), is_closed=False
+        )
+        .order_by("structure_id")
+        .select_related("structure")
+    ):
+        if fiscal_year.structure.is_vat_liable:
+            _post_returns(fiscal_year.structure, fiscal_year.start_date, fiscal_year.end_date)
         close_year(fiscal_year=fiscal_year)
     counts = _bank_statements()
     for structure in Structure.objects.filter(slug__in=CLOSED_2025).order_by("pk"):

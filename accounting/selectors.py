@@ -21,6 +21,7 @@ CUSTOMER_ACCOUNT_PREFIX = "411"
 REVENUE_ACCOUNT_PREFIX = "70"
 CHART_COLOURS = 8  # .books-color-x0 … x7 in site.css
 MONEY = DecimalField(max_digits=14, decimal_places=2)
+CENT = Decimal("0.01")
 
 
 def _sum(expression) -> Coalesce:
@@ -168,6 +169,8 @@ def trial_balance(structure: Structure, period: Period) -> TrialBalance:
     )
     result = TrialBalance()
     for row in rows:
+        # SQLite sums decimals as floats: back to cents, or a long year would not balance by 1e-10.
+        row["debit"], row["credit"] = row["debit"].quantize(CENT), row["credit"].quantize(CENT)
         balance = row["debit"] - row["credit"]
         result.rows.append(
             {

@@ -1,6 +1,7 @@
 """Fiscal years: opening, closing (with the opening entry of the next year) and period locks."""
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -109,7 +110,8 @@ def post_opening_entry(*, fiscal_year: FiscalYear) -> Entry | None:
     lines: list[DocumentLine] = []
     result = ZERO
     for row in balances:
-        balance = row["debit_sum"] - row["credit_sum"]
+        # To the cent: SQLite sums decimals as floats (a long year leaves 1e-11 behind).
+        balance = (row["debit_sum"] - row["credit_sum"]).quantize(Decimal("0.01"))
         if row["account__account_class"] in BALANCE_SHEET_CLASSES:
             if balance:
                 lines.append(

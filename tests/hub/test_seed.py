@@ -25,7 +25,8 @@ def test_seed_twice_creates_nothing_more(demo_hub):
     assert _counts() == before
     assert before["hub.Structure"] == 8  # seven of the hub, one outside association
     assert before["hub.Site"] == 4
-    assert before["hub.Organisation"] == 4  # two customers, and the two prescribers of prescribers.demo
+    # three customers (the EHPAD of impact.demo's two years of history), and the two prescribers of prescribers.demo
+    assert before["hub.Organisation"] == 5
 
 
 def test_seed_refuses_without_debug_unless_forced(settings, demo_hub):

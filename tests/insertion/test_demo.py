@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from hub.models import Structure
+from impact.demo import HISTORY_EMAIL_DOMAIN, HISTORY_WORKERS
 from insertion import demo
 from insertion.iae_return import monthly_return
 from insertion.models import (
@@ -50,11 +51,14 @@ def test_demo_teams_and_workers(demo_hub):
     assert sorted(set(Team.objects.values_list("structure__kind", flat=True))) == ["aci", "ai", "ei"]
     assert Worker.objects.active().count() == 80
     # Two former workers per structure, gone last month; and the AI's two whose contracts ended in 2025
-    # (the 2025 home visits of the sap demo).
-    assert Worker.objects.count() == 92
-    assert Worker.objects.filter(contracts__end_date__year=2025).distinct().count() == 2
-    assert Contract.objects.values("worker").distinct().count() == 92
-    assert Approval.objects.values("worker").distinct().count() == 92
+    # (the 2025 home visits of the sap demo). The two years of history have their own (impact.demo).
+    history = Worker.objects.filter(email__endswith=HISTORY_EMAIL_DOMAIN)
+    assert history.count() == len(HISTORY_WORKERS)
+    workers = Worker.objects.exclude(pk__in=history)
+    assert workers.count() == 92
+    assert workers.filter(contracts__end_date__year=2025).distinct().count() == 2
+    assert Contract.objects.filter(worker__in=workers).values("worker").distinct().count() == 92
+    assert Approval.objects.filter(worker__in=workers).values("worker").distinct().count() == 92
     assert Contract.objects.filter(end_date__gte=today, end_date__lte=today + timezone.timedelta(days=30)).exists()
     assert ApprovalSuspension.objects.exists()
     assert Absence.objects.exists()

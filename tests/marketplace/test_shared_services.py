@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounting.actions import setup_books
 from marketplace.actions.shared_services import allocation, issue_shared_services_invoices, month_bounds
 from marketplace.models import Invoice
 from tests.hub.factories import CollectiveFactory
@@ -41,12 +42,14 @@ def test_fixed_shares_bill_every_member_once_a_month(garden, laundry, grocer):
 
 def test_share_of_turnover_splits_to_the_cent(resident, garden, grocer, basket, coffee, candle):
     plan = SharedServicesPlanFactory(turnover=True, monthly_amount=Decimal("100.00"))
-    # A past month no other sale reaches (the demo's history starts in February): the turnover of the whole
-    # hub counts, and a test session may hold the demo hub's sales of the last weeks.
-    at = datetime.datetime(2026, 1, 14, 10, 0, tzinfo=datetime.UTC)
+    # A past month no other sale reaches (the demo's history starts in January 2025): the turnover of the whole
+    # hub counts, and a test session holds the demo hub's sales of every month since.
+    at = datetime.datetime(2024, 12, 13, 10, 0, tzinfo=datetime.UTC)
+    for seller in (garden, grocer):  # their books start that month, before any entry
+        setup_books(structure=seller, on=at.date())
     order = OrderFactory(customer=resident, items=[(basket, "1"), (coffee, "2"), (candle, "1")], at=at)
     day = order.invoices.first().issue_date
-    assert (day.year, day.month) == (2026, 1)
+    assert (day.year, day.month) == (2024, 12)
     start, end = month_bounds(day.year, day.month)
     amounts = allocation(plan=plan, start=start, end=end)
     # Turnover excl. VAT: garden 16.11; grocer 9.86 + 8.25 = 18.11 → 34.22 in all.
