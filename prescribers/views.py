@@ -237,6 +237,10 @@ def book_for(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         chosen = date_param(request, "slot", default=monday, value=raw)
         monday = chosen - datetime.timedelta(days=chosen.weekday())
     slots = available_slots(offering=offering, start=monday, end=monday + datetime.timedelta(days=6))
+    if request.method == "GET" and not request.GET.get("semaine") and all(slot.is_full for slot in slots):
+        # Nothing left this week (a Sunday, say): the next week's slots.
+        monday += datetime.timedelta(days=7)
+        slots = available_slots(offering=offering, start=monday, end=monday + datetime.timedelta(days=6))
     form = BookingForm(
         request.POST if request.method == "POST" else None,
         offering=offering,
@@ -244,6 +248,9 @@ def book_for(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         organisations=[],
         methods=ordering.methods_for(offering),
     )
+    form.fields.pop("frequency", None)  # one booking at a time for someone else: a series is theirs to set up
+    form.fields["billing_address"].required = True
+    form.fields["billing_address"].help_text = _("L'adresse de la personne, portée sur sa facture.")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -90,4 +90,13 @@ def test_a_social_worker_orders_a_basket_subscription_half_paid_by_the_ccas(page
     assert ["Fatou Traoré", money.format_eur(half)] in rows
     assert ccas_invoice.number in page.locator(".budget-invoices").first.inner_text()
     _clean_at_both_widths(page, axe, "prescriber-budget")
+
+    # Booking for the family too: the services to book, then one's week of slots.
+    page.goto(base + f"/accompagnements/{support.pk}/reserver/")
+    assert page.locator(".book-for-offerings li").count() > 0
+    _clean_at_both_widths(page, axe, "prescriber-book-for-list")
+    page.locator(".book-for-offerings a").first.click()
+    page.wait_for_url(f"**/accompagnements/{support.pk}/reserver/*/")
+    assert page.get_by_role("button", name="Réserver pour la personne").is_visible()
+    _clean_at_both_widths(page, axe, "prescriber-book-for")
     assert Decimal(half) > 0
