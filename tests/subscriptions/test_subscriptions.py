@@ -293,7 +293,9 @@ def test_demo_subscriptions_are_idempotent(demo_hub):
     subscriptions_demo.seed_demo()
 
     assert (Subscription.objects.count(), Delivery.objects.count(), SubscriptionNotification.objects.count()) == before
-    assert (before[0], Subscription.objects.filter(customer__email__startswith="abonne").count()) == (30, 30)
+    # Thirty subscribers of the subscriptions demo, and the family a social worker of the CCAS subscribed
+    # (prescribers' demo, ADR 0034).
+    assert (before[0], Subscription.objects.filter(customer__email__startswith="abonne").count()) == (31, 30)
 
 
 def test_ended_pauses_are_lifted_by_the_daily_task():
