@@ -26,6 +26,7 @@ build weeks without a database; `plan_week` loads one from the database.
 
 import bisect
 import datetime
+import logging
 import math
 import random
 import time
@@ -43,6 +44,8 @@ from insertion.enums import JobStatus, PlanStatus
 from insertion.models import Assignment, Worker
 from insertion.rules import JobFacts, WorkerFacts, format_hours, from_centi
 from insertion.workdays import week_days
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -353,6 +356,8 @@ class _Flow:
         for worker_id in part.worker_ids:
             tails.append(at(("worker", worker_id))), heads.append(1), capacities.append(prepared.caps[worker_id])
             self.outside.append(0)
+        self.nodes = len(node)
+        self.worker_node = {worker_id: node[("worker", worker_id)] for worker_id in part.worker_ids}
         self.tails, self.heads, self.capacities = tails, heads, capacities
         self.graph = max_flow.SimpleMaxFlow()
         self.graph.add_arcs_with_capacity(np.array(tails), np.array(heads), np.array(capacities))
@@ -369,24 +374,90 @@ class _Flow:
     def cover_bound(self) -> int:
         return self.most([self.prepared.caps[w] for w in self.part.worker_ids])
 
-    def deviation_bound(self, covered: int) -> int:
-        """Σ|planned − target| ≥ (what cannot be given below target) + (covered hours that must go above it)."""
+    def deviation_bound(self, covered: int, most: int | None = None) -> int:
+        """Σ|planned − target| ≥ (what cannot be given below target) + (covered hours that must go above it).
+
+        The tier is solved with at least `covered` hours covered, and no plan covers more than `most` (the
+        coverage tier's bound): the bound is the least over that range (below target the deviation falls as
+        coverage grows, above it it grows again).
+        """
         targets = [self.prepared.targets[w] for w in self.part.worker_ids]
         below = self.most(targets)
-        return (sum(targets) - below) + max(0, covered - below)
+        covered = max(below, covered) if most is None else min(max(below, covered), max(covered, most))
+        return (sum(targets) - min(below, covered)) + max(0, covered - below)
 
-    def worst_bound(self, covered: int) -> int:
-        """The least L such that everyone can get at least target − L, and `covered` fits under target + L."""
+    def _limits(self, level: int, deviation: int | None, covered: int, most: int | None):
+        """Each person's least and most hours when nobody is further than `level` from target, hours on the
+        person's grid (multiples of `step`); and how many hours may go above target in all when the total
+        deviation is at most `deviation` (Σ|p − t| = Σt − covered + 2 × above ≤ deviation)."""
+        low, high = [], []
+        for w in self.part.worker_ids:
+            target, cap, step = self.prepared.targets[w], self.prepared.caps[w], self.step[w]
+            low.append(_round_up(max(0, target - level), step))
+            high.append(_round_down(min(cap, target + level), step))
+        if deviation is None:
+            above = sum(high)
+        else:
+            targets = sum(self.prepared.targets[w] for w in self.part.worker_ids)
+            above = max(0, (deviation - targets + (covered if most is None else max(covered, most))) // 2)
+        return low, high, above
+
+    def _network(self, low: list[int], high: list[int], above: int, least: int, most: int):
+        """The flow network with each person's hours in [low, high] (at most `above` of them over target in all)
+        and a total in [least, most], lower bounds moved into node supplies: (tails, heads, capacities, costs,
+        supplies), or None when some range is empty."""
+        if least > most or any(a > b for a, b in zip(low, high, strict=True)):
+            return None
+        nodes = self.nodes
+        tails, heads = list(self.tails[: self.sink_arcs]), list(self.heads[: self.sink_arcs])
+        capacities, costs = list(self.capacities[: self.sink_arcs]), list(self.outside[: self.sink_arcs])
+        supplies = [0] * (nodes + len(low) + 1)
+        over = nodes + len(low)
+        for index, w in enumerate(self.part.worker_ids):
+            worker, split, target = self.worker_node[w], nodes + index, self.prepared.targets[w]
+            tails += [worker, split, split]
+            heads += [split, 1, over]
+            capacities += [high[index] - low[index], max(0, min(target, high[index])), max(0, high[index] - target)]
+            costs += [0, 0, 0]
+            supplies[worker] -= low[index]
+            supplies[split] += low[index]
+        tails += [over, 1]
+        heads += [1, 0]
+        capacities += [above, most - least]
+        costs += [0, 0]
+        supplies[0] += least
+        supplies[1] -= least
+        return tails, heads, capacities, costs, supplies
+
+    def _possible(self, low: list[int], high: list[int], above: int, least: int, most: int) -> bool:
+        """Is there a flow with these limits (max-flow with lower bounds: every supply must be met)?"""
+        network = self._network(low, high, above, least, most)
+        if network is None:
+            return False
+        tails, heads, capacities, _costs, supplies = network
+        source, sink = len(supplies), len(supplies) + 1
+        need = 0
+        for node, supply in enumerate(supplies):
+            if supply > 0:
+                tails.append(source), heads.append(node), capacities.append(supply)
+                need += supply
+            elif supply < 0:
+                tails.append(node), heads.append(sink), capacities.append(-supply)
+        graph = max_flow.SimpleMaxFlow()
+        graph.add_arcs_with_capacity(np.array(tails), np.array(heads), np.array(capacities))
+        graph.solve(source, sink)
+        return graph.optimal_flow() >= need
+
+    def worst_bound(self, covered: int, deviation: int | None = None, most: int | None = None) -> int:
+        """The least L such that a flow gives everyone between target − L and target + L (on their grid of hours),
+        covers at least `covered` (at most `most`, the coverage tier's bound) with a total deviation of at most
+        `deviation` (the deviation tier's value): the earlier tiers held as the solver holds them."""
         targets = {w: self.prepared.targets[w] for w in self.part.worker_ids}
+        most = self.cover_bound() if most is None else most
 
         def possible(level: int) -> bool:
-            low = [_round_up(max(0, targets[w] - level), self.step[w]) for w in self.part.worker_ids]
-            if any(value > self.prepared.caps[w] for value, w in zip(low, self.part.worker_ids, strict=True)):
-                return False
-            if self.most(low) < sum(low):
-                return False
-            high = [min(self.prepared.caps[w], targets[w] + level) for w in self.part.worker_ids]
-            return self.most(high) >= covered
+            low, high, above = self._limits(level, deviation, covered, most)
+            return self._possible(low, high, above, covered, most)
 
         low, high = 0, max(max(targets.values()), max(self.prepared.caps[w] for w in targets))
         if not possible(high):
@@ -399,19 +470,20 @@ class _Flow:
                 low = middle + 1
         return low
 
-    def outside_bound(self, covered: int, worst: int) -> int:
-        """The fewest out-of-team hours of a flow carrying `covered`, nobody above target + worst."""
+    def outside_bound(self, covered: int, worst: int, deviation: int | None = None, most: int | None = None) -> int:
+        """The fewest out-of-team hours of a flow carrying at least `covered` (at most `most`), everyone within
+        `worst` of target (on their grid of hours), the total deviation at most `deviation`."""
+        most = self.cover_bound() if most is None else most
+        low, high, above = self._limits(worst, deviation, covered, most)
+        network = self._network(low, high, above, covered, most)
+        if network is None:
+            return 0
+        tails, heads, capacities, costs, supplies = network
         flow = min_cost_flow.SimpleMinCostFlow()
-        capacities = list(self.capacities)
-        for index, worker_id in enumerate(self.part.worker_ids):
-            capacities[self.sink_arcs + index] = min(
-                self.prepared.caps[worker_id], self.prepared.targets[worker_id] + worst
-            )
         flow.add_arcs_with_capacity_and_unit_cost(
-            np.array(self.tails), np.array(self.heads), np.array(capacities), np.array(self.outside)
+            np.array(tails), np.array(heads), np.array(capacities), np.array(costs)
         )
-        flow.set_node_supply(0, covered)
-        flow.set_node_supply(1, -covered)
+        flow.set_nodes_supplies(np.arange(len(supplies)), np.array(supplies))
         if flow.solve() != flow.OPTIMAL:
             return 0
         return flow.optimal_cost()
@@ -430,6 +502,10 @@ def _best_day(jobs: list[JobFacts]) -> int:
 
 def _round_up(value: int, step: int) -> int:
     return -(-value // step) * step if step else value
+
+
+def _round_down(value: int, step: int) -> int:
+    return value // step * step if step else value
 
 
 # Blocks: one day × some workers, for a component too large for one model -----------------------
@@ -464,6 +540,9 @@ class _Blocks:
         for job_id, worker_id in self.pairs:
             self.planned[worker_id] += jobs[job_id].centi
             self.holders[job_id].add(worker_id)
+        self.takers: dict[int, list[int]] = {}  # job id → the workers who may take it
+        for worker_id, job_id in part.edges:
+            self.takers.setdefault(job_id, []).append(worker_id)
         self.turn = 0
 
     def deviation(self, worker_id: int) -> int:
@@ -474,6 +553,15 @@ class _Blocks:
         if day is not None:
             return self.eligible.get((worker_id, day), [])
         return [job_id for each in self.days for job_id in self.eligible.get((worker_id, each), [])]
+
+    def _live(self, worker_id: int, day: datetime.date | None, members: set[int]) -> list[int]:
+        """The worker's jobs (`_jobs_of`) a block of `members` can change: a seat is free or held by a member.
+        A job whose seats are all held by others is fixed for the block: no variable for it."""
+        jobs = self.prepared.jobs
+        return [
+            j for j in self._jobs_of(worker_id, day)
+            if len(self.holders[j]) < jobs[j].headcount or not self.holders[j].isdisjoint(members)
+        ]  # fmt: skip
 
     def _pick(self, tier: str, day: datetime.date | None, size: int, taken: set[int]) -> list[int]:
         """The block's workers: those the tier most wants to move, then others at random, up to `size` pairs."""
@@ -516,6 +604,8 @@ class _Blocks:
         # Side by side only when a day holds four blocks' worth: measured on 2 cores (ADR 0030), two blocks at once
         # helped the ×4 week a little and cost the ×2 week more (its blocks, halved, moved less).
         parallel = workers if len(self.part.edges) >= 4 * size * len(self.days) else 1
+        if tier == "worst":
+            self.level(until, level)
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             while time.monotonic() < until - 0.05 and not self._reached(tier, level):
                 blocks, taken = [], set()
@@ -532,9 +622,114 @@ class _Blocks:
                 seconds = max(0.05, min(1.5, until - time.monotonic()))
                 threads = 1  # measured: CP-SAT's second worker costs this small model more than it brings (ADR 0030)
                 solutions = pool.map(_Block.solve, blocks, [seconds] * len(blocks), [threads] * len(blocks))
+                applied = False
                 for block, solution in zip(blocks, solutions, strict=True):
                     if solution is not None:
                         self._apply(block, solution)
+                        applied = True
+                if applied and tier == "worst":  # a block may open new moves to the local search
+                    self.level(until, level)
+
+    def level(self, until: float, level: int, top_share: int = 20) -> None:
+        """A local search for the worst deviation, faster than blocks at moving hours between any two people.
+
+        The people furthest from target first, each tries every move of one seat (taken from its holder or
+        an empty seat, or given away) and every exchange of two seats with another person, and makes the
+        best one: nothing earlier may get worse (coverage, total deviation), nobody may pass the current
+        maximum, and the sum of squared deviations must fall — so hours flow towards those with the fewest,
+        and the maximum falls once all who share it are lifted. Stops at our bound `level` or when no
+        move helps anyone near the top.
+        """
+        prepared, jobs = self.prepared, self.prepared.jobs
+        targets, caps, eligible = prepared.targets, prepared.caps, prepared.eligible
+        busy: dict[tuple[int, datetime.date], set[int]] = {}
+        for j, w in self.pairs:
+            busy.setdefault((w, jobs[j].date), set()).add(j)
+
+        def free(w: int, job: JobFacts, ignore: int | None = None) -> bool:
+            return not any(o != ignore and _overlaps(job, jobs[o]) for o in busy.get((w, job.date), ()))
+
+        def move(j: int, giver: int | None, taker: int | None) -> None:
+            if giver is not None:
+                self.holders[j].discard(giver), self.pairs.discard((j, giver)), busy[(giver, jobs[j].date)].discard(j)
+                self.planned[giver] -= jobs[j].centi
+            if taker is not None:
+                self.holders[j].add(taker), self.pairs.add((j, taker))
+                busy.setdefault((taker, jobs[j].date), set()).add(j)
+                self.planned[taker] += jobs[j].centi
+
+        def gain(changes: dict[int, int], top: int) -> int | None:
+            """How much the sum of squared deviations falls with these changes of hours (None: not allowed)."""
+            before = after = total = 0
+            for w, delta in changes.items():
+                planned = self.planned[w] + delta
+                if planned < 0 or planned > caps[w]:
+                    return None
+                old, new = abs(self.planned[w] - targets[w]), abs(planned - targets[w])
+                if new > top:
+                    return None
+                total += new - old
+                before += old * old
+                after += new * new
+            return before - after if total <= 0 and after < before else None
+
+        while time.monotonic() < until:
+            deviations = {w: self.deviation(w) for w in self.part.worker_ids}
+            top = max(deviations.values())
+            if top <= level:
+                return
+            moved = False
+            for b in sorted(deviations, key=lambda w: -deviations[w])[:top_share]:
+                if time.monotonic() >= until:
+                    return
+                best, choice = 0, None
+                mine = [j for j in self._jobs_of(b, None) if b in self.holders[j] and (j, b) not in self.locked]
+                if self.planned[b] < targets[b]:
+                    for j in self._jobs_of(b, None):  # take a seat: an empty one, or from its holder
+                        job = jobs[j]
+                        if b in self.holders[j] or not free(b, job):
+                            continue
+                        if len(self.holders[j]) < job.headcount:
+                            value = gain({b: job.centi}, top)
+                            if value is not None and value > best:
+                                best, choice = value, ((j, None, b),)
+                            continue
+                        for a in self.holders[j]:
+                            if (j, a) not in self.locked:
+                                value = gain({b: job.centi, a: -job.centi}, top)
+                                if value is not None and value > best:
+                                    best, choice = value, ((j, a, b),)
+                    for mine_j in mine:  # exchange one of b's seats for a longer one of someone else's
+                        held = jobs[mine_j]
+                        for j in self._jobs_of(b, None):
+                            job = jobs[j]
+                            if job.centi <= held.centi or b in self.holders[j] or not free(b, job, mine_j):
+                                continue
+                            for a in self.holders[j]:
+                                if (
+                                    (j, a) in self.locked or a in self.holders[mine_j]
+                                    or not eligible.get((a, mine_j)) or not free(a, held, j)
+                                ):  # fmt: skip
+                                    continue
+                                delta = job.centi - held.centi
+                                value = gain({b: delta, a: -delta}, top)
+                                if value is not None and value > best:
+                                    best, choice = value, ((mine_j, b, None), (j, a, b), (mine_j, None, a))
+                else:
+                    for j in mine:  # give a seat away
+                        job = jobs[j]
+                        for a in self.takers.get(j, ()):
+                            if a not in self.holders[j] and free(a, job):
+                                value = gain({b: -job.centi, a: job.centi}, top)
+                                if value is not None and value > best:
+                                    best, choice = value, ((j, b, a),)
+                if choice is not None:
+                    for j, giver, taker in choice:
+                        move(j, giver, taker)
+                    moved = True
+                    break
+            if not moved:
+                return
 
     def _apply(self, block: "_Block", solution: list[bool]) -> None:
         jobs = self.prepared.jobs
@@ -562,9 +757,10 @@ class _Blocks:
         """The block's model: the week's tiers with everything outside (day, group) held as it is."""
         prepared, jobs = self.prepared, self.prepared.jobs
         model = cp_model.CpModel()
-        edges = [(w, j) for w in group for j in self._jobs_of(w, day)]
-        x = [model.new_bool_var("") for _edge in edges]
         members = set(group)
+        live = {w: self._live(w, day, members) for w in group}
+        edges = [(w, j) for w in group for j in live[w]]
+        x = [model.new_bool_var("") for _edge in edges]
         by_job: dict[int, list[int]] = {}
         by_worker: dict[int, list[int]] = {w: [] for w in group}
         for index, (w, j) in enumerate(edges):
@@ -575,7 +771,7 @@ class _Blocks:
         for j, indexes in by_job.items():
             seats = jobs[j].headcount - len(self.holders[j] - members)
             model.add(sum(x[i] for i in indexes) <= seats)
-        now = {w: sum(jobs[j].centi for j in self._jobs_of(w, day) if w in self.holders[j]) for w in group}
+        now = {w: sum(jobs[j].centi for j in live[w] if w in self.holders[j]) for w in group}
         d, centi = {}, {}
         for w in group:
             other = self.planned[w] - now[w]
@@ -584,7 +780,7 @@ class _Blocks:
             model.add(centi[w] <= prepared.caps[w] - other)
             position = {edges[i][1]: i for i in by_worker[w]}
             for each in self.days if day is None else [day]:
-                key = tuple(self.eligible.get((w, each), []))
+                key = tuple(j for j in live[w] if jobs[j].date == each)
                 if key not in self.cliques:
                     self.cliques[key] = _cliques([jobs[j] for j in key])
                 for clique in self.cliques[key]:
@@ -844,6 +1040,7 @@ def solve(
     prepared = _prepare(problem)
     current = set(_warm_start(prepared, previous))
     parts = _components(prepared)
+    logger.debug("warm start and components at %.2f s", time.monotonic() - started)
     if not split and len(parts) > 1:  # one model for everything: the reference the tests compare the split with
         parts = [_Part(sorted({w for p in parts for w in p.worker_ids}), sorted({j for p in parts for j in p.job_ids}),
                        [edge for p in parts for edge in p.edges])]  # fmt: skip
@@ -869,7 +1066,7 @@ def solve(
     for tier in TIERS:
         tier_deadline = time.monotonic() + shares[tier] * max(0.0, deadline - time.monotonic())
         for index, (model, flow) in enumerate(zip(models, flows, strict=True)):
-            ours = _flow_bound(flow, tier, values[index], overall)
+            ours = _flow_bound(flow, tier, values[index], overall, bounds[index])
             left = max(0.0, tier_deadline - time.monotonic()) * sizes[index] / sum(sizes[index:])
             if values[index][tier] > ours and left > 0.01 and isinstance(model, _Blocks):
                 model.improve(
@@ -889,6 +1086,10 @@ def solve(
             else:
                 bound = ours
             bounds[index][tier] = min(bound, values[index][tier])
+            logger.debug(
+                "%s, part %s at %.2f s: %s, bound %s (flow %s)",
+                tier, index, time.monotonic() - started, values[index][tier], bounds[index][tier], ours,
+            )  # fmt: skip
             proven[tier] = proven[tier] and bounds[index][tier] >= values[index][tier]
             if tier != "worst" and isinstance(model, _PartModel):
                 model.fix(tier, values[index][tier])
@@ -916,16 +1117,18 @@ def solve(
     return plan
 
 
-def _flow_bound(flow: _Flow, tier: str, values: dict[str, int], worst: int) -> int:
-    """Our bound on a component's tier, the tiers before it held at their values (coverage as minimised)."""
+def _flow_bound(flow: _Flow, tier: str, values: dict[str, int], worst: int, bounds: dict[str, int]) -> int:
+    """Our bound on a component's tier, the tiers before it held as the solver holds them: at least as good as
+    their values, and coverage at most its bound (`bounds`, coverage as minimised)."""
     covered = -values["coverage"]
     if tier == "coverage":
         return -flow.cover_bound()
+    most = -bounds["coverage"]
     if tier == "deviation":
-        return flow.deviation_bound(covered)
+        return flow.deviation_bound(covered, most)
     if tier == "worst":
-        return flow.worst_bound(covered)
-    return flow.outside_bound(covered, worst)
+        return flow.worst_bound(covered, values["deviation"], most)
+    return flow.outside_bound(covered, worst, values["deviation"], most)
 
 
 def _gaps(values: list[dict[str, int]], bounds: list[dict[str, int]]) -> dict[str, float]:
