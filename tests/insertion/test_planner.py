@@ -336,7 +336,7 @@ def test_the_local_search_lifts_the_worst_off_by_moving_a_seat():
     (part,) = planner._components(prepared)
     blocks = planner._Blocks(prepared, part, {(1, 1), (2, 1)}, workers=1, seed=0, parameters={})
 
-    blocks.level(until=time.monotonic() + 5, level=0)
+    blocks.search("worst", until=time.monotonic() + 5)
 
     assert blocks.planned == {1: 500, 2: 500}
     assert len(blocks.pairs) == 2
