@@ -709,8 +709,9 @@ class _Blocks:
         """A local search over the whole week, faster than blocks at moving hours between any two people.
 
         Moves: a seat taken (an empty one, or from its holder), given away, or exchanged for another person's
-        seat; for coverage, a person leaving a job for an empty seat that overlaps it (someone else taking
-        the job left, or nobody when the empty seat is longer). A move is made only when it improves the tier
+        seat; for the worst tier, when none helps a person, a chain of seats towards them (`lifts`); for
+        coverage, an augmenting path to an empty seat (`fills`: each person leaves the one job in the way of
+        the next seat). A move is made only when it improves the tier
         without worsening an earlier one (coverage, then total deviation; nobody beyond the current maximum,
         or beyond the worst tier's value `worst` for the team tier); at equal value the sum of squared
         deviations must fall, so hours flow towards those with the fewest and the maximum falls once all who
@@ -788,6 +789,38 @@ class _Blocks:
                         ):  # fmt: skip
                             yield ((held, b, None), (j, a, b), (held, None, a))
 
+        def lifts(b: int, top: int, depth: int = 3, width: int = 10):
+            """Chains of seats towards b when no single move helps: b takes a seat from a1, who takes one from a2
+            to make up for it, ..., the last only gives. Breadth-first, at most `width` people widened a level,
+            those left furthest below the maximum first."""
+            frontier, seen = [((), b, None)], {b}
+            for level_ in range(depth):
+                widened = []
+                for moves, person, gave in frontier:
+                    room = top - abs(self.planned[person] - targets[person])  # how far the person may fall
+                    lost = jobs[gave].centi if gave is not None else 0
+                    for j in self._jobs_of(person, None):
+                        job = jobs[j]
+                        if person in self.holders[j] or len(self.holders[j]) < job.headcount:
+                            continue
+                        if level_ and not (lost - room <= job.centi <= lost + targets[person] - self.planned[person]):
+                            continue  # the person would end beyond the maximum, or above target
+                        if not free(person, job, gave):
+                            continue
+                        for a in self.holders[j]:
+                            if a in seen or (j, a) in locked:
+                                continue
+                            chain = (*moves, (j, a, person))
+                            yield chain
+                            if abs(self.planned[a] - job.centi - targets[a]) > top:  # a cannot just give: widen
+                                widened.append((chain, a, j, top - abs(self.planned[a] - targets[a])))
+                widened.sort(key=lambda item: -item[3])
+                frontier = []
+                for chain, a, j, _room in widened:
+                    if a not in seen and len(frontier) < width:
+                        seen.add(a)
+                        frontier.append((chain, a, j))
+
         def gives(b: int):
             for j in mine(b):
                 yield from (((j, b, a),) for a in self.takers[j] if a not in self.holders[j] and free(a, jobs[j]))
@@ -854,24 +887,36 @@ class _Blocks:
         while time.monotonic() < until and not self._reached(tier, level):
             deviations = {w: self.deviation(w) for w in self.part.worker_ids}
             top = max(deviations.values()) if tier == "worst" else worst if tier == "out_of_team" else None
+            # Each group: the candidates of one empty seat, team seat or person, in stages (the next stage only
+            # when the one before has no move).
             if tier == "coverage":
-                groups = [fills(j) for j in self.part.job_ids if len(self.holders[j]) < jobs[j].headcount]
+                groups = [(fills(j),) for j in self.part.job_ids if len(self.holders[j]) < jobs[j].headcount]
             elif tier == "out_of_team":
                 groups = [
-                    rehomes(j, a) for j, a in sorted(self.pairs) if (j, a) not in locked and _outside(prepared, a, j)
+                    (rehomes(j, a),) for j, a in sorted(self.pairs) if (j, a) not in locked and _outside(prepared, a, j)
                 ]
             else:
                 order = sorted(deviations, key=lambda w: (-(self.planned[w] > targets[w]), -deviations[w]))
-                groups = [takes(w) if self.planned[w] < targets[w] else gives(w) for w in order[:top_share]]
+                groups = [
+                    ((takes(w), lifts(w, top)) if tier == "worst" else (takes(w),))
+                    if self.planned[w] < targets[w]
+                    else (gives(w),)
+                    for w in order[:top_share]
+                ]
             moved = False
             for group in groups:
                 if time.monotonic() >= until:
                     return
                 best, choice = None, None
-                for candidate in group:
-                    value = key(candidate, top)
-                    if value is not None and (best is None or value < best):
-                        best, choice = value, candidate
+                for number, stage in enumerate(group):
+                    for candidate in stage:
+                        value = key(candidate, top)
+                        if value is not None and (best is None or value < best):
+                            best, choice = value, candidate
+                            if number:  # chains are many: the first that helps is taken
+                                break
+                    if choice is not None:
+                        break
                 if choice is not None:
                     apply(choice)
                     moved = True
@@ -1198,6 +1243,7 @@ def solve(
     plans: list[set[tuple[int, int]]] = [set() for _part in parts]
     for job_id, worker_id in current:
         plans[part_of[job_id]].add((job_id, worker_id))
+    starts = [set(plan) for plan in plans]
     sizes = [len(part.edges) for part in parts]
     models = [
         _PartModel(prepared, part, workers=workers, seed=seed, parameters=parameters or {})
@@ -1251,6 +1297,7 @@ def solve(
         if tier == "coverage":
             tier1_seconds = time.monotonic() - started
 
+    _no_worse_than_the_start(prepared, parts, plans, values, starts)
     pairs = sorted(pair for plan in plans for pair in plan)
     gaps = _gaps(values, bounds)
     plan = _finish(
@@ -1264,6 +1311,29 @@ def solve(
     plan.parts = len(parts)
     plan.tier1_seconds = round(tier1_seconds, 3)
     return plan
+
+
+def _no_worse_than_the_start(prepared: _Prepared, parts: list[_Part], plans: list, values: list, starts: list) -> None:
+    """The plan is never worse than its warm start on the tiers in order (`_key`), whatever the time left.
+
+    A component's worst-deviation tier may trade team hours for a lower maximum of its own that does not
+    lower the week's (another component holds it), and the team tier may not win them back in time: such a
+    component goes back to its start when that is no worse on the earlier tiers. As a last resort the
+    whole start is kept. Every bound still holds: the start meets each tier's earlier-tier conditions.
+    """
+    overall = max((value["worst"] for value in values), default=0)
+    for index, part in enumerate(parts):
+        start = _values(prepared, part, starts[index])
+        if (
+            (start["coverage"], start["deviation"]) == (values[index]["coverage"], values[index]["deviation"])
+            and start["worst"] <= overall
+            and start["out_of_team"] < values[index]["out_of_team"]
+        ):
+            plans[index], values[index] = set(starts[index]), start
+    final = [pair for plan in plans for pair in plan]
+    if _key(prepared, final) > _key(prepared, [pair for plan in starts for pair in plan]):
+        for index, part in enumerate(parts):
+            plans[index], values[index] = set(starts[index]), _values(prepared, part, starts[index])
 
 
 def _flow_bound(flow: _Flow, tier: str, values: dict[str, int], worst: int, bounds: dict[str, int]) -> int:
