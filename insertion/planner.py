@@ -1235,7 +1235,7 @@ def solve(
     limit = float(seconds if seconds is not None else getattr(settings, "INSERTION_PLANNER_SECONDS", 10))
     workers = workers or getattr(settings, "INSERTION_PLANNER_WORKERS", 1)
     started = time.monotonic()
-    deadline = started + limit
+    deadline = started + limit - min(0.05, limit / 20)  # a margin to put the plan together within `seconds`
     prepared = _prepare(problem)
     current = set(_warm_start(prepared, previous))
     parts = _components(prepared)
