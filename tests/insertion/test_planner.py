@@ -346,7 +346,7 @@ def test_the_local_search_lifts_the_worst_off_by_moving_a_seat():
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(problem=weeks())
 def test_blocks_keep_every_rule_and_never_lose_to_their_start(problem, monkeypatch):
-    monkeypatch.setattr(planner, "FULL_MODEL_EDGES", 0)  # every component solved block by block
+    monkeypatch.setattr(planner.solving, "FULL_MODEL_EDGES", 0)  # every component solved block by block
     problem.locked = greedy(problem).pairs[::3]
     prepared = planner._prepare(problem)
 
