@@ -1,4 +1,4 @@
-"""Benchmark of the week planner (insertion/planner.py) against its greedy baseline.
+"""Benchmark of the week planner (insertion/planner/) against its greedy baseline.
 
 A generated, realistic week of one structure: 80 workers in 10 teams, 300 jobs over five days
 (1 to 4 people, 1 to 3.5 hours each), absences, contracts ending mid-week, suspended PASS IAE.

@@ -452,7 +452,7 @@ OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "21600
 
 # Insertion: the planner's time limit (s), the hours of one FTE a year, alerts ahead (days).
 INSERTION_PLANNER_SECONDS = int(os.environ.get("INSERTION_PLANNER_SECONDS", "10"))
-# Blocks solved side by side on a large week (insertion/planner.py, ADR 0030): the cores the planner may use.
+# Blocks solved side by side on a large week (insertion/planner/, ADR 0030): the cores the planner may use.
 INSERTION_PLANNER_WORKERS = int(os.environ.get("INSERTION_PLANNER_WORKERS", "2"))
 INSERTION_FTE_ANNUAL_HOURS = int(os.environ.get("INSERTION_FTE_ANNUAL_HOURS", "1607"))
 INSERTION_ALERT_DAYS = int(os.environ.get("INSERTION_ALERT_DAYS", "30"))

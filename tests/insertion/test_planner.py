@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import time
 from collections import Counter
 
 import pytest
@@ -263,13 +264,89 @@ def test_the_flow_bounds_hold_for_every_legal_plan(problem):
             assert flow.deviation_bound(covered) <= values["deviation"]
             assert flow.worst_bound(covered) <= values["worst"]
             assert flow.outside_bound(covered, values["worst"]) <= values["out_of_team"]
+            # The earlier tiers held as the solver holds them: coverage between the plan's and the cover bound,
+            # total deviation at most the plan's (then the plan's coverage as the upper end too).
+            for most in (flow.cover_bound(), covered):
+                assert flow.deviation_bound(covered, most) <= values["deviation"]
+                assert flow.worst_bound(covered, values["deviation"], most) <= values["worst"]
+                assert flow.outside_bound(covered, values["worst"], values["deviation"], most) <= values["out_of_team"]
+
+
+@pytest.mark.django_db
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(problem=weeks())
+def test_the_bounds_with_earlier_tiers_held_never_beat_the_exact_optimum(problem):
+    """The lexicographic optimum (one model, every tier proven) is the hardest plan to stay below: each bound,
+    given the optimum's earlier tiers, is at most the optimum's value of its tier."""
+    plan = solve(problem, seconds=5, split=False)
+    prepared = planner._prepare(problem)
+
+    assert plan.gaps == dict.fromkeys(planner.TIERS, 0.0)
+    for part in planner._components(prepared):
+        flow = planner._Flow(prepared, part)
+        values = planner._values(prepared, part, {pair for pair in plan.pairs if pair[0] in part.job_ids})
+        covered = -values["coverage"]
+        assert flow.deviation_bound(covered, covered) <= values["deviation"]
+        assert flow.worst_bound(covered, values["deviation"], covered) <= values["worst"]
+        assert flow.outside_bound(covered, values["worst"], values["deviation"], covered) <= values["out_of_team"]
+
+
+@pytest.mark.django_db
+def test_the_team_bound_holds_everyone_within_the_worst_deviation_of_target():
+    """A's team has three 5-hour jobs. A (20 h a week, absent Thursday and Friday: 12 h to plan) could take them
+    all, but then B (10 h, other team) would be 10 h short: the optimum gives B one (worst 5 h, 5 h out of
+    team). The bound sees it only because B must get at least target − worst; without that floor it was 0."""
+    absent = [AbsenceFacts(day(3), day(4), "Congé")]
+    a = WorkerFacts(1, "A", 1, "S", 10, frozenset(), [ContractFacts(day(-10), day(30), 2000)],
+                    [ApprovalFacts(day(-10), day(300))], absent)  # fmt: skip
+    b = WorkerFacts(2, "B", 1, "S", 11, frozenset(), [ContractFacts(day(-10), day(30), 1000)],
+                    [ApprovalFacts(day(-10), day(300))])  # fmt: skip
+    jobs = [JobFacts(jid, 1, f"J{jid}", day(jid - 1), 480, 780, 500, 1, None, "", 10) for jid in range(1, 4)]
+    problem = Problem(monday=MONDAY, workers=[a, b], jobs=jobs)
+    prepared = planner._prepare(problem)
+    (part,) = planner._components(prepared)
+    flow = planner._Flow(prepared, part)
+
+    assert (prepared.targets, flow.cover_bound(), flow.deviation_bound(1500, 1500)) == ({1: 1200, 2: 1000}, 1500, 700)
+    assert flow.worst_bound(1500, 700, 1500) == 500
+    assert flow.outside_bound(1500, 500, 700, 1500) == 500
+    plan = solve(problem, seconds=2)
+    assert plan.gaps == dict.fromkeys(planner.TIERS, 0.0)
+    assert (plan.planned_centi, plan.out_of_team_centi) == ({1: 1000, 2: 500}, 500)
+
+
+@pytest.mark.django_db
+def test_the_local_search_lifts_the_worst_off_by_moving_a_seat():
+    """One person holds both 5-hour jobs, the other none (both 10 h a week): one job moves, 5 h each."""
+    workers = [
+        WorkerFacts(
+            wid,
+            f"W{wid}",
+            1,
+            "S",
+            None,
+            frozenset(),
+            [ContractFacts(day(-10), day(30), 1000)],
+            [ApprovalFacts(day(-10), day(300))],
+        )  # fmt: skip
+        for wid in (1, 2)
+    ]
+    jobs = [JobFacts(jid, 1, f"J{jid}", day(jid - 1), 480, 780, 500, 1, None) for jid in (1, 2)]
+    prepared = planner._prepare(Problem(monday=MONDAY, workers=workers, jobs=jobs))
+    (part,) = planner._components(prepared)
+    blocks = planner._Blocks(prepared, part, {(1, 1), (2, 1)}, workers=1, seed=0, parameters={})
+
+    blocks.search("worst", until=time.monotonic() + 5)
+
+    assert blocks.planned == {1: 500, 2: 500}
+    assert len(blocks.pairs) == 2
 
 
 @pytest.mark.django_db
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(problem=weeks())
 def test_blocks_keep_every_rule_and_never_lose_to_their_start(problem, monkeypatch):
-    monkeypatch.setattr(planner, "FULL_MODEL_EDGES", 0)  # every component solved block by block
+    monkeypatch.setattr(planner.solving, "FULL_MODEL_EDGES", 0)  # every component solved block by block
     problem.locked = greedy(problem).pairs[::3]
     prepared = planner._prepare(problem)
 
