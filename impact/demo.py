@@ -22,6 +22,9 @@ contracts, the hours they worked.
   to last month, the day's contract hours, except days already there and absences; the preparation
   jobs of the history's orders are done by a worker of the structure under contract that day.
 
+Left out when `settings.DEMO_HISTORY` is off: the browser tests, which seed the demo again after each
+flush, have no use for two years of history (it costs a dozen seconds a seed).
+
 Idempotent: nothing is added once the history's customers have orders (sales) or its workers exist.
 """
 
@@ -33,6 +36,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
@@ -226,6 +230,8 @@ def _sellers(today: datetime.date) -> dict[str, datetime.date]:
 
 
 def seed_demo() -> dict[str, int]:
+    if not settings.DEMO_HISTORY:
+        return {}
     households = [demo_person(email, first, last) for email, first, last, _address in HOUSEHOLDS]
     staff = get_user_model().objects.filter(email="admin@demo.pole.test").first()
     if staff is None or Order.objects.filter(customer__in=households).exists():
@@ -339,6 +345,8 @@ def history_orders():
 
 def seed_demo_last() -> dict[str, int]:
     """Once the insertion demo has made the teams (and the jobs of the history's orders)."""
+    if not settings.DEMO_HISTORY:
+        return {}
     if Worker.objects.filter(email__endswith=HISTORY_EMAIL_DOMAIN).exists():
         return {}
     today = timezone.localdate()

@@ -380,6 +380,9 @@ SUBSCRIPTION_PLACE_HOLD_HOURS = int(os.environ.get("SUBSCRIPTION_PLACE_HOLD_HOUR
 # Periodic jobs (run by one `celery beat`; django-celery-beat keeps them in the database).
 from celery.schedules import crontab  # noqa: E402
 
+# The demo's two years of history (impact/demo.py); the browser tests' re-seeds leave it out.
+DEMO_HISTORY = True
+
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-card-orders": {"task": "marketplace.expire_unpaid_card_orders", "schedule": crontab(minute="*/5")},
     "sweep-outbox": {"task": "hub.sweep_outbox", "schedule": crontab(minute="*")},

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
+from django.test import override_settings
 
 from tests.conftest import CHROMIUM
 
@@ -65,7 +66,10 @@ def live_demo_hub(live_server, transactional_db):
     from hub.models import Structure
 
     if not Structure.objects.filter(slug="jardins-du-pole").exists():
-        call_command("seed_demo", force=True, verbosity=0)
+        # Without the two years of history (impact's demo): no journey reads it, and it costs a dozen
+        # seconds each time a test's flush makes the demo be seeded again.
+        with override_settings(DEMO_HISTORY=False):
+            call_command("seed_demo", force=True, verbosity=0)
     return live_server
 
 
