@@ -61,12 +61,16 @@ def plans_for_people():
     )
 
 
-@transaction.atomic
 def subscribe_for(
     *, support: Support, by, plan: SubscriptionPlan, pickup_point: Site, start_date: datetime.date
 ) -> Subscription:
-    """A basket subscription for the person, each basket paid at the pickup point (the funding's share off)."""
-    support = _check(support, by)
+    """A basket subscription for the person, each basket paid at the pickup point (the funding's share off).
+
+    Not one transaction: a full pickup point puts the person on its waiting list, and that entry must stay
+    when the refusal is raised (`subscribe`'s own rule), so the check, the subscription and the log commit
+    each on their own."""
+    with transaction.atomic():
+        support = _check(support, by)
     at = timezone.now()
     try:
         with transaction.atomic():
@@ -86,7 +90,8 @@ def subscribe_for(
     label = _("Abonnement « %(plan)s » à %(point)s, à partir du %(date)s") % {
         "plan": str(plan), "point": pickup_point.name, "date": start_date.strftime("%d/%m/%Y"),
     }  # fmt: skip
-    _log(support, by=by, at=at, label=label, subscription=subscription)
+    with transaction.atomic():
+        _log(support, by=by, at=at, label=label, subscription=subscription)
     return subscription
 
 
