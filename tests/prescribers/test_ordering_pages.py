@@ -5,6 +5,8 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -231,3 +233,31 @@ def test_a_supported_person_sees_the_share_at_checkout_before_ordering(client, s
     assert f"Pris en charge par {escape(support.organisation.name)} : − 17,00\u00a0€" in page
     assert "À payer : 17,00\u00a0€" in page
     assert not FundedLine.objects.filter(organisation=support.organisation).exists()  # a preview records nothing
+
+
+def test_the_budget_page_costs_the_same_queries_whatever_the_people(client, support, django_assert_num_queries):
+    from marketplace.actions.checkout import place_order_for_items
+    from tests.marketplace.factories import billing_for
+
+    head = social_worker_of(support.organisation, head=True)
+    basket, point = OfferingFactory(basket=True), SiteFactory(pickup_point=True)
+
+    def funded_order(person_support):
+        Funding.objects.create(support=person_support, share_percent=50, kinds=["basket"], starts_on=TODAY,
+                               ends_on=person_support.ends_on, created_by=head)  # fmt: skip
+        person = person_support.person
+        place_order_for_items(user=person, items=[(basket, 1)], payment_method="cash", billing=billing_for(person),
+                              pickup_point=point)  # fmt: skip
+
+    funded_order(support)
+    client.force_login(head)
+    url = reverse("prescribers:budget")
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    assert len(first.captured_queries) == 10  # session, user, memberships, organisations, the budget's 5, invoices
+    for _ in range(3):
+        funded_order(SupportFactory(consented=True, organisation=support.organisation))
+
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert client.get(url).status_code == 200
